@@ -1,0 +1,25 @@
+# scalebot: runs every platform whose credentials are set (`scalebot run all`).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SCALEBOT_DB=/data/scalebot.db
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY knowledge ./knowledge
+RUN pip install --no-cache-dir . \
+    && useradd --create-home --uid 10001 scalebot \
+    && mkdir -p /data \
+    && chown scalebot:scalebot /data
+
+USER 10001
+VOLUME ["/data"]
+# Slack's HTTP transport listens here (SCALEBOT_SLACK_PORT).
+EXPOSE 3000
+ENTRYPOINT ["scalebot"]
+CMD ["run", "all"]

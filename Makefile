@@ -1,0 +1,37 @@
+# The few commands people run. Each creates the virtual environment it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: the bot; with no platform credentials, the terminal console on ./scalebot.db
+run: $(STAMP)
+	$(BIN)/scalebot run
+
+## test: lint (ruff, hadolint) and the whole test suite
+test: lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bench: the core benchmark at 1k and 100k points (add SIZES=1000000 for the big run)
+bench: $(STAMP)
+	$(BIN)/python bench/core.py $(if $(SIZES),--sizes $(SIZES),)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,254 @@
+"""The ``scalebot`` command: a thin click shell over :class:`bot.core.Core`.
+
+Everything here is also doable from Python; the CLI only parses flags, opens the core,
+prints, and maps failures to exit codes (0 ok, 1 refused or failed, 2 usage).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import platform as platform_module
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import click
+from pydantic import SecretStr, ValidationError
+
+from bot.config import Settings
+from bot.console import console_user, run_console
+from bot.core import IMPORT_COLUMNS, Core, ImportFailed
+from knowledge.kb import KnowledgeBaseError, Library
+from knowledge.store import DataPoint
+
+PLATFORMS = ("console", "discord", "slack", "all")
+CREDENTIALS_HELP = (
+    "Set DISCORD_TOKEN for Discord, and SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET "
+    "(HTTP) or SLACK_APP_TOKEN (Socket Mode) for Slack, in the environment or in .env."
+)
+
+
+def load_settings(db: str | None) -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
+        )
+        raise click.ClickException(f"configuration is invalid: {problems}") from None
+    if db:
+        settings = settings.model_copy(update={"db": Path(db)})
+    return settings
+
+
+def open_core(ctx: click.Context) -> Core:
+    settings: Settings = ctx.obj["settings"]
+    try:
+        core = Core.open(settings=settings)
+    except KnowledgeBaseError as error:
+        raise click.ClickException(f"knowledge base: {error}") from None
+    ctx.call_on_close(core.close)
+    return core
+
+
+@click.group()
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="SQLite database file (default: $SCALEBOT_DB, else ./scalebot.db).",
+)
+@click.version_option(package_name="scalebot")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """scalebot: which AI fields have the data to scale, answered in chat."""
+    settings = load_settings(db)
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = {"settings": settings}
+
+
+@cli.command()
+@click.argument("platform", required=False, type=click.Choice(PLATFORMS))
+@click.option("--as", "user", help="Console user name (default: $SCALEBOT_CONSOLE_USER).")
+@click.pass_context
+def run(ctx: click.Context, platform: str | None, user: str | None) -> None:
+    """Run the bot: PLATFORM is console, discord, slack or all.
+
+    With no PLATFORM, every platform whose credentials are configured runs, or the
+    terminal console when none are.
+    """
+    settings: Settings = ctx.obj["settings"]
+    configured = settings.configured_platforms()
+    if platform == "all" and not configured:
+        raise click.ClickException(f"no platform credentials are configured. {CREDENTIALS_HELP}")
+    if platform is None:
+        platform = "all" if configured else "console"
+    if platform == "console":
+        core = open_core(ctx)
+        run_console(core, console_user(user or settings.console_user))
+        return
+    wanted = configured if platform == "all" else [platform]
+    raise click.ClickException(
+        f"the {' and '.join(wanted)} adapter is not available in this version yet; "
+        "use `scalebot run console`."
+    )
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--as", "user", help="Console user name; the user id is console:USER.")
+@click.option("--json", "as_json", is_flag=True, help="Print the reply model as JSON.")
+@click.pass_context
+def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
+    """Run one command through the core and print the reply, e.g. "/scale video"."""
+    settings: Settings = ctx.obj["settings"]
+    core = open_core(ctx)
+    reply = core.ask(
+        text, console_user(user or settings.console_user), workspace="local", channel="terminal"
+    )
+    click.echo(reply.model_dump_json(indent=2) if as_json else reply.as_text())
+    if reply.kind == "error":
+        ctx.exit(1)
+
+
+@cli.group()
+def kb() -> None:
+    """The knowledge base files."""
+
+
+@kb.command("check")
+def kb_check() -> None:
+    """Validate the knowledge base files and print what they hold."""
+    try:
+        library = Library.load()
+        core = Core.open(":memory:")
+    except KnowledgeBaseError as error:
+        raise click.ClickException(f"knowledge base is invalid:\n{error}") from None
+    except ImportFailed as error:
+        raise click.ClickException(f"curated data points are invalid: {error}") from None
+    domains = library.kb.domains
+    aliases = sum(len(d.aliases) for d in domains)
+    claims = len(library.claims())
+    curated = core.store.totals().get("approved", 0)
+    core.close()
+    click.echo(
+        f"knowledge base OK: {len(domains)} domains, {aliases} aliases, {claims} claims "
+        f"({len(library.argument)} argument steps), {curated} curated data points"
+    )
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "user", help="Who is importing (recorded in the audit log).")
+@click.pass_context
+def import_(ctx: click.Context, file: Path, user: str | None) -> None:
+    """Bulk-load approved data points from a CSV file, all or nothing.
+
+    Columns: domain,dataset,quantity,unit,year,source_url,note (as knowledge/datasets.csv).
+    """
+    settings: Settings = ctx.obj["settings"]
+    core = open_core(ctx)
+    try:
+        ids = core.import_csv(file, console_user(user or settings.console_user))
+    except ImportFailed as error:
+        raise click.ClickException(f"nothing imported: {error}") from None
+    span = f" (#{ids[0]}-#{ids[-1]})" if ids else ""
+    click.echo(f"imported {len(ids)} data points from {file.name}{span}")
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output) -> None:
+    """Write every data point (all statuses, with review fields) as CSV or JSON."""
+    core = open_core(ctx)
+    points = core.store.all_points()
+    columns = list(DataPoint.__dataclass_fields__)
+    if fmt == "json":
+        json.dump([p.as_dict() for p in points], output, indent=2)
+        output.write("\n")
+        return
+    ordered = [*IMPORT_COLUMNS, *(c for c in columns if c not in IMPORT_COLUMNS)]
+    writer = csv.DictWriter(output, fieldnames=ordered, extrasaction="ignore")
+    writer.writeheader()
+    for point in points:
+        row = point.as_dict()
+        row["quantity"] = point.quantity_text
+        writer.writerow(row)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.pass_context
+def backup(ctx: click.Context, path: Path, force: bool) -> None:
+    """Copy the database to PATH with SQLite's online backup (safe while the bot runs)."""
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; pass --force to overwrite it")
+    core = open_core(ctx)
+    if path.resolve() == Path(core.store.path).resolve():
+        raise click.ClickException("the backup must go to another file than the database")
+    core.store.backup(path)
+    click.echo(f"backed up {core.store.path} to {path}")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return "set (hidden)" if value.get_secret_value() else "empty"
+    if value is None:
+        return "not set"
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(value)) or "none"
+    return str(value)
+
+
+@cli.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Show configuration (secrets hidden), database, schema and counts."""
+    settings: Settings = ctx.obj["settings"]
+    click.echo("configuration:")
+    for name, field in Settings.model_fields.items():
+        env = field.validation_alias.choices[0] if field.validation_alias else f"SCALEBOT_{name}"
+        click.echo(f"  {str(env).upper():24} {_shown(getattr(settings, name))}")
+    platforms = settings.configured_platforms()
+    click.echo(f"platforms configured: {', '.join(platforms) or 'none (console only)'}")
+    core = open_core(ctx)
+    click.echo(f"database: {Path(core.store.path).resolve()}")
+    click.echo(f"schema: {', '.join(core.store.schema_version())}")
+    totals = core.store.totals()
+    click.echo("data points: " + ", ".join(f"{v} {k}" for k, v in totals.items()))
+    library = core.library
+    click.echo(
+        f"knowledge base: {len(library.domains)} domains, {len(library.claims())} claims, "
+        f"fingerprint {library.fingerprint[:12]}"
+    )
+    versions = []
+    for package in ("discord.py", "slack-bolt", "pydantic", "sqlite-utils"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package} missing")
+    click.echo(f"python {platform_module.python_version()}; " + ", ".join(versions))
+
+
+def main() -> None:
+    cli(prog_name="scalebot")
+
+
+if __name__ == "__main__":
+    main()

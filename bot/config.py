@@ -1,0 +1,73 @@
+"""Configuration from the environment (prefix ``SCALEBOT_``) and a ``.env`` file.
+
+Platform credentials keep the names their platforms' docs use (``DISCORD_TOKEN``,
+``SLACK_BOT_TOKEN``...), so a lab can paste them as they come. Secrets are
+:class:`~pydantic.SecretStr`: they print as ``**********`` unless asked for explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DB = Path("scalebot.db")
+
+
+def _platform_env(name: str) -> AliasChoices:
+    return AliasChoices(name, f"SCALEBOT_{name}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SCALEBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    db: Path = Field(DEFAULT_DB, description="path of the SQLite database file")
+    moderators: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), description="comma-separated platform:user_id of moderators"
+    )
+    console_user: str = Field("local", description="user name of the terminal console")
+    log_level: str = Field("INFO", description="logging level")
+
+    discord_token: SecretStr | None = Field(None, validation_alias=_platform_env("DISCORD_TOKEN"))
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=_platform_env("SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_platform_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=_platform_env("SLACK_APP_TOKEN")
+    )
+    slack_api_url: str | None = Field(None, validation_alias=_platform_env("SLACK_API_URL"))
+
+    @field_validator("moderators", mode="before")
+    @classmethod
+    def _split_moderators(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids = [part.strip() for part in value.split(",") if part.strip()]
+            for user_id in ids:
+                platform, _, user = user_id.partition(":")
+                if not platform or not user:
+                    raise ValueError(
+                        f"{user_id!r} is not platform:user_id "
+                        "(example: SCALEBOT_MODERATORS=discord:80351110224678912,slack:U024BE7LH)"
+                    )
+            return frozenset(ids)
+        return value
+
+    def configured_platforms(self) -> list[str]:
+        """Platforms whose credentials are all present, in the order ``run all`` starts them."""
+        platforms = []
+        if self.discord_token:
+            platforms.append("discord")
+        if self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token):
+            platforms.append("slack")
+        return platforms

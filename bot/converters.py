@@ -1,0 +1,153 @@
+"""Turning raw option strings into typed values, the same way on every platform.
+
+Discord hands options over one by one, Slack and the terminal as one string parsed by
+:mod:`bot.grammar`, and ``scalebot import`` as CSV cells: all of them end here, so a
+quantity, unit, URL or domain is accepted or refused identically everywhere, with the
+same message and example.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from rapidfuzz import fuzz, process
+
+from bot.commands import Command, Option, OptionType
+from bot.errors import (
+    InvalidQuantity,
+    InvalidValue,
+    TooLong,
+    UnknownCommand,
+    UnknownDomain,
+    UnknownUnit,
+)
+from knowledge.kb import Library
+from knowledge.quantity import QuantityError, parse_quantity
+from knowledge.units import canonical_unit, suggest_units
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity as typed (kept verbatim) and its value."""
+
+    text: str
+    value: float
+
+
+def clean_text(raw: str) -> str:
+    """Strip the ends and drop control characters other than newlines and tabs."""
+    kept = (c for c in raw if c in "\n\t" or unicodedata.category(c) != "Cc")
+    return "".join(kept).strip()
+
+
+def suggest_commands(name: str, commands: dict[str, Command]) -> list[str]:
+    matches = process.extract(name, list(commands), scorer=fuzz.WRatio, limit=3)
+    return [match for match, score, _ in matches if score >= 60]
+
+
+def resolve_domain(raw: str, library: Library) -> Any:
+    domain = library.resolve(raw)
+    if domain is not None:
+        return domain
+    suggestions = library.suggest(raw)
+    hint = f" Did you mean {' or '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+    known = ", ".join(library.domains)
+    raise UnknownDomain(
+        f"`{raw}` is not a domain I know.{hint} Known domains: {known}.",
+        example=f"/scale {suggestions[0] if suggestions else 'video'}",
+    )
+
+
+def _url(raw: str, option: Option, command: Command) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in raw:
+        raise InvalidValue(
+            f"`{option.name}` must be an http:// or https:// link; got `{raw}`.",
+            example=command.example,
+        )
+    return raw
+
+
+def _integer(raw: str, option: Option, command: Command) -> int:
+    text = raw.removeprefix("#").replace(",", "")
+    limits = f"between {option.min_value} and {option.max_value}"
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidValue(
+            f"`{option.name}` must be a whole number {limits}; got `{raw}`.",
+            example=command.example,
+        ) from None
+    too_low = option.min_value is not None and value < option.min_value
+    too_high = option.max_value is not None and value > option.max_value
+    if too_low or too_high:
+        raise InvalidValue(
+            f"`{option.name}` must be {limits}; got {value}.", example=command.example
+        )
+    return value
+
+
+def convert(
+    option: Option,
+    raw: str,
+    command: Command,
+    library: Library,
+    commands: dict[str, Command],
+) -> Any:
+    """The typed value of one option, or a :class:`~bot.errors.UserError` saying why not."""
+    text = clean_text(raw)
+    if len(text) > option.max_length:
+        raise TooLong(
+            f"`{option.name}` is {len(text)} characters; the limit is {option.max_length}. "
+            "Nothing was stored: shorten it and send again.",
+            example=command.example,
+        )
+    match option.type:
+        case OptionType.DOMAIN:
+            return resolve_domain(text, library)
+        case OptionType.QUANTITY:
+            try:
+                return Quantity(text, parse_quantity(text))
+            except QuantityError as error:
+                raise InvalidQuantity(
+                    f"`{option.name}` {error}: got `{text}`. Use a number such as "
+                    "`4.3M`, `5.85B`, `15T`, `10 million`, `1.2e9`, `800k` or `4,300,000`.",
+                    example=command.example,
+                ) from None
+        case OptionType.UNIT:
+            unit = canonical_unit(text)
+            if unit is None:
+                suggestions = suggest_units(text)
+                hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
+                raise UnknownUnit(
+                    f"`{text}` is not a unit I know.{hint} "
+                    "Units: hours, tokens, books, image-text pairs, images, clips, videos, "
+                    "objects, scenes, trajectories, episodes, miles, frames, GiB, words, "
+                    "documents.",
+                    example=command.example,
+                )
+            return unit
+        case OptionType.URL:
+            return _url(text, option, command)
+        case OptionType.INTEGER:
+            return _integer(text, option, command)
+        case OptionType.CHOICE:
+            choice = text.casefold()
+            if choice not in option.choices:
+                raise InvalidValue(
+                    f"`{option.name}` must be one of {', '.join(option.choices)}; got `{text}`.",
+                    example=command.example,
+                )
+            return choice
+        case OptionType.COMMAND:
+            name = text.removeprefix("/").casefold()
+            if name not in commands:
+                suggestions = suggest_commands(name, commands)
+                hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
+                raise UnknownCommand(f"There is no command /{name}.{hint}", example="/help")
+            return name
+        case _:
+            return text

@@ -1,0 +1,276 @@
+"""The shared core: one object that owns settings, knowledge base, store and commands.
+
+Every adapter (console, Slack, Discord) and the CLI go through :meth:`Core.invoke` (options
+already split, as Discord sends them) or :meth:`Core.ask` (one line of text, as Slack and
+the terminal send it). Permissions, conversion, validation and the turning of user
+errors into replies all happen here, once, so no platform can skip them.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.commands import Command, Permission, Request
+from bot.config import Settings
+from bot.converters import Quantity, convert, suggest_commands
+from bot.errors import (
+    InvalidValue,
+    MissingOption,
+    NotAllowed,
+    TooLong,
+    UnknownCommand,
+    UserError,
+)
+from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
+from bot.reply import Reply
+from knowledge.kb import KB_DIR, Library
+from knowledge.store import NewPoint, Store, Submitter
+
+log = logging.getLogger(__name__)
+
+CURATED_CSV = KB_DIR / "datasets.csv"
+IMPORT_COLUMNS = ("domain", "dataset", "quantity", "unit", "year", "source_url", "note")
+#: CSV column -> /submit option name.
+_CSV_TO_OPTION = {"source_url": "source"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking and from where; ``is_admin`` is the platform's own admin flag."""
+
+    user: str
+    workspace: str | None = None
+    channel: str | None = None
+    is_admin: bool = False
+
+    @property
+    def platform(self) -> str:
+        return self.user.partition(":")[0] or "console"
+
+
+class ImportFailed(Exception):
+    """A CSV file was refused whole; the message names the line and what was wrong."""
+
+
+def error_reply(error: UserError) -> Reply:
+    summary = error.message
+    if error.example:
+        summary += f"\nExample: {error.example}"
+    return Reply(
+        title=error.title,
+        summary=summary,
+        kind="error",
+        visibility="private",
+        data={"error": type(error).__name__, "example": error.example},
+    )
+
+
+class Core:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        store: Store,
+        commands: dict[str, Command] | None = None,
+    ) -> None:
+        if commands is None:
+            from bot.registry import COMMANDS
+
+            commands = COMMANDS
+        self.settings = settings
+        self.library = library
+        self.store = store
+        self.commands = commands
+
+    @classmethod
+    def open(cls, db_path: str | Path | None = None, settings: Settings | None = None) -> Core:
+        """Load the knowledge base, open and migrate the database, seed it on first start."""
+        settings = settings or Settings()
+        if db_path is not None:
+            settings = settings.model_copy(update={"db": Path(db_path)})
+        library = Library.load()
+        store = Store.open(settings.db)
+        store.compile_claims(library)
+        core = cls(settings, library, store)
+        if store.meta("curated_seeded") is None:
+            points = core.read_csv(CURATED_CSV)
+            store.seed_once(points, Submitter("system:curated", "system"))
+        return core
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Core:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- permissions ---------------------------------------------------------------------
+
+    def is_moderator(self, caller: Caller) -> bool:
+        """Moderators are named in configuration; platforms may add their admins."""
+        return caller.is_admin or caller.user in self.settings.moderators
+
+    # -- entry points --------------------------------------------------------------------
+
+    def ask(
+        self,
+        text: str,
+        user: str = "console:local",
+        *,
+        workspace: str | None = None,
+        channel: str | None = None,
+        is_admin: bool = False,
+    ) -> Reply:
+        """Run one command typed as text; text without a leading ``/`` is a question."""
+        caller = Caller(user, workspace, channel, is_admin)
+        try:
+            if len(text) > MAX_COMMAND_LENGTH:
+                raise TooLong(
+                    f"That message is {len(text)} characters; the limit is {MAX_COMMAND_LENGTH}.",
+                    example="/ask why does video scale",
+                )
+            if not text.strip():
+                return self.invoke("help", {}, caller)
+            if not text.lstrip().startswith("/"):
+                return self.invoke("ask", {"question": text}, caller)
+            name, rest = split_command(text)
+            command = self.command(name)
+            return self.invoke(name, bind(command, rest), caller)
+        except UserError as error:
+            return error_reply(error)
+
+    def command(self, name: str) -> Command:
+        command = self.commands.get(name.removeprefix("/").casefold())
+        if command is None:
+            suggestions = suggest_commands(name, self.commands)
+            hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
+            raise UnknownCommand(
+                f"There is no command /{name}.{hint} Type /help for the list.",
+                example=f"/{suggestions[0]}" if suggestions else "/help",
+            )
+        return command
+
+    def invoke(self, name: str, raw_options: dict[str, str], caller: Caller) -> Reply:
+        """Run a command whose options arrive already split (as Discord sends them)."""
+        try:
+            command = self.command(name)
+            moderator = self.is_moderator(caller)
+            if command.permission is Permission.MODERATOR and not moderator:
+                raise NotAllowed(
+                    f"/{command.name} is for moderators. Ask one to add your id "
+                    f"(`{caller.user}`) to SCALEBOT_MODERATORS.",
+                    example="/submit to propose a data point instead",
+                )
+            values = self.convert_options(command, raw_options)
+            request = Request(
+                command=command.name,
+                user=caller.user,
+                platform=caller.platform,
+                library=self.library,
+                store=self.store,
+                commands=self.commands,
+                is_moderator=moderator,
+                workspace=caller.workspace,
+                channel=caller.channel,
+            )
+            return command.handler(request, **values)
+        except UserError as error:
+            return error_reply(error)
+        except Exception:
+            log.exception("command /%s failed", name)
+            return Reply(
+                title="Something went wrong on our side",
+                summary="The error is logged for the admin; nothing you sent was lost. "
+                "Please try again in a moment.",
+                kind="error",
+                visibility="private",
+                data={"error": "InternalError"},
+            )
+
+    def convert_options(self, command: Command, raw_options: dict[str, str]) -> dict[str, Any]:
+        """Typed values for every declared option; unknown names and gaps are refused."""
+        unknown = set(raw_options) - {option.name for option in command.options}
+        if unknown:
+            raise InvalidValue(
+                f"/{command.name} has no option {', '.join(sorted(unknown))}. "
+                f"Usage: {command.usage}",
+                example=command.example,
+            )
+        values: dict[str, Any] = {}
+        missing = []
+        for option in command.options:
+            raw = raw_options.get(option.name)
+            if raw is None or not raw.strip():
+                if option.required:
+                    missing.append(option.name)
+                else:
+                    values[option.name] = option.default
+                continue
+            values[option.name] = convert(option, raw, command, self.library, self.commands)
+        if missing:
+            raise MissingOption(
+                f"/{command.name} needs {', '.join(missing)}. Usage: {command.usage}",
+                example=command.example,
+            )
+        return values
+
+    # -- bulk data -----------------------------------------------------------------------
+
+    def new_point(self, raw: dict[str, str]) -> NewPoint:
+        """Validate one data point exactly as ``/submit`` does (used by imports and forms)."""
+        values = self.convert_options(self.command("submit"), raw)
+        quantity: Quantity = values["quantity"]
+        return NewPoint(
+            domain=values["domain"].slug,
+            dataset=values["dataset"],
+            quantity_text=quantity.text,
+            quantity=quantity.value,
+            unit=values["unit"],
+            source_url=values["source"],
+            year=values["year"],
+            note=values["note"] or "",
+        )
+
+    def read_csv(self, path: Path) -> list[NewPoint]:
+        """Every row of a CSV file as a point, or :class:`ImportFailed` at the first bad line."""
+        try:
+            with path.open(newline="", encoding="utf-8") as handle:
+                reader = csv.DictReader(handle)
+                header = reader.fieldnames or []
+                missing = [c for c in IMPORT_COLUMNS if c not in header]
+                if missing:
+                    raise ImportFailed(
+                        f"{path.name}: line 1: missing column(s) {', '.join(missing)}; "
+                        f"the header must be: {','.join(IMPORT_COLUMNS)}"
+                    )
+                return list(self._rows_to_points(path, reader))
+        except UnicodeDecodeError as error:
+            raise ImportFailed(f"{path.name}: not UTF-8 text ({error.reason})") from None
+        except csv.Error as error:
+            raise ImportFailed(f"{path.name}: not a readable CSV file ({error})") from None
+
+    def _rows_to_points(self, path: Path, reader: csv.DictReader) -> Iterable[NewPoint]:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                raise ImportFailed(f"{path.name}: line {line}: more cells than columns")
+            raw = {
+                _CSV_TO_OPTION.get(column, column): (row.get(column) or "")
+                for column in IMPORT_COLUMNS
+            }
+            try:
+                yield self.new_point(raw)
+            except UserError as error:
+                raise ImportFailed(f"{path.name}: line {line}: {error.message}") from None
+
+    def import_csv(self, path: Path, user: str) -> list[int]:
+        """Load a CSV file as approved points in one transaction: every row, or none."""
+        points = self.read_csv(path)
+        return self.store.add_many(points, Submitter(user, Caller(user).platform))

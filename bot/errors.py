@@ -1,0 +1,62 @@
+"""User-caused errors: raised anywhere in a command, turned into a reply in one place.
+
+Each carries what was wrong and an example of right, so the reply can always show both;
+the core catches :class:`UserError` once (``Core.dispatch``), never in handlers.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Something the user typed or asked for cannot be done; never a bug of ours."""
+
+    title = "That did not work"
+
+    def __init__(self, message: str, example: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.example = example
+
+
+class UnknownCommand(UserError):
+    title = "Unknown command"
+
+
+class BadSyntax(UserError):
+    title = "Could not read that command"
+
+
+class MissingOption(UserError):
+    title = "Something is missing"
+
+
+class InvalidValue(UserError):
+    title = "Invalid value"
+
+
+class UnknownDomain(InvalidValue):
+    title = "Unknown domain"
+
+
+class InvalidQuantity(InvalidValue):
+    title = "Invalid quantity"
+
+
+class UnknownUnit(InvalidValue):
+    title = "Unknown unit"
+
+
+class TooLong(InvalidValue):
+    title = "Too long"
+
+
+class NotFound(UserError):
+    title = "Not found"
+
+
+class Conflict(UserError):
+    title = "Already decided"
+
+
+class NotAllowed(UserError):
+    title = "Moderators only"

@@ -1,0 +1,127 @@
+"""The text grammar of commands typed as one string (terminal, Slack, mentions).
+
+``/submit 3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023``:
+positional values in the declared order, or ``name:value`` pairs anywhere, with double
+(or single, or typographic) quotes around values that hold spaces. Apostrophes inside
+words (``don't``) are ordinary characters, so free-text questions need no quoting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.commands import Command, OptionType
+from bot.errors import BadSyntax
+from knowledge.quantity import MULTIPLIER_WORDS
+from knowledge.units import canonical_unit
+
+#: Whole commands longer than this are refused before parsing; no command needs more.
+MAX_COMMAND_LENGTH = 4000
+
+_TYPOGRAPHIC_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_KEYWORD = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]{0,31}):(.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    starts_quoted: bool
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """``"/scale video"`` -> ``("scale", "video")``; the name is lower-cased."""
+    stripped = text.strip()
+    if stripped.startswith("/"):
+        stripped = stripped[1:]
+    name, _, rest = stripped.partition(" ")
+    if "\n" in name:
+        name, _, more = name.partition("\n")
+        rest = f"{more} {rest}"
+    return name.casefold(), rest.strip()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split on white space, keeping quoted runs together; refuse an unclosed quote."""
+    text = text.translate(_TYPOGRAPHIC_QUOTES)
+    tokens: list[Token] = []
+    index, length = 0, len(text)
+    while index < length:
+        while index < length and text[index].isspace():
+            index += 1
+        if index >= length:
+            break
+        starts_quoted = text[index] in "\"'"
+        chars: list[str] = []
+        while index < length and not text[index].isspace():
+            char = text[index]
+            at_value_start = not chars or (chars[-1] == ":" and _KEYWORD.match("".join(chars)))
+            if char in "\"'" and at_value_start:
+                closing = text.find(char, index + 1)
+                while closing != -1 and text[closing - 1] == "\\":
+                    closing = text.find(char, closing + 1)
+                if closing == -1:
+                    raise BadSyntax(
+                        f"A quote ({char}) is opened but never closed.",
+                        example='/submit 3d "Objaverse XL" 10.2M objects https://arxiv.org/abs/2307.05663',
+                    )
+                chars.append(text[index + 1 : closing].replace("\\" + char, char))
+                index = closing + 1
+                continue
+            chars.append(char)
+            index += 1
+        tokens.append(Token("".join(chars), starts_quoted))
+    return tokens
+
+
+def _continues(kind: OptionType, value: str, following: str) -> bool:
+    """Whether two words make one value: ``10 million``, ``image-text pairs``."""
+    if kind is OptionType.QUANTITY:
+        return following.casefold() in MULTIPLIER_WORDS
+    if kind is OptionType.UNIT:
+        return canonical_unit(f"{value} {following}") is not None
+    return False
+
+
+def bind(command: Command, text: str) -> dict[str, str]:
+    """Map a command's argument text onto its declared option names (raw strings)."""
+    names = {option.name for option in command.options}
+    keyword_values: dict[str, str] = {}
+    positional: list[str] = []
+    try:
+        tokens = tokenize(text)
+    except BadSyntax as error:
+        raise BadSyntax(error.message, example=command.example) from None
+    for token in tokens:
+        match = None if token.starts_quoted else _KEYWORD.match(token.text)
+        if match and match[1].casefold() in names:
+            name = match[1].casefold()
+            if name in keyword_values:
+                raise BadSyntax(f"`{name}:` is given twice.", example=command.example)
+            keyword_values[name] = match[2]
+        else:
+            positional.append(token.text)
+
+    values = dict(keyword_values)
+    queue = [option for option in command.options if option.name not in keyword_values]
+    position = 0
+    for option in queue:
+        if position >= len(positional):
+            break
+        if option.greedy:
+            values[option.name] = " ".join(positional[position:])
+            position = len(positional)
+            break
+        value = positional[position]
+        position += 1
+        following = positional[position] if position < len(positional) else None
+        if following is not None and _continues(option.type, value, following):
+            value, position = f"{value} {following}", position + 1
+        values[option.name] = value
+    if position < len(positional):
+        extra = " ".join(positional[position:])
+        raise BadSyntax(
+            f"Too many values: `{extra}` does not fit /{command.name}. Usage: {command.usage}",
+            example=command.example,
+        )
+    return values

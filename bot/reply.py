@@ -1,0 +1,117 @@
+"""The platform-neutral reply every command returns, and its plain-text rendering.
+
+Handlers describe *what* to say (a title, fields, a table, citations, actions); each
+adapter decides *how* it looks on its platform (embeds, Block Kit, terminal text) and
+keeps it within that platform's limits. Plain text lives here because the console,
+``scalebot ask`` and every platform's fallback text all use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Visibility = Literal["public", "private"]
+
+
+class Citation(BaseModel):
+    """Where a number or statement comes from: an essay section or a URL."""
+
+    label: str
+    url: str | None = None
+
+
+class ReplyField(BaseModel):
+    name: str
+    value: str
+    inline: bool = True
+
+
+class Table(BaseModel):
+    """Rows with the same columns; the first column names the row."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class Action(BaseModel):
+    """A button an adapter may render; ``command`` is what pressing it runs, as text."""
+
+    id: str
+    label: str
+    command: str
+    style: Literal["primary", "danger", "secondary"] = "secondary"
+    needs_reason: bool = False
+
+
+class Page(BaseModel):
+    number: int
+    count: int
+    next_command: str | None = None
+    previous_command: str | None = None
+
+
+class Reply(BaseModel):
+    """One answer, as data. ``kind`` tells errors from answers; ``data`` is for programs."""
+
+    title: str
+    summary: str = ""
+    fields: list[ReplyField] = Field(default_factory=list)
+    table: Table | None = None
+    items: list[str] = Field(default_factory=list, description="numbered steps or results")
+    citations: list[Citation] = Field(default_factory=list)
+    footer: str = ""
+    actions: list[Action] = Field(default_factory=list)
+    page: Page | None = None
+    visibility: Visibility = "public"
+    kind: Literal["answer", "error"] = "answer"
+    domain: str | None = None
+    colour: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    def as_text(self) -> str:
+        """The reply as plain text, for the terminal and for platforms' fallback text."""
+        return render_text(self)
+
+
+def render_table(table: Table) -> list[str]:
+    widths = [len(c) for c in table.columns]
+    for row in table.rows:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return [line(table.columns), rule, *(line(row) for row in table.rows)]
+
+
+def render_text(reply: Reply) -> str:
+    lines = [reply.title]
+    if reply.summary:
+        lines += ["", reply.summary]
+    if reply.fields:
+        lines.append("")
+        lines += [f"{field.name}: {field.value}" for field in reply.fields]
+    if reply.table:
+        lines.append("")
+        lines += render_table(reply.table)
+    if reply.items:
+        lines.append("")
+        lines += [f"{n}. {item}" for n, item in enumerate(reply.items, start=1)]
+    if reply.actions:
+        lines.append("")
+        lines += [f"[{action.label}] {action.command}" for action in reply.actions]
+    if reply.page and reply.page.count > 1:
+        lines += ["", f"Page {reply.page.number} of {reply.page.count}"]
+        if reply.page.next_command:
+            lines[-1] += f" - next: {reply.page.next_command}"
+    if reply.citations:
+        lines += ["", "Sources:"]
+        for n, citation in enumerate(reply.citations, start=1):
+            lines.append(f"[{n}] {citation.label}")
+    if reply.footer:
+        lines += ["", reply.footer]
+    return "\n".join(lines)

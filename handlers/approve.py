@@ -1,0 +1,38 @@
+"""``/approve ID [NOTE]``: a moderator accepts a pending point."""
+
+from __future__ import annotations
+
+from bot.commands import Command, Option, OptionType, Permission, Request
+from bot.reply import Reply
+from handlers.decide import decide
+
+
+def approve(request: Request, id: int, note: str | None) -> Reply:
+    return decide(request, id, "approve", note)
+
+
+COMMAND = Command(
+    name="approve",
+    description="Moderators: approve a pending data point",
+    handler=approve,
+    example="/approve 12 checked against the paper",
+    permission=Permission.MODERATOR,
+    options=(
+        Option(
+            "id",
+            OptionType.INTEGER,
+            "The data point's number, e.g. 12",
+            min_value=1,
+            max_value=2**62,
+            max_length=24,
+        ),
+        Option(
+            "note",
+            OptionType.TEXT,
+            "Optional note for the record",
+            required=False,
+            max_length=500,
+            greedy=True,
+        ),
+    ),
+)

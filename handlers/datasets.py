@@ -1,0 +1,77 @@
+"""``/datasets DOMAIN [sort] [page]``: the current figure of every approved dataset."""
+
+from __future__ import annotations
+
+import math
+
+from bot.commands import Command, Option, OptionType, Request
+from bot.errors import InvalidValue
+from bot.reply import Page, Reply
+from handlers.present import point_line, source
+from knowledge.models import Domain
+
+PAGE_SIZE = 10
+
+
+def datasets(request: Request, domain: Domain, sort: str, page: int) -> Reply:
+    _, total = request.store.counts(domain.slug)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page > pages:
+        raise InvalidValue(
+            f"{domain.name} has {pages} page(s) of datasets; there is no page {page}.",
+            example=f"/datasets {domain.slug} page:{pages}",
+        )
+    points = request.store.current(domain.slug, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+
+    def command(number: int) -> str:
+        return f"/datasets {domain.slug} sort:{sort} page:{number}"
+
+    order = "largest first" if sort == "largest" else "newest first"
+    return Reply(
+        title=f"{domain.name}: datasets ({order})",
+        summary=f"{total} datasets with an approved figure; each shows its current figure."
+        if total
+        else "No approved datasets yet. Propose one with /submit.",
+        items=[point_line(point, with_id=True) for point in points],
+        citations=[source(point) for point in points],
+        page=Page(
+            number=page,
+            count=pages,
+            next_command=command(page + 1) if page < pages else None,
+            previous_command=command(page - 1) if page > 1 else None,
+        ),
+        domain=domain.slug,
+        colour=domain.colour,
+        data={"domain": domain.slug, "total": total, "ids": [p.id for p in points]},
+    )
+
+
+COMMAND = Command(
+    name="datasets",
+    description="Approved datasets of a field with their current figures, paginated",
+    handler=datasets,
+    example="/datasets video sort:newest",
+    more_examples=("/datasets 3d", "/datasets llm page:2"),
+    options=(
+        Option("domain", OptionType.DOMAIN, "The field, e.g. video", max_length=60),
+        Option(
+            "sort",
+            OptionType.CHOICE,
+            "largest (default) or newest",
+            required=False,
+            choices=("largest", "newest"),
+            default="largest",
+            max_length=10,
+        ),
+        Option(
+            "page",
+            OptionType.INTEGER,
+            "Page number",
+            required=False,
+            min_value=1,
+            max_value=100_000,
+            default=1,
+            max_length=10,
+        ),
+    ),
+)

@@ -1,0 +1,63 @@
+"""What ``/approve`` and ``/reject`` share: recording a decision and wording its outcome."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.commands import Request
+from bot.errors import Conflict, NotFound
+from bot.reply import Reply, ReplyField
+from handlers.present import point_line, source
+from knowledge.store import AlreadyReviewed, PointNotFound
+
+
+def decide(
+    request: Request,
+    point_id: int,
+    decision: Literal["approve", "reject"],
+    note: str | None,
+) -> Reply:
+    try:
+        point = request.store.review(point_id, decision, request.user, note)
+    except PointNotFound:
+        raise NotFound(
+            f"There is no data point #{point_id}.", example="/review lists pending ids"
+        ) from None
+    except AlreadyReviewed as error:
+        earlier = error.point
+        raise Conflict(
+            f"#{point_id} was already {earlier.status} by {earlier.reviewed_by} "
+            f"at {earlier.reviewed_at}; decisions are final.",
+            example="/review",
+        ) from None
+    verb = "Approved" if decision == "approve" else "Rejected"
+    fields = [
+        ReplyField(name="Decided by", value=f"{point.reviewed_by} at {point.reviewed_at}"),
+        ReplyField(name="Submitted by", value=point.submitted_by),
+    ]
+    if note:
+        fields.append(
+            ReplyField(
+                name="Note" if decision == "approve" else "Reason",
+                value=note,
+                inline=False,
+            )
+        )
+    if decision == "approve":
+        fields.append(
+            ReplyField(
+                name="Current figure",
+                value="this is now the dataset's current figure"
+                if point.is_current
+                else "a newer approved figure of this dataset stays current",
+                inline=False,
+            )
+        )
+    return Reply(
+        title=f"{verb} #{point.id}",
+        summary=f"{point_line(point)} in {point.domain}.",
+        fields=fields,
+        citations=[source(point)],
+        domain=point.domain,
+        data={"id": point.id, "status": point.status, "reviewed_by": point.reviewed_by},
+    )

@@ -1,0 +1,61 @@
+"""Wording shared by several commands: figures, data points, citations, comparisons.
+
+Kept in one place so ``/scale``, ``/compare``, ``/datasets`` and ``/ask`` describe the
+same point in the same words.
+"""
+
+from __future__ import annotations
+
+import math
+
+from bot.reply import Citation
+from knowledge.models import Domain, Figure
+from knowledge.quantity import format_quantity
+from knowledge.store import DataPoint
+
+
+def figure_text(figure: Figure) -> str:
+    if figure.qualifier == "millions of":
+        return f"millions of {figure.what}"
+    amount = format_quantity(figure.quantity)
+    prefix = "" if figure.qualifier == "exactly" else f"{figure.qualifier} "
+    return f"{prefix}{amount} {figure.what}"
+
+
+def essay_scale(domain: Domain) -> str:
+    if domain.scale:
+        return figure_text(domain.scale)
+    return domain.scale_note or "the essay gives no figure"
+
+
+def amount(point: DataPoint) -> str:
+    return f"{format_quantity(point.quantity)} {point.unit}"
+
+
+def point_line(point: DataPoint, *, with_id: bool = False) -> str:
+    year = f", {point.year}" if point.year else ""
+    ident = f"#{point.id} " if with_id else ""
+    return f"{ident}{point.dataset}: {amount(point)}{year}"
+
+
+def essay(section: str) -> Citation:
+    return Citation(label=f"essay, “{section}”")
+
+
+def source(point: DataPoint) -> Citation:
+    return Citation(label=f"{point.dataset}: {point.source_url}", url=point.source_url)
+
+
+def unique(citations: list[Citation]) -> list[Citation]:
+    seen: dict[str, Citation] = {}
+    for citation in citations:
+        seen.setdefault(citation.label, citation)
+    return list(seen.values())
+
+
+def ratio_text(value: float, baseline: float) -> str:
+    """``value`` against ``baseline``: the factor and the orders of magnitude between them."""
+    factor = value / baseline
+    magnitude = math.log10(factor)
+    shown = f"{factor:,.0f}×" if factor >= 10 else f"{factor:.2g}×"
+    return f"{shown} ({magnitude:+.1f} orders of magnitude)"

@@ -1,0 +1,110 @@
+"""``/submit``: propose a data point; it stays pending until a moderator reviews it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.commands import Command, Option, OptionType, Request
+from bot.converters import Quantity
+from bot.reply import Citation, Reply, ReplyField
+from knowledge.models import Domain
+from knowledge.quantity import format_quantity
+from knowledge.store import NewPoint, Submitter
+
+DATASET_MAX = 120
+NOTE_MAX = 500
+URL_MAX = 500
+
+
+def submit(
+    request: Request,
+    domain: Domain,
+    dataset: str,
+    quantity: Quantity,
+    unit: str,
+    source: str,
+    year: int | None,
+    note: str | None,
+) -> Reply:
+    point = NewPoint(
+        domain=domain.slug,
+        dataset=dataset,
+        quantity_text=quantity.text,
+        quantity=quantity.value,
+        unit=unit,
+        source_url=source,
+        year=year,
+        note=note or "",
+    )
+    who = Submitter(request.user, request.platform, request.workspace, request.channel)
+    point_id = request.store.submit(point, who)
+    figure = f"{format_quantity(quantity.value)} {unit}" + (f" ({year})" if year else "")
+    return Reply(
+        title=f"Submitted #{point_id} for review",
+        summary=f"{dataset}: {figure} in {domain.name}. A moderator will approve or reject "
+        "it; until then it counts as pending.",
+        fields=[
+            ReplyField(name="Domain", value=domain.slug),
+            ReplyField(name="Dataset", value=dataset),
+            ReplyField(name="Quantity", value=f"{quantity.text} {unit}"),
+            ReplyField(name="Year", value=str(year) if year else "not given"),
+            ReplyField(name="Note", value=note or "none", inline=False),
+        ],
+        citations=[Citation(label=source, url=source)],
+        footer=f"Moderators: /approve {point_id} or /reject {point_id} REASON",
+        visibility="private",
+        domain=domain.slug,
+        colour=domain.colour,
+        data={"id": point_id, "status": "pending", "quantity": quantity.value},
+    )
+
+
+COMMAND = Command(
+    name="submit",
+    description="Propose a dataset-size data point (with its source) for review",
+    handler=submit,
+    example='/submit 3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023',
+    options=(
+        Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", max_length=60),
+        Option(
+            "dataset",
+            OptionType.TEXT,
+            "Dataset name, e.g. Objaverse-XL",
+            max_length=DATASET_MAX,
+        ),
+        Option(
+            "quantity",
+            OptionType.QUANTITY,
+            "How many, e.g. 10.2M, 5.85B, 800k",
+            max_length=40,
+        ),
+        Option(
+            "unit",
+            OptionType.UNIT,
+            "What is counted, e.g. objects, hours, tokens",
+            max_length=40,
+        ),
+        Option(
+            "source",
+            OptionType.URL,
+            "http(s) link to where the figure is published",
+            max_length=URL_MAX,
+        ),
+        Option(
+            "year",
+            OptionType.INTEGER,
+            "Year the figure was published",
+            required=False,
+            min_value=1950,
+            max_value=date.today().year + 1,
+        ),
+        Option(
+            "note",
+            OptionType.TEXT,
+            "Anything a reviewer should know",
+            required=False,
+            max_length=NOTE_MAX,
+            greedy=True,
+        ),
+    ),
+)

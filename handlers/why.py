@@ -1,0 +1,56 @@
+"""``/why [DOMAIN]``: the essay's argument as numbered steps, each with its section."""
+
+from __future__ import annotations
+
+from bot.commands import Command, Option, OptionType, Request
+from bot.reply import Reply
+from handlers.present import essay, unique
+from knowledge.models import Claim, Domain
+
+
+def _steps(claims: list[Claim]) -> list[str]:
+    return [f"{claim.text} [{claim.section}]" for claim in claims]
+
+
+def why(request: Request, domain: Domain | None) -> Reply:
+    if domain is None:
+        claims = request.library.argument
+        return Reply(
+            title="Why data ecosystems decide which fields scale",
+            summary="The essay's argument, step by step.",
+            items=_steps(claims),
+            citations=unique([essay(c.section) for c in claims]),
+            footer="For one field: /why 3d",
+            data={"claims": [c.id for c in claims]},
+        )
+    verdict = "fits" if domain.fits_template else "does not fit"
+    return Reply(
+        title=f"Why {domain.name} {verdict} the scaling template",
+        summary=domain.verdict,
+        items=_steps(domain.reasons),
+        citations=unique(
+            [essay(domain.verdict_section), *(essay(c.section) for c in domain.reasons)]
+        ),
+        footer=f"Figures: /scale {domain.slug}",
+        domain=domain.slug,
+        colour=domain.colour,
+        data={"domain": domain.slug, "claims": [c.id for c in domain.reasons]},
+    )
+
+
+COMMAND = Command(
+    name="why",
+    description="The essay's argument as numbered steps, overall or for one field",
+    handler=why,
+    example="/why 3d",
+    more_examples=("/why",),
+    options=(
+        Option(
+            "domain",
+            OptionType.DOMAIN,
+            "A field, e.g. 3d (leave out for the whole argument)",
+            required=False,
+            max_length=60,
+        ),
+    ),
+)

@@ -1,0 +1,140 @@
+"""Loading the knowledge base files and looking domains up by any name people use.
+
+The files are small and read once per process; everything a command needs from them
+(domains by alias, claims by id) is indexed here in memory, so no command parses TOML
+or validates models on its hot path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+from rapidfuzz import fuzz, process
+
+from knowledge.models import Argument, Claim, Domain, KnowledgeBase, name_key
+from knowledge.units import canonical_unit
+
+KB_DIR = Path(__file__).parent
+DOMAINS_DIR = KB_DIR / "domains"
+ARGUMENT_FILE = KB_DIR / "argument.toml"
+
+
+class KnowledgeBaseError(Exception):
+    """A knowledge base file is invalid; the message names the file, entry and field."""
+
+
+def _describe(error: ValidationError, path: Path, entry: str) -> str:
+    problems = []
+    for detail in error.errors():
+        location = ".".join(str(part) for part in detail["loc"]) or "(file)"
+        problems.append(f"  field {location}: {detail['msg']}")
+    return f"{path.name}: entry {entry!r} is invalid:\n" + "\n".join(problems)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise KnowledgeBaseError(f"{path.name}: not valid TOML: {error}") from error
+    except OSError as error:
+        raise KnowledgeBaseError(f"{path}: cannot be read: {error.strerror}") from error
+
+
+def load_knowledge_base(directory: Path = KB_DIR) -> KnowledgeBase:
+    """Read and validate every file; raise :class:`KnowledgeBaseError` on the first problem."""
+    domains: list[Domain] = []
+    domain_files = sorted((directory / "domains").glob("*.toml"))
+    if not domain_files:
+        raise KnowledgeBaseError(f"no domain files (*.toml) in {directory / 'domains'}")
+    for path in domain_files:
+        raw = _read_toml(path)
+        try:
+            domain = Domain.model_validate(raw)
+        except ValidationError as error:
+            raise KnowledgeBaseError(_describe(error, path, raw.get("slug", path.stem))) from None
+        if domain.slug != path.stem:
+            raise KnowledgeBaseError(
+                f"{path.name}: entry {domain.slug!r}: field slug must match the file name "
+                f"({path.stem!r})"
+            )
+        for field, unit in (("headline_unit", domain.headline_unit),) + (
+            (("scale.unit", domain.scale.unit),) if domain.scale else ()
+        ):
+            if canonical_unit(unit) != unit:
+                raise KnowledgeBaseError(
+                    f"{path.name}: entry {domain.slug!r}: field {field}: {unit!r} is not a "
+                    "canonical unit (see knowledge/units.py)"
+                )
+        domains.append(domain)
+    argument_path = directory / "argument.toml"
+    raw = _read_toml(argument_path)
+    try:
+        argument = Argument.model_validate(raw)
+    except ValidationError as error:
+        raise KnowledgeBaseError(_describe(error, argument_path, "steps")) from None
+    try:
+        return KnowledgeBase(domains=domains, argument=argument)
+    except ValidationError as error:
+        raise KnowledgeBaseError(_describe(error, directory, "knowledge base")) from None
+
+
+def fingerprint(directory: Path = KB_DIR) -> str:
+    """A hash of the files' bytes: the store recompiles claims only when it changes."""
+    digest = hashlib.sha256()
+    for path in [
+        *sorted((directory / "domains").glob("*.toml")),
+        directory / "argument.toml",
+    ]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Library:
+    """The validated knowledge base with look-ups by slug, name and alias."""
+
+    kb: KnowledgeBase
+    fingerprint: str
+
+    def __post_init__(self) -> None:
+        self.domains: dict[str, Domain] = {d.slug: d for d in self.kb.domains}
+        self._names: dict[str, str] = {}
+        for domain in self.kb.domains:
+            for name in (domain.slug, domain.name, *domain.aliases):
+                self._names[name_key(name)] = domain.slug
+
+    @classmethod
+    def load(cls, directory: Path = KB_DIR) -> Library:
+        return cls(load_knowledge_base(directory), fingerprint(directory))
+
+    def resolve(self, name: str) -> Domain | None:
+        slug = self._names.get(name_key(name))
+        return self.domains[slug] if slug else None
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Domain slugs whose names are closest to ``name``, best first."""
+        matches = process.extract(name_key(name), list(self._names), scorer=fuzz.WRatio, limit=12)
+        slugs: list[str] = []
+        for candidate, score, _ in matches:
+            slug = self._names[candidate]
+            if score >= 60 and slug not in slugs:
+                slugs.append(slug)
+        return slugs[:limit]
+
+    @property
+    def argument(self) -> list[Claim]:
+        return self.kb.argument.steps
+
+    def claims(self) -> list[tuple[str | None, int, Claim]]:
+        """Every claim with its domain (None for the overall argument) and its position."""
+        rows: list[tuple[str | None, int, Claim]] = [
+            (None, n, claim) for n, claim in enumerate(self.argument)
+        ]
+        for domain in self.kb.domains:
+            rows += [(domain.slug, n, claim) for n, claim in enumerate(domain.reasons)]
+        return rows

@@ -1,0 +1,97 @@
+"""The schema of the SQLite database, as ordered, named sqlite-utils migrations.
+
+Each migration runs once per database and is recorded in ``_sqlite_migrations``; a new
+column or index is a new function appended here, never an edit of an applied one.
+
+Every index below serves a query in :mod:`knowledge.store`; the partial indexes on
+``status = 'approved' AND is_current = 1`` keep the card, compare and datasets queries
+at a handful of page reads however many points the ledger holds.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("scalebot")
+
+
+@migrations(name="0001_ledger")
+def create_ledger(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE data_points (
+            id INTEGER PRIMARY KEY,
+            domain TEXT NOT NULL,
+            dataset TEXT NOT NULL,
+            dataset_key TEXT NOT NULL,
+            quantity_text TEXT NOT NULL,
+            quantity REAL NOT NULL CHECK (quantity > 0 AND quantity < 1e18),
+            unit TEXT NOT NULL,
+            year INTEGER,
+            source_url TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+            origin TEXT NOT NULL CHECK (origin IN ('community', 'curated', 'import')),
+            is_current INTEGER NOT NULL DEFAULT 0,
+            submitted_by TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            workspace TEXT,
+            channel TEXT,
+            submitted_at TEXT NOT NULL,
+            reviewed_by TEXT,
+            reviewed_at TEXT,
+            review_note TEXT
+        );
+        CREATE INDEX idx_current_by_unit
+            ON data_points (domain, unit, quantity DESC)
+            WHERE status = 'approved' AND is_current = 1;
+        CREATE INDEX idx_current_by_size
+            ON data_points (domain, quantity DESC, id)
+            WHERE status = 'approved' AND is_current = 1;
+        CREATE INDEX idx_current_by_year
+            ON data_points (domain, year DESC, reviewed_at DESC, id DESC)
+            WHERE status = 'approved' AND is_current = 1;
+        CREATE INDEX idx_pending_queue
+            ON data_points (id) WHERE status = 'pending';
+        CREATE INDEX idx_dataset_history
+            ON data_points (domain, dataset_key, status);
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL
+                CHECK (action IN ('submit', 'import', 'seed', 'approve', 'reject')),
+            data_point_id INTEGER NOT NULL REFERENCES data_points (id),
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX idx_audit_point ON audit_log (data_point_id, id);
+
+        -- Counters kept in the same transaction as every write, so that the card can
+        -- show "3 pending" without counting rows.
+        CREATE TABLE domain_counts (
+            domain TEXT PRIMARY KEY,
+            pending INTEGER NOT NULL DEFAULT 0 CHECK (pending >= 0),
+            datasets INTEGER NOT NULL DEFAULT 0 CHECK (datasets >= 0)
+        );
+
+        CREATE TABLE claims (
+            id TEXT PRIMARY KEY,
+            domain TEXT,
+            position INTEGER NOT NULL,
+            section TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE TABLE kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+    db["claims"].enable_fts(
+        ["text", "section"], fts_version="FTS5", create_triggers=True, tokenize="porter"
+    )
+    db["data_points"].enable_fts(
+        ["dataset", "note", "domain", "unit"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="porter",
+    )

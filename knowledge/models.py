@@ -1,0 +1,141 @@
+"""Pydantic models of the knowledge base files.
+
+The files under ``knowledge/domains/`` and ``knowledge/argument.toml`` are written by
+hand; these models are what makes a typo in one of them fail at start-up, with the file,
+the entry and the field named, instead of surfacing later as a wrong answer in chat.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
+
+#: The headings of the essay, in reading order. Every claim cites one of them.
+Section = Literal[
+    "Opening",
+    "The Scaling Template",
+    "What This Meant for 3D",
+    "Why I Moved to Video",
+]
+SECTIONS: tuple[Section, ...] = (
+    "Opening",
+    "The Scaling Template",
+    "What This Meant for 3D",
+    "Why I Moved to Video",
+)
+
+Qualifier = Literal["exactly", "about", "more than", "at least", "millions of"]
+
+
+def name_key(name: str) -> str:
+    """How domain names are compared: case, hyphens, underscores and spacing don't count."""
+    return " ".join(name.replace("-", " ").replace("_", " ").split()).casefold()
+
+
+class _Strict(BaseModel):
+    """Refuse unknown keys: a misspelt key in a hand-written file is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(_Strict):
+    """Where a statement comes from: a section of the essay, or a URL for outside figures."""
+
+    section: Section | None = None
+    url: HttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Citation:
+        if (self.section is None) == (self.url is None):
+            raise ValueError("give exactly one of 'section' or 'url'")
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"essay, “{self.section}”" if self.section else str(self.url)
+
+
+class Figure(_Strict):
+    """The essay's scale figure for a domain, e.g. more than 4.3 million hours."""
+
+    quantity: float = Field(gt=0, lt=1e18)
+    unit: str = Field(min_length=1, max_length=40)
+    qualifier: Qualifier = "exactly"
+    what: str = Field(min_length=1, max_length=200, description="what is counted, own words")
+    section: Section
+
+
+class Claim(_Strict):
+    """One statement in our own words, with the essay section it paraphrases."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,59}$")
+    text: str = Field(min_length=10, max_length=400)
+    section: Section
+
+
+class Domain(_Strict):
+    """A research field the essay measures against its scaling template."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,29}$")
+    name: str = Field(min_length=1, max_length=60)
+    aliases: list[str] = Field(min_length=1)
+    summary: str = Field(min_length=10, max_length=200)
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    headline_unit: str = Field(
+        min_length=1,
+        max_length=40,
+        description="the unit whose largest dataset the domain card and /compare show",
+    )
+    fits_template: bool
+    verdict: str = Field(min_length=10, max_length=300, description="why it fits or not")
+    verdict_section: Section
+    scale: Figure | None = None
+    scale_note: str | None = Field(default=None, max_length=300)
+    cost: str = Field(min_length=10, max_length=300)
+    cost_section: Section
+    reasons: list[Claim] = Field(min_length=1)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_are_words(cls, aliases: list[str]) -> list[str]:
+        for alias in aliases:
+            if not alias.strip() or len(alias) > 40:
+                raise ValueError(f"alias {alias!r} must be 1-40 characters")
+        return aliases
+
+
+class Argument(_Strict):
+    """The essay's overall argument as ordered claims (``/why`` with no domain)."""
+
+    steps: list[Claim] = Field(min_length=1)
+
+
+class KnowledgeBase(_Strict):
+    """Everything loaded from the files, validated together (unique slugs and aliases)."""
+
+    domains: list[Domain]
+    argument: Argument
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> KnowledgeBase:
+        seen: dict[str, str] = {}
+        for domain in self.domains:
+            for name in (domain.slug, domain.name, *domain.aliases):
+                key = name_key(name)
+                owner = seen.setdefault(key, domain.slug)
+                if owner != domain.slug:
+                    raise ValueError(f"name {name!r} is used by both {owner!r} and {domain.slug!r}")
+        claim_ids = [c.id for c in self.argument.steps]
+        claim_ids += [c.id for d in self.domains for c in d.reasons]
+        duplicates = {i for i in claim_ids if claim_ids.count(i) > 1}
+        if duplicates:
+            raise ValueError(f"claim ids must be unique; repeated: {sorted(duplicates)}")
+        return self

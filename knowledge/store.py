@@ -1,0 +1,513 @@
+"""The SQLite store: the community ledger of data points, its audit log, and the claims index.
+
+One file per deployment, opened by every process (bot, CLI, a second bot) at once:
+WAL mode lets readers run beside the writer, ``busy_timeout`` makes writers queue instead
+of failing, and every write starts with ``BEGIN IMMEDIATE`` so two processes never both
+read-then-upgrade and deadlock into "database is locked".
+
+Reads on a command's hot path are plain parameterized SQL against the partial indexes
+created in :mod:`knowledge.migrations`; sqlite-utils does the schema, migrations,
+full-text index and bulk work.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlite_utils import Database
+
+from knowledge.kb import Library
+from knowledge.migrations import migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+Status = Literal["pending", "approved", "rejected"]
+Origin = Literal["community", "curated", "import"]
+DatasetSort = Literal["largest", "newest"]
+
+_COLUMNS = (
+    "id, domain, dataset, quantity_text, quantity, unit, year, source_url, note, status, "
+    "origin, is_current, submitted_by, platform, workspace, channel, submitted_at, "
+    "reviewed_by, reviewed_at, review_note"
+)
+_CURRENT = "status = 'approved' AND is_current = 1"
+_STOPWORDS = frozenset(
+    "a an and are as at be by do does for from has have how i in is it its of on or so "
+    "than that the their there this to was what when where which who why will with you "
+    "your me my we our can could should would many much".split()
+)
+#: Words every data point is about; searching points for them only adds noise.
+_GENERIC_FOR_POINTS = frozenset(
+    "data dataset datasets size sizes scale scaling big large largest many much lack "
+    "number amount".split()
+)
+
+
+class LedgerError(Exception):
+    """A ledger operation that cannot be done as asked (the caller words it for users)."""
+
+
+class PointNotFound(LedgerError):
+    pass
+
+
+class AlreadyReviewed(LedgerError):
+    def __init__(self, point: DataPoint) -> None:
+        super().__init__(f"#{point.id} is already {point.status}")
+        self.point = point
+
+
+def now() -> str:
+    """UTC timestamps as ISO text: sortable as strings, readable in the database."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def dataset_key(name: str) -> str:
+    """Names that differ only in case, spaces or punctuation are the same dataset."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+@dataclass(frozen=True)
+class NewPoint:
+    """A validated data point, before it has an id or a status."""
+
+    domain: str
+    dataset: str
+    quantity_text: str
+    quantity: float
+    unit: str
+    source_url: str
+    year: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who submitted a point and where from."""
+
+    user: str
+    platform: str
+    workspace: str | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class DataPoint:
+    id: int
+    domain: str
+    dataset: str
+    quantity_text: str
+    quantity: float
+    unit: str
+    year: int | None
+    source_url: str
+    note: str
+    status: Status
+    origin: Origin
+    is_current: int
+    submitted_by: str
+    platform: str
+    workspace: str | None
+    channel: str | None
+    submitted_at: str
+    reviewed_by: str | None
+    reviewed_at: str | None
+    review_note: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    data_point_id: int
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ClaimHit:
+    id: str
+    domain: str | None
+    section: str
+    text: str
+    rank: float
+
+
+def _point(row: tuple) -> DataPoint:
+    return DataPoint(*row)
+
+
+def fts_query(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
+    """Words of a free-text question as an FTS5 OR-query of quoted terms (never syntax)."""
+    words = [
+        w for w in re.findall(r"\w+", text.casefold()) if w not in _STOPWORDS and w not in ignore
+    ]
+    unique = list(dict.fromkeys(words))[:12]
+    return " OR ".join(f'"{word}"' for word in unique) or None
+
+
+class Store:
+    """All reads and writes of the database; one instance per process, not thread-safe."""
+
+    def __init__(self, db: Database, path: str) -> None:
+        self.db = db
+        self.conn = db.conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) and migrate the database at ``path``."""
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        db = Database(conn)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if target != ":memory:":
+            db.enable_wal()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        store = cls(db, target)
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock up front (queues, never deadlocks)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def migrate(self) -> None:
+        with self.write():
+            migrations.apply(self.db)
+
+    def schema_version(self) -> list[str]:
+        return [m.name for m in migrations.applied(self.db)]
+
+    # -- knowledge base ------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM kb_meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def compile_claims(self, library: Library) -> bool:
+        """Mirror the KB's claims into the search index when the files changed.
+
+        Only ``claims`` is rebuilt; the community tables are never touched by this.
+        """
+        if self.meta("kb_fingerprint") == library.fingerprint:
+            return False
+        with self.write() as conn:
+            if self.meta("kb_fingerprint") == library.fingerprint:
+                return False
+            conn.execute("DELETE FROM claims")
+            conn.executemany(
+                "INSERT INTO claims (id, domain, position, section, text) VALUES (?, ?, ?, ?, ?)",
+                [(c.id, slug, n, c.section, c.text) for slug, n, c in library.claims()],
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO kb_meta (key, value) VALUES ('kb_fingerprint', ?)",
+                (library.fingerprint,),
+            )
+        return True
+
+    # -- writes --------------------------------------------------------------------------
+
+    def _insert(
+        self,
+        conn: sqlite3.Connection,
+        point: NewPoint,
+        status: Status,
+        origin: Origin,
+        who: Submitter,
+        at: str,
+    ) -> int:
+        reviewed = (who.user, at) if status == "approved" else (None, None)
+        cursor = conn.execute(
+            "INSERT INTO data_points (domain, dataset, dataset_key, quantity_text, quantity, "
+            "unit, year, source_url, note, status, origin, submitted_by, platform, workspace, "
+            "channel, submitted_at, reviewed_by, reviewed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                point.domain,
+                point.dataset,
+                dataset_key(point.dataset),
+                point.quantity_text,
+                point.quantity,
+                point.unit,
+                point.year,
+                point.source_url,
+                point.note,
+                status,
+                origin,
+                who.user,
+                who.platform,
+                who.workspace,
+                who.channel,
+                at,
+                *reviewed,
+            ),
+        )
+        point_id = cursor.lastrowid
+        assert point_id is not None
+        action = {"community": "submit", "import": "import", "curated": "seed"}[origin]
+        self._audit(conn, at, who.user, action, point_id, {"status": status, **asdict(point)})
+        conn.execute(
+            "INSERT INTO domain_counts (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING",
+            (point.domain,),
+        )
+        if status == "pending":
+            conn.execute(
+                "UPDATE domain_counts SET pending = pending + 1 WHERE domain = ?",
+                (point.domain,),
+            )
+        else:
+            self._refresh_current(conn, point.domain, dataset_key(point.dataset))
+        return point_id
+
+    @staticmethod
+    def _audit(
+        conn: sqlite3.Connection,
+        at: str,
+        actor: str,
+        action: str,
+        point_id: int,
+        details: dict[str, Any],
+    ) -> None:
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, data_point_id, details) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (at, actor, action, point_id, json.dumps(details, sort_keys=True)),
+        )
+
+    @staticmethod
+    def _refresh_current(conn: sqlite3.Connection, domain: str, key: str) -> None:
+        """Mark the newest approved point of a dataset current (by year, then approval)."""
+        newest = conn.execute(
+            "SELECT id FROM data_points WHERE domain = ? AND dataset_key = ? "
+            "AND status = 'approved' "
+            "ORDER BY year DESC NULLS LAST, reviewed_at DESC, id DESC LIMIT 1",
+            (domain, key),
+        ).fetchone()
+        if newest is None:
+            return
+        previous = conn.execute(
+            "UPDATE data_points SET is_current = 0 WHERE domain = ? AND dataset_key = ? "
+            "AND status = 'approved' AND is_current = 1 AND id != ?",
+            (domain, key, newest[0]),
+        ).rowcount
+        made_current = conn.execute(
+            "UPDATE data_points SET is_current = 1 WHERE id = ? AND is_current = 0",
+            (newest[0],),
+        ).rowcount
+        if made_current and not previous:
+            conn.execute(
+                "UPDATE domain_counts SET datasets = datasets + 1 WHERE domain = ?",
+                (domain,),
+            )
+
+    def submit(self, point: NewPoint, who: Submitter) -> int:
+        """Store a pending community point; returns its id once it is committed."""
+        with self.write() as conn:
+            return self._insert(conn, point, "pending", "community", who, now())
+
+    def add_many(
+        self,
+        points: Iterable[NewPoint],
+        who: Submitter,
+        origin: Origin = "import",
+        status: Status = "approved",
+    ) -> list[int]:
+        """Store many points in one transaction: all of them, or none."""
+        at = now()
+        with self.write() as conn:
+            return [self._insert(conn, p, status, origin, who, at) for p in points]
+
+    def seed_once(self, points: list[NewPoint], who: Submitter) -> bool:
+        """Load the curated starter set, once per database, however many processes race."""
+        with self.write() as conn:
+            if self.meta("curated_seeded"):
+                return False
+            at = now()
+            for point in points:
+                self._insert(conn, point, "approved", "curated", who, at)
+            conn.execute("INSERT INTO kb_meta (key, value) VALUES ('curated_seeded', ?)", (at,))
+        return True
+
+    def review(
+        self,
+        point_id: int,
+        decision: Literal["approve", "reject"],
+        moderator: str,
+        note: str | None,
+    ) -> DataPoint:
+        """Approve or reject a pending point; the decision and who made it are audited."""
+        at = now()
+        with self.write() as conn:
+            point = self.get(point_id)
+            if point is None:
+                raise PointNotFound(f"there is no data point #{point_id}")
+            if point.status != "pending":
+                raise AlreadyReviewed(point)
+            status = "approved" if decision == "approve" else "rejected"
+            conn.execute(
+                "UPDATE data_points SET status = ?, reviewed_by = ?, reviewed_at = ?, "
+                "review_note = ? WHERE id = ?",
+                (status, moderator, at, note, point_id),
+            )
+            conn.execute(
+                "UPDATE domain_counts SET pending = pending - 1 WHERE domain = ?",
+                (point.domain,),
+            )
+            if status == "approved":
+                self._refresh_current(conn, point.domain, dataset_key(point.dataset))
+            self._audit(conn, at, moderator, decision, point_id, {"note": note})
+            reviewed = self.get(point_id)
+        assert reviewed is not None
+        return reviewed
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(self, point_id: int) -> DataPoint | None:
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM data_points WHERE id = ?", (point_id,)
+        ).fetchone()
+        return _point(row) if row else None
+
+    def largest(self, domain: str, unit: str) -> DataPoint | None:
+        """The largest current approved dataset of a domain counted in ``unit``."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM data_points INDEXED BY idx_current_by_unit "
+            f"WHERE domain = ? AND unit = ? AND {_CURRENT} ORDER BY quantity DESC LIMIT 1",
+            (domain, unit),
+        ).fetchone()
+        return _point(row) if row else None
+
+    def current(
+        self,
+        domain: str,
+        sort: DatasetSort = "largest",
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[DataPoint]:
+        """Current figures of a domain's datasets, largest or newest first."""
+        if sort == "largest":
+            index, order = "idx_current_by_size", "quantity DESC, id"
+        else:
+            index, order = "idx_current_by_year", "year DESC, reviewed_at DESC, id DESC"
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM data_points INDEXED BY {index} "
+            f"WHERE domain = ? AND {_CURRENT} ORDER BY {order} LIMIT ? OFFSET ?",
+            (domain, limit, offset),
+        ).fetchall()
+        return [_point(row) for row in rows]
+
+    def newest(self, domain: str) -> DataPoint | None:
+        points = self.current(domain, "newest", limit=1)
+        return points[0] if points else None
+
+    def counts(self, domain: str) -> tuple[int, int]:
+        """(pending points, datasets with a current figure) of a domain."""
+        row = self.conn.execute(
+            "SELECT pending, datasets FROM domain_counts WHERE domain = ?", (domain,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+    def pending(self, limit: int = 10) -> list[DataPoint]:
+        """The review queue, oldest first."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM data_points INDEXED BY idx_pending_queue "
+            "WHERE status = 'pending' ORDER BY id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_point(row) for row in rows]
+
+    def pending_total(self) -> int:
+        row = self.conn.execute("SELECT COALESCE(SUM(pending), 0) FROM domain_counts").fetchone()
+        return int(row[0])
+
+    def history(self, domain: str, dataset: str) -> list[DataPoint]:
+        """Every point ever submitted for a dataset, newest figure first."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM data_points WHERE domain = ? AND dataset_key = ? "
+            "ORDER BY status = 'approved' DESC, year DESC NULLS LAST, reviewed_at DESC, id DESC",
+            (domain, dataset_key(dataset)),
+        ).fetchall()
+        return [_point(row) for row in rows]
+
+    def audit_log(self, point_id: int) -> list[AuditEntry]:
+        rows = self.conn.execute(
+            "SELECT id, at, actor, action, data_point_id, details FROM audit_log "
+            "WHERE data_point_id = ? ORDER BY id",
+            (point_id,),
+        ).fetchall()
+        return [AuditEntry(*row[:5], json.loads(row[5])) for row in rows]
+
+    def search_claims(self, question: str, limit: int = 3) -> list[ClaimHit]:
+        query = fts_query(question)
+        if query is None:
+            return []
+        rows = self.conn.execute(
+            "SELECT claims.id, claims.domain, claims.section, claims.text, claims_fts.rank "
+            "FROM claims_fts JOIN claims ON claims.rowid = claims_fts.rowid "
+            "WHERE claims_fts MATCH ? ORDER BY claims_fts.rank LIMIT ?",
+            (query, limit),
+        ).fetchall()
+        return [ClaimHit(*row) for row in rows]
+
+    def search_points(self, question: str, limit: int = 3) -> list[tuple[DataPoint, float]]:
+        """Approved, current points matching the question, best (BM25) first."""
+        query = fts_query(question, _GENERIC_FOR_POINTS)
+        if query is None:
+            return []
+        rows = self.conn.execute(
+            f"SELECT {', '.join('p.' + c for c in _COLUMNS.split(', '))}, data_points_fts.rank "
+            "FROM data_points_fts JOIN data_points AS p ON p.id = data_points_fts.rowid "
+            "WHERE data_points_fts MATCH ? AND p.status = 'approved' AND p.is_current = 1 "
+            "ORDER BY data_points_fts.rank LIMIT ?",
+            (query, limit),
+        ).fetchall()
+        return [(_point(row[:-1]), row[-1]) for row in rows]
+
+    def all_points(self) -> Iterator[DataPoint]:
+        for row in self.conn.execute(f"SELECT {_COLUMNS} FROM data_points ORDER BY id"):
+            yield _point(row)
+
+    def totals(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for status, count in self.conn.execute(
+            "SELECT status, COUNT(*) FROM data_points GROUP BY status"
+        ):
+            counts[status] = count
+        counts["claims"] = self.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+        counts["audit entries"] = self.conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+        return counts
+
+    def backup(self, target: str | Path) -> None:
+        """Copy the live database with SQLite's online backup (safe while bots write)."""
+        destination = sqlite3.connect(str(target))
+        try:
+            self.conn.backup(destination)
+        finally:
+            destination.close()
