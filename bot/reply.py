@@ -8,6 +8,7 @@ keeps it within that platform's limits. Plain text lives here because the consol
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -75,17 +76,33 @@ class Reply(BaseModel):
         return render_text(self)
 
 
-def render_table(table: Table) -> list[str]:
-    widths = [len(c) for c in table.columns]
-    for row in table.rows:
-        for index, cell in enumerate(row):
-            widths[index] = max(widths[index], len(cell))
+#: Terminal tables wrap each cell to this width, so four columns still fit a laptop screen.
+CELL_WIDTH = 30
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()
+
+def render_table(table: Table, cell_width: int = CELL_WIDTH) -> list[str]:
+    """Columns aligned, long cells wrapped onto continuation lines."""
+    wrapped = [
+        [textwrap.wrap(cell, cell_width) or [""] for cell in row]
+        for row in [table.columns, *table.rows]
+    ]
+    widths = [
+        max(len(line) for row in wrapped for line in row[i]) for i in range(len(table.columns))
+    ]
+
+    def lines(cells: list[list[str]]) -> list[str]:
+        height = max(len(cell) for cell in cells)
+        out = []
+        for n in range(height):
+            parts = [
+                (cell[n] if n < len(cell) else "").ljust(widths[i]) for i, cell in enumerate(cells)
+            ]
+            out.append("  ".join(parts).rstrip())
+        return out
 
     rule = "  ".join("-" * w for w in widths)
-    return [line(table.columns), rule, *(line(row) for row in table.rows)]
+    header, *rows = wrapped
+    return [*lines(header), rule, *(line for row in rows for line in lines(row))]
 
 
 def render_text(reply: Reply) -> str:
