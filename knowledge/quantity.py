@@ -57,6 +57,8 @@ def parse_quantity(text: str) -> float:
         raise QuantityError(f"is longer than {MAX_QUANTITY_TEXT} characters")
     match = _PATTERN.match(text)
     if not match:
+        if _PATTERN.match(text.strip().removeprefix("-")):
+            raise QuantityError("must be a positive number")
         raise QuantityError("is not a number")
     try:
         value = Decimal(match["number"].replace(",", ""))
