@@ -6,6 +6,7 @@ prints, and maps failures to exit codes (0 ok, 1 refused or failed, 2 usage).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import logging
@@ -20,10 +21,13 @@ from pydantic import SecretStr, ValidationError
 from bot.config import Settings
 from bot.console import console_user, run_console
 from bot.core import IMPORT_COLUMNS, Core, ImportFailed
+from bot.serve import serve
 from knowledge.kb import KnowledgeBaseError, Library
 from knowledge.store import DataPoint
 
 PLATFORMS = ("console", "discord", "slack", "all")
+#: Chat platforms this version can serve.
+ADAPTERS = ("slack",)
 CREDENTIALS_HELP = (
     "Set DISCORD_TOKEN for Discord, and SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET "
     "(HTTP) or SLACK_APP_TOKEN (Socket Mode) for Slack, in the environment or in .env."
@@ -93,10 +97,19 @@ def run(ctx: click.Context, platform: str | None, user: str | None) -> None:
         run_console(core, console_user(user or settings.console_user))
         return
     wanted = configured if platform == "all" else [platform]
-    raise click.ClickException(
-        f"the {' and '.join(wanted)} adapter is not available in this version yet; "
-        "use `scalebot run console`."
-    )
+    missing = [name for name in wanted if name not in configured]
+    if missing:
+        raise click.ClickException(
+            f"{' and '.join(missing)} credentials are not configured. {CREDENTIALS_HELP}"
+        )
+    unavailable = [name for name in wanted if name not in ADAPTERS]
+    if unavailable:
+        raise click.ClickException(
+            f"the {' and '.join(unavailable)} adapter is not available in this version yet; "
+            "use `scalebot run console`."
+        )
+    core = open_core(ctx)
+    asyncio.run(serve(wanted, core, settings))
 
 
 @cli.command()

@@ -46,7 +46,15 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(
         None, validation_alias=_platform_env("SLACK_APP_TOKEN")
     )
-    slack_api_url: str | None = Field(None, validation_alias=_platform_env("SLACK_API_URL"))
+    slack_api_url: str | None = Field(
+        None,
+        validation_alias=_platform_env("SLACK_API_URL"),
+        description="Slack Web API base URL (GovSlack, test servers)",
+    )
+    slack_host: str = Field("0.0.0.0", description="address the Slack HTTP transport binds")
+    slack_port: int = Field(
+        3000, ge=0, le=65535, description="port of the Slack HTTP transport (/slack/events)"
+    )
 
     @field_validator("moderators", mode="before")
     @classmethod
@@ -62,6 +70,14 @@ class Settings(BaseSettings):
                     )
             return frozenset(ids)
         return value
+
+    @property
+    def slack_api_base_url(self) -> str | None:
+        """``SLACK_API_URL`` as slack-sdk wants it (trailing slash); None means Slack's own."""
+        url = self.slack_api_url
+        if not url:
+            return None
+        return url if url.endswith("/") else url + "/"
 
     def configured_platforms(self) -> list[str]:
         """Platforms whose credentials are all present, in the order ``run all`` starts them."""

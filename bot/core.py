@@ -66,7 +66,7 @@ def error_reply(error: UserError) -> Reply:
         summary=summary,
         kind="error",
         visibility="private",
-        data={"error": type(error).__name__, "example": error.example},
+        data={"error": type(error).__name__, "example": error.example, "option": error.option},
     )
 
 
@@ -140,11 +140,27 @@ class Core:
                 return self.invoke("help", {}, caller)
             if not text.lstrip().startswith("/"):
                 return self.invoke("ask", {"question": text}, caller)
-            name, rest = split_command(text)
-            command = self.command(name)
-            return self.invoke(name, bind(command, rest), caller)
+            command, options = self.parse(text)
+            return self.invoke(command.name, options, caller)
         except UserError as error:
             return error_reply(error)
+
+    def parse(self, text: str) -> tuple[Command, dict[str, str]]:
+        """The command a line of text names and its options, still as typed.
+
+        Adapters use this to see what is missing before deciding to open a form.
+        """
+        name, rest = split_command(text)
+        command = self.command(name)
+        return command, bind(command, rest)
+
+    def missing_options(self, command: Command, options: dict[str, str]) -> list[str]:
+        """Required options of ``command`` that ``options`` leaves empty."""
+        return [
+            option.name
+            for option in command.options
+            if option.required and not (options.get(option.name) or "").strip()
+        ]
 
     def command(self, name: str) -> Command:
         command = self.commands.get(name.removeprefix("/").casefold())
@@ -213,11 +229,16 @@ class Core:
                 else:
                     values[option.name] = option.default
                 continue
-            values[option.name] = convert(option, raw, command, self.library, self.commands)
+            try:
+                values[option.name] = convert(option, raw, command, self.library, self.commands)
+            except UserError as error:
+                error.option = error.option or option.name
+                raise
         if missing:
             raise MissingOption(
                 f"/{command.name} needs {', '.join(missing)}. Usage: {command.usage}",
                 example=command.example,
+                option=missing[0],
             )
         return values
 

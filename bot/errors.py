@@ -12,10 +12,12 @@ class UserError(Exception):
 
     title = "That did not work"
 
-    def __init__(self, message: str, example: str | None = None) -> None:
+    def __init__(self, message: str, example: str | None = None, option: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.example = example
+        #: The option at fault, when there is one: forms show the message on that field.
+        self.option = option
 
 
 class UnknownCommand(UserError):

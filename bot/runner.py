@@ -1,0 +1,50 @@
+"""The core for asyncio adapters: every call runs on one worker thread, in order.
+
+Slack's and Discord's adapters live on one event loop (``scalebot run all``). The core
+is synchronous and its SQLite connection belongs to one thread at a time, so the
+adapters never call it directly: they await :class:`AsyncCore`, which hands each call
+to a single dedicated thread. The loop stays free to ack other requests meanwhile, and
+the store sees calls strictly one after another, as it expects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from bot.core import Caller, Core
+from bot.reply import Reply
+
+T = TypeVar("T")
+
+
+class AsyncCore:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalebot-core")
+
+    async def call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run ``function(*args, **kwargs)`` on the core's thread and await its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._worker, functools.partial(function, *args, **kwargs)
+        )
+
+    async def ask(self, text: str, caller: Caller) -> Reply:
+        return await self.call(
+            self.core.ask,
+            text,
+            caller.user,
+            workspace=caller.workspace,
+            channel=caller.channel,
+            is_admin=caller.is_admin,
+        )
+
+    async def invoke(self, name: str, options: dict[str, str], caller: Caller) -> Reply:
+        return await self.call(self.core.invoke, name, options, caller)
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)

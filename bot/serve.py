@@ -1,0 +1,71 @@
+"""Running the chat platforms: every adapter on one asyncio loop, one core between them.
+
+``scalebot run slack``, ``run discord`` and ``run all`` end up here. Each platform is a
+service with ``start()`` and ``stop()``; they share one :class:`~bot.runner.AsyncCore`,
+so a point submitted on Slack is in the same database, behind the same lock, as one
+submitted on Discord. SIGINT and SIGTERM stop every service cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Protocol
+
+from bot.config import Settings
+from bot.core import Core
+from bot.runner import AsyncCore
+
+log = logging.getLogger(__name__)
+
+
+class Service(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_services(platforms: list[str], core: AsyncCore, settings: Settings) -> list[Service]:
+    """The adapters for ``platforms``, imported only when asked for."""
+    services: list[Service] = []
+    for platform in platforms:
+        if platform == "slack":
+            from bot.slack.serve import SlackService
+
+            services.append(SlackService(core, settings))
+        elif platform == "discord":
+            from bot.discord.client import DiscordService
+
+            services.append(DiscordService(core, settings))
+        else:
+            raise ValueError(f"unknown platform {platform!r}")
+    return services
+
+
+async def serve(
+    platforms: list[str], core: Core, settings: Settings, stop: asyncio.Event | None = None
+) -> None:
+    """Start every service, wait for ``stop`` (or a signal), then stop them all."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Not possible off the main thread or on Windows; Ctrl-C still ends the loop there.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    async_core = AsyncCore(core)
+    services = build_services(platforms, async_core, settings)
+    started: list[Service] = []
+    try:
+        for service in services:
+            await service.start()
+            started.append(service)
+        log.info("running: %s", ", ".join(s.name for s in started))
+        await stop.wait()
+    finally:
+        for service in reversed(started):
+            await service.stop()
+        async_core.close()

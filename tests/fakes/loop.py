@@ -1,0 +1,32 @@
+"""An asyncio loop on a background thread, so synchronous tests can drive async servers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: No single step of a network test may take longer than this.
+STEP_TIMEOUT = 10.0
+
+
+class BackgroundLoop:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> BackgroundLoop:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(STEP_TIMEOUT)
+        self.loop.close()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = STEP_TIMEOUT) -> T:
+        """Run ``coroutine`` on the loop and wait (bounded) for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)

@@ -1,0 +1,108 @@
+"""A fake Slack Web API (and ``response_url`` endpoint) on 127.0.0.1 that records calls.
+
+slack-sdk's ``AsyncWebClient`` is pointed at it through ``SLACK_API_URL``; it answers
+``auth.test`` as Slack does and ``ok`` to everything else, and keeps every call so a
+test can assert what the adapter sent (``views.open``, ``chat.postMessage``...).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.loop import STEP_TIMEOUT
+
+BOT_USER = "UBOT0001"
+TEAM = "T0LAB0001"
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    token: str | None
+
+
+class FakeSlackAPI:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._changed = threading.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.socket_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _record(self, method: str, body: dict[str, Any], token: str | None) -> None:
+        with self._changed:
+            self.calls.append(Call(method, body, token))
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:
+            body = dict(await request.post())
+        for key in ("view", "blocks"):
+            if isinstance(body.get(key), str):
+                body[key] = json.loads(body[key])
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        self._record(method, body, token)
+        answer: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            answer |= {"user_id": BOT_USER, "bot_id": "B0BOT", "team_id": TEAM, "team": "lab"}
+        elif method == "apps.connections.open":
+            answer["url"] = self.socket_url
+        elif method.startswith("chat."):
+            answer |= {"channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+        elif method == "views.open":
+            answer["view"] = {**body.get("view", {}), "id": "V0001"}
+        return web.json_response(answer)
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self._record(f"response:{request.match_info['name']}", body, None)
+        return web.Response(text="ok")
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = STEP_TIMEOUT) -> list[Call]:
+        """The calls of ``method`` once there are ``count`` of them (bounded wait)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self.calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = sorted({c.method for c in self.calls})
+                    raise AssertionError(f"no {count} call(s) of {method}; saw {seen}")
+                self._changed.wait(left)
+
+    def of(self, method: str) -> list[Call]:
+        with self._changed:
+            return [c for c in self.calls if c.method == method]

@@ -1,0 +1,63 @@
+"""The real Slack adapter on 127.0.0.1, wired to a fake Slack Web API, for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core import Core
+from bot.runner import AsyncCore
+from bot.slack.serve import EVENTS_PATH, SlackService
+from tests.fakes.loop import BackgroundLoop
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.slack_client import SIGNING_SECRET, SlackSender
+
+SLACK_MODERATOR = "UMOD0001"
+SLACK_MEMBER = "UMEMBER1"
+
+
+@dataclass
+class SlackStack:
+    api: FakeSlackAPI
+    service: SlackService
+    sender: SlackSender
+    core: Core
+    loop: BackgroundLoop
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.service.port}"
+
+
+@contextmanager
+def slack_stack(tmp_path: Path, **overrides: object) -> Iterator[SlackStack]:
+    with BackgroundLoop() as loop:
+        api = FakeSlackAPI()
+        loop.run(api.start())
+        settings = Settings(
+            db=tmp_path / "slack.db",
+            moderators=frozenset({f"slack:{SLACK_MODERATOR}"}),
+            slack_bot_token="xoxb-test-token",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=api.url,
+            slack_host="127.0.0.1",
+            slack_port=0,
+            **overrides,
+        )
+        core = Core.open(settings=settings)
+        async_core = AsyncCore(core)
+        service = SlackService(async_core, settings)
+        try:
+            loop.run(service.start())
+            sender = SlackSender(
+                f"http://127.0.0.1:{service.port}{EVENTS_PATH}", api.response_url("")
+            )
+            yield SlackStack(api, service, sender, core, loop)
+        finally:
+            loop.run(service.stop())
+            loop.run(api.stop())
+            async_core.close()
+            core.close()
