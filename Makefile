@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-slack manifest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ format: $(STAMP)
 ## bench: the core benchmark at 1k and 100k points (add SIZES=1000000 for the big run)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py $(if $(SIZES),--sizes $(SIZES),)
+
+## bench-slack: signed /scale requests over loopback HTTP, ours against a bare Bolt app
+bench-slack: $(STAMP)
+	$(BIN)/python bench/slack.py
+
+## manifest: regenerate slack_manifest.yaml from the command declarations
+manifest: $(STAMP)
+	$(BIN)/python -m bot.slack.manifest > slack_manifest.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -414,3 +414,27 @@ def test_a_point_submitted_on_slack_is_seen_on_the_console(slack: SlackStack) ->
     slack.sender.command("/approve", str(point), user=SLACK_MODERATOR)
     reply = slack.core.ask("/datasets 3d", "console:alice")
     assert any("Objaverse-XL" in item for item in reply.items)
+
+
+# -- Socket Mode ------------------------------------------------------------------------
+
+
+def test_socket_mode_answers_a_slash_command_over_the_websocket(tmp_path: Path) -> None:
+    """With SLACK_APP_TOKEN set, the app dials the apps.connections.open URL instead."""
+    with slack_stack(tmp_path, slack_app_token="xapp-1-test") as stack:
+        assert stack.service.transport == "socket-mode"
+        stack.loop.run(stack.api.wait_for_socket())
+        (opened,) = stack.api.of("apps.connections.open")
+        assert opened.token == "xapp-1-test"
+        payload = {
+            "team_id": TEAM,
+            "channel_id": "C0CHAN1",
+            "user_id": SLACK_MEMBER,
+            "command": "/compare",
+            "text": "3d llm",
+            "response_url": stack.api.response_url("socket"),
+            "trigger_id": "trigger.socket",
+        }
+        answer = stack.loop.run(stack.api.envelope("slash_commands", payload))
+        assert answer["payload"]["response_type"] == "in_channel"
+        assert answer["payload"]["blocks"][0]["text"]["text"] == "3D vs LLMs"

@@ -25,9 +25,7 @@ def replies(draw: st.DrawFn) -> Reply:
             ReplyField(name=draw(words), value=draw(long_text), inline=draw(st.booleans()))
             for _ in range(draw(st.integers(0, 30)))
         ],
-        table=Table(
-            columns=["", "a", "b"], rows=[[draw(words), draw(words), draw(words)]] * rows
-        )
+        table=Table(columns=["", "a", "b"], rows=[[draw(words), draw(words), draw(words)]] * rows)
         if rows
         else None,
         items=draw(st.lists(long_text, max_size=20)),

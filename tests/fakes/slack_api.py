@@ -7,13 +7,14 @@ test can assert what the adapter sent (``views.open``, ``chat.postMessage``...).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from tests.fakes.loop import STEP_TIMEOUT
 
@@ -35,6 +36,9 @@ class FakeSlackAPI:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.socket_url: str | None = None
+        self._socket_open: asyncio.Event | None = None
+        self._ws: web.WebSocketResponse | None = None
+        self._from_app: asyncio.Queue[dict[str, Any]] | None = None
 
     @property
     def url(self) -> str:
@@ -44,16 +48,21 @@ class FakeSlackAPI:
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
     async def start(self) -> None:
+        self._socket_open = asyncio.Event()
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
+        self.socket_url = f"ws://127.0.0.1:{self.port}/socket"
 
     async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -83,6 +92,41 @@ class FakeSlackAPI:
         elif method == "views.open":
             answer["view"] = {**body.get("view", {}), "id": "V0001"}
         return web.json_response(answer)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then relay envelopes both ways until closed."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        self._from_app = asyncio.Queue()
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        assert self._socket_open is not None
+        self._socket_open.set()
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                await self._from_app.put(json.loads(message.data))
+        return ws
+
+    async def wait_for_socket(self) -> None:
+        assert self._socket_open is not None
+        await asyncio.wait_for(self._socket_open.wait(), STEP_TIMEOUT)
+
+    async def envelope(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send one Socket Mode envelope and return the app's acknowledgement of it."""
+        assert self._ws is not None and self._from_app is not None
+        envelope_id = f"env-{len(self.calls)}-{time.monotonic_ns()}"
+        await self._ws.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "accepts_response_payload": kind != "events_api",
+                "payload": payload,
+            }
+        )
+        while True:
+            answer = await asyncio.wait_for(self._from_app.get(), STEP_TIMEOUT)
+            if answer.get("envelope_id") == envelope_id:
+                return answer
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -1,0 +1,118 @@
+"""What a lab needs to add the app: the manifest, the example .env, ``scalebot run slack``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.registry import COMMANDS
+from bot.slack.manifest import build_manifest
+from tests.fakes.loop import BackgroundLoop
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.slack_client import SIGNING_SECRET, SlackSender
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_manifest_is_yaml_with_every_declared_command() -> None:
+    manifest = yaml.safe_load((ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
+    assert manifest == build_manifest(COMMANDS), "run `make manifest` after changing commands"
+    listed = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert listed == [f"/{name}" for name in COMMANDS] + ["/scalebot"]
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert "app_mention" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"commands", "chat:write", "app_mentions:read"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
+
+
+def test_http_manifest_points_everything_at_the_request_url() -> None:
+    url = "https://bot.example.org/slack/events"
+    manifest = build_manifest(COMMANDS, url)
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert all(c["url"] == url for c in manifest["features"]["slash_commands"])
+    assert manifest["settings"]["interactivity"]["request_url"] == url
+
+
+def test_env_example_names_every_setting() -> None:
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
+        assert f"{name}=" in text
+    for name in ("SCALEBOT_DB", "SCALEBOT_MODERATORS", "SCALEBOT_SLACK_PORT", "DISCORD_TOKEN"):
+        assert name in text
+
+
+def test_run_slack_without_credentials_names_them(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(cli, ["run", "slack"])
+    assert result.exit_code == 1
+    assert "SLACK_BOT_TOKEN" in result.output and "SLACK_SIGNING_SECRET" in result.output
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_scalebot_run_slack_serves_the_readme_setup(tmp_path: Path) -> None:
+    """The README's steps: tokens in the environment, `scalebot run slack`, requests answered."""
+    port = _free_port()
+    with BackgroundLoop() as loop:
+        api = FakeSlackAPI()
+        loop.run(api.start())
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": api.url,
+            "SCALEBOT_SLACK_HOST": "127.0.0.1",
+            "SCALEBOT_SLACK_PORT": str(port),
+            "SCALEBOT_DB": str(tmp_path / "run.db"),
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        env.pop("DISCORD_TOKEN", None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "slack"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            health = f"http://127.0.0.1:{port}/health"
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with urllib.request.urlopen(health, timeout=2) as response:
+                        assert json.load(response)["status"] == "ok"
+                        break
+                except OSError:
+                    assert process.poll() is None, process.communicate()[1]
+                    assert time.monotonic() < deadline, "the Slack server did not start"
+                    time.sleep(0.1)
+            sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", api.response_url(""))
+            answer = sender.command("/scale", "video")
+            assert answer.status == 200
+            assert answer.json()["blocks"][0]["text"]["text"].startswith("Video generation")
+        finally:
+            process.terminate()
+            _, stderr = process.communicate(timeout=20)
+            loop.run(api.stop())
+        assert process.returncode == 0, stderr
+        assert "xoxb-test-token" not in stderr and SIGNING_SECRET not in stderr
