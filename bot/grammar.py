@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.commands import Command, OptionType
-from bot.errors import BadSyntax
+from bot.errors import BadSyntax, InvalidValue
 from knowledge.quantity import MULTIPLIER_WORDS
 from knowledge.units import canonical_unit
 
@@ -74,13 +74,27 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def _continues(kind: OptionType, value: str, following: str) -> bool:
-    """Whether two words make one value: ``10 million``, ``image-text pairs``."""
+#: The most words one value may span: ``image text pairs``.
+_MAX_VALUE_WORDS = 3
+
+
+def _words_in_value(kind: OptionType, words: list[str]) -> int:
+    """How many of ``words`` make one value: ``10 million``, ``image text pairs``."""
     if kind is OptionType.QUANTITY:
-        return following.casefold() in MULTIPLIER_WORDS
+        return 2 if len(words) > 1 and words[1].casefold() in MULTIPLIER_WORDS else 1
     if kind is OptionType.UNIT:
-        return canonical_unit(f"{value} {following}") is not None
-    return False
+        for count in range(min(len(words), _MAX_VALUE_WORDS), 1, -1):
+            if canonical_unit(" ".join(words[:count])) is not None:
+                return count
+    return 1
+
+
+def _unknown_option(token: Token, names: set[str]) -> str | None:
+    """The name of a ``name:value`` token naming no option (``https://...`` is no option)."""
+    match = None if token.starts_quoted else _KEYWORD.match(token.text)
+    if match is None or match[1].casefold() in names or match[2].startswith("//"):
+        return None
+    return match[1]
 
 
 def bind(command: Command, text: str) -> dict[str, str]:
@@ -88,6 +102,8 @@ def bind(command: Command, text: str) -> dict[str, str]:
     names = {option.name for option in command.options}
     keyword_values: dict[str, str] = {}
     positional: list[str] = []
+    #: position in ``positional`` -> the unknown option name its token spelled out.
+    unknown: dict[int, str] = {}
     try:
         tokens = tokenize(text)
     except BadSyntax as error:
@@ -100,6 +116,9 @@ def bind(command: Command, text: str) -> dict[str, str]:
                 raise BadSyntax(f"`{name}:` is given twice.", example=command.example)
             keyword_values[name] = match[2]
         else:
+            name = _unknown_option(token, names)
+            if name is not None:
+                unknown[len(positional)] = name
             positional.append(token.text)
 
     values = dict(keyword_values)
@@ -112,16 +131,27 @@ def bind(command: Command, text: str) -> dict[str, str]:
             values[option.name] = " ".join(positional[position:])
             position = len(positional)
             break
-        value = positional[position]
-        position += 1
-        following = positional[position] if position < len(positional) else None
-        if following is not None and _continues(option.type, value, following):
-            value, position = f"{value} {following}", position + 1
-        values[option.name] = value
+        if option.type not in (OptionType.TEXT, OptionType.URL):
+            _refuse_unknown_option(command, unknown.get(position))
+        count = _words_in_value(option.type, positional[position : position + _MAX_VALUE_WORDS])
+        values[option.name] = " ".join(positional[position : position + count])
+        position += count
     if position < len(positional):
+        _refuse_unknown_option(command, unknown.get(position))
         extra = " ".join(positional[position:])
         raise BadSyntax(
             f"Too many values: `{extra}` does not fit /{command.name}. Usage: {command.usage}",
             example=command.example,
         )
     return values
+
+
+def _refuse_unknown_option(command: Command, name: str | None) -> None:
+    """``colour:red`` where a typed value belongs: say the option does not exist."""
+    if name is not None:
+        options = ", ".join(option.name for option in command.options)
+        raise InvalidValue(
+            f"/{command.name} has no option `{name}:`; its options are {options}. "
+            f"Usage: {command.usage}",
+            example=command.example,
+        )
