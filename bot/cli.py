@@ -215,6 +215,9 @@ def backup(ctx: click.Context, path: Path, force: bool) -> None:
     core = open_core(ctx)
     if path.resolve() == Path(core.store.path).resolve():
         raise click.ClickException("the backup must go to another file than the database")
+    if force:  # whatever PATH held (even a non-SQLite file) is replaced, not written into
+        for stale in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+            stale.unlink(missing_ok=True)
     core.store.backup(path)
     click.echo(f"backed up {core.store.path} to {path}")
 

@@ -36,8 +36,11 @@ def _lines(stdin: TextIO, interactive: bool):
 
 
 def run_console(
-    core: Core, user: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    core: Core, user: str, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> None:
+    # Resolved at call time, so redirected streams (click's CliRunner, pipes) are honoured.
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
     interactive = stdin.isatty() and stdout.isatty()
     if interactive:
         print(BANNER, file=stdout)
