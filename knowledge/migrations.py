@@ -95,3 +95,53 @@ def create_ledger(db: Database) -> None:
         create_triggers=True,
         tokenize="porter",
     )
+
+
+@migrations(name="0002_search_approved_points_only")
+def search_approved_points_only(db: Database) -> None:
+    """Index only approved points: pending ones are never searched, and indexing them
+    cost every submission a full-text segment write (about 70 µs of 180 per commit).
+
+    The index reads its content through a view of the approved points, so a ``rebuild``
+    can never pull pending or rejected rows back in; the triggers keep it in step as a
+    point is approved (or, for completeness, edited or deleted).
+    """
+    db.executescript(
+        """
+        DROP TRIGGER data_points_ai;
+        DROP TRIGGER data_points_ad;
+        DROP TRIGGER data_points_au;
+        DROP TABLE data_points_fts;
+
+        CREATE VIEW searchable_points AS
+            SELECT id, dataset, note, domain, unit FROM data_points
+            WHERE status = 'approved';
+        CREATE VIRTUAL TABLE data_points_fts USING fts5 (
+            dataset, note, domain, unit,
+            content = 'searchable_points', content_rowid = 'id', tokenize = 'porter'
+        );
+        CREATE TRIGGER data_points_ai AFTER INSERT ON data_points
+        WHEN new.status = 'approved' BEGIN
+            INSERT INTO data_points_fts (rowid, dataset, note, domain, unit)
+            VALUES (new.id, new.dataset, new.note, new.domain, new.unit);
+        END;
+        CREATE TRIGGER data_points_ad AFTER DELETE ON data_points
+        WHEN old.status = 'approved' BEGIN
+            INSERT INTO data_points_fts (data_points_fts, rowid, dataset, note, domain, unit)
+            VALUES ('delete', old.id, old.dataset, old.note, old.domain, old.unit);
+        END;
+        CREATE TRIGGER data_points_au_unindex
+            AFTER UPDATE OF status, dataset, note, domain, unit ON data_points
+        WHEN old.status = 'approved' BEGIN
+            INSERT INTO data_points_fts (data_points_fts, rowid, dataset, note, domain, unit)
+            VALUES ('delete', old.id, old.dataset, old.note, old.domain, old.unit);
+        END;
+        CREATE TRIGGER data_points_au_index
+            AFTER UPDATE OF status, dataset, note, domain, unit ON data_points
+        WHEN new.status = 'approved' BEGIN
+            INSERT INTO data_points_fts (rowid, dataset, note, domain, unit)
+            VALUES (new.id, new.dataset, new.note, new.domain, new.unit);
+        END;
+        INSERT INTO data_points_fts (data_points_fts) VALUES ('rebuild');
+        """
+    )

@@ -39,6 +39,9 @@ _COLUMNS = (
     "reviewed_by, reviewed_at, review_note"
 )
 _CURRENT = "status = 'approved' AND is_current = 1"
+
+#: How many of its newest matches each word of an /ask question brings to the ranking.
+CANDIDATES_PER_WORD = 50
 _STOPWORDS = frozenset(
     "a an and are as at be by do does for from has have how i in is it its of on or so "
     "than that the their there this to was what when where which who why will with you "
@@ -272,17 +275,14 @@ class Store:
         point_id = cursor.lastrowid
         assert point_id is not None
         action = {"community": "submit", "import": "import", "curated": "seed"}[origin]
-        self._audit(conn, at, who.user, action, point_id, {"status": status, **asdict(point)})
+        self._audit(conn, at, who.user, action, point_id, {"status": status, **vars(point)})
+        pending = int(status == "pending")
         conn.execute(
-            "INSERT INTO domain_counts (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING",
-            (point.domain,),
+            "INSERT INTO domain_counts (domain, pending) VALUES (?, ?) "
+            "ON CONFLICT (domain) DO UPDATE SET pending = pending + excluded.pending",
+            (point.domain, pending),
         )
-        if status == "pending":
-            conn.execute(
-                "UPDATE domain_counts SET pending = pending + 1 WHERE domain = ?",
-                (point.domain,),
-            )
-        else:
+        if not pending:
             self._refresh_current(conn, point.domain, dataset_key(point.dataset))
         return point_id
 
@@ -477,18 +477,34 @@ class Store:
         return [ClaimHit(*row) for row in rows]
 
     def search_points(self, question: str, limit: int = 3) -> list[tuple[DataPoint, float]]:
-        """Approved, current points matching the question, best (BM25) first."""
+        """Approved, current points matching the question, best first.
+
+        BM25 over the whole index reads every posting of a common word ("video" can
+        match a sixth of a million-point ledger), so each word instead brings its newest
+        :data:`CANDIDATES_PER_WORD` matches, and a point scores the sum of 1/matches of
+        the words it contains: a rare word (a dataset's name) outweighs common ones, and
+        the cost stays flat however large the ledger grows.
+        """
         query = fts_query(question, _GENERIC_FOR_POINTS)
         if query is None:
             return []
-        rows = self.conn.execute(
-            f"SELECT {', '.join('p.' + c for c in _COLUMNS.split(', '))}, data_points_fts.rank "
-            "FROM data_points_fts JOIN data_points AS p ON p.id = data_points_fts.rowid "
-            "WHERE data_points_fts MATCH ? AND p.status = 'approved' AND p.is_current = 1 "
-            "ORDER BY data_points_fts.rank LIMIT ?",
-            (query, limit),
-        ).fetchall()
-        return [(_point(row[:-1]), row[-1]) for row in rows]
+        scores: dict[int, float] = {}
+        for term in query.split(" OR "):
+            hits = [
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT f.rowid FROM data_points_fts AS f "
+                    "JOIN data_points AS p ON p.id = f.rowid "
+                    "WHERE data_points_fts MATCH ? AND p.is_current = 1 "
+                    "ORDER BY f.rowid DESC LIMIT ?",
+                    (term, CANDIDATES_PER_WORD),
+                )
+            ]
+            for point_id in hits:
+                scores[point_id] = scores.get(point_id, 0.0) + 1 / len(hits)
+        best = sorted(scores, key=lambda point_id: (-scores[point_id], -point_id))[:limit]
+        points = [self.get(point_id) for point_id in best]
+        return [(point, scores[point.id]) for point in points if point is not None]
 
     def all_points(self) -> Iterator[DataPoint]:
         for row in self.conn.execute(f"SELECT {_COLUMNS} FROM data_points ORDER BY id"):
