@@ -1,0 +1,259 @@
+"""Several processes writing one database file at once, as two bots and a CLI would.
+
+Two submitter processes open a fresh file at the same moment (racing the migration and
+the curated seed), wait at a start line, then each submit M points through ``/submit``.
+Both must exit 0 with no "database is locked", every point stored once with a distinct id,
+and the seed present exactly once. A third process reviewing the queue while the
+submitters write must leave the ledger consistent: one current figure per dataset, the
+counters equal to the rows, an audit entry for every write and decision.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import select
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.core import CURATED_CSV
+from knowledge.migrations import migrations
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 60.0
+M = 200
+MODERATOR = "console:mod"
+
+SUBMITTER = r"""
+import json, sys
+from bot.core import Core
+
+db, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+core = Core.open(db)
+print("ready", flush=True)
+sys.stdin.readline()  # the start line: every process is open before anyone writes
+ids = []
+for n in range(count):
+    # Half the points share dataset names across processes (same current-figure rows).
+    name = f"Shared {n % 10}" if n % 2 else f"{tag} {n}"
+    reply = core.ask(
+        f'/submit video "{name}" {n + 1}k clips https://example.org/{tag}/{n} year:{2000 + n % 25}',
+        f"console:{tag}",
+    )
+    if reply.kind != "answer":
+        sys.exit(f"submission {n} refused: {reply.title}: {reply.summary}")
+    ids.append(reply.data["id"])
+core.close()
+print(json.dumps(ids), flush=True)
+"""
+
+REVIEWER = r"""
+import json, sys, time
+from bot.core import Core
+
+db, wanted, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+core = Core.open(db)
+print("ready", flush=True)
+sys.stdin.readline()
+decided = []
+deadline = time.monotonic() + seconds
+while len(decided) < wanted and time.monotonic() < deadline:
+    queue = core.store.pending(limit=20)
+    if not queue:
+        time.sleep(0.002)
+        continue
+    for point in queue:
+        verb = "approve" if point.id % 3 else "reject"
+        reply = core.ask(f"/{verb} {point.id} concurrent review", "console:mod")
+        if reply.kind != "answer":
+            sys.exit(f"/{verb} {point.id} failed: {reply.title}: {reply.summary}")
+        decided.append([point.id, verb])
+        if len(decided) >= wanted:
+            break
+core.close()
+print(json.dumps(decided), flush=True)
+"""
+
+
+def start(script: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SCALEBOT_MODERATORS": MODERATOR}
+    env.pop("SCALEBOT_DB", None)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_together(procs: list[subprocess.Popen[str]]) -> list[tuple[int, str, str]]:
+    """Wait for every process to be open, release them at once, collect (rc, out, err)."""
+    try:
+        started = time.monotonic() + TIMEOUT
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdin is not None
+            readable, _, _ = select.select([proc.stdout], [], [], started - time.monotonic())
+            line = proc.stdout.readline() if readable else ""  # "ready\n" comes whole
+            if line.strip() != "ready":
+                proc.kill()
+                _, err = proc.communicate(timeout=TIMEOUT)
+                raise AssertionError(f"process did not start: {line!r}\n{err}")
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        deadline = time.monotonic() + TIMEOUT
+        results = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            results.append((proc.returncode, out, err))
+        return results
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=TIMEOUT)
+
+
+def curated_rows() -> int:
+    with CURATED_CSV.open(newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def check_ledger(conn: sqlite3.Connection) -> None:
+    """Invariants every write keeps, whatever the interleaving."""
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    twice_current = conn.execute(
+        "SELECT domain, dataset_key FROM data_points WHERE is_current = 1 "
+        "GROUP BY domain, dataset_key HAVING COUNT(*) > 1"
+    ).fetchall()
+    assert twice_current == []
+    assert conn.execute(
+        "SELECT COUNT(*) FROM data_points WHERE is_current = 1 AND status != 'approved'"
+    ).fetchone() == (0,)
+    # Every dataset with an approved point has exactly one current figure: the newest.
+    no_current = conn.execute(
+        "SELECT domain, dataset_key FROM data_points WHERE status = 'approved' "
+        "GROUP BY domain, dataset_key HAVING SUM(is_current) != 1"
+    ).fetchall()
+    assert no_current == []
+    newest: dict[tuple[str, str], tuple] = {}
+    current_ids = set()
+    for domain, key, point_id, year, reviewed_at, is_current in conn.execute(
+        "SELECT domain, dataset_key, id, year, reviewed_at, is_current FROM data_points "
+        "WHERE status = 'approved'"
+    ):
+        rank = (year if year is not None else -1, reviewed_at, point_id)
+        newest[domain, key] = max(newest.get((domain, key), rank), rank)
+        if is_current:
+            current_ids.add(point_id)
+    assert {rank[2] for rank in newest.values()} == current_ids
+    counters = dict(
+        conn.execute("SELECT domain, pending FROM domain_counts WHERE pending > 0").fetchall()
+    )
+    actual = dict(
+        conn.execute(
+            "SELECT domain, COUNT(*) FROM data_points WHERE status = 'pending' GROUP BY domain"
+        ).fetchall()
+    )
+    assert counters == actual
+    datasets = dict(conn.execute("SELECT domain, datasets FROM domain_counts").fetchall())
+    current = dict(
+        conn.execute(
+            "SELECT domain, COUNT(*) FROM data_points WHERE is_current = 1 GROUP BY domain"
+        ).fetchall()
+    )
+    assert {d: n for d, n in datasets.items() if n} == current
+    unaudited = conn.execute(
+        "SELECT id FROM data_points WHERE id NOT IN (SELECT data_point_id FROM audit_log)"
+    ).fetchall()
+    assert unaudited == []
+    for table in ("data_points_fts", "claims_fts"):
+        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+
+
+def test_two_submitters_on_one_fresh_file(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    procs = [start(SUBMITTER, str(db), tag, str(M)) for tag in ("alpha", "beta")]
+    results = run_together(procs)
+    for rc, _, err in results:
+        assert "database is locked" not in err
+        assert rc == 0, err
+    ids = [json.loads(out.strip().splitlines()[-1]) for _, out, _ in results]
+    assert [len(batch) for batch in ids] == [M, M]
+    every = ids[0] + ids[1]
+    assert len(set(every)) == 2 * M
+
+    conn = sqlite3.connect(db)
+    try:
+        seed = curated_rows()
+        assert conn.execute("SELECT COUNT(*) FROM data_points").fetchone() == (seed + 2 * M,)
+        assert conn.execute(
+            "SELECT COUNT(*) FROM data_points WHERE origin = 'curated'"
+        ).fetchone() == (seed,)
+        # Each migration applied once, though both processes migrated the new file at once.
+        assert migrations.pending(Database(conn)) == []
+        names = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")]
+        assert sorted(names) == sorted(set(names))
+        for tag, batch in zip(("alpha", "beta"), ids, strict=True):
+            stored = conn.execute(
+                "SELECT id FROM data_points WHERE submitted_by = ? AND status = 'pending'",
+                (f"console:{tag}",),
+            ).fetchall()
+            assert sorted(row[0] for row in stored) == sorted(batch)
+            # Each process's ids were handed out in the order it wrote.
+            assert batch == sorted(batch)
+        check_ledger(conn)
+    finally:
+        conn.close()
+
+
+def test_reviewer_beside_two_submitters(tmp_path: Path) -> None:
+    db = tmp_path / "reviewed.db"
+    wanted = 150
+    procs = [
+        start(SUBMITTER, str(db), "alpha", str(M)),
+        start(SUBMITTER, str(db), "beta", str(M)),
+        start(REVIEWER, str(db), str(wanted), str(TIMEOUT / 2)),
+    ]
+    results = run_together(procs)
+    for rc, _, err in results:
+        assert "database is locked" not in err
+        assert rc == 0, err
+    decided = json.loads(results[2][1].strip().splitlines()[-1])
+    assert len(decided) == wanted
+    assert len({point_id for point_id, _ in decided}) == wanted
+
+    conn = sqlite3.connect(db)
+    try:
+        seed = curated_rows()
+        assert conn.execute("SELECT COUNT(*) FROM data_points").fetchone() == (seed + 2 * M,)
+        for point_id, verb in decided:
+            status, reviewed_by = conn.execute(
+                "SELECT status, reviewed_by FROM data_points WHERE id = ?", (point_id,)
+            ).fetchone()
+            assert status == ("approved" if verb == "approve" else "rejected")
+            assert reviewed_by == MODERATOR
+            actions = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT action FROM audit_log WHERE data_point_id = ? ORDER BY id",
+                    (point_id,),
+                )
+            ]
+            assert actions == ["submit", verb]
+        assert conn.execute(
+            "SELECT COUNT(*) FROM data_points WHERE status = 'pending' AND origin = 'community'"
+        ).fetchone() == (2 * M - wanted,)
+        check_ledger(conn)
+    finally:
+        conn.close()

@@ -1,0 +1,574 @@
+"""The community ledger (knowledge/store.py) through Store and Core.
+
+Covers: the schema as recorded sqlite-utils migrations (applied once), connection PRAGMAs,
+an index behind every query the commands make (EXPLAIN QUERY PLAN on the store's own
+statements), FTS5 indexes kept in sync by triggers, the curated seed loaded exactly once,
+a dataset's history and current figure, the audit log of every write and review, CSV
+imports as one all-or-nothing transaction, and backups.
+"""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.core import CURATED_CSV, Core, ImportFailed
+from knowledge.migrations import migrations
+from knowledge.store import AlreadyReviewed, NewPoint, PointNotFound, Store, Submitter
+
+MODERATOR = "console:mod"
+MEMBER = "console:alice"
+ALICE = Submitter(MEMBER, "console", "lab", "general")
+
+
+def point(
+    dataset: str = "Zorblax Clips",
+    quantity: float = 1_000_000,
+    year: int | None = 2023,
+    domain: str = "video",
+    unit: str = "clips",
+    note: str = "",
+) -> NewPoint:
+    return NewPoint(
+        domain=domain,
+        dataset=dataset,
+        quantity_text=f"{quantity:g}",
+        quantity=quantity,
+        unit=unit,
+        source_url="https://example.org/paper",
+        year=year,
+        note=note,
+    )
+
+
+def curated_rows() -> int:
+    with CURATED_CSV.open(newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def count(conn: sqlite3.Connection, sql: str, *params: object) -> int:
+    return conn.execute(sql, params).fetchone()[0]
+
+
+# -- schema and connection -----------------------------------------------------------------
+
+
+def test_schema_version_is_recorded(core: Core) -> None:
+    version = core.store.schema_version()
+    assert "0001_ledger" in version
+    recorded = count(core.store.conn, "SELECT COUNT(*) FROM _sqlite_migrations")
+    assert recorded == len(version)
+    assert migrations.pending(core.store.db) == []
+
+
+def test_reopening_does_not_reapply_migrations(settings: Settings) -> None:
+    with Core.open(settings=settings) as first:
+        rows = first.store.conn.execute(
+            "SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY name"
+        ).fetchall()
+        first.store.submit(point(), ALICE)
+    with Core.open(settings=settings) as second:
+        again = second.store.conn.execute(
+            "SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY name"
+        ).fetchall()
+        assert again == rows
+        # The data written before survives a reopen (no table was recreated).
+        assert second.store.totals().get("pending") == 1
+
+
+def test_pragmas(core: Core) -> None:
+    conn = core.store.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+    # WAL is a property of the file: a fresh connection from another process sees it too.
+    other = sqlite3.connect(core.store.path)
+    try:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()
+
+
+def test_foreign_keys_are_enforced(core: Core) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        core.store.conn.execute(
+            "INSERT INTO audit_log (at, actor, action, data_point_id) "
+            "VALUES ('now', 'x', 'submit', 999999)"
+        )
+
+
+# -- indexes -------------------------------------------------------------------------------
+
+
+def _unindexed_scans(conn: sqlite3.Connection, statements: list[str]) -> list[tuple[str, str]]:
+    """(statement, plan line) for every full scan of a ledger table in the statements' plans."""
+    bad = []
+    for sql in statements:
+        for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"):
+            detail = row[-1]
+            if not detail.startswith("SCAN"):
+                continue
+            if "VIRTUAL TABLE" in detail or "USING" in detail:
+                continue
+            bad.append((sql, detail))
+    return bad
+
+
+def test_every_command_query_uses_an_index(core: Core) -> None:
+    """Trace what the store runs for each read and write a command makes; no full scans."""
+    store = core.store
+    first = store.submit(point("Zorblax Clips", 5e6, 2022), ALICE)
+    store.review(first, "approve", MODERATOR, "ok")
+    second = store.submit(point("Zorblax Clips", 9e6, 2024), ALICE)
+
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        store.review(second, "approve", MODERATOR, None)
+        store.submit(point("Other", 3e6), ALICE)
+        store.get(first)
+        store.largest("video", "clips")
+        store.current("video", "largest", limit=5)
+        store.current("video", "newest", limit=5, offset=1)
+        store.newest("video")
+        store.counts("video")
+        store.pending(10)
+        store.pending_total()
+        store.history("video", "zorblax clips")
+        store.audit_log(first)
+        store.search_points("zorblax clips")
+        store.search_claims("why does video scale")
+    finally:
+        store.conn.set_trace_callback(None)
+
+    queries = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+        # domain_counts holds one row per domain: summing it is the point of the table.
+        and "FROM domain_counts" not in s
+    ]
+    assert len(queries) >= 14, statements
+    assert _unindexed_scans(store.conn, queries) == []
+    # The check itself notices a scan (so the assertion above can fail).
+    assert _unindexed_scans(store.conn, ["SELECT id FROM data_points WHERE note = 'x'"])
+
+
+def test_indexes_cover_the_ledger_columns(core: Core) -> None:
+    conn = core.store.conn
+    indexed: dict[str, set[str]] = {}
+    for table in ("data_points", "audit_log"):
+        for _, name, *_ in conn.execute(f"PRAGMA index_list({table})"):
+            columns = {row[2] for row in conn.execute(f"PRAGMA index_info({name})")}
+            indexed.setdefault(table, set()).add(",".join(sorted(c for c in columns if c)))
+    # history: domain + dataset_key; audit: data_point_id; cards: domain + unit/quantity.
+    assert any({"domain", "dataset_key"} <= set(i.split(",")) for i in indexed["data_points"])
+    assert any("data_point_id" in i.split(",") for i in indexed["audit_log"])
+    assert any({"domain", "unit", "quantity"} <= set(i.split(",")) for i in indexed["data_points"])
+
+
+# -- full-text search ----------------------------------------------------------------------
+
+
+def test_fts_tables_exist(core: Core) -> None:
+    names = {
+        row[0]
+        for row in core.store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'"
+        )
+    }
+    assert {"data_points_fts", "claims_fts"} <= names
+    triggers = {
+        row[0]
+        for row in core.store.conn.execute(
+            "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+        )
+    }
+    assert {"data_points", "claims"} <= triggers
+
+
+def fts_check(path: str, table: str = "data_points_fts") -> None:
+    """FTS5's own check that the index holds exactly what its content says (raises if not)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+    finally:
+        conn.close()
+
+
+def test_fts_integrity_check_notices_a_stale_index(core: Core) -> None:
+    """The check the tests below rely on fails when the index and the rows disagree."""
+    fts_check(core.store.path)
+    with core.store.write() as conn:
+        conn.execute(
+            "INSERT INTO data_points_fts (rowid, dataset, note, domain, unit) "
+            "VALUES (999999, 'ghost', '', 'video', 'clips')"
+        )
+    with pytest.raises(sqlite3.DatabaseError):
+        fts_check(core.store.path)
+
+
+def test_submitted_point_is_indexed_and_found_once_approved(core: Core) -> None:
+    reply = core.ask(
+        '/submit video "Quetzalvid" 12M clips https://example.org/q year:2024 note:"drone footage"',
+        MEMBER,
+    )
+    assert reply.kind == "answer", reply.summary
+    point_id = reply.data["id"]
+    conn = core.store.conn
+    fts_check(core.store.path)
+    # Pending points are not answers yet.
+    assert core.store.search_points("quetzalvid") == []
+    core.store.review(point_id, "approve", MODERATOR, None)
+    fts_check(core.store.path)
+    hits = core.store.search_points("Quetzalvid drone")
+    assert [p.id for p, _ in hits] == [point_id]
+    matched = conn.execute(
+        "SELECT rowid FROM data_points_fts WHERE data_points_fts MATCH 'quetzalvid'"
+    ).fetchall()
+    assert matched == [(point_id,)]
+
+
+def test_rejected_point_is_never_found(core: Core) -> None:
+    point_id = core.ask("/submit video Xylofakevid 3M clips https://example.org/x", MEMBER).data[
+        "id"
+    ]
+    assert core.ask(f"/reject {point_id} made up", MODERATOR).kind == "answer"
+    fts_check(core.store.path)
+    assert core.store.search_points("xylofakevid") == []
+
+
+def test_every_approved_point_is_searchable(core: Core) -> None:
+    store = core.store
+    for n in range(6):
+        point_id = store.submit(point(f"Glimmer{n}", year=2020 + n), ALICE)
+        store.review(point_id, "approve" if n % 2 else "reject", MODERATOR, None)
+    fts_check(store.path)
+    approved = store.conn.execute(
+        "SELECT id, dataset FROM data_points WHERE status = 'approved'"
+    ).fetchall()
+    assert len(approved) > 3
+    for point_id, dataset in approved:
+        quoted = '"' + dataset.replace('"', '""') + '"'
+        rowids = {
+            row[0]
+            for row in store.conn.execute(
+                "SELECT rowid FROM data_points_fts WHERE data_points_fts MATCH ?", (quoted,)
+            )
+        }
+        assert point_id in rowids, dataset
+
+
+def test_claims_are_searchable(core: Core) -> None:
+    conn = core.store.conn
+    claims = count(conn, "SELECT COUNT(*) FROM claims")
+    assert claims > 0
+    fts_check(core.store.path, "claims_fts")
+    hits = core.store.search_claims("scaling template data cost")
+    assert hits
+    assert all(hit.text and hit.section for hit in hits)
+
+
+def test_search_text_is_data_not_syntax(core: Core) -> None:
+    nasty = "Robert'); DROP TABLE data_points; -- \"NEAR( * OR AND"
+    point_id = core.store.submit(point(nasty), ALICE)
+    core.store.review(point_id, "approve", MODERATOR, None)
+    assert core.store.get(point_id).dataset == nasty
+    core.store.search_points(nasty)
+    core.store.search_claims(nasty)
+    assert count(core.store.conn, "SELECT COUNT(*) FROM data_points") > 1
+
+
+# -- curated seed --------------------------------------------------------------------------
+
+
+def test_curated_seed_loaded_exactly_once(settings: Settings) -> None:
+    expected = curated_rows()
+    assert expected > 0
+    for _ in range(3):
+        with Core.open(settings=settings) as core:
+            conn = core.store.conn
+            assert (
+                count(conn, "SELECT COUNT(*) FROM data_points WHERE origin = 'curated'") == expected
+            )
+            assert count(conn, "SELECT COUNT(*) FROM audit_log WHERE action = 'seed'") == expected
+            assert (
+                count(
+                    conn,
+                    "SELECT COUNT(*) FROM data_points WHERE origin = 'curated' "
+                    "AND status != 'approved'",
+                )
+                == 0
+            )
+
+
+def test_seed_once_refuses_a_second_seed(core: Core) -> None:
+    before = core.store.totals()
+    assert core.store.seed_once([point("Extra")], Submitter("system:curated", "system")) is False
+    assert core.store.totals() == before
+
+
+# -- history and current figure ------------------------------------------------------------
+
+
+def test_history_newest_approved_first_and_current_moves(core: Core) -> None:
+    store = core.store
+    old = store.submit(point("Zorblax", 800_000, 2021), ALICE)
+    store.review(old, "approve", MODERATOR, None)
+    assert store.get(old).is_current == 1
+
+    new = store.submit(point("zorblax", 10_200_000, 2023), ALICE)  # same dataset, other case
+    assert store.get(new).is_current == 0  # pending is never current
+    store.review(new, "approve", MODERATOR, None)
+    assert store.get(new).is_current == 1
+    assert store.get(old).is_current == 0
+
+    # An older figure approved later does not take over: current is newest by year.
+    older = store.submit(point("Zorblax", 500_000, 2019), ALICE)
+    store.review(older, "approve", MODERATOR, None)
+    assert store.get(new).is_current == 1
+    assert store.get(older).is_current == 0
+
+    rejected = store.submit(point("Zorblax", 99e6, 2025), ALICE)
+    store.review(rejected, "reject", MODERATOR, "no source")
+    pending = store.submit(point("Zorblax", 50e6, 2025), ALICE)
+
+    history = store.history("video", "ZORBLAX")
+    ids = [p.id for p in history]
+    assert ids[:3] == [new, old, older]
+    assert set(ids[3:]) == {rejected, pending}
+    assert [p.id for p in history if p.is_current] == [new]
+    assert store.get(rejected).is_current == 0
+    assert store.get(pending).is_current == 0
+
+    current = store.current("video", "largest", limit=100)
+    zorblax = [p for p in current if p.dataset.casefold() == "zorblax"]
+    assert [p.id for p in zorblax] == [new]
+    # Exactly one current figure per dataset across the whole ledger.
+    dupes = store.conn.execute(
+        "SELECT domain, dataset_key FROM data_points WHERE is_current = 1 "
+        "GROUP BY domain, dataset_key HAVING COUNT(*) > 1"
+    ).fetchall()
+    assert dupes == []
+    assert (
+        store.conn.execute(
+            "SELECT COUNT(*) FROM data_points WHERE is_current = 1 AND status != 'approved'"
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def test_counts_follow_reviews(core: Core) -> None:
+    store = core.store
+    pending_before, datasets_before = store.counts("video")
+    a = store.submit(point("Count A"), ALICE)
+    b = store.submit(point("Count B"), ALICE)
+    assert store.counts("video") == (pending_before + 2, datasets_before)
+    store.review(a, "approve", MODERATOR, None)
+    store.review(b, "reject", MODERATOR, "dup")
+    assert store.counts("video") == (pending_before, datasets_before + 1)
+    assert store.pending_total() == count(
+        store.conn, "SELECT COUNT(*) FROM data_points WHERE status = 'pending'"
+    )
+
+
+def test_review_is_final_and_unknown_ids_are_refused(core: Core) -> None:
+    store = core.store
+    point_id = store.submit(point(), ALICE)
+    store.review(point_id, "reject", MODERATOR, "wrong")
+    with pytest.raises(AlreadyReviewed):
+        store.review(point_id, "approve", MODERATOR, None)
+    assert store.get(point_id).status == "rejected"
+    with pytest.raises(PointNotFound):
+        store.review(10**9, "approve", MODERATOR, None)
+    assert [e.action for e in store.audit_log(point_id)] == ["submit", "reject"]
+
+
+# -- audit log -----------------------------------------------------------------------------
+
+
+def test_audit_entry_for_submit_approve_reject(core: Core) -> None:
+    reply = core.ask(
+        '/submit 3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023',
+        MEMBER,
+        workspace="lab",
+        channel="general",
+    )
+    kept = reply.data["id"]
+    dropped = core.ask("/submit 3d Junkset 5 objects https://example.org/j", MEMBER).data["id"]
+    assert core.ask(f"/approve {kept} checked the paper", MODERATOR).kind == "answer"
+    assert core.ask(f"/reject {dropped} no such dataset", MODERATOR).kind == "answer"
+
+    entries = core.store.audit_log(kept)
+    assert [(e.action, e.actor) for e in entries] == [("submit", MEMBER), ("approve", MODERATOR)]
+    submit, approve = entries
+    assert submit.data_point_id == kept
+    assert submit.details["dataset"] == "Objaverse-XL"
+    assert submit.details["quantity"] == pytest.approx(10.2e6)
+    assert submit.details["status"] == "pending"
+    assert approve.details["note"] == "checked the paper"
+    assert submit.at <= approve.at
+
+    rejected = core.store.audit_log(dropped)
+    assert [(e.action, e.actor) for e in rejected] == [("submit", MEMBER), ("reject", MODERATOR)]
+    assert rejected[1].details["note"] == "no such dataset"
+
+    stored = core.store.get(kept)
+    assert (stored.submitted_by, stored.platform) == (MEMBER, "console")
+    assert (stored.workspace, stored.channel) == ("lab", "general")
+    assert stored.reviewed_by == MODERATOR
+    assert stored.review_note == "checked the paper"
+
+
+def test_every_point_has_an_audit_trail(core: Core) -> None:
+    store = core.store
+    for n in range(5):
+        point_id = store.submit(point(f"Trail {n}"), ALICE)
+        if n % 2:
+            store.review(point_id, "approve", MODERATOR, None)
+    orphans = store.conn.execute(
+        "SELECT id FROM data_points WHERE id NOT IN (SELECT data_point_id FROM audit_log)"
+    ).fetchall()
+    assert orphans == []
+    reviewed = count(
+        store.conn,
+        "SELECT COUNT(*) FROM data_points WHERE reviewed_by IS NOT NULL AND origin = 'community'",
+    )
+    decisions = count(
+        store.conn, "SELECT COUNT(*) FROM audit_log WHERE action IN ('approve', 'reject')"
+    )
+    assert reviewed == decisions == 2
+
+
+def test_refused_moderation_writes_nothing(core: Core) -> None:
+    point_id = core.store.submit(point(), ALICE)
+    reply = core.ask(f"/approve {point_id}", MEMBER)
+    assert reply.kind == "error"
+    assert reply.data["error"] == "NotAllowed"
+    assert core.store.get(point_id).status == "pending"
+    assert [e.action for e in core.store.audit_log(point_id)] == ["submit"]
+
+
+# -- CSV import ----------------------------------------------------------------------------
+
+HEADER = "domain,dataset,quantity,unit,year,source_url,note\n"
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_import_loads_every_row(core: Core, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "good.csv",
+        [
+            "video,Imported One,4.3M,clips,2023,https://example.org/1,first",
+            '3d,Imported Two,"10,200,000",objects,2023,https://example.org/2,"with, comma"',
+            "llm,Imported Three,15T,tokens,,https://example.org/3,",
+        ],
+    )
+    before = core.store.totals()
+    ids = core.import_csv(path, MODERATOR)
+    assert len(ids) == 3 and len(set(ids)) == 3
+    points = [core.store.get(i) for i in ids]
+    assert [p.dataset for p in points] == ["Imported One", "Imported Two", "Imported Three"]
+    assert [p.quantity for p in points] == [4.3e6, 10.2e6, 15e12]
+    assert points[1].note == "with, comma"
+    assert points[2].year is None
+    assert all(p.status == "approved" and p.origin == "import" for p in points)
+    assert all(p.is_current == 1 for p in points)
+    for p in points:
+        assert [(e.action, e.actor) for e in core.store.audit_log(p.id)] == [("import", MODERATOR)]
+    assert core.store.totals()["approved"] == before["approved"] + 3
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "words"),
+    [
+        ("video,Bad,-5,clips,2023,https://example.org/b,", "positive"),
+        ("video,Bad,5M,parsecs,2023,https://example.org/b,", "unit"),
+        ("nowhere,Bad,5M,clips,2023,https://example.org/b,", "domain"),
+        ("video,Bad,5M,clips,2023,javascript:alert(1),", "http"),
+        ("video,Bad,5M,clips,2023,https://example.org/b,note,extra", "more cells"),
+    ],
+)
+def test_import_with_a_bad_row_is_refused_whole(
+    core: Core, tmp_path: Path, bad_row: str, words: str
+) -> None:
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            "video,Zfine One,4.3M,clips,2023,https://example.org/1,",
+            "video,Zfine Two,5M,clips,2023,https://example.org/2,",
+            bad_row,  # line 4 (the header is line 1)
+            "video,Zfine Three,6M,clips,2023,https://example.org/3,",
+        ],
+    )
+    before = core.store.totals()
+    audit_before = count(core.store.conn, "SELECT MAX(id) FROM audit_log")
+    with pytest.raises(ImportFailed) as caught:
+        core.import_csv(path, MODERATOR)
+    message = str(caught.value)
+    assert "line 4" in message
+    assert words.casefold() in message.casefold()
+    assert core.store.totals() == before
+    assert count(core.store.conn, "SELECT MAX(id) FROM audit_log") == audit_before
+    assert (
+        count(core.store.conn, "SELECT COUNT(*) FROM data_points WHERE dataset LIKE 'Zfine%'") == 0
+    )
+
+
+def test_add_many_failing_midway_stores_nothing(core: Core) -> None:
+    """A row the database itself refuses rolls back the rows before it in the same batch."""
+    before = core.store.totals()
+    batch = [point("Batch A"), point("Batch B"), point("Batch C", quantity=0)]
+    with pytest.raises(sqlite3.IntegrityError):
+        core.store.add_many(batch, ALICE)
+    assert core.store.totals() == before
+    assert not core.store.conn.in_transaction
+    # The store is still usable afterwards.
+    assert core.store.submit(point("After"), ALICE) > 0
+
+
+def test_import_missing_column_names_line_one(core: Core, tmp_path: Path) -> None:
+    path = tmp_path / "nohead.csv"
+    path.write_text("domain,dataset,quantity\nvideo,X,5M\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="line 1"):
+        core.import_csv(path, MODERATOR)
+
+
+# -- backup --------------------------------------------------------------------------------
+
+
+def test_backup_is_a_readable_copy(core: Core, tmp_path: Path) -> None:
+    store = core.store
+    a = store.submit(point("Backed A"), ALICE)
+    store.submit(point("Backed B"), ALICE)
+    store.review(a, "approve", MODERATOR, "ok")
+    target = tmp_path / "copy" / "backup.db"
+    target.parent.mkdir()
+    store.backup(target)
+
+    raw = sqlite3.connect(target)
+    try:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        for table in ("data_points", "audit_log", "claims", "data_points_fts", "kb_meta"):
+            assert count(raw, f"SELECT COUNT(*) FROM {table}") == count(
+                store.conn, f"SELECT COUNT(*) FROM {table}"
+            ), table
+    finally:
+        raw.close()
+
+    copy = Store.open(target)
+    try:
+        assert copy.totals() == store.totals()
+        assert copy.get(a) == store.get(a)
+        assert copy.schema_version() == store.schema_version()
+        assert [p.id for p, _ in copy.search_points("backed")] == [a]
+    finally:
+        copy.close()
