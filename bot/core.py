@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.commands import Command, Permission, Request
 from bot.config import Settings
-from bot.converters import Quantity, convert, suggest_commands
+from bot.converters import Quantity, clean_text, convert, suggest_commands
 from bot.errors import (
     InvalidValue,
     MissingOption,
@@ -223,7 +223,7 @@ class Core:
         missing = []
         for option in command.options:
             raw = raw_options.get(option.name)
-            if raw is None or not raw.strip():
+            if raw is None or not clean_text(raw):
                 if option.required:
                     missing.append(option.name)
                 else:

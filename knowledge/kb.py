@@ -47,6 +47,9 @@ def _read_toml(path: Path) -> dict:
 def load_knowledge_base(directory: Path = KB_DIR) -> KnowledgeBase:
     """Read and validate every file; raise :class:`KnowledgeBaseError` on the first problem."""
     domains: list[Domain] = []
+    #: name key -> (slug, file) and claim id -> file, to name both places of a duplicate.
+    names: dict[str, tuple[str, str]] = {}
+    claim_files: dict[str, str] = {}
     domain_files = sorted((directory / "domains").glob("*.toml"))
     if not domain_files:
         raise KnowledgeBaseError(f"no domain files (*.toml) in {directory / 'domains'}")
@@ -69,6 +72,18 @@ def load_knowledge_base(directory: Path = KB_DIR) -> KnowledgeBase:
                     f"{path.name}: entry {domain.slug!r}: field {field}: {unit!r} is not a "
                     "canonical unit (see knowledge/units.py)"
                 )
+        for field, name in (
+            ("slug", domain.slug),
+            ("name", domain.name),
+            *(("aliases", alias) for alias in domain.aliases),
+        ):
+            owner, owner_file = names.setdefault(name_key(name), (domain.slug, path.name))
+            if owner != domain.slug:
+                raise KnowledgeBaseError(
+                    f"{path.name}: entry {domain.slug!r}: field {field}: {name!r} is already "
+                    f"a name of {owner!r} ({owner_file})"
+                )
+        _check_claim_ids(domain.reasons, "reasons", path, domain.slug, claim_files)
         domains.append(domain)
     argument_path = directory / "argument.toml"
     raw = _read_toml(argument_path)
@@ -76,10 +91,24 @@ def load_knowledge_base(directory: Path = KB_DIR) -> KnowledgeBase:
         argument = Argument.model_validate(raw)
     except ValidationError as error:
         raise KnowledgeBaseError(_describe(error, argument_path, "steps")) from None
+    _check_claim_ids(argument.steps, "steps", argument_path, "steps", claim_files)
     try:
         return KnowledgeBase(domains=domains, argument=argument)
     except ValidationError as error:
         raise KnowledgeBaseError(_describe(error, directory, "knowledge base")) from None
+
+
+def _check_claim_ids(
+    claims: list[Claim], field: str, path: Path, entry: str, seen: dict[str, str]
+) -> None:
+    """Refuse a claim id used before (``seen``: claim id -> the file that used it first)."""
+    for number, claim in enumerate(claims):
+        if claim.id in seen:
+            raise KnowledgeBaseError(
+                f"{path.name}: entry {entry!r}: field {field}.{number}.id: claim id "
+                f"{claim.id!r} is already used in {seen[claim.id]}"
+            )
+        seen[claim.id] = path.name
 
 
 def fingerprint(directory: Path = KB_DIR) -> str:

@@ -1,0 +1,268 @@
+"""Property tests: no text typed at the bot makes the parser or the core raise.
+
+``Core.ask`` gets arbitrary text and ``/submit`` lines built from valid and garbage pieces;
+every call must come back as a :class:`Reply` (never an exception, never the catch-all
+"InternalError"), an error reply must leave the database untouched, and an accepted
+submission must store exactly the quantity it was given. ``tokenize`` either refuses a
+line with :class:`BadSyntax` or keeps every character that is not a quote or a space.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from bot.config import Settings
+from bot.converters import clean_text
+from bot.core import Core
+from bot.errors import BadSyntax, UserError
+from bot.grammar import MAX_COMMAND_LENGTH, tokenize
+from bot.reply import Reply
+from knowledge.quantity import MAX_QUANTITY_TEXT, QuantityError, parse_quantity
+from knowledge.units import UNITS
+
+PROPERTY = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+USER = "console:prop"
+QUOTES = "\"'“”„‘’"
+
+
+@pytest.fixture(scope="module")
+def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Core]:
+    path: Path = tmp_path_factory.mktemp("props") / "scalebot.db"
+    with Core.open(settings=Settings(db=path, moderators=frozenset())) as opened:
+        yield opened
+
+
+def row_count(core: Core) -> int:
+    """Data points of any status: the rows a submission adds."""
+    totals = core.store.totals()
+    return sum(totals.get(status, 0) for status in ("pending", "approved", "rejected"))
+
+
+def audit_count(core: Core) -> int:
+    return core.store.totals()["audit entries"]
+
+
+def check_reply(reply: object) -> Reply:
+    assert isinstance(reply, Reply)
+    assert reply.data.get("error") != "InternalError", reply.summary
+    if reply.kind == "error":
+        assert reply.visibility == "private"
+        assert reply.summary
+    return reply
+
+
+# -- strategies ----------------------------------------------------------------------------
+
+#: Text rich in what the grammar treats specially: quotes, colons, slashes, white space.
+SPECIAL_PIECES = [*QUOTES, *":/\\ \t\n-_#@<>&,.", "://", "https://", "year:", "note:", '\\"']
+special_text = st.lists(
+    st.one_of(st.sampled_from(SPECIAL_PIECES), st.text(max_size=6)), max_size=30
+).map("".join)
+
+domains = st.sampled_from(["3d", "3D", "video", "t2v", "LLMs", "self-driving", "fsd", "robots"])
+garbage = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", '"', "'", "“", ":", "colour:red", "year:", "-5", "nan", "inf", "1e999"]),
+)
+#: Numbers as people type them, mostly in range.
+numbers = st.one_of(
+    st.integers(min_value=1, max_value=10**9).map(str),
+    st.integers(min_value=1000, max_value=10**12).map(lambda n: f"{n:,}"),
+    st.floats(min_value=0.001, max_value=1e6).map(repr),
+    st.decimals(min_value="0.001", max_value=10**6, places=3).map(str),
+    st.builds(lambda m, e: f"{m}e{e}", st.integers(1, 99), st.integers(-2, 12)),
+)
+#: Numbers at or past the edges: zero, negative, too large, too long, odd spellings.
+edge_numbers = st.one_of(
+    st.sampled_from(["0", "0.0", "-1", "+1", ".5", "1.", "1e18", "1e999", "1,00", "1_000"]),
+    st.integers(min_value=10**17, max_value=10**25).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.decimals(allow_nan=False).map(str),
+)
+suffixes = st.sampled_from(
+    ["", "", "k", "K", "M", "m", "B", "bn", "T", "x", " million", " billion", " thousand", "+"]
+)
+typed_quantities = st.builds(lambda n, s: n + s, numbers, suffixes)
+edge_quantities = st.builds(lambda n, s: n + s, edge_numbers, suffixes)
+unit_spellings = sorted({s for canonical, aliases in UNITS.items() for s in (canonical, *aliases)})
+urls = st.one_of(
+    st.sampled_from(["https://arxiv.org/abs/2307.05663", "http://example.org/a:b?c=1"]),
+    st.builds(lambda p: f"https://example.org/{p}", st.text(string.ascii_letters, max_size=10)),
+)
+bad_urls = st.sampled_from(["ftp://x.org", "javascript:alert(1)", "https://", "example.org"])
+years = st.integers(1950, 2026).map(str)
+bad_years = st.one_of(st.integers(0, 1949).map(str), st.integers(2028, 10**20).map(str))
+dataset_names = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters=QUOTES + "\\"), max_size=30
+)
+
+
+def quoted(value: str) -> str:
+    return f'"{value}"'
+
+
+def sometimes(draw: st.DrawFn, one_in: int) -> bool:
+    return draw(st.integers(1, one_in)) == 1
+
+
+@st.composite
+def submit_lines(draw: st.DrawFn) -> str:
+    """``/submit`` with each option mostly valid, sometimes garbage, positional or keyword."""
+
+    def pick(valid: st.SearchStrategy[str], *bad: st.SearchStrategy[str]) -> str:
+        return draw(st.one_of(garbage, *bad)) if sometimes(draw, 8) else draw(valid)
+
+    pieces = {
+        "domain": pick(domains),
+        "dataset": pick(dataset_names.map(quoted)),
+        "quantity": pick(typed_quantities, edge_quantities),
+        "unit": pick(st.sampled_from(unit_spellings)),
+        "source": pick(urls, bad_urls),
+    }
+    if draw(st.booleans()):
+        pieces["year"] = pick(years, bad_years)
+    if draw(st.booleans()):
+        pieces["note"] = draw(special_text)
+    if sometimes(draw, 6):
+        pieces[draw(st.sampled_from(["colour", "year", "domain", "http"]))] = draw(garbage)
+    words = [f"{name}:{value}" if sometimes(draw, 3) else value for name, value in pieces.items()]
+    if sometimes(draw, 4):
+        words = draw(st.permutations(words))
+    return "/submit " + " ".join(words)
+
+
+@st.composite
+def plausible_submissions(draw: st.DrawFn) -> tuple[str, str]:
+    """A well-formed ``/submit`` line whose quantity may or may not parse."""
+    quantity = draw(st.one_of(typed_quantities, edge_quantities))
+    unit = draw(st.sampled_from(unit_spellings))
+    dataset = draw(dataset_names.filter(clean_text))
+    year = draw(st.integers(1950, 2025))
+    keyword = draw(st.booleans())
+    shown = f'quantity:"{quantity}"' if keyword else quantity
+    line = (
+        f'/submit {draw(domains)} "{dataset}" {shown} {unit} '
+        f"https://example.org/{draw(st.integers(0, 999))} year:{year}"
+    )
+    return line, quantity
+
+
+# -- properties ----------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(text=st.text(max_size=300))
+def test_ask_any_text_returns_a_reply(core: Core, text: str) -> None:
+    before = row_count(core)
+    check_reply(core.ask(text, USER))
+    assert row_count(core) == before
+
+
+@PROPERTY
+@given(text=special_text)
+def test_ask_any_command_like_text_returns_a_reply(core: Core, text: str) -> None:
+    for line in (text, "/" + text, "/ask " + text, "/scale " + text, "/compare " + text):
+        before = row_count(core)
+        check_reply(core.ask(line, USER))
+        assert row_count(core) == before
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(min_size=1, max_size=50), extra=st.integers(1, 3000))
+def test_very_long_text_is_refused_not_raised(core: Core, text: str, extra: int) -> None:
+    long_text = (text * (MAX_COMMAND_LENGTH // len(text) + 2))[: MAX_COMMAND_LENGTH + extra]
+    before = row_count(core)
+    for line in (long_text, "/submit " + long_text):
+        reply = check_reply(core.ask(line, USER))
+        assert reply.data["error"] == "TooLong"
+        assert str(MAX_COMMAND_LENGTH) in reply.summary
+    assert row_count(core) == before
+
+
+@PROPERTY
+@given(line=submit_lines())
+@example(line='/submit 3d "\x01\x02" 10M objects https://example.org/x')
+@example(line="/submit 3d \x7f 10M objects https://example.org/x 2023")
+@example(line='/submit 3d Obj 10M objects https://example.org/x 2023 "\x00"')
+def test_submit_with_any_options_replies_and_errors_store_nothing(core: Core, line: str) -> None:
+    before, audited = row_count(core), audit_count(core)
+    reply = check_reply(core.ask(line, USER))
+    if reply.kind == "error":
+        assert row_count(core) == before, line
+        assert audit_count(core) == audited, line
+        return
+    assert row_count(core) == before + 1, line
+    point = core.store.get(reply.data["id"])
+    assert point.status == "pending"
+    assert point.submitted_by == USER
+    assert point.dataset.strip(), line
+    assert point.quantity == parse_quantity(point.quantity_text)
+    assert 0 < point.quantity < 1e18
+    assert point.source_url.startswith(("http://", "https://"))
+
+
+@PROPERTY
+@given(case=plausible_submissions())
+def test_accepted_quantity_round_trips(core: Core, case: tuple[str, str]) -> None:
+    line, quantity = case
+    before = row_count(core)
+    reply = check_reply(core.ask(line, USER))
+    try:
+        expected = parse_quantity(quantity)
+    except QuantityError:
+        # Over the option's 40 characters it is refused as too long before parsing.
+        refusal = "TooLong" if len(quantity) > MAX_QUANTITY_TEXT else "InvalidQuantity"
+        assert reply.data.get("error") == refusal, (line, reply.summary)
+        assert reply.data.get("option") == "quantity"
+        assert row_count(core) == before
+        return
+    assert reply.kind == "answer", (line, reply.summary)
+    point = core.store.get(reply.data["id"])
+    assert point.quantity_text == quantity
+    assert point.quantity == expected
+    assert reply.data["quantity"] == expected
+    assert row_count(core) == before + 1
+
+
+def _kept(text: str) -> str:
+    normalised = text.translate(str.maketrans("", "", QUOTES))
+    return "".join(c for c in normalised if not c.isspace() and c != "\\")
+
+
+@PROPERTY
+@given(text=special_text)
+def test_tokenize_refuses_or_loses_no_characters(text: str) -> None:
+    try:
+        tokens = tokenize(text)
+    except BadSyntax as error:
+        assert error.example
+        return
+    joined = "".join(token.text for token in tokens)
+    assert _kept(joined) == _kept(text)
+    assert all(token.text or token.starts_quoted for token in tokens)
+
+
+@PROPERTY
+@given(
+    name=st.sampled_from(["scale", "compare", "submit", "ask", "datasets", "Help"]),
+    rest=special_text,
+)
+def test_parse_binds_only_declared_options_or_refuses(core: Core, name: str, rest: str) -> None:
+    try:
+        command, options = core.parse(f"/{name} {rest}")
+    except UserError as error:
+        assert error.message
+        return
+    assert command.name == name.casefold()
+    assert set(options) <= {option.name for option in command.options}
+    assert all(isinstance(value, str) for value in options.values())
