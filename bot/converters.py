@@ -8,7 +8,7 @@ same message and example.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,10 +37,13 @@ class Quantity:
     value: float
 
 
+#: Unicode's control characters (category Cc) but newline and tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def clean_text(raw: str) -> str:
     """Strip the ends and drop control characters other than newlines and tabs."""
-    kept = (c for c in raw if c in "\n\t" or unicodedata.category(c) != "Cc")
-    return "".join(kept).strip()
+    return _CONTROL.sub("", raw).strip()
 
 
 def suggest_commands(name: str, commands: dict[str, Command]) -> list[str]:

@@ -20,6 +20,8 @@ from knowledge.units import canonical_unit
 MAX_COMMAND_LENGTH = 4000
 
 _TYPOGRAPHIC_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+#: A run of characters that are neither white space nor quotes: taken in one step.
+_PLAIN_RUN = re.compile(r"[^\s\"']+")
 _KEYWORD = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]{0,31}):(.*)$", re.DOTALL)
 
 
@@ -53,10 +55,20 @@ def tokenize(text: str) -> list[Token]:
             break
         starts_quoted = text[index] in "\"'"
         chars: list[str] = []
+        after_quoted = False  # whether the last piece of ``chars`` was a quoted value
         while index < length and not text[index].isspace():
             char = text[index]
-            at_value_start = not chars or (chars[-1] == ":" and _KEYWORD.match("".join(chars)))
-            if char in "\"'" and at_value_start:
+            if char not in "\"'":
+                run = _PLAIN_RUN.match(text, index)
+                assert run is not None  # ``char`` itself is neither space nor quote
+                chars.append(run.group())
+                index, after_quoted = run.end(), False
+                continue
+            so_far = "".join(chars)
+            last = chars[-1] if chars else ""
+            ends_with_colon = last == ":" if after_quoted else last.endswith(":")
+            at_value_start = not chars or (ends_with_colon and _KEYWORD.match(so_far))
+            if at_value_start:
                 closing = text.find(char, index + 1)
                 while closing != -1 and text[closing - 1] == "\\":
                     closing = text.find(char, closing + 1)
@@ -66,10 +78,10 @@ def tokenize(text: str) -> list[Token]:
                         example='/submit 3d "Objaverse XL" 10.2M objects https://arxiv.org/abs/2307.05663',
                     )
                 chars.append(text[index + 1 : closing].replace("\\" + char, char))
-                index = closing + 1
+                index, after_quoted = closing + 1, True
                 continue
             chars.append(char)
-            index += 1
+            index, after_quoted = index + 1, False
         tokens.append(Token("".join(chars), starts_quoted))
     return tokens
 
