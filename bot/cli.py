@@ -27,7 +27,7 @@ from knowledge.store import DataPoint
 
 PLATFORMS = ("console", "discord", "slack", "all")
 #: Chat platforms this version can serve.
-ADAPTERS = ("slack",)
+ADAPTERS = ("discord", "slack")
 CREDENTIALS_HELP = (
     "Set DISCORD_TOKEN for Discord, and SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET "
     "(HTTP) or SLACK_APP_TOKEN (Socket Mode) for Slack, in the environment or in .env."

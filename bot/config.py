@@ -8,7 +8,7 @@ Platform credentials keep the names their platforms' docs use (``DISCORD_TOKEN``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="logging level")
 
     discord_token: SecretStr | None = Field(None, validation_alias=_platform_env("DISCORD_TOKEN"))
+    discord_api_url: str | None = Field(
+        None,
+        validation_alias=_platform_env("DISCORD_API_URL"),
+        description="Discord REST base URL, e.g. http://127.0.0.1:8080/api/v10 (tests)",
+    )
+    discord_gateway_url: str | None = Field(
+        None,
+        validation_alias=_platform_env("DISCORD_GATEWAY_URL"),
+        description="Discord gateway websocket URL (Discord-compatible servers, tests)",
+    )
+    discord_guild: int | None = Field(
+        None, description="sync commands to this guild only (instant, for testing)"
+    )
+    discord_shards: Literal["auto"] | None = Field(
+        None, description="auto: run AutoShardedClient (large bots)"
+    )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=_platform_env("SLACK_BOT_TOKEN")
     )

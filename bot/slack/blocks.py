@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.reply import Reply
+from bot.text import split_text
 
 Block = dict[str, Any]
 
@@ -36,23 +37,6 @@ def escape(text: str) -> str:
 def link(url: str, label: str) -> str:
     """A mrkdwn link; ``|`` would end the URL early, so it is percent-encoded."""
     return f"<{escape(url).replace('|', '%7C')}|{escape(label).replace('|', '¦')}>"
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most ``limit`` characters, broken at a newline or space when possible."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut <= 0:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        pieces.append(rest)
-    return pieces
 
 
 def _mrkdwn(text: str) -> dict[str, str]:

@@ -1,0 +1,294 @@
+"""The Discord adapter: a discord.py client whose listeners only translate.
+
+Slash commands come from the core's declarations (:mod:`bot.discord.tree`); each
+interaction becomes a :class:`~bot.core.Caller` and a command for the core, and the
+core's :class:`~bot.reply.Reply` becomes embeds (:mod:`bot.discord.embeds`). Who may
+review is decided by the core: ``discord:<id>`` moderators, or members whose
+permissions include Manage Server (passed on as the platform's admin flag).
+
+Commands are synced once per process, in ``setup_hook`` (which runs once per login),
+never in ``on_ready`` (which runs again on every gateway reconnect), and only when the
+registered schema differs from ours: Discord rate-limits bots that re-register often.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+
+from bot.commands import Command, Permission
+from bot.config import Settings
+from bot.core import Caller
+from bot.discord.components import RejectForm, ReviewButton, SubmitForm, action_view
+from bot.discord.embeds import render_embeds
+from bot.discord.tree import Suggestions, build_tree, comparable, schema
+from bot.reply import Reply
+from bot.runner import AsyncCore
+
+log = logging.getLogger(__name__)
+
+#: Answer at once when the core is this quick; otherwise defer (Discord allows 3 s).
+ACK_BUDGET = 2.0
+NO_MENTIONS = discord.AllowedMentions.none()
+#: Permissions the bot needs: see channels, post, embed, reply in threads and to mentions.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+INVITE_SCOPES = ("bot", "applications.commands")
+_BOT_MENTION = re.compile(r"<@!?[0-9]+>")
+
+
+def discord_user(user_id: int | str) -> str:
+    return f"discord:{user_id}"
+
+
+def intents() -> discord.Intents:
+    """The minimum: guilds (for the command tree) and messages that mention the bot.
+
+    No privileged intent: Discord delivers a message's content to a bot it mentions
+    even without the Message Content intent.
+    """
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    return wanted
+
+
+def point_at_servers(settings: Settings) -> None:
+    """``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL``: Discord-compatible servers, tests."""
+    if settings.discord_api_url:
+        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def caller_of(interaction: discord.Interaction) -> Caller:
+    permissions = interaction.permissions
+    return Caller(
+        discord_user(interaction.user.id),
+        workspace=str(interaction.guild_id) if interaction.guild_id else None,
+        channel=str(interaction.channel_id) if interaction.channel_id else None,
+        is_admin=interaction.guild_id is not None and permissions.manage_guild,
+    )
+
+
+class DiscordAdapter:
+    """Builds the client and its command tree, and holds what the listeners share."""
+
+    def __init__(self, core: AsyncCore, settings: Settings, *, sync_on_login: bool = True):
+        point_at_servers(settings)
+        self.core = core
+        self.settings = settings
+        self.sync_on_login = sync_on_login
+        self.guild = discord.Object(settings.discord_guild) if settings.discord_guild else None
+        client_class: type[discord.Client] = (
+            discord.AutoShardedClient if settings.discord_shards == "auto" else discord.Client
+        )
+        self.client = client_class(intents=intents(), allowed_mentions=NO_MENTIONS)
+        self.client.scalebot = self  # type: ignore[attr-defined]
+        commands = core.core.commands
+        self.tree = build_tree(
+            self.client,
+            commands,
+            self.on_command,
+            Suggestions(core.core.library, commands),
+            self.guild,
+        )
+        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
+        self.client.setup_hook = self.setup_hook  # type: ignore[method-assign]
+        self.client.event(self.on_message)
+        self.synced = 0
+
+    # -- start-up ------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        """Once per login: persistent review buttons, then the command sync if needed."""
+        self.client.add_dynamic_items(ReviewButton)
+        if self.sync_on_login:
+            await self.sync()
+
+    async def sync(self, force: bool = False) -> bool:
+        """PUT our schema when the registered one differs (or ``force``); True if it did."""
+        ours = schema(self.tree, self.guild)
+        if not force:
+            registered = await self.tree.fetch_commands(guild=self.guild)
+            if comparable([c.to_dict() for c in registered]) == comparable(ours):
+                log.info("Discord commands are up to date (%d)", len(ours))
+                return False
+        await self.tree.sync(guild=self.guild)
+        self.synced += 1
+        where = f"guild {self.guild.id}" if self.guild else "globally"
+        log.info("synced %d Discord commands %s", len(ours), where)
+        return True
+
+    # -- slash commands ------------------------------------------------------------------
+
+    async def on_command(
+        self, interaction: discord.Interaction, command: Command, options: dict[str, Any]
+    ) -> None:
+        given = {name: str(value) for name, value in options.items() if value is not None}
+        caller = caller_of(interaction)
+        if command.name == "submit":
+            missing = self.core.core.missing_options(command, given)
+            if missing:
+                wanted = [o for o in command.options if o.name not in given]
+                await interaction.response.send_modal(SubmitForm(command, given, wanted))
+                return
+        work = asyncio.ensure_future(self.core.invoke(command.name, given, caller))
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
+        except TimeoutError:
+            private = command.permission is Permission.MODERATOR
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            reply = await work
+        await self.send(interaction, reply)
+
+    async def send(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """The reply as the interaction's response, then follow-ups for what did not fit."""
+        private = reply.visibility == "private"
+        messages = render_embeds(reply)
+        view = action_view(reply.actions)
+        for number, embeds in enumerate(messages):
+            extra: dict[str, Any] = {}
+            if view is not None and number == len(messages) - 1:
+                extra["view"] = view
+            if number == 0 and not interaction.response.is_done():
+                await interaction.response.send_message(
+                    embeds=embeds, ephemeral=private, allowed_mentions=NO_MENTIONS, **extra
+                )
+            else:
+                await interaction.followup.send(
+                    embeds=embeds, ephemeral=private, allowed_mentions=NO_MENTIONS, **extra
+                )
+
+    async def on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Discord-side conversion errors (a value out of range...) as a private reply."""
+        log.warning("command %s failed: %s", interaction.command, error)
+        reply = Reply(
+            title="That did not work",
+            summary=str(error) or "Something went wrong on our side.",
+            kind="error",
+            visibility="private",
+        )
+        await self.send(interaction, reply)
+
+    # -- forms and buttons ---------------------------------------------------------------
+
+    async def on_submit_form(self, interaction: discord.Interaction, form: SubmitForm) -> None:
+        values = form.values()
+        reply = await self.core.invoke("submit", values, caller_of(interaction))
+        if reply.kind == "error":
+            typed = [f"{name}: {value}" for name, value in values.items()]
+            reply = reply.model_copy(
+                update={
+                    "summary": reply.summary
+                    + "\n\nWhat you typed (nothing was stored):\n"
+                    + "\n".join(typed),
+                    "footer": "Run /submit again; options you give inline are kept.",
+                }
+            )
+        await self.send(interaction, reply)
+
+    async def on_review_button(
+        self, interaction: discord.Interaction, decision: str, point_id: int
+    ) -> None:
+        caller = caller_of(interaction)
+        if decision == "reject" and self.core.core.is_moderator(caller):
+            await interaction.response.send_modal(
+                RejectForm(self.core.core.command("reject"), point_id)
+            )
+            return
+        reply = await self.core.invoke(decision, {"id": str(point_id)}, caller)
+        await self.show_decision(interaction, reply, caller)
+
+    async def on_reject_form(
+        self, interaction: discord.Interaction, point_id: int, reason: str
+    ) -> None:
+        caller = caller_of(interaction)
+        reply = await self.core.invoke("reject", {"id": str(point_id), "reason": reason}, caller)
+        await self.show_decision(interaction, reply, caller)
+
+    async def show_decision(
+        self, interaction: discord.Interaction, reply: Reply, caller: Caller
+    ) -> None:
+        """A decision replaces the review message (queue refreshed); a refusal does not."""
+        if reply.kind == "error":
+            await self.send(interaction, reply)
+            return
+        queue = await self.core.invoke("review", {}, caller)
+        decided = render_embeds(reply)[0][:1]
+        decided[0].add_field(name="Decided by", value=f"<@{interaction.user.id}>", inline=False)
+        embeds = (decided + render_embeds(queue)[0])[:10]
+        await interaction.response.edit_message(
+            embeds=embeds, view=action_view(queue.actions), allowed_mentions=NO_MENTIONS
+        )
+
+    # -- mentions ------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        """``@scalebot why does video scale?`` asks; ``@scalebot /scale 3d`` runs a command."""
+        me = self.client.user
+        if me is None or message.author.bot or me not in message.mentions:
+            return
+        text = _BOT_MENTION.sub("", message.content).strip()
+        caller = Caller(
+            discord_user(message.author.id),
+            workspace=str(message.guild.id) if message.guild else None,
+            channel=str(message.channel.id),
+        )
+        reply = await self.core.ask(text, caller)
+        for embeds in render_embeds(reply):
+            await message.reply(embeds=embeds, mention_author=False, allowed_mentions=NO_MENTIONS)
+
+
+def invite_url(application_id: int | str) -> str:
+    """The OAuth2 URL that adds the bot with its commands and the minimum permissions."""
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES
+    )
+
+
+class DiscordService:
+    """``scalebot run discord``: the client logged in and connected until stopped."""
+
+    name = "discord"
+
+    def __init__(self, core: AsyncCore, settings: Settings) -> None:
+        self.adapter = DiscordAdapter(core, settings)
+        self.settings = settings
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def client(self) -> discord.Client:
+        return self.adapter.client
+
+    async def start(self) -> None:
+        """Log in (syncing commands if needed) and connect; returns once the client is ready."""
+        token = self.settings.discord_token
+        assert token is not None, "run checks DISCORD_TOKEN before starting Discord"
+        await self.client.login(token.get_secret_value())
+        self._task = asyncio.ensure_future(self.client.connect(reconnect=True))
+        ready = asyncio.ensure_future(self.client.wait_until_ready())
+        done, _ = await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            ready.cancel()
+            self._task.result()  # the connection failed: raise why
+        log.info("Discord: logged in as %s", self.client.user)
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
