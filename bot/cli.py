@@ -129,6 +129,55 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
         ctx.exit(1)
 
 
+@cli.group("discord")
+def discord_group() -> None:
+    """Discord set-up: command sync and the invite link."""
+
+
+def _discord_settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj["settings"]
+    if settings.discord_token is None:
+        raise click.ClickException(
+            "DISCORD_TOKEN is not set: copy the bot token from the Developer Portal "
+            "(your application > Bot > Reset Token) into .env as DISCORD_TOKEN=..."
+        )
+    return settings
+
+
+@discord_group.command("sync")
+@click.pass_context
+def discord_sync(ctx: click.Context) -> None:
+    """Register the slash commands now (globally, or in SCALEBOT_DISCORD_GUILD)."""
+    from bot.discord.client import sync_commands
+    from bot.runner import AsyncCore
+
+    settings = _discord_settings(ctx)
+    async_core = AsyncCore(open_core(ctx))
+    try:
+        count = asyncio.run(sync_commands(async_core, settings))
+    finally:
+        async_core.close()
+    where = f"in guild {settings.discord_guild}" if settings.discord_guild else "globally"
+    click.echo(f"synced {count} commands {where}")
+
+
+@discord_group.command("invite-url")
+@click.option("--application-id", type=int, help="Default: read from DISCORD_TOKEN.")
+@click.pass_context
+def discord_invite_url(ctx: click.Context, application_id: int | None) -> None:
+    """Print the link that adds the bot to a server, with the minimum permissions."""
+    from bot.discord.client import application_id_from_token, fetch_application_id, invite_url
+
+    if application_id is None:
+        settings = _discord_settings(ctx)
+        token = settings.discord_token
+        assert token is not None
+        application_id = application_id_from_token(token.get_secret_value())
+        if application_id is None:
+            application_id = asyncio.run(fetch_application_id(settings))
+    click.echo(invite_url(application_id))
+
+
 @cli.group()
 def kb() -> None:
     """The knowledge base files."""

@@ -14,6 +14,7 @@ registered schema differs from ours: Discord rate-limits bots that re-register o
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 from typing import Any
@@ -79,7 +80,8 @@ def caller_of(interaction: discord.Interaction) -> Caller:
         discord_user(interaction.user.id),
         workspace=str(interaction.guild_id) if interaction.guild_id else None,
         channel=str(interaction.channel_id) if interaction.channel_id else None,
-        is_admin=interaction.guild_id is not None and permissions.manage_guild,
+        is_admin=interaction.guild_id is not None
+        and (permissions.manage_guild or permissions.administrator),
     )
 
 
@@ -276,19 +278,61 @@ class DiscordService:
         return self.adapter.client
 
     async def start(self) -> None:
-        """Log in (syncing commands if needed) and connect; returns once the client is ready."""
+        """Log in (syncing commands if needed) and connect; returns once READY arrives.
+
+        discord.py's own "ready" waits a further two seconds for late guilds; commands
+        are answered from READY on, so there is no reason to wait for it here.
+        """
         token = self.settings.discord_token
         assert token is not None, "run checks DISCORD_TOKEN before starting Discord"
         await self.client.login(token.get_secret_value())
+        connected = asyncio.ensure_future(self.client.wait_for("connect"))
         self._task = asyncio.ensure_future(self.client.connect(reconnect=True))
-        ready = asyncio.ensure_future(self.client.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({connected, self._task}, return_when=asyncio.FIRST_COMPLETED)
         if self._task in done:
-            ready.cancel()
+            connected.cancel()
             self._task.result()  # the connection failed: raise why
-        log.info("Discord: logged in as %s", self.client.user)
+            raise ConnectionError("the Discord gateway closed before READY")
+        log.info("Discord: connected as %s", self.client.user)
 
     async def stop(self) -> None:
         await self.client.close()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
+
+
+def application_id_from_token(token: str) -> int | None:
+    """A bot token's first part is its user id in base64: the application's id for bots."""
+    head = token.split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return int(decoded) if decoded.isdigit() else None
+
+
+async def sync_commands(core: AsyncCore, settings: Settings) -> int:
+    """``scalebot discord sync``: log in over REST only and PUT the schema; returns its size."""
+    adapter = DiscordAdapter(core, settings, sync_on_login=False)
+    token = settings.discord_token
+    assert token is not None, "the CLI checks DISCORD_TOKEN first"
+    try:
+        await adapter.client.login(token.get_secret_value())
+        await adapter.sync(force=True)
+        return len(schema(adapter.tree, adapter.guild))
+    finally:
+        await adapter.client.close()
+
+
+async def fetch_application_id(settings: Settings) -> int:
+    """The application's id, asked of Discord with the bot token."""
+    point_at_servers(settings)
+    token = settings.discord_token
+    assert token is not None, "the CLI checks DISCORD_TOKEN first"
+    client = discord.Client(intents=intents())
+    try:
+        await client.login(token.get_secret_value())
+        assert client.application_id is not None
+        return client.application_id
+    finally:
+        await client.close()

@@ -1,0 +1,392 @@
+"""The Discord adapter end to end: real discord.py against a fake Discord on 127.0.0.1.
+
+Interactions are dispatched through the fake gateway exactly as Discord shapes them;
+assertions are on what the bot sent back over REST (interaction callbacks, follow-ups,
+the synced schema), and on the database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.discord.embeds import (
+    DESCRIPTION,
+    EMBEDS_PER_MESSAGE,
+    FIELD_NAME,
+    FIELD_VALUE,
+    FIELDS,
+    FOOTER,
+    MESSAGE_TOTAL,
+    TITLE,
+)
+from tests.discord_stack import (
+    EPHEMERAL,
+    DiscordStack,
+    discord_settings,
+    discord_stack,
+    running_discord,
+)
+from tests.fakes.discord_api import APP_ID, MEMBER_ID, MODERATOR_ID
+from tests.fakes.discord_payloads import (
+    autocomplete,
+    button,
+    modal_submit,
+    option,
+    slash_command,
+)
+
+CHANNEL_MESSAGE = 4
+AUTOCOMPLETE_RESULT = 8
+MODAL = 9
+UPDATE_MESSAGE = 7
+MANAGE_GUILD = str(1 << 5)
+NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiscordStack]:
+    with discord_stack(tmp_path_factory.mktemp("discord")) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[DiscordStack]:
+    """A stack of its own, for tests that change the ledger."""
+    with discord_stack(tmp_path) as running:
+        yield running
+
+
+def embed_size(embed: dict[str, Any]) -> int:
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+        + len((embed.get("footer") or {}).get("text", ""))
+    )
+
+
+def assert_within_limits(message: dict[str, Any]) -> None:
+    embeds = message.get("embeds", [])
+    assert 1 <= len(embeds) <= EMBEDS_PER_MESSAGE
+    assert sum(embed_size(e) for e in embeds) <= MESSAGE_TOTAL
+    for embed in embeds:
+        assert len(embed.get("title", "")) <= TITLE
+        assert len(embed.get("description", "")) <= DESCRIPTION
+        assert len(embed.get("fields", [])) <= FIELDS
+        for field in embed.get("fields", []):
+            assert 0 < len(field["name"]) <= FIELD_NAME
+            assert 0 < len(field["value"]) <= FIELD_VALUE
+        assert len((embed.get("footer") or {}).get("text", "")) <= FOOTER
+    assert message["allowed_mentions"] == {"parse": []}
+
+
+def answer(stack: DiscordStack, payload: dict[str, Any]) -> dict[str, Any]:
+    """The callback's JSON for an interaction that should be answered with a message."""
+    callback = stack.interact(payload).json
+    assert callback["type"] == CHANNEL_MESSAGE, callback
+    assert_within_limits(callback["data"])
+    return callback["data"]
+
+
+def text_of(message: dict[str, Any]) -> str:
+    return json.dumps(message["embeds"], ensure_ascii=False)
+
+
+# -- schema --------------------------------------------------------------------------------
+
+
+def test_commands_are_synced_once_with_a_valid_schema(stack: DiscordStack) -> None:
+    puts = stack.fake.of(r"^PUT /applications/\d+/commands$")
+    assert len(puts) == 1
+    commands = puts[0].json
+    assert {c["name"] for c in commands} == set(stack.core.commands)
+    for command in commands:
+        assert NAME.match(command["name"]) and command["name"] == command["name"].lower()
+        assert 1 <= len(command["description"]) <= 100
+        options = command.get("options", [])
+        assert len(options) <= 25
+        required = [o.get("required", False) for o in options]
+        assert required == sorted(required, reverse=True), "required options come first"
+        for opt in options:
+            assert NAME.match(opt["name"]) and 1 <= len(opt["description"]) <= 100
+            assert len(opt.get("choices", [])) <= 25
+        assert len(json.dumps(command)) <= 8000
+    by_name = {c["name"]: c for c in commands}
+    domain = next(o for o in by_name["scale"]["options"] if o["name"] == "domain")
+    assert domain["type"] == 3 and domain["autocomplete"] is True and domain["required"]
+    submit = by_name["submit"]["options"]
+    assert [o["name"] for o in submit if o.get("required")] == ["domain"]
+
+
+def test_a_restart_with_the_same_schema_does_not_sync_again(
+    fresh: DiscordStack, tmp_path: Path
+) -> None:
+    before = len(fresh.fake.of(r"^PUT /applications/"))
+    fresh.loop.run(fresh.service.stop())
+    settings = discord_settings(tmp_path, fresh.fake)
+    with running_discord(settings, fresh.loop, fresh.core) as second:
+        fresh.loop.run(fresh.fake.wait_connected())
+        assert second.adapter.synced == 0
+        reply = answer(fresh, slash_command("scale", {"domain": "llm"}))
+        assert "LLM" in reply["embeds"][0]["title"]
+    assert len(fresh.fake.of(r"^PUT /applications/")) == before
+    assert len(fresh.fake.of(r"^GET /applications/\d+/commands$")) == 2
+
+
+def test_a_gateway_reconnect_does_not_sync(stack: DiscordStack) -> None:
+    gets = len(stack.fake.of(r"^GET /applications/\d+/commands$"))
+    puts = len(stack.fake.of(r"^PUT /applications/"))
+    resumes = stack.fake.resume_count
+    stack.loop.run(stack.fake.drop_connection())
+    stack.loop.run(stack.fake.wait_for_resume(resumes + 1))
+    stack.loop.run(stack.fake.wait_connected())
+    assert len(stack.fake.of(r"^GET /applications/\d+/commands$")) == gets
+    assert len(stack.fake.of(r"^PUT /applications/")) == puts
+    reply = answer(stack, slash_command("domains"))
+    assert "video" in text_of(reply)
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def test_scale_answers_with_a_domain_embed(stack: DiscordStack) -> None:
+    reply = answer(stack, slash_command("scale", {"domain": "video"}))
+    first = reply["embeds"][0]
+    assert "Video" in first["title"]
+    assert first["color"] == int(stack.core.library.resolve("video").colour.lstrip("#"), 16)
+    assert "The Scaling Template" in first["footer"]["text"]
+    assert not reply.get("flags", 0) & EPHEMERAL
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "expected"),
+    [
+        ("compare", {"first": "3d", "second": "llm"}, "3D"),
+        ("domains", {}, "self-driving"),
+        ("why", {}, "Scaling Template"),
+        ("why", {"domain": "3d"}, "3D"),
+        ("ask", {"question": "why does 3d lack data"}, "3D"),
+        ("datasets", {"domain": "video", "sort": "newest"}, "Panda-70M"),
+        ("datasets", {"domain": "llm", "page": 1}, "FineWeb"),
+        ("help", {}, "/submit"),
+        ("help", {"command": "compare"}, "/compare"),
+    ],
+)
+def test_every_read_command_answers_in_an_embed(
+    stack: DiscordStack, name: str, options: dict[str, Any], expected: str
+) -> None:
+    reply = answer(stack, slash_command(name, options))
+    assert expected in text_of(reply)
+
+
+def test_a_command_works_in_a_dm(stack: DiscordStack) -> None:
+    reply = answer(stack, slash_command("scale", {"domain": "3d"}, guild=False))
+    assert "3D" in reply["embeds"][0]["title"]
+
+
+def test_an_unknown_domain_is_a_private_error_with_a_suggestion(stack: DiscordStack) -> None:
+    reply = answer(stack, slash_command("scale", {"domain": "vidoe"}))
+    assert reply["flags"] & EPHEMERAL
+    assert "video" in text_of(reply) and "Example" in text_of(reply)
+
+
+def test_domain_autocomplete_offers_matching_domains(stack: DiscordStack) -> None:
+    callback = stack.interact(autocomplete("scale", {"domain": "vi"}, focused="domain")).json
+    assert callback["type"] == AUTOCOMPLETE_RESULT
+    values = [c["value"] for c in callback["data"]["choices"]]
+    assert values[0] == "video"
+    assert all(len(c["name"]) <= 100 for c in callback["data"]["choices"])
+    everything = stack.interact(autocomplete("compare", {"first": ""}, focused="first")).json
+    assert len(everything["data"]["choices"]) == len(stack.core.library.domains)
+
+
+def test_unit_autocomplete_offers_canonical_units(stack: DiscordStack) -> None:
+    payload = autocomplete(
+        "submit", [option("domain", "3d"), option("unit", "obj")], focused="unit"
+    )
+    callback = stack.interact(payload).json
+    assert [c["value"] for c in callback["data"]["choices"]] == ["objects"]
+
+
+# -- submissions ---------------------------------------------------------------------------
+
+FULL_SUBMISSION = {
+    "domain": "3d",
+    "dataset": "Objaverse-XXL",
+    "quantity": "20M",
+    "unit": "objects",
+    "source": "https://example.org/objaverse-xxl",
+    "year": 2025,
+}
+
+
+def test_a_submission_given_inline_needs_no_modal(fresh: DiscordStack) -> None:
+    reply = answer(fresh, slash_command("submit", FULL_SUBMISSION))
+    found = re.search(r"#(\d+)", text_of(reply))
+    assert found
+    point = fresh.core.store.get(int(found[1]))
+    assert point is not None and point.status == "pending"
+    assert point.submitted_by == f"discord:{MEMBER_ID}" and point.platform == "discord"
+    assert point.dataset == "Objaverse-XXL" and point.quantity == 20_000_000
+
+
+def test_a_partial_submission_opens_a_modal_for_what_is_missing(fresh: DiscordStack) -> None:
+    callback = fresh.interact(slash_command("submit", {"domain": "video", "unit": "hours"})).json
+    assert callback["type"] == MODAL
+    modal = callback["data"]
+    assert len(modal["title"]) <= 45
+    inputs = [row["components"][0] for row in modal["components"]]
+    ids = [i["custom_id"] for i in inputs]
+    assert ids == ["dataset", "quantity", "source", "year", "note"]
+    assert all(len(i["label"]) <= 45 for i in inputs)
+
+    values = {
+        "dataset": "Lab Clips",
+        "quantity": "1.5M",
+        "source": "https://example.org/lab-clips",
+        "year": "2024",
+        "note": "",
+    }
+    reply = answer(fresh, modal_submit(modal["custom_id"], values))
+    found = re.search(r"#(\d+)", text_of(reply))
+    assert found
+    point = fresh.core.store.get(int(found[1]))
+    assert point is not None
+    assert (point.domain, point.unit, point.quantity, point.year) == (
+        "video",
+        "hours",
+        1_500_000,
+        2024,
+    )
+
+
+def test_an_invalid_modal_keeps_what_was_typed_and_stores_nothing(fresh: DiscordStack) -> None:
+    callback = fresh.interact(slash_command("submit", {"domain": "video"})).json
+    modal = callback["data"]
+    before = fresh.core.store.totals().get("pending", 0)
+    values = {
+        "dataset": "Lab Clips",
+        "quantity": "lots",
+        "unit": "hours",
+        "source": "https://example.org/lab-clips",
+        "year": "",
+    }
+    reply = answer(fresh, modal_submit(modal["custom_id"], values))
+    assert reply["flags"] & EPHEMERAL
+    shown = text_of(reply)
+    assert "quantity" in shown and "lots" in shown and "Lab Clips" in shown
+    assert "https://example.org/lab-clips" in shown
+    assert fresh.core.store.totals().get("pending", 0) == before
+
+
+def test_mentions_in_submitted_text_stay_inert(fresh: DiscordStack) -> None:
+    sneaky = {**FULL_SUBMISSION, "dataset": "@everyone <@&1500000000000000001> set"}
+    answer(fresh, slash_command("submit", sneaky))
+    reply = answer(fresh, slash_command("review", user_id=MODERATOR_ID))
+    shown = text_of(reply)
+    assert "@\u200beveryone" in shown and "@\u200b&1500000000000000001" in shown
+    assert "@everyone" not in shown
+
+
+# -- review --------------------------------------------------------------------------------
+
+
+def _submit(stack: DiscordStack, dataset: str) -> int:
+    reply = answer(stack, slash_command("submit", {**FULL_SUBMISSION, "dataset": dataset}))
+    found = re.search(r"#(\d+)", text_of(reply))
+    assert found
+    return int(found[1])
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for row in message.get("components", []) for c in row["components"]]
+
+
+def test_review_lists_pending_points_with_buttons_for_moderators(fresh: DiscordStack) -> None:
+    point_id = _submit(fresh, "Queue Set")
+    reply = answer(fresh, slash_command("review", user_id=MODERATOR_ID))
+    assert reply["flags"] & EPHEMERAL
+    ids = [b["custom_id"] for b in _buttons(reply)]
+    assert f"scalebot:approve:{point_id}" in ids and f"scalebot:reject:{point_id}" in ids
+    assert all(len(b["label"]) <= 80 for b in _buttons(reply))
+
+
+def test_review_is_refused_to_members(fresh: DiscordStack) -> None:
+    reply = answer(fresh, slash_command("review", user_id=MEMBER_ID))
+    assert reply["flags"] & EPHEMERAL
+    assert "moderator" in text_of(reply).lower()
+    assert not _buttons(reply)
+
+
+def test_a_moderator_approves_with_the_button(fresh: DiscordStack) -> None:
+    point_id = _submit(fresh, "Approve Me")
+    callback = fresh.interact(button(f"scalebot:approve:{point_id}", user_id=MODERATOR_ID)).json
+    assert callback["type"] == UPDATE_MESSAGE
+    shown = json.dumps(callback["data"]["embeds"])
+    assert "Decided by" in shown and MODERATOR_ID in shown
+    assert callback["data"]["allowed_mentions"] == {"parse": []}
+    point = fresh.core.store.get(point_id)
+    assert point is not None and point.status == "approved"
+    assert point.reviewed_by == f"discord:{MODERATOR_ID}"
+
+
+def test_a_member_pressing_approve_is_refused_and_nothing_changes(fresh: DiscordStack) -> None:
+    point_id = _submit(fresh, "Not Yours")
+    reply = answer(fresh, button(f"scalebot:approve:{point_id}", user_id=MEMBER_ID))
+    assert reply["flags"] & EPHEMERAL and "moderator" in text_of(reply).lower()
+    point = fresh.core.store.get(point_id)
+    assert point is not None and point.status == "pending"
+
+
+def test_manage_server_members_may_review(fresh: DiscordStack) -> None:
+    point_id = _submit(fresh, "Admin Approves")
+    payload = button(f"scalebot:approve:{point_id}", user_id=MEMBER_ID, permissions=MANAGE_GUILD)
+    assert fresh.interact(payload).json["type"] == UPDATE_MESSAGE
+    point = fresh.core.store.get(point_id)
+    assert point is not None and point.status == "approved"
+
+
+def test_reject_asks_for_a_reason_then_records_it(fresh: DiscordStack) -> None:
+    point_id = _submit(fresh, "Reject Me")
+    callback = fresh.interact(button(f"scalebot:reject:{point_id}", user_id=MODERATOR_ID)).json
+    assert callback["type"] == MODAL
+    modal = callback["data"]
+    done = fresh.interact(
+        modal_submit(modal["custom_id"], {"reason": "source is a blog"}, user_id=MODERATOR_ID)
+    ).json
+    assert done["type"] in (UPDATE_MESSAGE, CHANNEL_MESSAGE)
+    point = fresh.core.store.get(point_id)
+    assert point is not None and point.status == "rejected"
+    assert point.review_note == "source is a blog"
+
+
+def test_review_buttons_survive_a_restart(fresh: DiscordStack, tmp_path: Path) -> None:
+    """A button from a message posted before the restart still decides its point."""
+    point_id = _submit(fresh, "Old Button")
+    fresh.loop.run(fresh.service.stop())
+    settings = discord_settings(tmp_path, fresh.fake)
+    with running_discord(settings, fresh.loop, fresh.core):
+        fresh.loop.run(fresh.fake.wait_connected())
+        callback = fresh.interact(button(f"scalebot:approve:{point_id}", user_id=MODERATOR_ID)).json
+        assert callback["type"] == UPDATE_MESSAGE
+    point = fresh.core.store.get(point_id)
+    assert point is not None and point.status == "approved"
+
+
+def test_every_message_carries_no_mentions(fresh: DiscordStack) -> None:
+    answer(fresh, slash_command("scale", {"domain": "llm"}))
+    answer(fresh, slash_command("why", {}))
+    for request in fresh.fake.of(r"/callback$"):
+        body = request.json or {}
+        if body.get("type") in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+            assert body["data"]["allowed_mentions"] == {"parse": []}
+
+
+def test_the_bot_user_is_the_application(stack: DiscordStack) -> None:
+    assert stack.service.client.application_id == int(APP_ID)
