@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -161,6 +162,24 @@ def fts_query(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
     return " OR ".join(f'"{word}"' for word in unique) or None
 
 
+def _enable_wal(db: Database) -> None:
+    """Switch a new file to WAL, waiting out a process doing the same at the same moment.
+
+    Changing the journal mode needs the file to itself and SQLite does not wait for it
+    (the busy timeout does not apply), so two bots started together on a fresh file
+    would see "database is locked": retry, bounded by the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 class Store:
     """All reads and writes of the database; one instance per process, not thread-safe."""
 
@@ -180,7 +199,7 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         if target != ":memory:":
-            db.enable_wal()
+            _enable_wal(db)
         conn.execute("PRAGMA synchronous = NORMAL")
         store = cls(db, target)
         store.migrate()
