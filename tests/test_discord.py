@@ -32,7 +32,13 @@ from tests.discord_stack import (
     discord_stack,
     running_discord,
 )
-from tests.fakes.discord_api import APP_ID, MEMBER_ID, MODERATOR_ID
+from tests.fakes.discord_api import (
+    APP_ID,
+    MEMBER_ID,
+    MODERATOR_ID,
+    message_object,
+    user_object,
+)
 from tests.fakes.discord_payloads import (
     autocomplete,
     button,
@@ -390,3 +396,55 @@ def test_every_message_carries_no_mentions(fresh: DiscordStack) -> None:
 
 def test_the_bot_user_is_the_application(stack: DiscordStack) -> None:
     assert stack.service.client.application_id == int(APP_ID)
+
+
+# -- mentions and slow work ----------------------------------------------------------------
+
+
+def _mention(text: str, author_id: str = MEMBER_ID) -> dict[str, Any]:
+    """A MESSAGE_CREATE in the guild channel that mentions the bot."""
+    message = message_object(
+        content=f"<@{APP_ID}> {text}",
+        author=user_object(author_id, "alice"),
+    )
+    message["mentions"] = [user_object(APP_ID, "scalebot", bot=True)]
+    message["member"] = {
+        "roles": [],
+        "joined_at": "2024-01-01T00:00:00+00:00",
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+    }
+    return message
+
+
+def test_mentioning_the_bot_asks(stack: DiscordStack) -> None:
+    before = len(stack.fake.of(r"^POST /channels/\d+/messages$"))
+    stack.loop.run(stack.fake.dispatch("MESSAGE_CREATE", _mention("why does 3d lack data")))
+    sent = stack.fake.wait_for(r"^POST /channels/\d+/messages$", before + 1)[-1].json
+    assert sent["allowed_mentions"]["parse"] == []
+    assert sent["allowed_mentions"].get("replied_user") is False
+    assert "3D" in json.dumps(sent["embeds"])
+
+
+def test_mentioning_the_bot_with_a_command_runs_it(stack: DiscordStack) -> None:
+    before = len(stack.fake.of(r"^POST /channels/\d+/messages$"))
+    stack.loop.run(stack.fake.dispatch("MESSAGE_CREATE", _mention("/scale robotics")))
+    sent = stack.fake.wait_for(r"^POST /channels/\d+/messages$", before + 1)[-1].json
+    assert "Robotics" in sent["embeds"][0]["title"]
+
+
+def test_slow_work_is_deferred_then_followed_up(
+    fresh: DiscordStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the core takes longer than the budget, the bot defers within Discord's 3 s."""
+    import bot.discord.client as client_module
+
+    monkeypatch.setattr(client_module, "ACK_BUDGET", 0.0)
+    payload = slash_command("scale", {"domain": "image"})
+    callback = fresh.interact(payload).json
+    assert callback["type"] == 5  # deferred: "scalebot is thinking..."
+    edited = fresh.fake.wait_for(rf"^PATCH /webhooks/\d+/{payload['token']}/messages/@original$")
+    body = edited[0].json
+    assert "Image" in body["embeds"][0]["title"]
+    assert body["allowed_mentions"] == {"parse": []}

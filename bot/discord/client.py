@@ -153,11 +153,17 @@ class DiscordAdapter:
         except TimeoutError:
             private = command.permission is Permission.MODERATOR
             await interaction.response.defer(ephemeral=private, thinking=True)
-            reply = await work
+            await self.send(interaction, await work, deferred=True)
+            return
         await self.send(interaction, reply)
 
-    async def send(self, interaction: discord.Interaction, reply: Reply) -> None:
-        """The reply as the interaction's response, then follow-ups for what did not fit."""
+    async def send(
+        self, interaction: discord.Interaction, reply: Reply, *, deferred: bool = False
+    ) -> None:
+        """The reply as the interaction's response, then follow-ups for what did not fit.
+
+        After a deferral the first message replaces the "thinking…" placeholder.
+        """
         private = reply.visibility == "private"
         messages = render_embeds(reply)
         view = action_view(reply.actions)
@@ -165,7 +171,11 @@ class DiscordAdapter:
             extra: dict[str, Any] = {}
             if view is not None and number == len(messages) - 1:
                 extra["view"] = view
-            if number == 0 and not interaction.response.is_done():
+            if number == 0 and deferred:
+                await interaction.edit_original_response(
+                    embeds=embeds, allowed_mentions=NO_MENTIONS, **extra
+                )
+            elif number == 0 and not interaction.response.is_done():
                 await interaction.response.send_message(
                     embeds=embeds, ephemeral=private, allowed_mentions=NO_MENTIONS, **extra
                 )
