@@ -27,6 +27,8 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
+        # `NAME=` (as .env.example ships them) means unset, not an empty value.
+        env_ignore_empty=True,
     )
 
     db: Path = Field(DEFAULT_DB, description="path of the SQLite database file")

@@ -289,3 +289,18 @@ def test_no_env_file_is_tracked() -> None:
     names = {p.relative_to(ROOT).as_posix() for p in tracked_text_files()}
     assert ".env" not in names
     assert not any(os.path.basename(n) == ".env" for n in names)
+
+
+def test_env_example_loads_unchanged_as_the_console_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Copying .env.example to .env as it ships must give a valid, console-only setup."""
+    from bot.config import Settings
+
+    for name in list(os.environ):
+        if name.startswith(("SCALEBOT_", "DISCORD_", "SLACK_")):
+            monkeypatch.delenv(name)
+    settings = Settings(_env_file=ROOT / ".env.example")  # type: ignore[call-arg]
+    assert settings.configured_platforms() == []
+    assert settings.discord_guild is None and settings.discord_shards is None
+    assert "slack:U024BE7LH" in settings.moderators
