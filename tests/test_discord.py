@@ -34,6 +34,7 @@ from tests.discord_stack import (
 )
 from tests.fakes.discord_api import (
     APP_ID,
+    GUILD_ID,
     MEMBER_ID,
     MODERATOR_ID,
     message_object,
@@ -448,3 +449,31 @@ def test_slow_work_is_deferred_then_followed_up(
     body = edited[0].json
     assert "Image" in body["embeds"][0]["title"]
     assert body["allowed_mentions"] == {"parse": []}
+
+
+# -- connection ----------------------------------------------------------------------------
+
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+
+
+def test_the_bot_identifies_with_no_privileged_intent(stack: DiscordStack) -> None:
+    identify = stack.fake.wait_for_gateway(lambda payload: payload.get("op") == 2)[0]
+    intents = identify["d"]["intents"]
+    assert intents & PRIVILEGED_INTENTS == 0
+    assert intents & (1 << 0) and intents & (1 << 9)  # guilds, guild messages (mentions)
+
+
+def test_auto_sharding_connects_through_the_gateway_lookup(tmp_path: Path) -> None:
+    import discord
+
+    with discord_stack(tmp_path, discord_shards="auto") as sharded:
+        assert isinstance(sharded.service.client, discord.AutoShardedClient)
+        assert sharded.fake.of(r"^GET /gateway/bot$")
+        reply = answer(sharded, slash_command("scale", {"domain": "video"}))
+        assert "Video" in reply["embeds"][0]["title"]
+
+
+def test_guild_setting_syncs_to_that_guild_only(tmp_path: Path) -> None:
+    with discord_stack(tmp_path, discord_guild=int(GUILD_ID)) as scoped:
+        assert scoped.fake.of(rf"^PUT /applications/\d+/guilds/{GUILD_ID}/commands$")
+        assert not scoped.fake.of(r"^PUT /applications/\d+/commands$")
