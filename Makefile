@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-slack manifest clean
+.PHONY: run test lint format bench bench-slack bench-discord manifest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 ## bench-slack: signed /scale requests over loopback HTTP, ours against a bare Bolt app
 bench-slack: $(STAMP)
 	$(BIN)/python bench/slack.py
+
+## bench-discord: /scale through a fake gateway, ours against a bare discord.py bot
+bench-discord: $(STAMP)
+	$(BIN)/python bench/discord.py
 
 ## manifest: regenerate slack_manifest.yaml from the command declarations
 manifest: $(STAMP)

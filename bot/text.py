@@ -13,7 +13,9 @@ def split_text(text: str, limit: int) -> list[str]:
             cut = rest.rfind(" ", 0, limit + 1)
         if cut <= 0:
             cut = limit
-        pieces.append(rest[:cut].rstrip())
+        piece = rest[:cut].rstrip()
+        if piece:  # text opening with blanks then a newline would give an empty piece
+            pieces.append(piece)
         rest = rest[cut:].lstrip()
     if rest:
         pieces.append(rest)

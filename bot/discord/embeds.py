@@ -83,18 +83,25 @@ def _table_fields(reply: Reply) -> list[tuple[str, str, bool]]:
 
 
 def _citation_lines(reply: Reply) -> list[str]:
-    return [
-        f"[{n}] {citation.label}" + (f": {citation.url}" if citation.url else "")
-        for n, citation in enumerate(reply.citations, start=1)
-    ]
+    lines = []
+    for n, citation in enumerate(reply.citations, start=1):
+        shown = citation.label
+        if citation.url and citation.url not in shown:
+            shown += f": {citation.url}"
+        lines.append(f"[{n}] {shown}")
+    return lines
 
 
 def _fitted_fields(fields: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
-    """Fields within the name and value limits: long values continue in further fields."""
+    """Fields within the name and value limits: long values continue in further fields.
+
+    Discord refuses a blank name or value ("—" stands in); a name over its limit goes on
+    at the start of the value rather than being cut.
+    """
     fitted = []
     for name, value, inline in fields:
-        name = split_text(name, FIELD_NAME)[0] if len(name) > FIELD_NAME else name
-        pieces = split_text(value, FIELD_VALUE) or ["—"]
+        name, *rest = split_text(name.strip(), FIELD_NAME) or ["—"]
+        pieces = split_text("\n".join([*rest, value]).strip(), FIELD_VALUE) or ["—"]
         for n, piece in enumerate(pieces):
             fitted.append((name if n == 0 else f"{name} (cont.)"[:FIELD_NAME], piece, inline))
     return fitted
