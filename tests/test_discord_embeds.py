@@ -1,0 +1,287 @@
+"""Discord embed rendering: any reply fits Discord's limits, no word of it is lost, and no
+text it carries can ping anyone.
+
+Replies are generated with hypothesis (long titles, summaries up to 20k characters, up to
+60 fields with long names and values, tables, items, many citations, long footers) and
+rendered with :func:`bot.discord.embeds.render_embeds`; the assertions are on the
+``discord.Embed`` payloads (``to_dict()``) that discord.py would send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.config import Settings
+from bot.core import Core
+from bot.discord.embeds import (
+    DESCRIPTION,
+    EMBEDS_PER_MESSAGE,
+    FIELD_NAME,
+    FIELD_VALUE,
+    FIELDS,
+    FOOTER,
+    MESSAGE_TOTAL,
+    TITLE,
+    inert,
+    render_embeds,
+)
+from bot.reply import Citation, Page, Reply, ReplyField, Table
+
+# -- strategies ----------------------------------------------------------------------------
+
+words = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=40
+)
+long_text = st.lists(words, max_size=400).map(" ".join)
+huge_text = st.lists(words, max_size=2000).map(" ".join).map(lambda text: text[:20_000])
+MENTIONS = [
+    "@everyone",
+    "@here",
+    "<@123456789012345678>",
+    "<@!123456789012345678>",
+    "<@&123456789012345678>",
+]
+mention = st.sampled_from(MENTIONS)
+#: Text with mentions sprinkled in, glued to words or standing alone.
+mentiony_text = st.lists(st.one_of(words, mention, st.tuples(words, mention).map("".join))).map(
+    " ".join
+)
+
+
+@st.composite
+def replies(draw: st.DrawFn, text: st.SearchStrategy[str] = long_text) -> Reply:
+    rows = draw(st.integers(0, 15))
+    columns = draw(st.lists(words, min_size=2, max_size=4))
+    pages = draw(st.integers(1, 5))
+    return Reply(
+        title=draw(text.filter(str.strip) | st.just("t")),
+        summary=draw(huge_text if text is long_text else text),
+        fields=[
+            ReplyField(name=draw(text), value=draw(text), inline=draw(st.booleans()))
+            for _ in range(draw(st.integers(0, 60)))
+        ],
+        table=Table(
+            columns=columns,
+            rows=[[draw(text) for _ in columns] for _ in range(rows)],
+        )
+        if rows
+        else None,
+        items=draw(st.lists(text, max_size=20)),
+        citations=[
+            Citation(label=draw(text) or "x", url=draw(st.none() | st.just("https://e.org/a")))
+            for _ in range(draw(st.integers(0, 40)))
+        ],
+        footer=draw(text),
+        page=Page(number=1, count=pages, next_command="/datasets video page:2")
+        if pages > 1
+        else None,
+        kind=draw(st.sampled_from(["answer", "error"])),
+        colour=draw(st.none() | st.just("#3366CC")),
+    )
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def payloads(reply: Reply) -> list[list[dict[str, Any]]]:
+    """The rendered messages as the JSON discord.py sends for each embed."""
+    messages = render_embeds(reply)
+    for message in messages:
+        assert all(isinstance(embed, discord.Embed) for embed in message)
+    return [[embed.to_dict() for embed in message] for message in messages]
+
+
+def embed_texts(embed: dict[str, Any]) -> list[str]:
+    """Every piece of text an embed shows, in reading order."""
+    texts = [embed.get("title", ""), embed.get("description", "")]
+    for field in embed.get("fields", []):
+        texts += [field["name"], field["value"]]
+    texts.append((embed.get("footer") or {}).get("text", ""))
+    return texts
+
+
+def embed_size(embed: dict[str, Any]) -> int:
+    return sum(len(text) for text in embed_texts(embed))
+
+
+def shown_text(reply: Reply) -> str:
+    """All rendered text, whitespace normalised to single spaces."""
+    texts = [t for message in payloads(reply) for embed in message for t in embed_texts(embed)]
+    return re.sub(r"\s+", " ", " ".join(texts))
+
+
+def text_parts(reply: Reply) -> list[str]:
+    """The text a reader must find in the rendering, as the reply model holds it."""
+    parts = [reply.title, reply.summary, *reply.items, reply.footer]
+    for field in reply.fields:
+        parts += [field.name, field.value]
+    if reply.table is not None:
+        parts += reply.table.columns[1:]
+        for row in reply.table.rows:
+            parts += row
+    parts += [c.label for c in reply.citations] + [c.url for c in reply.citations if c.url]
+    return parts
+
+
+def assert_within_limits(message: list[dict[str, Any]]) -> None:
+    assert 1 <= len(message) <= EMBEDS_PER_MESSAGE
+    assert sum(embed_size(embed) for embed in message) <= MESSAGE_TOTAL
+    for embed in message:
+        assert embed_size(embed) > 0, "an embed with no text"
+        assert len(embed.get("title", "")) <= TITLE
+        assert len(embed.get("description", "")) <= DESCRIPTION
+        assert len(embed.get("fields", [])) <= FIELDS
+        for field in embed.get("fields", []):
+            assert len(field["name"].strip()) > 0 and len(field["name"]) <= FIELD_NAME, field
+            assert len(field["value"].strip()) > 0 and len(field["value"]) <= FIELD_VALUE, field
+        assert len((embed.get("footer") or {}).get("text", "")) <= FOOTER
+
+
+LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?[0-9]+>")
+
+# -- limits --------------------------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(replies())
+def test_any_reply_fits_every_limit(reply: Reply) -> None:
+    messages = payloads(reply)
+    assert messages
+    for message in messages:
+        assert_within_limits(message)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(replies())
+def test_no_word_is_lost(reply: Reply) -> None:
+    shown = shown_text(reply)
+    for text in text_parts(reply):
+        for word in inert(text).split():
+            assert word in shown, f"{word!r} is missing"
+
+
+def test_a_huge_reply_spreads_over_several_full_messages() -> None:
+    reply = Reply(
+        title="Long " * 100,
+        summary=" ".join(f"s{n}" for n in range(4000)),
+        fields=[ReplyField(name=f"field {n} " * 30, value=f"v{n} " * 300) for n in range(60)],
+        footer=" ".join(f"f{n}" for n in range(800)),
+    )
+    messages = payloads(reply)
+    assert len(messages) > 1
+    for message in messages:
+        assert_within_limits(message)
+    shown = shown_text(reply).split()
+    for word in ["s0", "s3999", "v0", "v59", "f0", "f799", "field"]:
+        assert word in shown
+    # Reading order: the summary's words come in order across embeds and messages.
+    summary_words = [w for w in shown if re.fullmatch(r"s[0-9]+", w)]
+    assert summary_words == [f"s{n}" for n in range(4000)]
+
+
+def test_the_first_embed_has_the_title_and_the_rest_follow() -> None:
+    reply = Reply(
+        title="Video generation", summary="short", fields=[ReplyField(name="a", value="b")]
+    )
+    (message,) = payloads(reply)
+    assert message[0]["title"] == "Video generation"
+    assert message[0]["description"] == "short"
+    assert message[0]["fields"] == [{"name": "a", "value": "b", "inline": True}]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(title=" \n" + "x " * 300),
+        Reply(title="t", summary=" \n" + "y " * 3000),
+        Reply(title="t", fields=[ReplyField(name="  ", value=" \n" + "v " * 700)]),
+        Reply(title="t", fields=[ReplyField(name="", value="")]),
+        Reply(
+            title="t", fields=[ReplyField(name=" ".join(f"n{i}" for i in range(100)), value="end")]
+        ),
+    ],
+    ids=["blank-led title", "blank-led summary", "blank field", "empty field", "long name"],
+)
+def test_blank_or_oversized_parts_make_no_empty_embed_or_field(reply: Reply) -> None:
+    for message in payloads(reply):
+        assert_within_limits(message)
+    shown = shown_text(reply)
+    for text in text_parts(reply):
+        for word in text.split():
+            assert word in shown
+
+
+# -- mentions ------------------------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(replies(text=mentiony_text))
+def test_no_text_can_ping_anyone(reply: Reply) -> None:
+    shown = shown_text(reply)
+    assert not LIVE_MENTION.search(shown), LIVE_MENTION.search(shown)
+
+
+@pytest.mark.parametrize("typed", MENTIONS)
+def test_each_mention_is_shown_as_typed_but_inert(typed: str) -> None:
+    reply = Reply(
+        title=f"t {typed}",
+        summary=f"s {typed}",
+        fields=[ReplyField(name=f"n {typed}", value=f"v {typed}")],
+        table=Table(columns=["", f"c {typed}"], rows=[[f"r {typed}", f"x {typed}"]]),
+        items=[f"i {typed}"],
+        citations=[Citation(label=f"l {typed}")],
+        footer=f"f {typed}",
+    )
+    shown = shown_text(reply)
+    defused = typed.replace("@", "@\u200b")
+    for prefix in "tsnvcrxilf":
+        assert f"{prefix} {defused}" in shown or f"{prefix}**: {defused}" in shown, prefix
+    assert not LIVE_MENTION.search(shown)
+
+
+def test_inert_keeps_ordinary_at_signs() -> None:
+    assert inert("mail me at a@example.org") == "mail me at a@example.org"
+    assert inert("@everyone") == "@\u200beveryone"
+    assert inert("<@&123456789012345678>") == "<@\u200b&123456789012345678>"
+
+
+# -- colour --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def core(tmp_path: Path) -> Iterator[Core]:
+    with Core.open(settings=Settings(db=tmp_path / "embeds.db")) as opened:
+        yield opened
+
+
+def test_a_domain_reply_uses_the_domain_colour(core: Core) -> None:
+    reply = core.ask("/scale video", "discord:1")
+    assert reply.kind == "answer"
+    wanted = int(core.library.resolve("video").colour.lstrip("#"), 16)
+    for message in payloads(reply):
+        assert all(embed["color"] == wanted for embed in message)
+    other = int(core.library.resolve("llm").colour.lstrip("#"), 16)
+    assert other != wanted
+    assert payloads(core.ask("/scale llm", "discord:1"))[0][0]["color"] == other
+
+
+def _is_red(colour: int) -> bool:
+    red, green, blue = colour >> 16, (colour >> 8) & 0xFF, colour & 0xFF
+    return red >= 0xC0 and red > 2 * green and red > 2 * blue
+
+
+def test_errors_are_red_even_when_a_domain_colour_is_set(core: Core) -> None:
+    error = core.ask("/scale vidoe", "discord:1")
+    assert error.kind == "error"
+    assert _is_red(payloads(error)[0][0]["color"])
+    coloured = Reply(title="x", kind="error", colour=core.library.resolve("video").colour)
+    assert _is_red(payloads(coloured)[0][0]["color"])
+    assert not _is_red(payloads(core.ask("/scale video", "discord:1"))[0][0]["color"])
