@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-slack bench-discord manifest clean
+.PHONY: run test test-alone lint format bench bench-slack bench-discord manifest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ run: $(STAMP)
 ## test: lint (ruff, hadolint) and the whole test suite
 test: lint
 	$(BIN)/pytest
+
+## test-alone: `make test` in a fresh clone of HEAD with nothing beside it, as a newcomer has it
+test-alone:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	git clone --quiet . "$$tmp/scalebot" && \
+	echo "make test in a bare clone of $$(git rev-parse --short HEAD) (no ../shared beside it)" && \
+	$(MAKE) --no-print-directory -C "$$tmp/scalebot" test PYTHON=$(PYTHON)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

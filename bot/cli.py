@@ -202,6 +202,11 @@ def kb_check() -> None:
         f"knowledge base OK: {len(domains)} domains, {aliases} aliases, {claims} claims "
         f"({len(library.argument)} argument steps), {curated} curated data points"
     )
+    essay = library.essay
+    click.echo(
+        f"essay: “{essay.title}” ({essay.form}), {len(essay.sections)} sections, "
+        f"{len(essay.figures)} figures; claims cite: {', '.join(essay.sections)}"
+    )
 
 
 @cli.command("import")

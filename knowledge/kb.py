@@ -15,12 +15,15 @@ from pathlib import Path
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
-from knowledge.models import Argument, Claim, Domain, KnowledgeBase, name_key
+from knowledge.models import Argument, Claim, Domain, Essay, KnowledgeBase, name_key
 from knowledge.units import canonical_unit
 
 KB_DIR = Path(__file__).parent
 DOMAINS_DIR = KB_DIR / "domains"
 ARGUMENT_FILE = KB_DIR / "argument.toml"
+ESSAY_FILE = KB_DIR / "essay.toml"
+#: Every file of the knowledge base but the domains, relative to its directory.
+FIXED_FILES = ("essay.toml", "argument.toml")
 
 
 class KnowledgeBaseError(Exception):
@@ -44,8 +47,20 @@ def _read_toml(path: Path) -> dict:
         raise KnowledgeBaseError(f"{path}: cannot be read: {error.strerror}") from error
 
 
+def load_essay(directory: Path = KB_DIR) -> Essay:
+    """The facts about the essay, which every claim's section is checked against."""
+    path = directory / "essay.toml"
+    raw = _read_toml(path)
+    try:
+        return Essay.model_validate(raw)
+    except ValidationError as error:
+        raise KnowledgeBaseError(_describe(error, path, "essay")) from None
+
+
 def load_knowledge_base(directory: Path = KB_DIR) -> KnowledgeBase:
     """Read and validate every file; raise :class:`KnowledgeBaseError` on the first problem."""
+    essay = load_essay(directory)
+    context = {"sections": essay.sections}
     domains: list[Domain] = []
     #: name key -> (slug, file) and claim id -> file, to name both places of a duplicate.
     names: dict[str, tuple[str, str]] = {}
@@ -56,7 +71,7 @@ def load_knowledge_base(directory: Path = KB_DIR) -> KnowledgeBase:
     for path in domain_files:
         raw = _read_toml(path)
         try:
-            domain = Domain.model_validate(raw)
+            domain = Domain.model_validate(raw, context=context)
         except ValidationError as error:
             raise KnowledgeBaseError(_describe(error, path, raw.get("slug", path.stem))) from None
         if domain.slug != path.stem:
@@ -84,16 +99,17 @@ def load_knowledge_base(directory: Path = KB_DIR) -> KnowledgeBase:
                     f"a name of {owner!r} ({owner_file})"
                 )
         _check_claim_ids(domain.reasons, "reasons", path, domain.slug, claim_files)
+        _check_essay_figure(domain, essay, path)
         domains.append(domain)
     argument_path = directory / "argument.toml"
     raw = _read_toml(argument_path)
     try:
-        argument = Argument.model_validate(raw)
+        argument = Argument.model_validate(raw, context=context)
     except ValidationError as error:
         raise KnowledgeBaseError(_describe(error, argument_path, "steps")) from None
     _check_claim_ids(argument.steps, "steps", argument_path, "steps", claim_files)
     try:
-        return KnowledgeBase(domains=domains, argument=argument)
+        return KnowledgeBase(essay=essay, domains=domains, argument=argument)
     except ValidationError as error:
         raise KnowledgeBaseError(_describe(error, directory, "knowledge base")) from None
 
@@ -111,12 +127,31 @@ def _check_claim_ids(
         seen[claim.id] = path.name
 
 
+def _check_essay_figure(domain: Domain, essay: Essay, path: Path) -> None:
+    """A domain's ``[scale]`` is the essay's figure for it, so it must say what essay.toml says."""
+    if domain.scale is None:
+        return
+    figure = essay.figure(domain.slug)
+    if figure is None:
+        raise KnowledgeBaseError(
+            f"{path.name}: entry {domain.slug!r}: field scale: the essay gives no figure for "
+            f"{domain.slug!r} (knowledge/essay.toml); leave [scale] out and use scale_note"
+        )
+    for name in ("quantity", "unit", "qualifier", "section"):
+        ours, essays = getattr(domain.scale, name), getattr(figure, name)
+        if ours != essays:
+            raise KnowledgeBaseError(
+                f"{path.name}: entry {domain.slug!r}: field scale.{name}: {ours!r} differs from "
+                f"the essay's figure in essay.toml ({essays!r})"
+            )
+
+
 def fingerprint(directory: Path = KB_DIR) -> str:
     """A hash of the files' bytes: the store recompiles claims only when it changes."""
     digest = hashlib.sha256()
     for path in [
         *sorted((directory / "domains").glob("*.toml")),
-        directory / "argument.toml",
+        *(directory / name for name in FIXED_FILES),
     ]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -154,6 +189,10 @@ class Library:
             if score >= 60 and slug not in slugs:
                 slugs.append(slug)
         return slugs[:limit]
+
+    @property
+    def essay(self) -> Essay:
+        return self.kb.essay
 
     @property
     def argument(self) -> list[Claim]:

@@ -7,30 +7,36 @@ the entry and the field named, instead of surfacing later as a wrong answer in c
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     HttpUrl,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-#: The headings of the essay, in reading order. Every claim cites one of them.
-Section = Literal[
-    "Opening",
-    "The Scaling Template",
-    "What This Meant for 3D",
-    "Why I Moved to Video",
-]
-SECTIONS: tuple[Section, ...] = (
-    "Opening",
-    "The Scaling Template",
-    "What This Meant for 3D",
-    "Why I Moved to Video",
-)
+
+def _known_section(value: str, info: ValidationInfo) -> str:
+    """A section must be one of the essay's parts, as ``knowledge/essay.toml`` lists them.
+
+    The loader passes those parts as validation context; without a context (a model built
+    by hand in a test) any non-empty name is accepted.
+    """
+    sections = (info.context or {}).get("sections")
+    if sections is not None and value not in sections:
+        raise ValueError(
+            f"{value!r} is not a section of the essay; use one of: {', '.join(sections)}"
+        )
+    return value
+
+
+#: A part of the essay by name: the opening or one of its headings (``knowledge/essay.toml``).
+Section = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_known_section)]
 
 Qualifier = Literal["exactly", "about", "more than", "at least", "millions of"]
 
@@ -118,9 +124,57 @@ class Argument(_Strict):
     steps: list[Claim] = Field(min_length=1)
 
 
+class EssayFigure(_Strict):
+    """A scale figure the essay gives for one field, and how it prints it."""
+
+    domain: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,29}$")
+    printed: str = Field(min_length=1, max_length=40, description="as written, to find it")
+    quantity: float = Field(gt=0, lt=1e18)
+    unit: str = Field(min_length=1, max_length=40)
+    qualifier: Qualifier = "exactly"
+    section: Section
+
+
+class Essay(_Strict):
+    """Facts about the essay itself: title, who wrote it, where it lives, its parts.
+
+    Facts, not sentences: the tests check claims and figures against this record, and
+    this record against the essay's text when that text is at hand.
+    """
+
+    title: str = Field(min_length=1, max_length=200)
+    form: str = Field(min_length=1, max_length=40)
+    author: str | None = Field(default=None, max_length=120)
+    url: HttpUrl | None = None
+    about_author: str = Field(min_length=1, max_length=200)
+    responds_to: str = Field(min_length=1, max_length=200)
+    opening: str = Field(min_length=1, max_length=80)
+    headings: list[str] = Field(min_length=1)
+    figures: list[EssayFigure] = Field(default_factory=list)
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """Every part in reading order: the untitled opening, then the headings."""
+        return (self.opening, *self.headings)
+
+    def figure(self, domain: str) -> EssayFigure | None:
+        return next((f for f in self.figures if f.domain == domain), None)
+
+    @model_validator(mode="after")
+    def _figures_cite_own_sections(self) -> Essay:
+        for number, figure in enumerate(self.figures):
+            if figure.section not in self.sections:
+                raise ValueError(
+                    f"figures.{number}.section {figure.section!r} is not one of the "
+                    f"essay's sections: {', '.join(self.sections)}"
+                )
+        return self
+
+
 class KnowledgeBase(_Strict):
     """Everything loaded from the files, validated together (unique slugs and aliases)."""
 
+    essay: Essay
     domains: list[Domain]
     argument: Argument
 

@@ -22,7 +22,7 @@ from bot.grammar import MAX_COMMAND_LENGTH
 from bot.registry import COMMANDS
 from bot.reply import Reply
 from handlers.submit import DATASET_MAX, NOTE_MAX
-from knowledge.kb import KB_DIR
+from knowledge.kb import KB_DIR, load_essay
 from tests.conftest import MEMBER
 
 OBJAVERSE_URL = "https://arxiv.org/abs/2307.05663"
@@ -66,7 +66,7 @@ def essay_sections(reply: Reply) -> list[str]:
     return [c.label for c in reply.citations if c.label.startswith("essay")]
 
 
-SECTIONS = ("Opening", "The Scaling Template", "What This Meant for 3D", "Why I Moved to Video")
+SECTIONS = load_essay().sections
 
 
 def cites_known_section(label: str) -> bool:

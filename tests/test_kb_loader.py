@@ -1,8 +1,10 @@
 """Loading the knowledge base (knowledge/kb.py) and ``scalebot kb check``.
 
 The shipped files must load, cover the six domains with the brief's aliases, and cite only
-sections the essay really has. Copies of the files broken one way at a time must fail with
-a :class:`KnowledgeBaseError` naming the file, the entry and the field.
+sections that ``knowledge/essay.toml`` lists; the domains' essay figures must be the ones
+essay.toml records. essay.toml itself is checked against the essay's text when the text is
+beside the repository (skipped otherwise). Copies of the files broken one way at a time
+must fail with a :class:`KnowledgeBaseError` naming the file, the entry and the field.
 """
 
 from __future__ import annotations
@@ -15,12 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from knowledge.kb import KB_DIR, KnowledgeBaseError, Library, load_knowledge_base
-from knowledge.models import SECTIONS
-
-#: The essay sits in ``shared/`` beside the project root (as in CI).
-SOURCE_POST = Path(__file__).resolve().parents[2] / "shared" / "reference" / "source-post.txt"
-OPENING = "Opening"  # the essay's untitled first part; every other section is a heading
+from knowledge.kb import FIXED_FILES, KB_DIR, KnowledgeBaseError, Library, load_knowledge_base
+from knowledge.models import Essay
 
 #: The aliases PRODUCT.md promises, by domain slug.
 PROMISED_ALIASES = {
@@ -36,11 +34,6 @@ PROMISED_ALIASES = {
 @pytest.fixture(scope="module")
 def library() -> Library:
     return Library.load()
-
-
-def essay_headings() -> set[str]:
-    lines = {line.strip() for line in SOURCE_POST.read_text(encoding="utf-8").splitlines()}
-    return {section for section in SECTIONS if section in lines}
 
 
 # -- the shipped knowledge base ------------------------------------------------------------
@@ -81,17 +74,8 @@ def test_unknown_names_do_not_resolve_but_typos_are_suggested(library: Library) 
     assert library.suggest("robotcs")[0] == "robotics"
 
 
-def test_essay_sections_are_headings_of_the_source_post() -> None:
-    headings = essay_headings()
-    assert set(SECTIONS) - headings == {OPENING}
-    # Headings appear in the essay in the order SECTIONS lists them.
-    text = SOURCE_POST.read_text(encoding="utf-8")
-    positions = [text.index(f"\n{section}\n") for section in SECTIONS if section != OPENING]
-    assert positions == sorted(positions)
-
-
-def test_every_claim_and_figure_cites_an_existing_section(library: Library) -> None:
-    valid = essay_headings() | {OPENING}
+def test_every_claim_and_figure_cites_a_section_of_the_essay(library: Library) -> None:
+    valid = set(library.essay.sections)
     claims = library.claims()
     assert len(claims) >= len(library.kb.domains) + len(library.argument)
     for _, _, claim in claims:
@@ -101,6 +85,74 @@ def test_every_claim_and_figure_cites_an_existing_section(library: Library) -> N
         assert domain.cost_section in valid
         if domain.scale is not None:
             assert domain.scale.section in valid
+
+
+def test_essay_facts_are_recorded(library: Library) -> None:
+    essay = library.essay
+    assert essay.title == "Why I Don't Work on 3D Anymore"
+    assert essay.sections == (
+        "Opening",
+        "The Scaling Template",
+        "What This Meant for 3D",
+        "Why I Moved to Video",
+    )
+    # The four fields the template section fills in, each with its figure.
+    assert {f.domain for f in essay.figures} == {"self-driving", "llm", "image", "video"}
+
+
+def test_domain_scale_figures_are_the_essays(library: Library) -> None:
+    """Every ``[scale]`` repeats essay.toml's figure; fields the essay gives none have none."""
+    for domain in library.kb.domains:
+        figure = library.essay.figure(domain.slug)
+        if domain.scale is None:
+            assert figure is None, domain.slug
+            continue
+        assert figure is not None, domain.slug
+        assert (domain.scale.quantity, domain.scale.unit, domain.scale.qualifier) == (
+            figure.quantity,
+            figure.unit,
+            figure.qualifier,
+        )
+
+
+# -- essay.toml against the essay's text (when it is beside the repository) -----------------
+
+
+def essay_parts(text: str, essay: Essay) -> dict[str, str]:
+    """The text of each part of the essay, split at its headings (each on a line of its own)."""
+    lines = text.splitlines()
+    starts = {heading: lines.index(heading) for heading in essay.headings if heading in lines}
+    assert set(starts) == set(essay.headings), (
+        f"headings not found: {set(essay.headings) - set(starts)}"
+    )
+    bounds = [(essay.opening, 0), *starts.items()]
+    assert [line for _, line in bounds] == sorted(line for _, line in bounds), "out of order"
+    parts = {}
+    for number, (name, start) in enumerate(bounds):
+        end = bounds[number + 1][1] if number + 1 < len(bounds) else len(lines)
+        parts[name] = "\n".join(lines[start:end])
+    return parts
+
+
+def test_essay_toml_headings_are_the_texts_in_order(library: Library, essay_text: str) -> None:
+    parts = essay_parts(essay_text, library.essay)
+    assert list(parts) == list(library.essay.sections)
+    assert library.essay.title in essay_text.splitlines()[:5]
+
+
+def test_essay_toml_figures_are_printed_in_their_sections(
+    library: Library, essay_text: str
+) -> None:
+    parts = essay_parts(essay_text, library.essay)
+    for figure in library.essay.figures:
+        assert figure.printed in parts[figure.section], (figure.domain, figure.printed)
+
+
+def test_essay_toml_says_what_the_essay_responds_to(library: Library, essay_text: str) -> None:
+    author, _, work = library.essay.responds_to.partition(", ")
+    assert author in essay_text
+    assert work.strip("“”") in essay_text
+    assert "Pix2NeRF" in library.essay.about_author and "Pix2NeRF" in essay_text
 
 
 def test_claim_ids_are_unique(library: Library) -> None:
@@ -115,7 +167,8 @@ def test_claim_ids_are_unique(library: Library) -> None:
 def kb_copy(tmp_path: Path) -> Path:
     """A copy of the knowledge base files that a test may break."""
     shutil.copytree(KB_DIR / "domains", tmp_path / "domains")
-    shutil.copy(KB_DIR / "argument.toml", tmp_path / "argument.toml")
+    for name in FIXED_FILES:
+        shutil.copy(KB_DIR / name, tmp_path / name)
     return tmp_path
 
 
@@ -231,6 +284,41 @@ BROKEN: list[tuple[str, Breaker, str, str, str]] = [
         "video.toml",
         "'video'",
         "verdict_section",
+    ),
+    (
+        "section that essay.toml no longer lists",
+        lambda d: replace_in(d / "essay.toml", '"Why I Moved to Video"]', '"Why I Moved On"]'),
+        "3d.toml",
+        "'3d'",
+        "reasons.4.section",
+    ),
+    (
+        "essay figure changed in a domain file only",
+        lambda d: replace_in(
+            d / "domains" / "llm.toml", "quantity = 10000000", "quantity = 20000000"
+        ),
+        "llm.toml",
+        "'llm'",
+        "scale.quantity",
+    ),
+    (
+        "essay figure for a domain the essay gives none",
+        lambda d: replace_in(
+            d / "domains" / "3d.toml",
+            "[[reasons]]",
+            '[scale]\nquantity = 10\nunit = "objects"\nwhat = "objects"\n'
+            'section = "Opening"\n\n[[reasons]]',
+        ),
+        "3d.toml",
+        "'3d'",
+        "scale",
+    ),
+    (
+        "essay.toml with an unknown key",
+        lambda d: replace_in(d / "essay.toml", "responds_to =", "replies_to ="),
+        "essay.toml",
+        "'essay'",
+        "replies_to",
     ),
     (
         "headline unit not in the vocabulary",
@@ -360,6 +448,11 @@ def test_invalid_toml_in_argument_file(kb_copy: Path) -> None:
     (kb_copy / "argument.toml").write_text('[[steps]]\nid = "unterminated\n', encoding="utf-8")
     message = load_error(kb_copy)
     assert message.startswith("argument.toml: not valid TOML")
+
+
+def test_missing_essay_file_is_named(kb_copy: Path) -> None:
+    (kb_copy / "essay.toml").unlink()
+    assert "essay.toml" in load_error(kb_copy)
 
 
 def test_missing_argument_file_is_named(kb_copy: Path) -> None:
