@@ -8,10 +8,12 @@ declarations, so the platforms cannot drift apart from the code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from bot.phrasing import counted, join_and, number_word, with_article
 
 if TYPE_CHECKING:
     from bot.reply import Reply
@@ -37,18 +39,28 @@ class Permission(StrEnum):
 
 @dataclass(frozen=True)
 class Option:
-    """One typed option. ``greedy`` options take the rest of a text command's words."""
+    """One typed option. ``greedy`` options take the rest of a text command's words.
+
+    ``label`` is what a person calls the value ("field", "source link"): error replies
+    say "/compare needs at least two fields", never the option's internal name.
+    """
 
     name: str
     type: OptionType
     description: str
     required: bool = True
+    label: str = ""
     max_length: int = 100
     min_value: int | None = None
     max_value: int | None = None
     choices: tuple[str, ...] = ()
     default: Any = None
     greedy: bool = False
+
+    @property
+    def noun(self) -> str:
+        """The label, or the name in plain words when no label is declared."""
+        return self.label or self.name.replace("_", " ")
 
     @property
     def autocomplete(self) -> str | None:
@@ -98,3 +110,50 @@ class Command:
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
+
+    def option_groups(self) -> list[list[Option]]:
+        """Consecutive options that name the same kind of thing: /compare's four fields."""
+        groups: list[list[Option]] = []
+        for option in self.options:
+            if groups and groups[-1][0].noun == option.noun:
+                groups[-1].append(option)
+            else:
+                groups.append([option])
+        return groups
+
+    def needs(self, given: Collection[str]) -> str:
+        """What a call with the options ``given`` still lacks, in words; empty if nothing.
+
+        ``at least two fields (you gave one)``, ``a dataset name, a quantity and a unit``.
+        """
+        parts = []
+        for group in self.option_groups():
+            required = [option for option in group if option.required]
+            if all(option.name in given for option in required):
+                continue
+            noun = group[0].noun
+            if len(group) > len(required):
+                amount = f"at least {counted(len(required), noun)}"
+            elif len(required) == 1:
+                amount = with_article(noun)
+            else:
+                amount = counted(len(required), noun)
+            have = sum(option.name in given for option in group)
+            parts.append(f"{amount} (you gave {number_word(have)})" if have else amount)
+        return join_and(parts)
+
+    def takes(self) -> str:
+        """How many values the command takes, in words: ``at most four fields``."""
+        groups = self.option_groups()
+        if not groups:
+            return "nothing after its name"
+        parts = []
+        for group in groups:
+            noun, size = group[0].noun, len(group)
+            if size == 1 and len(groups) > 1:
+                parts.append(with_article(noun))
+            elif all(option.required for option in group):
+                parts.append(counted(size, noun))
+            else:
+                parts.append(f"at most {counted(size, noun)}")
+        return join_and(parts)

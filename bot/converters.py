@@ -24,6 +24,7 @@ from bot.errors import (
     UnknownDomain,
     UnknownUnit,
 )
+from bot.phrasing import join_and
 from knowledge.kb import Library
 from knowledge.quantity import QuantityError, parse_quantity
 from knowledge.units import canonical_unit, suggest_units
@@ -51,16 +52,29 @@ def suggest_commands(name: str, commands: dict[str, Command]) -> list[str]:
     return [match for match, score, _ in matches if score >= 60]
 
 
-def resolve_domain(raw: str, library: Library) -> Any:
+def resolve_domain(raw: str, library: Library, command: Command | None = None) -> Any:
+    """The domain ``raw`` names (slug, name, alias, any case), or why it names none.
+
+    The example in the error is the command the user was typing, with the likeliest
+    field put in, so it can be copied as it stands.
+    """
     domain = library.resolve(raw)
     if domain is not None:
         return domain
     suggestions = library.suggest(raw)
-    hint = f" Did you mean {' or '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+    hint = (
+        f" Did you mean {join_and([f'`{s}`' for s in suggestions], 'or')}?" if suggestions else ""
+    )
     known = ", ".join(library.domains)
+    example = f"/scale {suggestions[0] if suggestions else 'video'}"
+    if command is not None:
+        domain_options = [o for o in command.options if o.type is OptionType.DOMAIN]
+        example = command.example
+        if suggestions and len(domain_options) == 1:
+            example = f"/{command.name} {suggestions[0]}"
     raise UnknownDomain(
-        f"`{raw}` is not a domain I know.{hint} Known domains: {known}.",
-        example=f"/scale {suggestions[0] if suggestions else 'video'}",
+        f"`{raw}` is not a field I know.{hint} Known fields: {known} (aliases: /domains).",
+        example=example,
     )
 
 
@@ -68,27 +82,46 @@ def _url(raw: str, option: Option, command: Command) -> str:
     parts = urlsplit(raw)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in raw:
         raise InvalidValue(
-            f"`{option.name}` must be an http:// or https:// link; got `{raw}`.",
+            f"The {option.noun} must start with http:// or https://; got `{raw}`.",
             example=command.example,
         )
     return raw
 
 
+#: Limits above this are safety bounds, not something to tell people ("1 to 2**62").
+_SHOWN_LIMIT = 10**9
+
+
+def _number(value: int) -> str:
+    """Years stay ``2027``; larger numbers get separators: ``100,000``."""
+    return f"{value:,}" if value >= 10_000 else str(value)
+
+
+def _integer_range(option: Option) -> str:
+    low, high = option.min_value, option.max_value
+    if high is not None and high < _SHOWN_LIMIT:
+        return f"from {_number(low if low is not None else 0)} to {_number(high)}"
+    return f"of {_number(low)} or more" if low is not None else ""
+
+
 def _integer(raw: str, option: Option, command: Command) -> int:
     text = raw.removeprefix("#").replace(",", "")
-    limits = f"between {option.min_value} and {option.max_value}"
+    limits = _integer_range(option)
     try:
         value = int(text)
     except ValueError:
         raise InvalidValue(
-            f"`{option.name}` must be a whole number {limits}; got `{raw}`.",
+            f"The {option.noun} must be a whole number {limits}; got `{raw}`.",
             example=command.example,
         ) from None
     too_low = option.min_value is not None and value < option.min_value
     too_high = option.max_value is not None and value > option.max_value
+    if too_high and option.max_value is not None and option.max_value >= _SHOWN_LIMIT:
+        raise InvalidValue(f"The {option.noun} {value} is too large.", example=command.example)
     if too_low or too_high:
         raise InvalidValue(
-            f"`{option.name}` must be {limits}; got {value}.", example=command.example
+            f"The {option.noun} must be a whole number {limits}; got {value}.",
+            example=command.example,
         )
     return value
 
@@ -104,19 +137,19 @@ def convert(
     text = clean_text(raw)
     if len(text) > option.max_length:
         raise TooLong(
-            f"`{option.name}` is {len(text)} characters; the limit is {option.max_length}. "
-            "Nothing was stored: shorten it and send again.",
+            f"The {option.noun} is {len(text)} characters long; the limit is "
+            f"{option.max_length}. Nothing was stored: shorten it and send again.",
             example=command.example,
         )
     match option.type:
         case OptionType.DOMAIN:
-            return resolve_domain(text, library)
+            return resolve_domain(text, library, command)
         case OptionType.QUANTITY:
             try:
                 return Quantity(text, parse_quantity(text))
             except QuantityError as error:
                 raise InvalidQuantity(
-                    f"`{option.name}` {error}: got `{text}`. Use a number such as "
+                    f"The {option.noun} `{text}` {error}. Use a number such as "
                     "`4.3M`, `5.85B`, `15T`, `10 million`, `1.2e9`, `800k` or `4,300,000`.",
                     example=command.example,
                 ) from None
@@ -141,7 +174,7 @@ def convert(
             choice = text.casefold()
             if choice not in option.choices:
                 raise InvalidValue(
-                    f"`{option.name}` must be one of {', '.join(option.choices)}; got `{text}`.",
+                    f"The {option.noun} must be {join_and(option.choices, 'or')}; got `{text}`.",
                     example=command.example,
                 )
             return choice
@@ -150,7 +183,10 @@ def convert(
             if name not in commands:
                 suggestions = suggest_commands(name, commands)
                 hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
-                raise UnknownCommand(f"There is no command /{name}.{hint}", example="/help")
+                raise UnknownCommand(
+                    f"There is no command /{name}.{hint} Type /help for the list.",
+                    example=f"/help {suggestions[0]}" if suggestions else "/help",
+                )
             return name
         case _:
             return text

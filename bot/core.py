@@ -164,6 +164,11 @@ class Core:
 
     def command(self, name: str) -> Command:
         command = self.commands.get(name.removeprefix("/").casefold())
+        if command is None and not name.removeprefix("/"):
+            raise UnknownCommand(
+                "A command's name goes right after the slash. Type /help for the list.",
+                example="/scale video",
+            )
         if command is None:
             suggestions = suggest_commands(name, self.commands)
             hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
@@ -235,8 +240,9 @@ class Core:
                 error.option = error.option or option.name
                 raise
         if missing:
+            given = [name for name, raw in raw_options.items() if raw and clean_text(raw)]
             raise MissingOption(
-                f"/{command.name} needs {', '.join(missing)}. Usage: {command.usage}",
+                f"/{command.name} needs {command.needs(given)}. Usage: {command.usage}",
                 example=command.example,
                 option=missing[0],
             )

@@ -28,6 +28,10 @@ class BadSyntax(UserError):
     title = "Could not read that command"
 
 
+class TooManyValues(BadSyntax):
+    title = "Too many values"
+
+
 class MissingOption(UserError):
     title = "Something is missing"
 

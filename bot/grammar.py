@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from bot.commands import Command, OptionType
-from bot.errors import BadSyntax, InvalidValue
+from bot.errors import BadSyntax, InvalidValue, TooManyValues
+from bot.phrasing import capitalized
 from knowledge.quantity import MULTIPLIER_WORDS
 from knowledge.units import canonical_unit
 
@@ -125,7 +126,12 @@ def bind(command: Command, text: str) -> dict[str, str]:
         if match and match[1].casefold() in names:
             name = match[1].casefold()
             if name in keyword_values:
-                raise BadSyntax(f"`{name}:` is given twice.", example=command.example)
+                noun = capitalized(_noun(command, name))
+                raise BadSyntax(
+                    f"{noun} is given twice (`{name}:{keyword_values[name]}` and "
+                    f"`{name}:{match[2]}`); give it once.",
+                    example=command.example,
+                )
             keyword_values[name] = match[2]
         else:
             name = _unknown_option(token, names)
@@ -150,12 +156,19 @@ def bind(command: Command, text: str) -> dict[str, str]:
         position += count
     if position < len(positional):
         _refuse_unknown_option(command, unknown.get(position))
-        extra = " ".join(positional[position:])
-        raise BadSyntax(
-            f"Too many values: `{extra}` does not fit /{command.name}. Usage: {command.usage}",
+        extra = positional[position:]
+        verdict = "is one too many" if len(extra) == 1 else "are more than it takes"
+        raise TooManyValues(
+            f"/{command.name} takes {command.takes()}; `{' '.join(extra)}` {verdict}. "
+            f"Usage: {command.usage}",
             example=command.example,
         )
     return values
+
+
+def _noun(command: Command, name: str) -> str:
+    option = command.option(name)
+    return f"the {option.noun}" if option else f"`{name}:`"
 
 
 def _refuse_unknown_option(command: Command, name: str | None) -> None:

@@ -22,6 +22,7 @@ COMMAND = Command(
             "id",
             OptionType.INTEGER,
             "The data point's number, e.g. 12",
+            label="data point number",
             min_value=1,
             max_value=2**62,
             max_length=24,

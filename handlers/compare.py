@@ -37,10 +37,12 @@ def compare(
 ) -> Reply:
     domains = [d for d in (first, second, third, fourth) if d is not None]
     slugs = [d.slug for d in domains]
-    if len(set(slugs)) != len(slugs):
+    repeated = next((d for n, d in enumerate(domains) if d in domains[:n]), None)
+    if repeated is not None:
+        others = [d.slug for d in request.library.domains.values() if d not in domains]
         raise InvalidValue(
-            f"Each field can appear once; got {' '.join(slugs)}.",
-            example="/compare 3d llm",
+            f"{repeated.name} ({repeated.slug}) is named twice; name each field once.",
+            example=f"/compare {repeated.slug} {others[0]}",
         )
     largest: list[DataPoint | None] = [
         request.store.largest(d.slug, d.headline_unit) for d in domains
@@ -78,9 +80,9 @@ COMMAND = Command(
     example="/compare 3d llm",
     more_examples=("/compare video fsd image",),
     options=(
-        Option("first", OptionType.DOMAIN, _DOMAIN, max_length=60),
-        Option("second", OptionType.DOMAIN, _DOMAIN, max_length=60),
-        Option("third", OptionType.DOMAIN, _DOMAIN, required=False, max_length=60),
-        Option("fourth", OptionType.DOMAIN, _DOMAIN, required=False, max_length=60),
+        Option("first", OptionType.DOMAIN, _DOMAIN, label="field", max_length=60),
+        Option("second", OptionType.DOMAIN, _DOMAIN, label="field", max_length=60),
+        Option("third", OptionType.DOMAIN, _DOMAIN, required=False, label="field", max_length=60),
+        Option("fourth", OptionType.DOMAIN, _DOMAIN, required=False, label="field", max_length=60),
     ),
 )

@@ -6,6 +6,7 @@ import math
 
 from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidValue
+from bot.phrasing import counted
 from bot.reply import Page, Reply
 from handlers.present import point_line, source
 from knowledge.models import Domain
@@ -18,7 +19,8 @@ def datasets(request: Request, domain: Domain, sort: str, page: int) -> Reply:
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         raise InvalidValue(
-            f"{domain.name} has {pages} page(s) of datasets; there is no page {page}.",
+            f"{domain.name} has only {counted(pages, 'page')} of datasets, so there is no "
+            f"page {page}.",
             example=f"/datasets {domain.slug} page:{pages}",
         )
     points = request.store.current(domain.slug, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
@@ -53,12 +55,13 @@ COMMAND = Command(
     example="/datasets video sort:newest",
     more_examples=("/datasets 3d", "/datasets llm page:2"),
     options=(
-        Option("domain", OptionType.DOMAIN, "The field, e.g. video", max_length=60),
+        Option("domain", OptionType.DOMAIN, "The field, e.g. video", label="field", max_length=60),
         Option(
             "sort",
             OptionType.CHOICE,
             "largest (default) or newest",
             required=False,
+            label="sort order",
             choices=("largest", "newest"),
             default="largest",
             max_length=10,
@@ -68,6 +71,7 @@ COMMAND = Command(
             OptionType.INTEGER,
             "Page number",
             required=False,
+            label="page number",
             min_value=1,
             max_value=100_000,
             default=1,

@@ -7,7 +7,7 @@ from typing import Literal
 from bot.commands import Request
 from bot.errors import Conflict, NotFound
 from bot.reply import Reply, ReplyField
-from handlers.present import point_line, source
+from handlers.present import moment, point_line, source
 from knowledge.store import AlreadyReviewed, PointNotFound
 
 
@@ -27,7 +27,7 @@ def decide(
         earlier = error.point
         raise Conflict(
             f"#{point_id} was already {earlier.status} by {earlier.reviewed_by} "
-            f"at {earlier.reviewed_at}; decisions are final.",
+            f"on {moment(earlier.reviewed_at)}; decisions are final.",
             example="/review",
         ) from None
     verb = "Approved" if decision == "approve" else "Rejected"

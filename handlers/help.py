@@ -65,6 +65,7 @@ COMMAND = Command(
             OptionType.COMMAND,
             "A command name, e.g. submit",
             required=False,
+            label="command name",
             max_length=32,
         ),
     ),

@@ -7,6 +7,7 @@ same point in the same words.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 from bot.reply import Citation
 from knowledge.models import Domain, Figure
@@ -36,6 +37,17 @@ def point_line(point: DataPoint, *, with_id: bool = False) -> str:
     year = f", {point.year}" if point.year else ""
     ident = f"#{point.id} " if with_id else ""
     return f"{ident}{point.dataset}: {amount(point)}{year}"
+
+
+def moment(timestamp: str | None) -> str:
+    """A stored UTC timestamp as people read it: ``2026-11-30 01:03 UTC``."""
+    if not timestamp:
+        return "an unknown time"
+    try:
+        parsed = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return timestamp
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def essay(section: str) -> Citation:

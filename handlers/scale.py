@@ -57,5 +57,13 @@ COMMAND = Command(
     handler=scale,
     example="/scale video",
     more_examples=("/scale 3d", "/scale fsd"),
-    options=(Option("domain", OptionType.DOMAIN, "The field, e.g. video, 3d, llm", max_length=60),),
+    options=(
+        Option(
+            "domain",
+            OptionType.DOMAIN,
+            "The field, e.g. video, 3d, llm",
+            label="field",
+            max_length=60,
+        ),
+    ),
 )

@@ -65,11 +65,12 @@ COMMAND = Command(
     handler=submit,
     example='/submit 3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023',
     options=(
-        Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", max_length=60),
+        Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", label="field", max_length=60),
         Option(
             "dataset",
             OptionType.TEXT,
             "Dataset name, e.g. Objaverse-XL",
+            label="dataset name",
             max_length=DATASET_MAX,
         ),
         Option(
@@ -88,6 +89,7 @@ COMMAND = Command(
             "source",
             OptionType.URL,
             "http(s) link to where the figure is published",
+            label="source link",
             max_length=URL_MAX,
         ),
         Option(
@@ -95,6 +97,7 @@ COMMAND = Command(
             OptionType.INTEGER,
             "Year the figure was published",
             required=False,
+            label="year",
             min_value=1950,
             max_value=date.today().year + 1,
         ),
@@ -103,6 +106,7 @@ COMMAND = Command(
             OptionType.TEXT,
             "Anything a reviewer should know",
             required=False,
+            label="note",
             max_length=NOTE_MAX,
             greedy=True,
         ),

@@ -50,6 +50,7 @@ COMMAND = Command(
             OptionType.DOMAIN,
             "A field, e.g. 3d (leave out for the whole argument)",
             required=False,
+            label="field",
             max_length=60,
         ),
     ),

@@ -131,7 +131,8 @@ def test_scale_without_domain_is_missing_option(core: Core) -> None:
 
 def test_scale_too_many_values(core: Core) -> None:
     reply = core.ask("/scale video 3d")
-    assert_user_error(reply, "BadSyntax", "too many values", "3d")
+    assert_user_error(reply, "TooManyValues", "/scale takes one field", "`3d` is one too many")
+    assert reply.title == "Too many values"
 
 
 def test_scale_too_long_domain_is_refused_not_truncated(core: Core) -> None:
@@ -197,7 +198,7 @@ def test_compare_one_field_is_missing_second(core: Core) -> None:
 
 def test_compare_five_fields_is_too_many_values(core: Core) -> None:
     reply = core.ask("/compare video 3d llm fsd image")
-    assert_user_error(reply, "BadSyntax", "too many values", "image")
+    assert_user_error(reply, "TooManyValues", "at most four fields", "`image` is one too many")
 
 
 def test_compare_unknown_domain(core: Core) -> None:
@@ -236,7 +237,7 @@ def test_domains_lists_every_domain_with_aliases(core: Core) -> None:
 
 def test_domains_takes_no_values(core: Core) -> None:
     reply = core.ask("/domains extra")
-    assert_user_error(reply, "BadSyntax", "too many values", "extra")
+    assert_user_error(reply, "TooManyValues", "/domains takes nothing after its name", "extra")
 
 
 # -- /why ---------------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def test_why_unknown_domain(core: Core) -> None:
 
 def test_why_too_many_values(core: Core) -> None:
     reply = core.ask("/why 3d video")
-    assert_user_error(reply, "BadSyntax", "too many values")
+    assert_user_error(reply, "TooManyValues", "/why takes at most one field", "`video`")
 
 
 # -- /ask ---------------------------------------------------------------------------------
@@ -453,7 +454,14 @@ def test_submit_too_long_text_is_refused_not_truncated(
     at_limit = "a" * (limit - len("https://e.org/")) if option == "source" else "a" * limit
     over = at_limit + "b"
     reply = core.ask(build(over), MEMBER)
-    assert_user_error(reply, "TooLong", f"`{option}`", f"limit is {limit}", "nothing was stored")
+    noun = COMMANDS["submit"].option(option).noun
+    assert_user_error(
+        reply,
+        "TooLong",
+        f"the {noun} is {limit + 1} characters",
+        f"limit is {limit}",
+        "nothing was stored",
+    )
     assert reply.data["option"] == option
     assert row_count(core) == points
     # Exactly at the limit it is accepted and stored whole.
@@ -524,13 +532,17 @@ def test_datasets_pending_points_are_not_listed(core: Core) -> None:
 @pytest.mark.parametrize(
     ("text", "error", "mentions"),
     [
-        ("/datasets", "MissingOption", ["domain"]),
+        ("/datasets", "MissingOption", ["/datasets needs a field."]),
         ("/datasets 3dd", "UnknownDomain", ["3dd", "did you mean"]),
-        ("/datasets 3d sort:oldest", "InvalidValue", ["sort", "largest, newest", "oldest"]),
-        ("/datasets 3d page:0", "InvalidValue", ["page", "0"]),
-        ("/datasets 3d page:two", "InvalidValue", ["page", "two"]),
+        ("/datasets 3d sort:oldest", "InvalidValue", ["sort order", "largest or newest", "oldest"]),
+        ("/datasets 3d page:0", "InvalidValue", ["page number", "from 1 to 100,000", "got 0"]),
+        ("/datasets 3d page:two", "InvalidValue", ["page number", "whole number", "`two`"]),
         ("/datasets 3d page:99", "InvalidValue", ["page 99"]),
-        ("/datasets 3d largest 1 extra", "BadSyntax", ["too many values", "extra"]),
+        (
+            "/datasets 3d largest 1 extra",
+            "TooManyValues",
+            ["takes a field, a sort order and a page number", "`extra` is one too many"],
+        ),
     ],
 )
 def test_datasets_user_errors(core: Core, text: str, error: str, mentions: list[str]) -> None:
@@ -561,14 +573,14 @@ def test_review_approve_reject_happy_path(core: Core, settings: Settings) -> Non
 @pytest.mark.parametrize(
     ("text", "error", "mentions"),
     [
-        ("/approve", "MissingOption", ["id"]),
-        ("/approve abc", "InvalidValue", ["id", "abc"]),
-        ("/approve 0", "InvalidValue", ["id", "0"]),
-        ("/approve -3", "InvalidValue", ["id"]),
-        ("/approve 99999999999999999999", "InvalidValue", ["id"]),
-        ("/reject 5", "MissingOption", ["reason"]),
-        ("/reject x because", "InvalidValue", ["id", "x"]),
-        ("/review now", "BadSyntax", ["too many values", "now"]),
+        ("/approve", "MissingOption", ["/approve needs a data point number."]),
+        ("/approve abc", "InvalidValue", ["data point number", "whole number", "`abc`"]),
+        ("/approve 0", "InvalidValue", ["data point number", "1 or more", "got 0"]),
+        ("/approve -3", "InvalidValue", ["data point number", "1 or more", "got -3"]),
+        ("/approve 99999999999999999999", "InvalidValue", ["data point number", "too large"]),
+        ("/reject 5", "MissingOption", ["/reject needs a reason."]),
+        ("/reject x because", "InvalidValue", ["data point number", "`x`"]),
+        ("/review now", "TooManyValues", ["/review takes nothing after its name", "`now`"]),
         ("/approve 1 " + "n" * 501, "TooLong", ["note", "limit is 500"]),
         ("/reject 1 " + "r" * 501, "TooLong", ["reason", "limit is 500"]),
     ],
@@ -622,7 +634,9 @@ def test_help_unknown_command(core: Core) -> None:
 
 
 def test_help_too_many_values(core: Core) -> None:
-    assert_user_error(core.ask("/help scale submit"), "BadSyntax", "too many values")
+    assert_user_error(
+        core.ask("/help scale submit"), "TooManyValues", "at most one command name", "`submit`"
+    )
 
 
 # -- unknown commands ---------------------------------------------------------------------

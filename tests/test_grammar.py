@@ -192,8 +192,8 @@ def test_bind_quoted_token_is_never_a_keyword() -> None:
 def test_bind_same_option_twice_is_refused() -> None:
     with pytest.raises(BadSyntax) as caught:
         bind(SUBMIT, f"3d X 10M objects {URL} year:2023 year:2024")
-    assert "`year:`" in caught.value.message
-    assert "twice" in caught.value.message
+    assert caught.value.message.startswith("The year is given twice")
+    assert "`year:2023` and `year:2024`" in caught.value.message
     assert caught.value.example == SUBMIT.example
 
 
@@ -273,8 +273,7 @@ def test_bind_too_many_values_names_the_extra_and_usage() -> None:
     with pytest.raises(BadSyntax) as caught:
         bind(SCALE, "video 3d")
     message = caught.value.message
-    assert "Too many values" in message
-    assert "`3d`" in message
+    assert "/scale takes one field; `3d` is one too many" in message
     assert SCALE.usage in message
     assert caught.value.example == SCALE.example
 
@@ -282,14 +281,14 @@ def test_bind_too_many_values_names_the_extra_and_usage() -> None:
 def test_bind_too_many_values_for_compare() -> None:
     with pytest.raises(BadSyntax) as caught:
         bind(COMPARE, "3d llm video image robotics")
-    assert "`robotics`" in caught.value.message
+    assert "at most four fields; `robotics` is one too many" in caught.value.message
     assert COMPARE.usage in caught.value.message
 
 
 def test_bind_too_many_values_for_command_with_no_options() -> None:
     with pytest.raises(BadSyntax) as caught:
         bind(COMMANDS["domains"], "video")
-    assert "/domains" in caught.value.message
+    assert "/domains takes nothing after its name" in caught.value.message
 
 
 @pytest.mark.parametrize(
