@@ -41,6 +41,7 @@ READS: dict[str, tuple[str, float]] = {
     "/datasets video": ("/datasets video", 1_000),
     "/ask (essay)": ("/ask why is 3d data hard to scale", 3_000),
     "/ask (ledger)": ("/ask largest video dataset in hours", 3_000),
+    "/ask (field alias)": ("/ask how much gaussian splatting data is there", 3_000),
 }
 SUBMISSIONS_TARGET = 5_000
 
