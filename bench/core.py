@@ -234,7 +234,7 @@ def flatness(all_results: dict[int, dict[str, object]]) -> None:
     for label in [*READS, "floor read"]:
         small_samples, large_samples = small[label], large[label]
         assert isinstance(small_samples, list) and isinstance(large_samples, list)
-        print(f"  {label:<18}{p99(large_samples) / p99(small_samples):.2f}x")
+        print(f"  {label:<19}{p99(large_samples) / p99(small_samples):.2f}x")
 
 
 def main() -> None:
