@@ -41,6 +41,7 @@ READS: dict[str, tuple[str, float]] = {
     "/datasets video": ("/datasets video", 1_000),
     "/ask (essay)": ("/ask why is 3d data hard to scale", 3_000),
     "/ask (ledger)": ("/ask largest video dataset in hours", 3_000),
+    "/ask (field alias)": ("/ask how much gaussian splatting data is there", 3_000),
 }
 SUBMISSIONS_TARGET = 5_000
 
@@ -233,7 +234,7 @@ def flatness(all_results: dict[int, dict[str, object]]) -> None:
     for label in [*READS, "floor read"]:
         small_samples, large_samples = small[label], large[label]
         assert isinstance(small_samples, list) and isinstance(large_samples, list)
-        print(f"  {label:<18}{p99(large_samples) / p99(small_samples):.2f}x")
+        print(f"  {label:<19}{p99(large_samples) / p99(small_samples):.2f}x")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ or validates models on its hot path.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,34 @@ ARGUMENT_FILE = KB_DIR / "argument.toml"
 ESSAY_FILE = KB_DIR / "essay.toml"
 #: Every file of the knowledge base but the domains, relative to its directory.
 FIXED_FILES = ("essay.toml", "argument.toml")
+
+
+#: A word of a question or of a field's name: letters and digits; hyphens, underscores and
+#: other punctuation separate words, as they do in :func:`name_key`.
+_WORD = re.compile(r"[^\W_]+")
+#: "video's" names video: a possessive ending is dropped before the question is split.
+_POSSESSIVE = re.compile(r"(?<=[^\W_])['\u2019]s\b")
+
+NameWords = tuple[str, ...]
+
+
+def question_words(text: str) -> list[str]:
+    """The casefolded words of ``text`` with possessive endings dropped."""
+    return _WORD.findall(_POSSESSIVE.sub("", text.casefold()))
+
+
+def name_words(name: str) -> NameWords:
+    """A field's name as the words a question must contain, in order, to name it."""
+    return tuple(_WORD.findall(name_key(name)))
+
+
+@dataclass(frozen=True)
+class FieldMentions:
+    """What a question says about fields: the ones it names, and the rest of its words."""
+
+    domains: list[Domain]
+    #: The question's words that named no field, for the full-text search within a field.
+    other_words: str
 
 
 class KnowledgeBaseError(Exception):
@@ -171,6 +200,28 @@ class Library:
         for domain in self.kb.domains:
             for name in (domain.slug, domain.name, *domain.aliases):
                 self._names[name_key(name)] = domain.slug
+        self._mention_names, self._mention_lengths = self._index_mentions()
+
+    def _index_mentions(self) -> tuple[dict[NameWords, str], dict[str, tuple[int, ...]]]:
+        """Every name's words -> its slug, and each first word -> name lengths, longest first.
+
+        Built once per process so that reading a question costs one dict look-up per word.
+        A name's plural (last word + "s": "videos") also counts, unless that is another
+        name already; real names are indexed first so they always win.
+        """
+        names: dict[NameWords, str] = {}
+        for domain in self.kb.domains:
+            for name in (domain.slug, domain.name, *domain.aliases):
+                if words := name_words(name):
+                    names.setdefault(words, domain.slug)
+        for words, slug in list(names.items()):
+            if not words[-1].endswith("s"):
+                names.setdefault((*words[:-1], words[-1] + "s"), slug)
+        lengths: dict[str, set[int]] = {}
+        for words in names:
+            lengths.setdefault(words[0], set()).add(len(words))
+        longest_first = {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()}
+        return names, longest_first
 
     @classmethod
     def load(cls, directory: Path = KB_DIR) -> Library:
@@ -179,6 +230,40 @@ class Library:
     def resolve(self, name: str) -> Domain | None:
         slug = self._names.get(name_key(name))
         return self.domains[slug] if slug else None
+
+    def fields_in(self, text: str) -> FieldMentions:
+        """The fields ``text`` names, in order of first mention, and its other words.
+
+        Names match whole words, case-insensitively, hyphens and underscores counting as
+        spaces; at each word the longest name wins, so "text-to-image" is image generation
+        rather than "text" (LLMs), and "3dgs" is never read as "3d".
+        """
+        words = question_words(text)
+        slugs: list[str] = []
+        other: list[str] = []
+        at = 0
+        while at < len(words):
+            length = self._longest_name_at(words, at)
+            if length:
+                slug = self._mention_names[tuple(words[at : at + length])]
+                if slug not in slugs:
+                    slugs.append(slug)
+                at += length
+            else:
+                other.append(words[at])
+                at += 1
+        return FieldMentions([self.domains[slug] for slug in slugs], " ".join(other))
+
+    def _longest_name_at(self, words: list[str], at: int) -> int:
+        """How many words from ``at`` form the longest field name there (0: none)."""
+        for length in self._mention_lengths.get(words[at], ()):
+            if at + length <= len(words) and tuple(words[at : at + length]) in self._mention_names:
+                return length
+        return 0
+
+    def domains_named_in(self, text: str) -> list[Domain]:
+        """The fields a question names, in order of first mention (see :meth:`fields_in`)."""
+        return self.fields_in(text).domains
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Domain slugs whose names are closest to ``name``, best first."""

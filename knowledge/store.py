@@ -162,6 +162,14 @@ def fts_query(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
     return " OR ".join(f'"{word}"' for word in unique) or None
 
 
+def _in_domain(term: str, domain: str | None) -> str:
+    """An FTS5 term of :func:`fts_query` limited to points whose ``domain`` column is ``domain``."""
+    if domain is None:
+        return term
+    phrase = domain.replace('"', '""')
+    return f'{{domain}} : "{phrase}" AND {term}'
+
+
 def _enable_wal(db: Database) -> None:
     """Switch a new file to WAL, waiting out a process doing the same at the same moment.
 
@@ -416,12 +424,20 @@ class Store:
 
     def largest(self, domain: str, unit: str) -> DataPoint | None:
         """The largest current approved dataset of a domain counted in ``unit``."""
-        row = self.conn.execute(
+        points = self.largest_in_unit(domain, unit, 1)
+        return points[0] if points else None
+
+    def largest_in_unit(self, domain: str, unit: str, limit: int) -> list[DataPoint]:
+        """The ``limit`` largest current approved datasets of a domain counted in ``unit``.
+
+        Only one unit, because sizes in different units cannot be ranked against each other.
+        """
+        rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM data_points INDEXED BY idx_current_by_unit "
-            f"WHERE domain = ? AND unit = ? AND {_CURRENT} ORDER BY quantity DESC LIMIT 1",
-            (domain, unit),
-        ).fetchone()
-        return _point(row) if row else None
+            f"WHERE domain = ? AND unit = ? AND {_CURRENT} ORDER BY quantity DESC LIMIT ?",
+            (domain, unit, limit),
+        ).fetchall()
+        return [_point(row) for row in rows]
 
     def current(
         self,
@@ -483,26 +499,49 @@ class Store:
         ).fetchall()
         return [AuditEntry(*row[:5], json.loads(row[5])) for row in rows]
 
-    def search_claims(self, question: str, limit: int = 3) -> list[ClaimHit]:
+    def search_claims(
+        self, question: str, limit: int = 3, domain: str | None = None
+    ) -> list[ClaimHit]:
+        """Claims matching the question's words, best (BM25) first; only ``domain``'s if given."""
         query = fts_query(question)
         if query is None:
             return []
+        in_domain = "" if domain is None else "AND claims.domain = ? "
         rows = self.conn.execute(
             "SELECT claims.id, claims.domain, claims.section, claims.text, claims_fts.rank "
             "FROM claims_fts JOIN claims ON claims.rowid = claims_fts.rowid "
-            "WHERE claims_fts MATCH ? ORDER BY claims_fts.rank LIMIT ?",
-            (query, limit),
+            f"WHERE claims_fts MATCH ? {in_domain}ORDER BY claims_fts.rank LIMIT ?",
+            (query, *(() if domain is None else (domain,)), limit),
         ).fetchall()
         return [ClaimHit(*row) for row in rows]
 
-    def search_points(self, question: str, limit: int = 3) -> list[tuple[DataPoint, float]]:
-        """Approved, current points matching the question, best first.
+    def domain_claims(self, domain: str, limit: int = 3) -> list[ClaimHit]:
+        """A domain's claims in the order of its file: its key reasons first.
+
+        ``claims`` holds a few dozen rows (the knowledge base, not the ledger), so this
+        reads the table rather than keeping an index for it.
+        """
+        rows = self.conn.execute(
+            "SELECT id, domain, section, text, 0.0 FROM claims WHERE domain = ? "
+            "ORDER BY position LIMIT ?",
+            (domain, limit),
+        ).fetchall()
+        return [ClaimHit(*row) for row in rows]
+
+    def search_points(
+        self, question: str, limit: int = 3, domain: str | None = None
+    ) -> list[tuple[DataPoint, float]]:
+        """Approved, current points matching the question, best first; only ``domain``'s if given.
 
         BM25 over the whole index reads every posting of a common word ("video" can
         match a sixth of a million-point ledger), so each word instead brings its newest
         :data:`CANDIDATES_PER_WORD` matches, and a point scores the sum of 1/matches of
         the words it contains: a rare word (a dataset's name) outweighs common ones, and
         the cost stays flat however large the ledger grows.
+
+        Within a domain the domain is part of the full-text query (its ``domain`` column),
+        so FTS5 intersects the two posting lists instead of this filtering a common word's
+        matches from other domains row by row.
         """
         query = fts_query(question, _GENERIC_FOR_POINTS)
         if query is None:
@@ -515,8 +554,9 @@ class Store:
                     "SELECT f.rowid FROM data_points_fts AS f "
                     "JOIN data_points AS p ON p.id = f.rowid "
                     "WHERE data_points_fts MATCH ? AND p.is_current = 1 "
+                    "AND (? IS NULL OR p.domain = ?) "
                     "ORDER BY f.rowid DESC LIMIT ?",
-                    (term, CANDIDATES_PER_WORD),
+                    (_in_domain(term, domain), domain, domain, CANDIDATES_PER_WORD),
                 )
             ]
             for point_id in hits:
