@@ -162,14 +162,6 @@ def fts_query(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
     return " OR ".join(f'"{word}"' for word in unique) or None
 
 
-def _in_domain(term: str, domain: str | None) -> str:
-    """An FTS5 term of :func:`fts_query` limited to points whose ``domain`` column is ``domain``."""
-    if domain is None:
-        return term
-    phrase = domain.replace('"', '""')
-    return f'{{domain}} : "{phrase}" AND {term}'
-
-
 def _enable_wal(db: Database) -> None:
     """Switch a new file to WAL, waiting out a process doing the same at the same moment.
 
@@ -539,28 +531,27 @@ class Store:
         the words it contains: a rare word (a dataset's name) outweighs common ones, and
         the cost stays flat however large the ledger grows.
 
-        Within a domain the domain is part of the full-text query (its ``domain`` column),
-        so FTS5 intersects the two posting lists instead of this filtering a common word's
-        matches from other domains row by row.
+        Within a domain, the same newest matches are kept when they are the domain's. An
+        FTS5 ``AND`` with the domain column would be exact, but a word common elsewhere and
+        absent from the domain ("3d ... hours") then walks both posting lists to their
+        ends: 9 ms at a million points. Here the cost stays flat, and a field whose own
+        matches are buried under other fields' falls back to its largest datasets.
         """
         query = fts_query(question, _GENERIC_FOR_POINTS)
         if query is None:
             return []
         scores: dict[int, float] = {}
         for term in query.split(" OR "):
-            hits = [
-                row[0]
-                for row in self.conn.execute(
-                    "SELECT f.rowid FROM data_points_fts AS f "
-                    "JOIN data_points AS p ON p.id = f.rowid "
-                    "WHERE data_points_fts MATCH ? AND p.is_current = 1 "
-                    "AND (? IS NULL OR p.domain = ?) "
-                    "ORDER BY f.rowid DESC LIMIT ?",
-                    (_in_domain(term, domain), domain, domain, CANDIDATES_PER_WORD),
-                )
-            ]
-            for point_id in hits:
-                scores[point_id] = scores.get(point_id, 0.0) + 1 / len(hits)
+            rows = self.conn.execute(
+                "SELECT f.rowid, p.domain FROM data_points_fts AS f "
+                "JOIN data_points AS p ON p.id = f.rowid "
+                "WHERE data_points_fts MATCH ? AND p.is_current = 1 "
+                "ORDER BY f.rowid DESC LIMIT ?",
+                (term, CANDIDATES_PER_WORD),
+            ).fetchall()
+            for point_id, point_domain in rows:
+                if domain is None or point_domain == domain:
+                    scores[point_id] = scores.get(point_id, 0.0) + 1 / len(rows)
         best = sorted(scores, key=lambda point_id: (-scores[point_id], -point_id))[:limit]
         points = [self.get(point_id) for point_id in best]
         return [(point, scores[point.id]) for point in points if point is not None]

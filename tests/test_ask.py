@@ -145,7 +145,8 @@ def test_a_real_name_wins_over_another_fields_plural() -> None:
         video.model_copy(update={"aliases": [*video.aliases, "clip"]}),
         image.model_copy(update={"aliases": [*image.aliases, "clips"]}),
     ]
-    library = Library(KnowledgeBase(domains=domains, argument=LIBRARY.kb.argument), "test")
+    kb = KnowledgeBase(essay=LIBRARY.essay, domains=domains, argument=LIBRARY.kb.argument)
+    library = Library(kb, "test")
     assert named("clip", library) == ["video"]
     assert named("clips", library) == ["image"]
 
