@@ -41,10 +41,14 @@ def is_terminal(stream: TextIO) -> bool:
 def reply_printer(stdout: TextIO) -> Callable[[Reply], None]:
     """How replies are shown on ``stdout``: drawn with rich at a terminal, else plain text."""
     if is_terminal(stdout):
-        from bot.terminal import make_console, print_reply
 
-        console = make_console(stdout)
-        return lambda reply: print_reply(console, reply)
+        def drawn(reply: Reply) -> None:
+            # rich is imported at the first reply, not before the prompt: start-up is sooner.
+            from bot.terminal import console_for, print_reply
+
+            print_reply(console_for(stdout), reply)
+
+        return drawn
 
     def plain(reply: Reply) -> None:
         print(reply.as_text(), file=stdout)

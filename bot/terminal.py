@@ -12,6 +12,7 @@ Everything a reply holds is user or knowledge-base text, so it is built as
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TextIO
 
@@ -35,6 +36,12 @@ _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 def make_console(file: TextIO) -> Console:
     """A rich console writing to ``file``, with rich's own guessing switched off."""
     return Console(file=file, highlight=False, markup=False, emoji=False)
+
+
+@functools.cache
+def console_for(file: TextIO) -> Console:
+    """One console per stream, so every reply of a session shares its settings."""
+    return make_console(file)
 
 
 def with_code(text: str, style: Style | str = "") -> Text:

@@ -276,3 +276,46 @@ def test_a_dumb_terminal_gets_no_escape_sequences_in_replies(
     reply = reply[reply.index(b"3D vs LLMs") : reply.index(b"Details:")]
     assert b"\x1b" not in reply
     assert "╰".encode() in reply
+
+
+def finished_screen(tmp_path: Path, args: list[str]) -> tuple[pyte.Screen, int | None]:
+    """What a process that ends by itself leaves on a 40x120 terminal, and its status."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in DROPPED and not name.startswith(("SCALEBOT_", "DISCORD_", "SLACK_"))
+    }
+    environment.update({"PYTHONPATH": str(ROOT), "TERM": "xterm-256color"})
+    child = pexpect.spawn(
+        sys.executable, args, cwd=str(tmp_path), env=environment, dimensions=(ROWS, COLUMNS)
+    )
+    try:
+        child.expect(pexpect.EOF, timeout=TIMEOUT)
+        screen = pyte.Screen(COLUMNS, ROWS)
+        pyte.ByteStream(screen).feed(child.before)
+        child.close()
+        return screen, child.exitstatus
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+
+
+def test_ask_at_a_terminal_draws_the_table(tmp_path: Path) -> None:
+    db = str(tmp_path / "ask.db")
+    screen, status = finished_screen(
+        tmp_path, ["-m", "bot.cli", "--db", db, "ask", "/compare 3d llm"]
+    )
+    assert status == 0
+    text = "\n".join(screen.display)
+    assert "╭" in text and "│ Fits template" in text
+
+
+def test_piped_input_to_a_terminal_gets_drawn_replies_and_no_prompt(tmp_path: Path) -> None:
+    console = [sys.executable, "-m", "bot.cli", "--db", str(tmp_path / "pipe.db"), "run", "console"]
+    feeder = f"import subprocess; subprocess.run({console!r}, input=b'/scale 3d\\n', check=True)"
+    screen, status = finished_screen(tmp_path, ["-c", feeder])
+    assert status == 0
+    row = next(n for n, line in enumerate(screen.display) if line.startswith("3D: scale and cost"))
+    assert screen.buffer[row][0].bold and screen.buffer[row][0].fg != "default"
+    assert not any(line.startswith(">") for line in screen.display)
+    assert "scalebot console" not in "\n".join(screen.display)
