@@ -6,6 +6,7 @@ when the cursor's line is the prompt ``> ``. The floor is measured the same way 
 same run, samples alternating: a ``python -c`` that prints ``> `` and waits, i.e. the
 interpreter's own start and the pseudo-terminal round trip. Rows:
 
+* the floor;
 * the console on an existing database (the usual start: open, migrate-check, prompt);
 * the console on a new database (first start: schema, claims index, curated seed).
 
@@ -35,7 +36,12 @@ FLOOR = "import sys; print('> ', end='', flush=True); sys.stdin.readline()"
 
 
 def time_to_prompt(args: list[str], cwd: Path) -> float:
-    """Seconds from spawning ``python ARGS`` in a pseudo-terminal to the prompt on screen."""
+    """Seconds from spawning ``python ARGS`` in a pseudo-terminal to the prompt on screen.
+
+    The process is then ended as a user ends it (Ctrl-D, or Enter for the floor) and
+    closed here, outside the clock: a spawn left to the garbage collector closes itself
+    in ``__del__`` with pexpect's sleeps, stalling whichever later sample is running.
+    """
     env = {
         name: value
         for name, value in os.environ.items()
@@ -46,6 +52,7 @@ def time_to_prompt(args: list[str], cwd: Path) -> float:
     stream = pyte.ByteStream(screen)
     started = time.perf_counter()
     child = pexpect.spawn(sys.executable, args, cwd=str(cwd), env=env, dimensions=(ROWS, COLUMNS))
+    child.delaybeforesend = None  # answer cursor-position queries at once, as a terminal does
     screen.write_process_input = lambda data: child.send(data.encode())  # type: ignore[method-assign]
     try:
         while screen.display[screen.cursor.y].rstrip() != ">" or screen.cursor.x != 2:
@@ -55,9 +62,12 @@ def time_to_prompt(args: list[str], cwd: Path) -> float:
                 stream.feed(child.read_nonblocking(65536, timeout=0.01))
             except pexpect.TIMEOUT:
                 continue
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        child.send(b"\x04\n")  # Ctrl-D leaves the console; the line ends the floor's read
+        child.expect(pexpect.EOF, timeout=TIMEOUT)
+        return elapsed
     finally:
-        child.terminate(force=True)
+        child.close(force=True)
 
 
 def percentile(samples: list[float], fraction: float) -> float:

@@ -37,7 +37,7 @@ class Cursor:
     ``command`` is None while the command's own name is typed. ``word`` is the value
     being typed as it appears on the line (with an opening quote, without a ``name:``),
     ``typed`` the same without the quote, ``option`` the option it is a value of (None
-    where no option takes it), ``unused`` the options that may still be named with
+    while the name is typed), ``unused`` the options that may still be named with
     ``name:`` in place of the word (none once the word has its own ``name:``), and
     ``given`` the raw values of the options already given.
     """
@@ -73,7 +73,11 @@ def _last_word(text: str) -> str:
     return re.split(r"\s", text)[-1]
 
 
-def _split_at_cursor(rest: str) -> tuple[str, str] | None:
+def _unquoted(word: str) -> str:
+    return word[1:] if word[:1] and word[0] in QUOTES else word
+
+
+def _split_at_cursor(command: Command, rest: str) -> tuple[str, str] | None:
     """The argument text as (the words before the cursor's word, the cursor's word).
 
     A word with an unclosed quote runs from its quote (or its ``name:``) to the cursor;
@@ -91,7 +95,7 @@ def _split_at_cursor(rest: str) -> tuple[str, str] | None:
         prefix = _last_word(head)
         before = head[: len(head) - len(prefix)]
         opened = rest[index]
-        if prefix and not re.fullmatch(r"[A-Za-z_][\w-]*:", prefix):
+        if prefix and _keyword(command, prefix) is None:
             continue
         if opened in rest[index + 1 :] or not _parses(before):
             continue
@@ -110,7 +114,7 @@ def locate(line: str, commands: Mapping[str, Command]) -> Cursor | None:
     command = commands.get(name[1:].casefold())
     if command is None:
         return None
-    split = _split_at_cursor(rest)
+    split = _split_at_cursor(command, rest)
     if split is None:
         return None
     before, word = split
@@ -122,16 +126,18 @@ def locate(line: str, commands: Mapping[str, Command]) -> Cursor | None:
         values = bind(command, before + probe)
     except UserError:
         return None
-    option = next(o for o in command.options if CURSOR in values.get(o.name, ""))
+    option = next((o for o in command.options if CURSOR in values.get(o.name, "")), None)
+    if option is None:
+        return None
     own = values.pop(option.name)
     if keyword:
         value = keyword[1]
-        return Cursor(command, value, value.lstrip(QUOTES), option, given=values)
+        return Cursor(command, value, _unquoted(value), option, given=values)
     # Its own ``name:`` is an alternative only where the word would start its value.
     unused = tuple(
         o for o in command.options if o.name not in values and (o is not option or own == CURSOR)
     )
-    return Cursor(command, word, word.lstrip(QUOTES), option, unused=unused, given=values)
+    return Cursor(command, word, _unquoted(word), option, unused=unused, given=values)
 
 
 def _partition_name(text: str) -> tuple[str, str, str]:
@@ -141,7 +147,10 @@ def _partition_name(text: str) -> tuple[str, str, str]:
 
 
 def _keyword(command: Command, word: str) -> tuple[Option, str] | None:
-    """``sort:ne`` -> (the sort option, ``ne``) when ``sort`` names an option."""
+    """``sort:ne`` -> (the sort option, ``ne``) when ``sort`` names an option of ``command``.
+
+    As in :func:`bind`, ``https://...`` is a value, not an option called ``https``.
+    """
     name, colon, value = word.partition(":")
     option = command.option(name.casefold()) if colon else None
     return (option, value) if option is not None else None

@@ -76,6 +76,8 @@ def test_domains_complete_by_alias_and_multi_word_values_are_quoted(
 
 def test_an_open_quote_is_completed_and_closed(completer: CommandCompleter) -> None:
     assert complete(completer, '/scale "gaussian sp') == [('"gaussian splatting"', -12)]
+    assert complete(completer, "/scale \u201cgauss") == [('"gaussian splatting"', -6)]
+    assert complete(completer, "/scale 'gauss") == [('"gaussian splatting"', -6)]
     assert complete(completer, '/submit 3d "Objaverse-') == [('"Objaverse-XL"', -11)]
 
 

@@ -49,6 +49,7 @@ class Terminal:
             env=environment,
             dimensions=(ROWS, COLUMNS),
         )
+        self.child.delaybeforesend = None  # type as fast as a terminal passes keys on
         # Answer "where is the cursor?" as a terminal does (prompt_toolkit asks).
         self.screen.write_process_input = lambda data: self.child.send(data.encode())  # type: ignore[method-assign]
         self.output = bytearray()
@@ -109,8 +110,8 @@ class Terminal:
         return self.child.exitstatus
 
     def kill(self) -> None:
-        if self.child.isalive():
-            self.child.terminate(force=True)
+        """End the process (if still running) and close its terminal now, not in ``__del__``."""
+        self.child.close(force=True)
 
 
 @pytest.fixture
@@ -296,8 +297,7 @@ def finished_screen(tmp_path: Path, args: list[str]) -> tuple[pyte.Screen, int |
         child.close()
         return screen, child.exitstatus
     finally:
-        if child.isalive():
-            child.terminate(force=True)
+        child.close(force=True)
 
 
 def test_ask_at_a_terminal_draws_the_table(tmp_path: Path) -> None:
