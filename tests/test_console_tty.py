@@ -176,6 +176,17 @@ def test_up_brings_back_the_previous_command(spawn: Callable[..., Terminal]) -> 
     assert "^[[A" not in console.text
 
 
+def test_ctrl_r_searches_the_history(spawn: Callable[..., Terminal]) -> None:
+    console = spawn()
+    console.run("/why 3d")
+    console.wait_for("Why I")
+    console.run("/domains")
+    console.wait_for("Also:")
+    console.wait_for_prompt()
+    console.type("\x12why")
+    console.wait_for("`why': /why 3d")
+
+
 def test_ctrl_c_clears_the_line_and_the_console_stays(spawn: Callable[..., Terminal]) -> None:
     console = spawn()
     console.type("/scale vid")
