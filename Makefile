@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format bench bench-slack bench-discord manifest clean
+.PHONY: run test test-alone lint format bench bench-slack bench-discord bench-console manifest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-slack: $(STAMP)
 ## bench-discord: /scale through a fake gateway, ours against a bare discord.py bot
 bench-discord: $(STAMP)
 	$(BIN)/python bench/discord.py
+
+## bench-console: console start-up in a pseudo-terminal, beside a bare python -c
+bench-console: $(STAMP)
+	$(BIN)/python bench/console.py
 
 ## manifest: regenerate slack_manifest.yaml from the command declarations
 manifest: $(STAMP)

@@ -19,7 +19,7 @@ import click
 from pydantic import SecretStr, ValidationError
 
 from bot.config import Settings
-from bot.console import console_user, run_console
+from bot.console import console_user, is_terminal, run_console
 from bot.core import IMPORT_COLUMNS, Core, ImportFailed
 from bot.serve import serve
 from knowledge.kb import KnowledgeBaseError, Library
@@ -118,13 +118,23 @@ def run(ctx: click.Context, platform: str | None, user: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the reply model as JSON.")
 @click.pass_context
 def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
-    """Run one command through the core and print the reply, e.g. "/scale video"."""
+    """Run one command through the core and print the reply, e.g. "/scale video".
+
+    Plain text, unless standard output is a terminal: then drawn with colour and tables.
+    """
     settings: Settings = ctx.obj["settings"]
     core = open_core(ctx)
     reply = core.ask(
         text, console_user(user or settings.console_user), workspace="local", channel="terminal"
     )
-    click.echo(reply.model_dump_json(indent=2) if as_json else reply.as_text())
+    if as_json:
+        click.echo(reply.model_dump_json(indent=2))
+    elif is_terminal(sys.stdout):
+        from bot.terminal import make_console, renderable
+
+        make_console(sys.stdout).print(renderable(reply))
+    else:
+        click.echo(reply.as_text())
     if reply.kind == "error":
         ctx.exit(1)
 

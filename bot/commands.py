@@ -30,6 +30,8 @@ class OptionType(StrEnum):
     INTEGER = "integer"
     CHOICE = "choice"
     COMMAND = "command"
+    #: Free text like TEXT, completed from the names of datasets already in the ledger.
+    DATASET = "dataset"
 
 
 class Permission(StrEnum):
@@ -69,6 +71,7 @@ class Option:
             OptionType.DOMAIN: "domains",
             OptionType.UNIT: "units",
             OptionType.COMMAND: "commands",
+            OptionType.DATASET: "datasets",
         }.get(self.type)
 
 

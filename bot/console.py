@@ -1,18 +1,29 @@
 """The terminal console: a first-class platform, for trying the bot with no tokens.
 
-Interactive use gets a prompt and line editing; piped input is read one command a line
-with no prompt, so ``printf '/scale video\\n' | scalebot run console`` works in scripts.
+At a terminal it behaves like one: a line editor with history and Tab completion
+(:mod:`bot.prompt`), and replies drawn with colour and real tables
+(:mod:`bot.terminal`). Piped input is read one command a line with no prompt, so
+``printf '/scale video\\n' | scalebot run console`` works in scripts, and output that is
+not a terminal is the plain text of :func:`bot.reply.render_text`, byte for byte.
+
+prompt_toolkit and rich are imported only when they are used, so a piped run or
+``scalebot ask`` starts without them.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from bot.core import Core
+from bot.reply import Reply
 
 EXIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit"})
-BANNER = "scalebot console. Try /scale video, /compare 3d llm or /help. Type exit to leave."
+BANNER = (
+    "scalebot console. Try /scale video, /compare 3d llm or /help. "
+    "Tab completes, Up recalls; exit or Ctrl-D leaves."
+)
 
 
 def console_user(name: str) -> str:
@@ -20,19 +31,35 @@ def console_user(name: str) -> str:
     return name if name.startswith("console:") else f"console:{name}"
 
 
-def _lines(stdin: TextIO, interactive: bool):
-    while True:
-        if interactive:
-            try:
-                yield input("> ")
-            except EOFError:
-                print(file=sys.stdout)
-                return
-        else:
-            line = stdin.readline()
-            if not line:
-                return
-            yield line.rstrip("\n")
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False
+
+
+def reply_printer(stdout: TextIO) -> Callable[[Reply], None]:
+    """How replies are shown on ``stdout``: drawn with rich at a terminal, else plain text."""
+    if is_terminal(stdout):
+
+        def drawn(reply: Reply) -> None:
+            # rich is imported at the first reply, not before the prompt: start-up is sooner.
+            from bot.terminal import console_for, print_reply
+
+            print_reply(console_for(stdout), reply)
+
+        return drawn
+
+    def plain(reply: Reply) -> None:
+        print(reply.as_text(), file=stdout)
+        print(file=stdout, flush=True)
+
+    return plain
+
+
+def piped_lines(stdin: TextIO) -> Iterator[str]:
+    while line := stdin.readline():
+        yield line.rstrip("\n")
 
 
 def run_console(
@@ -41,18 +68,21 @@ def run_console(
     # Resolved at call time, so redirected streams (click's CliRunner, pipes) are honoured.
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
-    interactive = stdin.isatty() and stdout.isatty()
-    if interactive:
-        print(BANNER, file=stdout)
+    show = reply_printer(stdout)
+    if is_terminal(stdin) and is_terminal(stdout):
+        from bot.prompt import typed_lines
+
+        print(BANNER, file=stdout, flush=True)
+        lines = typed_lines(core, warn=lambda note: print(note, file=sys.stderr, flush=True))
+    else:
+        lines = piped_lines(stdin)
     try:
-        for line in _lines(stdin, interactive):
+        for line in lines:
             text = line.strip()
             if not text:
                 continue
             if text.casefold() in EXIT_WORDS:
                 break
-            reply = core.ask(text, user, workspace="local", channel="terminal")
-            print(reply.as_text(), file=stdout)
-            print(file=stdout, flush=True)
+            show(core.ask(text, user, workspace="local", channel="terminal"))
     except KeyboardInterrupt:
         print(file=stdout)

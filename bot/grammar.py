@@ -149,7 +149,7 @@ def bind(command: Command, text: str) -> dict[str, str]:
             values[option.name] = " ".join(positional[position:])
             position = len(positional)
             break
-        if option.type not in (OptionType.TEXT, OptionType.URL):
+        if option.type not in (OptionType.TEXT, OptionType.DATASET, OptionType.URL):
             _refuse_unknown_option(command, unknown.get(position))
         count = _words_in_value(option.type, positional[position : position + _MAX_VALUE_WORDS])
         values[option.name] = " ".join(positional[position : position + count])

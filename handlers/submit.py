@@ -68,7 +68,7 @@ COMMAND = Command(
         Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", label="field", max_length=60),
         Option(
             "dataset",
-            OptionType.TEXT,
+            OptionType.DATASET,
             "Dataset name, e.g. Objaverse-XL",
             label="dataset name",
             max_length=DATASET_MAX,

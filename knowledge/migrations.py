@@ -145,3 +145,23 @@ def search_approved_points_only(db: Database) -> None:
         INSERT INTO data_points_fts (data_points_fts) VALUES ('rebuild');
         """
     )
+
+
+@migrations(name="0003_dataset_names")
+def index_dataset_names(db: Database) -> None:
+    """Dataset-name completion (``/submit 3d Objav``) reads names by key prefix.
+
+    Only current approved points are indexed, one entry per dataset, in key order: a
+    completion reads about as many entries (and rows) as it returns, within a domain or
+    across all of them, however long the ledger's history grows.
+    """
+    db.executescript(
+        """
+        CREATE INDEX idx_current_by_name
+            ON data_points (domain, dataset_key)
+            WHERE status = 'approved' AND is_current = 1;
+        CREATE INDEX idx_current_names
+            ON data_points (dataset_key)
+            WHERE status = 'approved' AND is_current = 1;
+        """
+    )

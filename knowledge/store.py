@@ -41,6 +41,8 @@ _COLUMNS = (
 )
 _CURRENT = "status = 'approved' AND is_current = 1"
 
+#: Sorts after every character a dataset key can hold: the end of a key-prefix range.
+_LAST_CHARACTER = "\U0010ffff"
 #: How many of its newest matches each word of an /ask question brings to the ranking.
 CANDIDATES_PER_WORD = 50
 _STOPWORDS = frozenset(
@@ -453,6 +455,32 @@ class Store:
     def newest(self, domain: str) -> DataPoint | None:
         points = self.current(domain, "newest", limit=1)
         return points[0] if points else None
+
+    def dataset_names(self, domain: str | None, prefix: str, limit: int = 25) -> list[str]:
+        """Names of datasets with a current figure whose key starts with ``prefix``'s key.
+
+        Matching on :func:`dataset_key` ignores case, spaces and punctuation, as the
+        ledger does when it tells datasets apart, so ``objaverse x`` finds
+        ``Objaverse-XL``. The key range reads a partial index in key order: the cost is
+        the number of names returned, however many points the ledger holds.
+        """
+        low = dataset_key(prefix)
+        high = low + _LAST_CHARACTER
+        if domain is None:
+            rows = self.conn.execute(
+                "SELECT dataset FROM data_points INDEXED BY idx_current_names "
+                f"WHERE dataset_key >= ? AND dataset_key < ? AND {_CURRENT} "
+                "GROUP BY dataset_key ORDER BY dataset_key LIMIT ?",
+                (low, high, limit),
+            )
+        else:
+            rows = self.conn.execute(
+                "SELECT dataset FROM data_points INDEXED BY idx_current_by_name "
+                f"WHERE domain = ? AND dataset_key >= ? AND dataset_key < ? AND {_CURRENT} "
+                "ORDER BY dataset_key LIMIT ?",
+                (domain, low, high, limit),
+            )
+        return [row[0] for row in rows]
 
     def counts(self, domain: str) -> tuple[int, int]:
         """(pending points, datasets with a current figure) of a domain."""

@@ -221,6 +221,25 @@ def test_unit_autocomplete_offers_canonical_units(stack: DiscordStack) -> None:
     assert [c["value"] for c in callback["data"]["choices"]] == ["objects"]
 
 
+def test_dataset_autocomplete_offers_ledger_names_of_the_domain(stack: DiscordStack) -> None:
+    payload = autocomplete(
+        "submit", [option("domain", "3d"), option("dataset", "objav")], focused="dataset"
+    )
+    callback = stack.interact(payload).json
+    assert [c["value"] for c in callback["data"]["choices"]] == ["Objaverse 1.0", "Objaverse-XL"]
+    elsewhere = autocomplete(
+        "submit", [option("domain", "llm"), option("dataset", "objav")], focused="dataset"
+    )
+    assert stack.interact(elsewhere).json["data"]["choices"] == []
+
+
+def test_domain_autocomplete_finds_aliases(stack: DiscordStack) -> None:
+    payload = autocomplete("scale", {"domain": "gauss"}, focused="domain")
+    choices = stack.interact(payload).json["data"]["choices"]
+    assert [c["value"] for c in choices] == ["gaussian splatting"]
+    assert "3D" in choices[0]["name"]
+
+
 # -- submissions ---------------------------------------------------------------------------
 
 FULL_SUBMISSION = {

@@ -104,7 +104,7 @@ class DiscordAdapter:
             self.client,
             commands,
             self.on_command,
-            Suggestions(core.core.library, commands),
+            Suggestions(core),
             self.guild,
         )
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]

@@ -3,8 +3,8 @@
 Each :class:`~bot.commands.Command` becomes an :class:`app_commands.Command` whose
 callback takes exactly the declared options, typed as Discord types (strings with their
 length limits, integers with their ranges, choices), with autocomplete for domains,
-units and command names. The callback's signature is built rather than written, so a
-new option in ``handlers/`` appears on Discord without touching this adapter.
+units, command names and dataset names. The callback's signature is built rather than
+written, so a new option in ``handlers/`` appears on Discord without touching this adapter.
 
 ``/submit`` is the exception to "options as declared": only its domain is required on
 Discord, because whatever the user leaves out is asked for in a modal.
@@ -20,8 +20,9 @@ import discord
 from discord import app_commands
 
 from bot.commands import Command, Option, OptionType
-from knowledge.kb import Library
-from knowledge.units import UNITS
+from bot.runner import AsyncCore
+from bot.suggest import Suggestion, suggest
+from knowledge.store import Store
 
 #: Commands that open a form for missing options: only their first option is required.
 FORM_COMMANDS = frozenset({"submit"})
@@ -65,47 +66,53 @@ def _signature(command: Command) -> inspect.Signature:
 
 
 class Suggestions:
-    """Autocomplete sources named by :attr:`Option.autocomplete`."""
+    """Autocomplete for the options that declare a source (:attr:`Option.autocomplete`).
 
-    def __init__(self, library: Library, commands: dict[str, Command]) -> None:
-        self.library = library
-        self.commands = commands
+    The candidates come from :func:`bot.suggest.suggest`, as in the console. Names of
+    datasets are read from the store, so that lookup runs on the core's worker thread
+    like every other store call; the rest is in memory and answered on the loop.
+    """
 
-    def _matching(self, names: list[tuple[str, str]], current: str) -> list[app_commands.Choice]:
-        typed = current.strip().casefold()
-        starts = [(label, value) for label, value in names if value.casefold().startswith(typed)]
-        contains = [
-            (label, value)
-            for label, value in names
-            if typed in label.casefold() and (label, value) not in starts
-        ]
-        return [
-            app_commands.Choice(name=label[:100], value=value[:100])
-            for label, value in (starts + contains)[:CHOICES]
-        ]
+    def __init__(self, core: AsyncCore) -> None:
+        self.core = core
 
-    async def domains(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice]:
-        names = [(f"{d.name} ({d.slug})", d.slug) for d in self.library.domains.values()]
-        return self._matching(names, current)
-
-    async def units(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice]:
-        return self._matching([(unit, unit) for unit in UNITS], current)
-
-    async def commands_(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice]:
-        names = [(f"{name}: {c.description}", name) for name, c in self.commands.items()]
-        return self._matching(names, current)
+    def _candidates(
+        self, option: Option, current: str, given: dict[str, str], store: Store | None
+    ) -> list[Suggestion]:
+        core = self.core.core
+        return suggest(
+            option,
+            current,
+            library=core.library,
+            store=store,
+            commands=core.commands,
+            given=given,
+            limit=CHOICES,
+        )
 
     def source(self, option: Option) -> Any:
-        kind = option.autocomplete
-        if kind is None:
+        """The autocomplete callback for ``option``, or None when it has no source."""
+        if option.autocomplete is None:
             return None
-        return {"domains": self.domains, "units": self.units, "commands": self.commands_}[kind]
+        reads_store = option.autocomplete == "datasets"
+
+        async def complete(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            given = {
+                name: str(value)
+                for name, value in vars(interaction.namespace).items()
+                if value is not None
+            }
+            if reads_store:
+                found = await self.core.call(
+                    self._candidates, option, current, given, self.core.core.store
+                )
+            else:
+                found = self._candidates(option, current, given, None)
+            return [app_commands.Choice(name=s.label[:100], value=s.value[:100]) for s in found]
+
+        return complete
 
 
 def app_command(command: Command, run: Run, suggestions: Suggestions) -> app_commands.Command:
