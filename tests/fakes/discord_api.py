@@ -619,14 +619,22 @@ class FakeDiscord:
         recorded = Request(
             request.method, path, dict(request.query), body, dict(request.headers), files
         )
+        response = self._answer(recorded)
+        # Recorded only once the answer is on the wire: a test that sees a request and
+        # then stops the bot (SIGTERM) must not catch it waiting for this very response.
+        await response.prepare(request)
+        await response.write_eof()
         self._record(recorded)
-        public = path.startswith(("/webhooks/", "/interactions/"))
-        if not public and request.headers.get("Authorization") != f"Bot {self.token}":
+        return response
+
+    def _answer(self, recorded: Request) -> web.StreamResponse:
+        public = recorded.path.startswith(("/webhooks/", "/interactions/"))
+        if not public and recorded.headers.get("Authorization") != f"Bot {self.token}":
             return _error(401, 0, "401: Unauthorized")
         for pattern, method, handler in self._routes():
-            if method != request.method:
+            if method != recorded.method:
                 continue
-            match = re.fullmatch(pattern, path)
+            match = re.fullmatch(pattern, recorded.path)
             if match:
                 return handler(recorded, *match.groups())
         return _json_response({})
