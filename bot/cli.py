@@ -19,7 +19,14 @@ import click
 from pydantic import SecretStr, ValidationError
 
 from bot.config import Settings
-from bot.console import console_user, is_terminal, run_console
+from bot.console import (
+    console_user,
+    files_folder,
+    is_terminal,
+    run_console,
+    save_attachments,
+    saved_lines,
+)
 from bot.core import IMPORT_COLUMNS, Core, ImportFailed
 from bot.serve import serve
 from knowledge.kb import KnowledgeBaseError, Library
@@ -135,6 +142,8 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
         make_console(sys.stdout).print(renderable(reply))
     else:
         click.echo(reply.as_text())
+    for line in saved_lines(save_attachments(reply, files_folder(settings.db))):
+        click.echo(line, err=as_json)
     if reply.kind == "error":
         ctx.exit(1)
 

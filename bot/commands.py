@@ -1,18 +1,21 @@
 """How a command is declared: once, with everything every adapter needs to register it.
 
-A :class:`Command` names the handler, its description, its typed options (with where
-their autocomplete comes from) and who may run it. The console's grammar, Slack's
-slash commands and Discord's application-command schema are all generated from these
-declarations, so the platforms cannot drift apart from the code.
+A :class:`Command` names the handler, its description, its typed options (each of a
+kind from :mod:`bot.kinds`, which reads, checks and suggests its values), who may run
+it and whether a form collects what it lacks. The console's grammar, Slack's slash
+commands and forms and Discord's application-command schema are all generated from
+these declarations, so the platforms cannot drift apart from the code.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from bot import kinds
 from bot.phrasing import counted, join_and, number_word, with_article
 
 if TYPE_CHECKING:
@@ -21,17 +24,19 @@ if TYPE_CHECKING:
     from knowledge.store import Store
 
 
-class OptionType(StrEnum):
-    TEXT = "text"
-    DOMAIN = "domain"
-    QUANTITY = "quantity"
-    UNIT = "unit"
-    URL = "url"
-    INTEGER = "integer"
-    CHOICE = "choice"
-    COMMAND = "command"
-    #: Free text like TEXT, completed from the names of datasets already in the ledger.
-    DATASET = "dataset"
+class OptionType:
+    """The kinds of option value, one shared object each (see :mod:`bot.kinds`)."""
+
+    TEXT: kinds.Kind = kinds.Text()
+    DOMAIN: kinds.Kind = kinds.Field()
+    QUANTITY: kinds.Kind = kinds.Amount()
+    UNIT: kinds.Kind = kinds.Unit()
+    URL: kinds.Kind = kinds.Link()
+    INTEGER: kinds.Kind = kinds.WholeNumber()
+    CHOICE: kinds.Kind = kinds.Choice()
+    COMMAND: kinds.Kind = kinds.CommandName()
+    #: Free text like TEXT, offered from the names of datasets already in the ledger.
+    DATASET: kinds.Kind = kinds.DatasetName()
 
 
 class Permission(StrEnum):
@@ -48,7 +53,7 @@ class Option:
     """
 
     name: str
-    type: OptionType
+    type: kinds.Kind
     description: str
     required: bool = True
     label: str = ""
@@ -65,14 +70,9 @@ class Option:
         return self.label or self.name.replace("_", " ")
 
     @property
-    def autocomplete(self) -> str | None:
-        """Where an adapter gets suggestions for this option, if anywhere."""
-        return {
-            OptionType.DOMAIN: "domains",
-            OptionType.UNIT: "units",
-            OptionType.COMMAND: "commands",
-            OptionType.DATASET: "datasets",
-        }.get(self.type)
+    def suggests(self) -> bool:
+        """Whether values are offered while typed (fixed choices, or the kind's own)."""
+        return bool(self.choices) or self.type.suggests
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class Request:
     is_moderator: bool = False
     workspace: str | None = None
     channel: str | None = None
+    #: The command came from pressing a button of an earlier reply (see ``Reply.replace``).
+    pressed: bool = False
 
 
 Handler = Callable[..., "Reply"]
@@ -95,6 +97,13 @@ Handler = Callable[..., "Reply"]
 
 @dataclass(frozen=True)
 class Command:
+    """One command. ``form``: on platforms with forms, what the call lacks is asked there.
+
+    The handler takes the :class:`Request` and then exactly the declared options, by
+    name; that is checked here, when the command is declared, so a renamed option can
+    never reach a handler under its old name.
+    """
+
     name: str
     description: str
     handler: Handler
@@ -102,6 +111,22 @@ class Command:
     options: tuple[Option, ...] = ()
     permission: Permission = Permission.EVERYONE
     more_examples: tuple[str, ...] = field(default=())
+    form: bool = False
+
+    def __post_init__(self) -> None:
+        wanted = ["request", *(option.name for option in self.options)]
+        parameters = inspect.signature(self.handler).parameters.values()
+        named = [p.name for p in parameters if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        if len(named) < len(parameters):  # ``**options`` takes whatever is declared
+            fits = named[:1] == ["request"] and set(named) <= set(wanted)
+        else:
+            fits = named == wanted
+        if not fits:
+            shown = ", ".join(str(p) for p in parameters)
+            raise TypeError(
+                f"/{self.name}: {self.handler.__name__}({shown}) does not match its options; "
+                f"the declaration calls it with ({', '.join(wanted)})"
+            )
 
     @property
     def usage(self) -> str:

@@ -19,7 +19,8 @@ from prompt_toolkit.document import Document
 from bot.commands import Command, Option
 from bot.errors import UserError
 from bot.grammar import _TYPOGRAPHIC_QUOTES, bind, tokenize
-from bot.suggest import Suggestion, command_suggestions, suggest
+from bot.kinds import Context, suggest
+from bot.suggest import Suggestion, command_suggestions
 from knowledge.kb import Library
 from knowledge.store import Store
 
@@ -187,15 +188,9 @@ class CommandCompleter(Completer):
     def _values(self, cursor: Cursor) -> list[Suggestion]:
         if cursor.option is None:
             return []
-        return suggest(
-            cursor.option,
-            cursor.typed,
-            library=self.library,
-            store=self.store,
-            commands=self.commands,
-            given=cursor.given,
-            limit=LIMIT,
-        )
+        assert cursor.command is not None  # an option is only known inside a command
+        context = Context(cursor.command, self.library, self.commands, self.store, cursor.given)
+        return suggest(cursor.option, cursor.typed, context, LIMIT)
 
     @staticmethod
     def _value(cursor: Cursor, suggestion: Suggestion) -> Completion:

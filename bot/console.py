@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TextIO
 
 from bot.core import Core
@@ -57,6 +58,34 @@ def reply_printer(stdout: TextIO) -> Callable[[Reply], None]:
     return plain
 
 
+def files_folder(database: Path) -> Path:
+    """Where the console keeps replies' files: ``data/scalebot-files`` for ``data/scalebot.db``.
+
+    A terminal cannot show a chart inline, so it is saved beside the database and its
+    path printed; an in-memory database keeps them in the working directory.
+    """
+    if str(database) == ":memory:":
+        return Path("scalebot-files")
+    return database.parent / f"{database.stem}-files"
+
+
+def save_attachments(reply: Reply, folder: Path) -> list[Path]:
+    """Write the reply's files into ``folder`` (created when needed); their paths."""
+    if not reply.attachments:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for attachment in reply.attachments:
+        path = folder / attachment.filename
+        path.write_bytes(attachment.data)
+        saved.append(path)
+    return saved
+
+
+def saved_lines(paths: list[Path]) -> list[str]:
+    return [f"Saved {path.name} ({path.stat().st_size:,} bytes) to {path}" for path in paths]
+
+
 def piped_lines(stdin: TextIO) -> Iterator[str]:
     while line := stdin.readline():
         yield line.rstrip("\n")
@@ -83,6 +112,9 @@ def run_console(
                 continue
             if text.casefold() in EXIT_WORDS:
                 break
-            show(core.ask(text, user, workspace="local", channel="terminal"))
+            reply = core.ask(text, user, workspace="local", channel="terminal")
+            show(reply)
+            for line in saved_lines(save_attachments(reply, files_folder(core.settings.db))):
+                print(line, file=stdout, flush=True)
     except KeyboardInterrupt:
         print(file=stdout)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.commands import Command, Permission, Request
+from bot.commands import Command, Option, Permission, Request
 from bot.config import Settings
-from bot.converters import Quantity, clean_text, convert, suggest_commands
+from bot.converters import clean_text, convert
 from bot.errors import (
     InvalidValue,
     MissingOption,
@@ -27,6 +27,7 @@ from bot.errors import (
     UserError,
 )
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
+from bot.kinds import Quantity, suggest_commands
 from bot.reply import Reply
 from knowledge.kb import KB_DIR, Library
 from knowledge.store import NewPoint, Store, Submitter
@@ -55,6 +56,21 @@ class Caller:
 
 class ImportFailed(Exception):
     """A CSV file was refused whole; the message names the line and what was wrong."""
+
+
+def internal_error() -> Reply:
+    """What a user is told when something of ours failed, on every platform alike.
+
+    Never the exception's text: that is for the log, with the traceback.
+    """
+    return Reply(
+        title="Something went wrong on our side",
+        summary="The error is logged for the admin; nothing you sent was lost. "
+        "Please try again in a moment.",
+        kind="error",
+        visibility="private",
+        data={"error": "InternalError"},
+    )
 
 
 def error_reply(error: UserError) -> Reply:
@@ -88,15 +104,23 @@ class Core:
         self.commands = commands
 
     @classmethod
-    def open(cls, db_path: str | Path | None = None, settings: Settings | None = None) -> Core:
-        """Load the knowledge base, open and migrate the database, seed it on first start."""
+    def open(
+        cls,
+        db_path: str | Path | None = None,
+        settings: Settings | None = None,
+        commands: dict[str, Command] | None = None,
+    ) -> Core:
+        """Load the knowledge base, open and migrate the database, seed it on first start.
+
+        ``commands`` replaces the registry's (tests add commands of their own).
+        """
         settings = settings or Settings()
         if db_path is not None:
             settings = settings.model_copy(update={"db": Path(db_path)})
         library = Library.load()
         store = Store.open(settings.db)
         store.compile_claims(library)
-        core = cls(settings, library, store)
+        core = cls(settings, library, store, commands)
         if store.meta("curated_seeded") is None:
             points = core.read_csv(CURATED_CSV)
             store.seed_once(points, Submitter("system:curated", "system"))
@@ -162,6 +186,53 @@ class Core:
             if option.required and not (options.get(option.name) or "").strip()
         ]
 
+    def form_fields(self, command: Command, given: dict[str, str]) -> list[Option]:
+        """What a form should ask for, or nothing when the call needs no form.
+
+        A command declared with ``form`` that lacks a required option is finished in a
+        form on platforms that have them; the form asks for every option not given yet.
+        """
+        if not command.form or not self.missing_options(command, given):
+            return []
+        return [o for o in command.options if not (given.get(o.name) or "").strip()]
+
+    def reason_option(self, text: str) -> Option | None:
+        """The option a button's one-field form fills in for the command ``text``.
+
+        The first required option the text leaves out (``/reject 12`` lacks its reason),
+        else the last free-text option it leaves out (``/approve 12``'s note).
+        """
+        try:
+            command, given = self.parse(text)
+        except UserError:
+            return None
+        left_out = [o for o in command.options if not (given.get(o.name) or "").strip()]
+        required = [o for o in left_out if o.required]
+        if required:
+            return required[0]
+        free = [o for o in left_out if o.type.takes_any_text]
+        return free[-1] if free else None
+
+    def may_run(self, text: str, caller: Caller) -> bool:
+        """Whether ``caller`` may run the command ``text`` names (before asking for more)."""
+        try:
+            command, _ = self.parse(text)
+        except UserError:
+            return False
+        return command.permission is not Permission.MODERATOR or self.is_moderator(caller)
+
+    def press(self, text: str, caller: Caller, reason: str | None = None) -> Reply:
+        """Run a reply's button: its command ``text``, plus the ``reason`` a form asked for."""
+        try:
+            command, options = self.parse(text)
+            if reason is not None:
+                option = self.reason_option(text)
+                if option is not None:
+                    options[option.name] = reason
+            return self.invoke(command.name, options, caller, pressed=True)
+        except UserError as error:
+            return error_reply(error)
+
     def command(self, name: str) -> Command:
         command = self.commands.get(name.removeprefix("/").casefold())
         if command is None and not name.removeprefix("/"):
@@ -178,8 +249,13 @@ class Core:
             )
         return command
 
-    def invoke(self, name: str, raw_options: dict[str, str], caller: Caller) -> Reply:
-        """Run a command whose options arrive already split (as Discord sends them)."""
+    def invoke(
+        self, name: str, raw_options: dict[str, str], caller: Caller, *, pressed: bool = False
+    ) -> Reply:
+        """Run a command whose options arrive already split (as Discord sends them).
+
+        ``pressed``: the command comes from a button of an earlier reply.
+        """
         try:
             command = self.command(name)
             moderator = self.is_moderator(caller)
@@ -200,20 +276,14 @@ class Core:
                 is_moderator=moderator,
                 workspace=caller.workspace,
                 channel=caller.channel,
+                pressed=pressed,
             )
             return command.handler(request, **values)
         except UserError as error:
             return error_reply(error)
         except Exception:
             log.exception("command /%s failed", name)
-            return Reply(
-                title="Something went wrong on our side",
-                summary="The error is logged for the admin; nothing you sent was lost. "
-                "Please try again in a moment.",
-                kind="error",
-                visibility="private",
-                data={"error": "InternalError"},
-            )
+            return internal_error()
 
     def convert_options(self, command: Command, raw_options: dict[str, str]) -> dict[str, Any]:
         """Typed values for every declared option; unknown names and gaps are refused."""

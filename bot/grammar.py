@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.commands import Command, OptionType
+from bot.commands import Command
 from bot.errors import BadSyntax, InvalidValue, TooManyValues
+from bot.kinds import MAX_VALUE_WORDS
 from bot.phrasing import capitalized
-from knowledge.quantity import MULTIPLIER_WORDS
-from knowledge.units import canonical_unit
 
 #: Whole commands longer than this are refused before parsing; no command needs more.
 MAX_COMMAND_LENGTH = 4000
@@ -87,21 +86,6 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-#: The most words one value may span: ``image text pairs``.
-_MAX_VALUE_WORDS = 3
-
-
-def _words_in_value(kind: OptionType, words: list[str]) -> int:
-    """How many of ``words`` make one value: ``10 million``, ``image text pairs``."""
-    if kind is OptionType.QUANTITY:
-        return 2 if len(words) > 1 and words[1].casefold() in MULTIPLIER_WORDS else 1
-    if kind is OptionType.UNIT:
-        for count in range(min(len(words), _MAX_VALUE_WORDS), 1, -1):
-            if canonical_unit(" ".join(words[:count])) is not None:
-                return count
-    return 1
-
-
 def _unknown_option(token: Token, names: set[str]) -> str | None:
     """The name of a ``name:value`` token naming no option (``https://...`` is no option)."""
     match = None if token.starts_quoted else _KEYWORD.match(token.text)
@@ -149,9 +133,9 @@ def bind(command: Command, text: str) -> dict[str, str]:
             values[option.name] = " ".join(positional[position:])
             position = len(positional)
             break
-        if option.type not in (OptionType.TEXT, OptionType.DATASET, OptionType.URL):
+        if not option.type.takes_any_text:
             _refuse_unknown_option(command, unknown.get(position))
-        count = _words_in_value(option.type, positional[position : position + _MAX_VALUE_WORDS])
+        count = option.type.words(positional[position : position + MAX_VALUE_WORDS])
         values[option.name] = " ".join(positional[position : position + count])
         position += count
     if position < len(positional):

@@ -36,14 +36,39 @@ class Table(BaseModel):
     rows: list[list[str]]
 
 
+#: Discord carries a button's command in its custom id (100 characters, with a prefix).
+ACTION_COMMAND_MAX = 90
+
+
 class Action(BaseModel):
-    """A button an adapter may render; ``command`` is what pressing it runs, as text."""
+    """A button: pressing it runs ``command``, a line of text as a user would type it.
+
+    With ``needs_reason`` the adapter first asks, in a one-field form, for the value the
+    command still lacks (``/reject 12`` lacks its reason); the core says which option
+    that is. Adapters render every action the same way and know no command.
+    """
 
     id: str
     label: str
-    command: str
+    command: str = Field(max_length=ACTION_COMMAND_MAX)
     style: Literal["primary", "danger", "secondary"] = "secondary"
     needs_reason: bool = False
+
+
+class Attachment(BaseModel):
+    """A file sent with the reply (a chart): adapters upload it, the console saves it.
+
+    The bytes stay out of the JSON form of a reply (``scalebot ask --json``).
+    """
+
+    filename: str = Field(pattern=r"^[\w.-]{1,80}$")
+    data: bytes = Field(exclude=True, repr=False)
+    media_type: str = "image/png"
+    description: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 class Page(BaseModel):
@@ -64,8 +89,12 @@ class Reply(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     footer: str = ""
     actions: list[Action] = Field(default_factory=list)
+    attachments: list[Attachment] = Field(default_factory=list)
     page: Page | None = None
     visibility: Visibility = "public"
+    #: Answering a pressed button, this reply takes the place of the message that held
+    #: it (a decided review item and the refreshed queue); otherwise it is a new message.
+    replace: bool = False
     kind: Literal["answer", "error"] = "answer"
     domain: str | None = None
     colour: str | None = None
@@ -120,7 +149,17 @@ def render_text(reply: Reply) -> str:
         lines += [f"{n}. {item}" for n, item in enumerate(reply.items, start=1)]
     if reply.actions:
         lines.append("")
-        lines += [f"[{action.label}] {action.command}" for action in reply.actions]
+        # A button that asks for more (a reason) before it runs: the command is unfinished.
+        lines += [
+            f"[{action.label}] {action.command}" + (" …" if action.needs_reason else "")
+            for action in reply.actions
+        ]
+    if reply.attachments:
+        lines += ["", "Attachments:"]
+        lines += [
+            f"- {a.filename}" + (f": {a.description}" if a.description else "")
+            for a in reply.attachments
+        ]
     if reply.page and reply.page.count > 1:
         lines += ["", f"Page {reply.page.number} of {reply.page.count}"]
         if reply.page.next_command:

@@ -11,14 +11,31 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.core import Caller, Core
 from bot.reply import Reply
 
 T = TypeVar("T")
+
+#: Answer in the platform's first response when the core is this quick; Slack and
+#: Discord both allow 3 s before they give up on a request, so this leaves a margin.
+ANSWER_BUDGET = 2.0
+
+
+@dataclass(frozen=True)
+class Timely:
+    """A reply that may be late: ``reply`` when it came within the budget, else None.
+
+    ``later`` always resolves to the reply; a late one is delivered from it after the
+    adapter has deferred (Discord's "thinking…", Slack's ephemeral "Working on it").
+    """
+
+    reply: Reply | None
+    later: asyncio.Future[Reply]
 
 
 class AsyncCore:
@@ -43,8 +60,24 @@ class AsyncCore:
             is_admin=caller.is_admin,
         )
 
-    async def invoke(self, name: str, options: dict[str, str], caller: Caller) -> Reply:
-        return await self.call(self.core.invoke, name, options, caller)
+    async def invoke(
+        self, name: str, options: dict[str, str], caller: Caller, *, pressed: bool = False
+    ) -> Reply:
+        return await self.call(self.core.invoke, name, options, caller, pressed=pressed)
+
+    async def press(self, text: str, caller: Caller, reason: str | None = None) -> Reply:
+        return await self.call(self.core.press, text, caller, reason)
+
+    async def within(self, work: Awaitable[Reply], budget: float | None = None) -> Timely:
+        """``work``'s reply if it is ready within ``budget`` seconds (default
+        :data:`ANSWER_BUDGET`), else a late one."""
+        later = asyncio.ensure_future(work)
+        budget = ANSWER_BUDGET if budget is None else budget
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(later), budget)
+        except TimeoutError:
+            return Timely(None, later)
+        return Timely(reply, later)
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)

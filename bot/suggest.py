@@ -1,9 +1,9 @@
 """What to offer for an option while it is being typed: one source for every platform.
 
-Discord's autocomplete and the console's Tab completion both ask :func:`suggest` with
-the option's declaration and what has been typed so far, so a new alias in a domain file
-or a new dataset in the ledger shows up in both at once. An option's
-:attr:`~bot.commands.Option.autocomplete` names the source; ``choices`` are their own.
+Discord's autocomplete and the console's Tab completion both ask
+:func:`bot.kinds.suggest` with the option's declaration and what has been typed so far,
+so a new alias in a domain file or a new dataset in the ledger shows up in both at once.
+Each option kind (:mod:`bot.kinds`) picks its source from the functions here.
 
 Each domain or unit is offered once, in the spelling the user started typing: ``gauss``
 gives ``gaussian splatting`` (3D), ``vi`` gives ``video``, and nothing typed gives the
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from knowledge.units import UNITS
 
 if TYPE_CHECKING:
-    from bot.commands import Command, Option
+    from bot.commands import Command
     from knowledge.kb import Library
     from knowledge.store import Store
 
@@ -133,35 +133,3 @@ def dataset_suggestions(
     """Datasets with a current figure in the ledger (in ``domain`` if given), by prefix."""
     names = store.dataset_names(domain, typed.strip(), limit)
     return [Suggestion(name, name) for name in names]
-
-
-def suggest(
-    option: Option,
-    typed: str,
-    *,
-    library: Library,
-    store: Store | None,
-    commands: Mapping[str, Command],
-    given: Mapping[str, str] | None = None,
-    limit: int = LIMIT,
-) -> list[Suggestion]:
-    """Candidates for ``option`` given what has been typed of it, best first.
-
-    ``given`` holds the raw values of the command's other options, so far as known: the
-    dataset names offered for ``/submit`` are those of its ``domain`` when that is given.
-    Only dataset names read ``store``; a caller on a thread that may not touch the store
-    passes None and gets no dataset names.
-    """
-    if option.choices:
-        return choice_suggestions(typed, option.choices, limit)
-    match option.autocomplete:
-        case "domains":
-            return domain_suggestions(typed, library, limit)
-        case "units":
-            return unit_suggestions(typed, limit)
-        case "commands":
-            return command_suggestions(typed, commands, limit)
-        case "datasets" if store is not None:
-            domain = library.resolve((given or {}).get("domain", ""))
-            return dataset_suggestions(typed, store, domain.slug if domain else None, limit)
-    return []

@@ -103,7 +103,7 @@ def actions_line(actions: list[Action]) -> Text:
             line.append("   ")
         line.append(f"[{action.label}]", ACTION_STYLES[action.style])
         line.append(" ")
-        line.append(action.command, CODE)
+        line.append(action.command + (" …" if action.needs_reason else ""), CODE)
     return line
 
 
@@ -132,6 +132,10 @@ def renderable(reply: Reply) -> RenderableType:
         parts.append(numbered(reply.items))
     if reply.actions:
         parts.append(actions_line(reply.actions))
+    if reply.attachments:
+        files = Text("Attachments: ", style="dim")
+        files.append(", ".join(a.filename for a in reply.attachments))
+        parts.append(files)
     if reply.page and reply.page.count > 1:
         page = Text(f"Page {reply.page.number} of {reply.page.count}", style="dim")
         if reply.page.next_command:

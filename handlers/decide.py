@@ -8,6 +8,7 @@ from bot.commands import Request
 from bot.errors import Conflict, NotFound
 from bot.reply import Reply, ReplyField
 from handlers.present import moment, point_line, source
+from handlers.review import review
 from knowledge.store import AlreadyReviewed, PointNotFound
 
 
@@ -53,11 +54,34 @@ def decide(
                 inline=False,
             )
         )
-    return Reply(
+    decided = Reply(
         title=f"{verb} #{point.id}",
         summary=f"{point_line(point)} in {point.domain}.",
         fields=fields,
         citations=[source(point)],
         domain=point.domain,
         data={"id": point.id, "status": point.status, "reviewed_by": point.reviewed_by},
+    )
+    return with_queue(decided, review(request)) if request.pressed else decided
+
+
+def with_queue(decided: Reply, queue: Reply) -> Reply:
+    """A decision made from the queue's button, shown in the queue's place, refreshed.
+
+    The moderator keeps working down the same message: what was decided, then what is
+    still pending, with its buttons.
+    """
+    return decided.model_copy(
+        update={
+            "fields": [
+                *decided.fields,
+                ReplyField(name=queue.title, value=queue.summary, inline=False),
+                *queue.fields,
+            ],
+            "actions": queue.actions,
+            "citations": [*decided.citations, *queue.citations],
+            "visibility": "private",
+            "replace": True,
+            "data": {**decided.data, "queue": queue.data},
+        }
     )

@@ -42,7 +42,7 @@ def review(request: Request) -> Reply:
             Action(
                 id=f"reject:{point.id}",
                 label=f"Reject #{point.id}",
-                command=f"/reject {point.id} REASON",
+                command=f"/reject {point.id}",
                 style="danger",
                 needs_reason=True,
             ),

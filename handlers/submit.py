@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.commands import Command, Option, OptionType, Request
-from bot.converters import Quantity
+from bot.kinds import Quantity
 from bot.reply import Citation, Reply, ReplyField
 from knowledge.models import Domain
 from knowledge.quantity import format_quantity
@@ -64,6 +64,7 @@ COMMAND = Command(
     description="Propose a dataset-size data point (with its source) for review",
     handler=submit,
     example='/submit 3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023',
+    form=True,
     options=(
         Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", label="field", max_length=60),
         Option(

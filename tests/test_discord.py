@@ -339,8 +339,15 @@ def test_review_lists_pending_points_with_buttons_for_moderators(fresh: DiscordS
     reply = answer(fresh, slash_command("review", user_id=MODERATOR_ID))
     assert reply["flags"] & EPHEMERAL
     ids = [b["custom_id"] for b in _buttons(reply)]
-    assert f"scalebot:approve:{point_id}" in ids and f"scalebot:reject:{point_id}" in ids
-    assert all(len(b["label"]) <= 80 for b in _buttons(reply))
+    assert f"scalebot:run:/approve {point_id}" in ids
+    assert f"scalebot:ask:/reject {point_id}" in ids
+    assert all(len(b["label"]) <= 80 and len(b["custom_id"]) <= 100 for b in _buttons(reply))
+
+
+def review_button(stack: DiscordStack, label: str) -> str:
+    """The custom id of the button labelled ``label`` in the moderator's review queue."""
+    reply = answer(stack, slash_command("review", user_id=MODERATOR_ID))
+    return next(b["custom_id"] for b in _buttons(reply) if b["label"] == label)
 
 
 def test_review_is_refused_to_members(fresh: DiscordStack) -> None:
@@ -352,7 +359,8 @@ def test_review_is_refused_to_members(fresh: DiscordStack) -> None:
 
 def test_a_moderator_approves_with_the_button(fresh: DiscordStack) -> None:
     point_id = _submit(fresh, "Approve Me")
-    callback = fresh.interact(button(f"scalebot:approve:{point_id}", user_id=MODERATOR_ID)).json
+    pressed = review_button(fresh, f"Approve #{point_id}")
+    callback = fresh.interact(button(pressed, user_id=MODERATOR_ID)).json
     assert callback["type"] == UPDATE_MESSAGE
     shown = json.dumps(callback["data"]["embeds"])
     assert "Decided by" in shown and MODERATOR_ID in shown
@@ -364,7 +372,8 @@ def test_a_moderator_approves_with_the_button(fresh: DiscordStack) -> None:
 
 def test_a_member_pressing_approve_is_refused_and_nothing_changes(fresh: DiscordStack) -> None:
     point_id = _submit(fresh, "Not Yours")
-    reply = answer(fresh, button(f"scalebot:approve:{point_id}", user_id=MEMBER_ID))
+    pressed = review_button(fresh, f"Approve #{point_id}")
+    reply = answer(fresh, button(pressed, user_id=MEMBER_ID))
     assert reply["flags"] & EPHEMERAL and "moderator" in text_of(reply).lower()
     point = fresh.core.store.get(point_id)
     assert point is not None and point.status == "pending"
@@ -372,7 +381,8 @@ def test_a_member_pressing_approve_is_refused_and_nothing_changes(fresh: Discord
 
 def test_manage_server_members_may_review(fresh: DiscordStack) -> None:
     point_id = _submit(fresh, "Admin Approves")
-    payload = button(f"scalebot:approve:{point_id}", user_id=MEMBER_ID, permissions=MANAGE_GUILD)
+    pressed = review_button(fresh, f"Approve #{point_id}")
+    payload = button(pressed, user_id=MEMBER_ID, permissions=MANAGE_GUILD)
     assert fresh.interact(payload).json["type"] == UPDATE_MESSAGE
     point = fresh.core.store.get(point_id)
     assert point is not None and point.status == "approved"
@@ -380,9 +390,13 @@ def test_manage_server_members_may_review(fresh: DiscordStack) -> None:
 
 def test_reject_asks_for_a_reason_then_records_it(fresh: DiscordStack) -> None:
     point_id = _submit(fresh, "Reject Me")
-    callback = fresh.interact(button(f"scalebot:reject:{point_id}", user_id=MODERATOR_ID)).json
+    pressed = review_button(fresh, f"Reject #{point_id}")
+    callback = fresh.interact(
+        button(pressed, user_id=MODERATOR_ID, label=f"Reject #{point_id}")
+    ).json
     assert callback["type"] == MODAL
     modal = callback["data"]
+    assert modal["title"] == f"Reject #{point_id}"
     done = fresh.interact(
         modal_submit(modal["custom_id"], {"reason": "source is a blog"}, user_id=MODERATOR_ID)
     ).json
@@ -395,11 +409,12 @@ def test_reject_asks_for_a_reason_then_records_it(fresh: DiscordStack) -> None:
 def test_review_buttons_survive_a_restart(fresh: DiscordStack, tmp_path: Path) -> None:
     """A button from a message posted before the restart still decides its point."""
     point_id = _submit(fresh, "Old Button")
+    pressed = review_button(fresh, f"Approve #{point_id}")
     fresh.loop.run(fresh.service.stop())
     settings = discord_settings(tmp_path, fresh.fake)
     with running_discord(settings, fresh.loop, fresh.core):
         fresh.loop.run(fresh.fake.wait_connected())
-        callback = fresh.interact(button(f"scalebot:approve:{point_id}", user_id=MODERATOR_ID)).json
+        callback = fresh.interact(button(pressed, user_id=MODERATOR_ID)).json
         assert callback["type"] == UPDATE_MESSAGE
     point = fresh.core.store.get(point_id)
     assert point is not None and point.status == "approved"
@@ -458,9 +473,9 @@ def test_slow_work_is_deferred_then_followed_up(
     fresh: DiscordStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When the core takes longer than the budget, the bot defers within Discord's 3 s."""
-    import bot.discord.client as client_module
+    import bot.runner
 
-    monkeypatch.setattr(client_module, "ACK_BUDGET", 0.0)
+    monkeypatch.setattr(bot.runner, "ANSWER_BUDGET", 0.0)
     payload = slash_command("scale", {"domain": "image"})
     callback = fresh.interact(payload).json
     assert callback["type"] == 5  # deferred: "scalebot is thinking..."

@@ -348,24 +348,38 @@ def test_review_shows_buttons_for_moderators_only(slack: SlackStack) -> None:
     assert refused["response_type"] == "ephemeral"
     assert "for moderators" in block_text(refused["blocks"])
     queue = slack.sender.command("/review", "", user=SLACK_MODERATOR).json()
-    buttons = [
-        element["action_id"]
-        for block in queue["blocks"]
+    buttons = buttons_of(queue["blocks"])
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (f"scalebot:run:approve:{point}", f"/approve {point}"),
+        (f"scalebot:ask:reject:{point}", f"/reject {point}"),
+    ]
+
+
+def buttons_of(blocks: list[dict]) -> list[dict]:
+    """Every button of a message, as the adapter rendered it."""
+    return [
+        element
+        for block in blocks
         if block["type"] == "actions"
         for element in block["elements"]
     ]
-    assert buttons == [f"approve:{point}", f"reject:{point}"]
+
+
+def review_button(slack: SlackStack, label: str) -> dict:
+    """The button labelled ``label`` in the moderator's review queue."""
+    queue = slack.sender.command("/review", "", user=SLACK_MODERATOR).json()
+    return next(b for b in buttons_of(queue["blocks"]) if b["text"]["text"] == label)
 
 
 def test_approve_button_by_moderator_updates_the_review_message(slack: SlackStack) -> None:
     point = submit(slack)
-    answer = slack.sender.button(f"approve:{point}", SLACK_MODERATOR)
+    answer = slack.sender.press(review_button(slack, f"Approve #{point}"), SLACK_MODERATOR)
     assert answer.status == 200
     (update,) = slack.api.wait_for("response:review")
     assert update.body["replace_original"] is True
     text = block_text(update.body["blocks"])
     assert f"Approved #{point}" in text
-    assert f"<@{SLACK_MODERATOR}>" in text
+    assert f"slack:{SLACK_MODERATOR}" in text
     assert "Nothing to review" in text
     stored = slack.core.store.get(point)
     assert stored is not None
@@ -374,9 +388,10 @@ def test_approve_button_by_moderator_updates_the_review_message(slack: SlackStac
 
 def test_buttons_are_refused_for_members(slack: SlackStack) -> None:
     point = submit(slack)
-    for action in (f"approve:{point}", f"reject:{point}"):
-        slack.sender.button(action, SLACK_MEMBER, response_name=action.replace(":", "-"))
-        (refusal,) = slack.api.wait_for(f"response:{action.replace(':', '-')}")
+    for label in (f"Approve #{point}", f"Reject #{point}"):
+        name = label.replace(" #", "-")
+        slack.sender.press(review_button(slack, label), SLACK_MEMBER, response_name=name)
+        (refusal,) = slack.api.wait_for(f"response:{name}")
         assert refusal.body["replace_original"] is False
         assert "for moderators" in block_text(refusal.body["blocks"])
     assert slack.api.of("views.open") == []
@@ -387,10 +402,11 @@ def test_buttons_are_refused_for_members(slack: SlackStack) -> None:
 
 def test_reject_button_asks_for_a_reason_then_updates(slack: SlackStack) -> None:
     point = submit(slack)
-    slack.sender.button(f"reject:{point}", SLACK_MODERATOR)
+    slack.sender.press(review_button(slack, f"Reject #{point}"), SLACK_MODERATOR)
     (call,) = slack.api.wait_for("views.open")
     view = call.body["view"]
     assert view["blocks"][0]["block_id"] == "reason"
+    assert view["title"]["text"] == f"Reject #{point}"
 
     too_long = "x" * 501
     body = slack.sender.view_submission(view, {"reason": too_long}, SLACK_MODERATOR).json()

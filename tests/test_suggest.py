@@ -1,6 +1,6 @@
 """Suggestions shared by Discord's autocomplete and the console's Tab (bot/suggest.py).
 
-Covers each source named by ``Option.autocomplete`` (domains by slug, name or alias;
+Covers each option kind's source (domains by slug, name or alias;
 units by any spelling; command names; CHOICE options' choices; dataset names from the
 ledger, narrowed to the domain given), the order (prefix matches before matches inside),
 the limit, and ``Store.dataset_names``: current approved names only, prefix by dataset key,
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Option, OptionType
+from bot.commands import Command, Option, OptionType, Request
 from bot.core import Core
+from bot.kinds import Context, Kind, suggest
+from bot.reply import Reply
 from bot.suggest import (
     Suggestion,
     command_suggestions,
     domain_suggestions,
-    suggest,
     unit_suggestions,
 )
 from knowledge.store import NewPoint, Submitter
@@ -26,8 +27,21 @@ ALICE = Submitter("console:alice", "console")
 MOD = "console:mod"
 
 
-def option(name: str, kind: OptionType, **extra: object) -> Option:
+def option(name: str, kind: Kind, **extra: object) -> Option:
     return Option(name, kind, f"the {name}", **extra)  # type: ignore[arg-type]
+
+
+def command_of(opt: Option) -> Command:
+    """A command holding ``opt`` (a kind's suggestions may name the command in examples)."""
+
+    def handler(request: Request, **values: object) -> Reply:
+        return Reply(title="unused")
+
+    for command in Core.open(":memory:").commands.values():
+        if opt in command.options:
+            return command
+    fake = Command("probe", "a probe", handler, "/probe", options=(opt,))
+    return fake
 
 
 def values(found: list[Suggestion]) -> list[str]:
@@ -35,15 +49,8 @@ def values(found: list[Suggestion]) -> list[str]:
 
 
 def ask(core: Core, opt: Option, typed: str, **given: str) -> list[str]:
-    found = suggest(
-        opt,
-        typed,
-        library=core.library,
-        store=core.store,
-        commands=core.commands,
-        given=given,
-    )
-    return values(found)
+    context = Context(command_of(opt), core.library, core.commands, core.store, given)
+    return values(suggest(opt, typed, context))
 
 
 # -- domains ---------------------------------------------------------------------------------
@@ -135,7 +142,7 @@ def test_each_declared_source_is_reached_through_suggest(core: Core) -> None:
 def test_dataset_option_of_submit_is_completed_from_the_ledger(core: Core) -> None:
     dataset = core.commands["submit"].option("dataset")
     assert dataset is not None and dataset.type is OptionType.DATASET
-    assert dataset.autocomplete == "datasets"
+    assert dataset.suggests
     assert ask(core, dataset, "Objav", domain="3d") == ["Objaverse 1.0", "Objaverse-XL"]
     # The domain given narrows the names, in any of its spellings.
     assert ask(core, dataset, "Objav", domain="nerf") == ["Objaverse 1.0", "Objaverse-XL"]
@@ -148,9 +155,8 @@ def test_dataset_option_of_submit_is_completed_from_the_ledger(core: Core) -> No
 def test_dataset_names_without_a_store_are_not_offered(core: Core) -> None:
     dataset = core.commands["submit"].option("dataset")
     assert dataset is not None
-    found = suggest(
-        dataset, "Obj", library=core.library, store=None, commands=core.commands, given={}
-    )
+    context = Context(core.commands["submit"], core.library, core.commands, store=None)
+    found = suggest(dataset, "Obj", context)
     assert found == []
 
 

@@ -15,27 +15,25 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import logging
 import re
 from typing import Any
 
 import discord
 import yarl
-from discord import app_commands
 
 from bot.commands import Command, Permission
 from bot.config import Settings
 from bot.core import Caller
-from bot.discord.components import RejectForm, ReviewButton, SubmitForm, action_view
+from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
 from bot.discord.embeds import render_embeds
-from bot.discord.tree import Suggestions, build_tree, comparable, schema
+from bot.discord.tree import ScalebotTree, Suggestions, comparable, schema
 from bot.reply import Reply
 from bot.runner import AsyncCore
 
 log = logging.getLogger(__name__)
 
-#: Answer at once when the core is this quick; otherwise defer (Discord allows 3 s).
-ACK_BUDGET = 2.0
 NO_MENTIONS = discord.AllowedMentions.none()
 #: Permissions the bot needs: see channels, post, embed, reply in threads and to mentions.
 INVITE_PERMISSIONS = discord.Permissions(
@@ -86,7 +84,11 @@ def caller_of(interaction: discord.Interaction) -> Caller:
 
 
 class DiscordAdapter:
-    """Builds the client and its command tree, and holds what the listeners share."""
+    """Builds the client and its command tree, and holds what the listeners share.
+
+    Nothing here knows a command by name: forms, buttons, replies that replace their
+    message and attachments are all read off the core's declarations and replies.
+    """
 
     def __init__(self, core: AsyncCore, settings: Settings, *, sync_on_login: bool = True):
         point_at_servers(settings)
@@ -94,29 +96,19 @@ class DiscordAdapter:
         self.settings = settings
         self.sync_on_login = sync_on_login
         self.guild = discord.Object(settings.discord_guild) if settings.discord_guild else None
-        client_class: type[discord.Client] = (
-            discord.AutoShardedClient if settings.discord_shards == "auto" else discord.Client
+        client_class: type[ScalebotClient | ScalebotShardedClient] = (
+            ScalebotShardedClient if settings.discord_shards == "auto" else ScalebotClient
         )
-        self.client = client_class(intents=intents(), allowed_mentions=NO_MENTIONS)
-        self.client.scalebot = self  # type: ignore[attr-defined]
-        commands = core.core.commands
-        self.tree = build_tree(
-            self.client,
-            commands,
-            self.on_command,
-            Suggestions(core),
-            self.guild,
-        )
-        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
-        self.client.setup_hook = self.setup_hook  # type: ignore[method-assign]
-        self.client.event(self.on_message)
+        self.client = client_class(self, intents=intents(), allowed_mentions=NO_MENTIONS)
+        self.tree = ScalebotTree(self.client, self.send)
+        self.tree.add_declared(core.core.commands, self.on_command, Suggestions(core), self.guild)
         self.synced = 0
 
     # -- start-up ------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
-        """Once per login: persistent review buttons, then the command sync if needed."""
-        self.client.add_dynamic_items(ReviewButton)
+        """Once per login: buttons that survive restarts, then the command sync if needed."""
+        self.client.add_dynamic_items(ActionButton)
         if self.sync_on_login:
             await self.sync()
 
@@ -140,68 +132,92 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, command: Command, options: dict[str, Any]
     ) -> None:
         given = {name: str(value) for name, value in options.items() if value is not None}
-        caller = caller_of(interaction)
-        if command.name == "submit":
-            missing = self.core.core.missing_options(command, given)
-            if missing:
-                wanted = [o for o in command.options if o.name not in given]
-                await interaction.response.send_modal(SubmitForm(command, given, wanted))
-                return
-        work = asyncio.ensure_future(self.core.invoke(command.name, given, caller))
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
-        except TimeoutError:
+        wanted = self.core.core.form_fields(command, given)
+        if wanted:
+            await interaction.response.send_modal(OptionsForm(command, given, wanted))
+            return
+        answer = await self.core.within(
+            self.core.invoke(command.name, given, caller_of(interaction))
+        )
+        if answer.reply is None:
             private = command.permission is Permission.MODERATOR
             await interaction.response.defer(ephemeral=private, thinking=True)
-            await self.send(interaction, await work, deferred=True)
+            await self.send(interaction, await answer.later, deferred=True)
             return
-        await self.send(interaction, reply)
+        await self.send(interaction, answer.reply)
 
     async def send(
         self, interaction: discord.Interaction, reply: Reply, *, deferred: bool = False
     ) -> None:
         """The reply as the interaction's response, then follow-ups for what did not fit.
 
-        After a deferral the first message replaces the "thinking…" placeholder.
+        After a deferral the first message replaces the "thinking…" placeholder. Files
+        go with the first message; an image is shown inside its first embed.
         """
         private = reply.visibility == "private"
-        messages = render_embeds(reply)
+        messages = rendered(reply)
         view = action_view(reply.actions)
         for number, embeds in enumerate(messages):
             extra: dict[str, Any] = {}
             if view is not None and number == len(messages) - 1:
                 extra["view"] = view
+            files = files_of(reply) if number == 0 else []
             if number == 0 and deferred:
                 await interaction.edit_original_response(
-                    embeds=embeds, allowed_mentions=NO_MENTIONS, **extra
+                    embeds=embeds, attachments=files, allowed_mentions=NO_MENTIONS, **extra
                 )
             elif number == 0 and not interaction.response.is_done():
                 await interaction.response.send_message(
-                    embeds=embeds, ephemeral=private, allowed_mentions=NO_MENTIONS, **extra
+                    embeds=embeds,
+                    files=files,
+                    ephemeral=private,
+                    allowed_mentions=NO_MENTIONS,
+                    **extra,
                 )
             else:
                 await interaction.followup.send(
-                    embeds=embeds, ephemeral=private, allowed_mentions=NO_MENTIONS, **extra
+                    embeds=embeds,
+                    files=files,
+                    ephemeral=private,
+                    allowed_mentions=NO_MENTIONS,
+                    **extra,
                 )
 
-    async def on_tree_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """Discord-side conversion errors (a value out of range...) as a private reply."""
-        log.warning("command %s failed: %s", interaction.command, error)
-        reply = Reply(
-            title="That did not work",
-            summary=str(error) or "Something went wrong on our side.",
-            kind="error",
-            visibility="private",
+    # -- buttons and forms ---------------------------------------------------------------
+
+    async def on_button(self, interaction: discord.Interaction, button: ActionButton) -> None:
+        """Run the command a reply's button carries; ask for a reason first if it wants one."""
+        caller = caller_of(interaction)
+        core = self.core.core
+        option = core.reason_option(button.command) if button.needs_reason else None
+        if option is not None and core.may_run(button.command, caller):
+            form = ReasonForm(button.command, option, button.label or button.command)
+            await interaction.response.send_modal(form)
+            return
+        reply = await self.core.press(button.command, caller)
+        await self.answer_press(interaction, reply)
+
+    async def answer_press(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """A reply that replaces its message takes the button's message; others are new."""
+        if not reply.replace or reply.kind == "error":
+            await self.send(interaction, reply)
+            return
+        first, *rest = rendered(reply)
+        await interaction.response.edit_message(
+            embeds=first,
+            attachments=files_of(reply),
+            view=action_view(reply.actions),
+            allowed_mentions=NO_MENTIONS,
         )
-        await self.send(interaction, reply)
+        private = reply.visibility == "private"
+        for embeds in rest:
+            await interaction.followup.send(
+                embeds=embeds, ephemeral=private, allowed_mentions=NO_MENTIONS
+            )
 
-    # -- forms and buttons ---------------------------------------------------------------
-
-    async def on_submit_form(self, interaction: discord.Interaction, form: SubmitForm) -> None:
+    async def on_options_form(self, interaction: discord.Interaction, form: OptionsForm) -> None:
         values = form.values()
-        reply = await self.core.invoke("submit", values, caller_of(interaction))
+        reply = await self.core.invoke(form.command.name, values, caller_of(interaction))
         if reply.kind == "error":
             typed = [f"{name}: {value}" for name, value in values.items()]
             reply = reply.model_copy(
@@ -209,44 +225,14 @@ class DiscordAdapter:
                     "summary": reply.summary
                     + "\n\nWhat you typed (nothing was stored):\n"
                     + "\n".join(typed),
-                    "footer": "Run /submit again; options you give inline are kept.",
+                    "footer": f"Run /{form.command.name} again; options you give inline are kept.",
                 }
             )
         await self.send(interaction, reply)
 
-    async def on_review_button(
-        self, interaction: discord.Interaction, decision: str, point_id: int
-    ) -> None:
-        caller = caller_of(interaction)
-        if decision == "reject" and self.core.core.is_moderator(caller):
-            await interaction.response.send_modal(
-                RejectForm(self.core.core.command("reject"), point_id)
-            )
-            return
-        reply = await self.core.invoke(decision, {"id": str(point_id)}, caller)
-        await self.show_decision(interaction, reply, caller)
-
-    async def on_reject_form(
-        self, interaction: discord.Interaction, point_id: int, reason: str
-    ) -> None:
-        caller = caller_of(interaction)
-        reply = await self.core.invoke("reject", {"id": str(point_id), "reason": reason}, caller)
-        await self.show_decision(interaction, reply, caller)
-
-    async def show_decision(
-        self, interaction: discord.Interaction, reply: Reply, caller: Caller
-    ) -> None:
-        """A decision replaces the review message (queue refreshed); a refusal does not."""
-        if reply.kind == "error":
-            await self.send(interaction, reply)
-            return
-        queue = await self.core.invoke("review", {}, caller)
-        decided = render_embeds(reply)[0][:1]
-        decided[0].add_field(name="Decided by", value=f"<@{interaction.user.id}>", inline=False)
-        embeds = (decided + render_embeds(queue)[0])[:10]
-        await interaction.response.edit_message(
-            embeds=embeds, view=action_view(queue.actions), allowed_mentions=NO_MENTIONS
-        )
+    async def on_reason_form(self, interaction: discord.Interaction, form: ReasonForm) -> None:
+        reply = await self.core.press(form.command, caller_of(interaction), form.reason)
+        await self.answer_press(interaction, reply)
 
     # -- mentions ------------------------------------------------------------------------
 
@@ -262,8 +248,67 @@ class DiscordAdapter:
             channel=str(message.channel.id),
         )
         reply = await self.core.ask(text, caller)
-        for embeds in render_embeds(reply):
-            await message.reply(embeds=embeds, mention_author=False, allowed_mentions=NO_MENTIONS)
+        for number, embeds in enumerate(rendered(reply)):
+            await message.reply(
+                embeds=embeds,
+                files=files_of(reply) if number == 0 else [],
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+
+class _Scalebot:
+    """What our clients add to discord.py's: the adapter, and the events it answers.
+
+    discord.py's examples extend the client by subclassing it; the two subclasses below
+    (plain and auto-sharded) share this. Buttons and forms reach the adapter through
+    ``interaction.client`` (the :class:`~bot.discord.components.Owner` protocol), so the
+    components module imports nothing of this one.
+    """
+
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        super().__init__(**options)
+        self.adapter = adapter
+
+    async def setup_hook(self) -> None:
+        await self.adapter.setup_hook()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
+
+    async def on_button(self, interaction: discord.Interaction, button: ActionButton) -> None:
+        await self.adapter.on_button(interaction, button)
+
+    async def on_options_form(self, interaction: discord.Interaction, form: OptionsForm) -> None:
+        await self.adapter.on_options_form(interaction, form)
+
+    async def on_reason_form(self, interaction: discord.Interaction, form: ReasonForm) -> None:
+        await self.adapter.on_reason_form(interaction, form)
+
+
+class ScalebotClient(_Scalebot, discord.Client):
+    """The client for a bot in a few servers."""
+
+
+class ScalebotShardedClient(_Scalebot, discord.AutoShardedClient):
+    """The client for a bot in thousands of servers (``SCALEBOT_DISCORD_SHARDS=auto``)."""
+
+
+def rendered(reply: Reply) -> list[list[discord.Embed]]:
+    """The reply's embeds, message by message; an attached image shows in the first one."""
+    messages = render_embeds(reply)
+    image = next((a for a in reply.attachments if a.media_type.startswith("image/")), None)
+    if image is not None and messages and messages[0]:
+        messages[0][0].set_image(url=f"attachment://{image.filename}")
+    return messages
+
+
+def files_of(reply: Reply) -> list[discord.File]:
+    """The reply's attachments as files to upload (fresh objects: each is read once)."""
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description or None)
+        for a in reply.attachments
+    ]
 
 
 def invite_url(application_id: int | str) -> str:

@@ -1,24 +1,25 @@
-"""Buttons and modals: review buttons that survive restarts, the submit and reject forms.
+"""Buttons and modals for any command: they collect input and hand it to their owner.
 
-Review buttons are :class:`discord.ui.DynamicItem`\\ s whose custom id carries the
-decision and the point (``scalebot:approve:42``): discord.py rebuilds them from the id
-of any click, so a ``/review`` message posted before a restart still works after it.
-The buttons and forms only collect input; every decision, and the moderator check, is
-the core's (through :class:`~bot.discord.client.DiscordAdapter`).
+Every button a reply asks for is an :class:`ActionButton`, a
+:class:`discord.ui.DynamicItem` whose custom id carries the command it runs
+(``scalebot:run:/approve 42``, or ``scalebot:ask:/reject 42`` when it asks for a reason
+first): discord.py rebuilds it from the id of any click, so a message posted before a
+restart still works after it. :class:`OptionsForm` asks for a command's missing options,
+:class:`ReasonForm` for the one value a button's command lacks. None of them knows a
+command by name, and none decides anything: they call back the client, which every
+interaction carries, through the small :class:`Owner` protocol.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 import discord
 
-from bot.commands import Command, Option, OptionType
+from bot.commands import Command, Option
+from bot.phrasing import capitalized
 from bot.reply import Action
-
-if TYPE_CHECKING:
-    from bot.discord.client import DiscordAdapter
 
 #: A modal holds at most this many inputs (Discord's limit).
 MODAL_INPUTS = 5
@@ -27,29 +28,47 @@ LABEL = 45
 PLACEHOLDER = 100
 TEXT_INPUT_MAX = 4000
 BUTTON_LABEL = 80
-REVIEW_TEMPLATE = r"scalebot:(?P<decision>approve|reject):(?P<id>[0-9]{1,18})"
-_REVIEW_ACTION = re.compile(r"^(approve|reject):([0-9]{1,18})$")
+BUTTONS = 25
+ACTION_TEMPLATE = r"scalebot:(?P<mode>run|ask):(?P<command>/.{1,90})"
+_STYLES = {
+    "primary": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+    "secondary": discord.ButtonStyle.secondary,
+}
 
 
-def adapter_of(interaction: discord.Interaction) -> DiscordAdapter:
-    """The adapter that owns the client this interaction came to."""
-    return interaction.client.scalebot  # type: ignore[attr-defined]
+class Owner(Protocol):
+    """What the buttons and forms call back: the client that received the interaction."""
+
+    async def on_button(self, interaction: discord.Interaction, button: ActionButton) -> None: ...
+
+    async def on_options_form(
+        self, interaction: discord.Interaction, form: OptionsForm
+    ) -> None: ...
+
+    async def on_reason_form(self, interaction: discord.Interaction, form: ReasonForm) -> None: ...
 
 
-class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REVIEW_TEMPLATE):
-    """Approve or Reject one pending point; rebuilt from its custom id on every click."""
+def owner_of(interaction: discord.Interaction) -> Owner:
+    """The client the interaction came to (our subclass, which implements :class:`Owner`)."""
+    return cast(Owner, interaction.client)
 
-    def __init__(self, decision: str, point_id: int, label: str | None = None) -> None:
-        style = discord.ButtonStyle.success if decision == "approve" else discord.ButtonStyle.danger
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ACTION_TEMPLATE):
+    """A reply's button; rebuilt from its custom id on every click, restarts included."""
+
+    def __init__(self, command: str, needs_reason: bool, label: str, style: str) -> None:
+        mode = "ask" if needs_reason else "run"
         super().__init__(
             discord.ui.Button(
-                label=(label or f"{decision.title()} #{point_id}")[:BUTTON_LABEL],
-                style=style,
-                custom_id=f"scalebot:{decision}:{point_id}",
+                label=label[:BUTTON_LABEL],
+                style=_STYLES.get(style, discord.ButtonStyle.secondary),
+                custom_id=f"scalebot:{mode}:{command}",
             )
         )
-        self.decision = decision
-        self.point_id = point_id
+        self.command = command
+        self.needs_reason = needs_reason
+        self.label = label
 
     @classmethod
     async def from_custom_id(
@@ -57,73 +76,74 @@ class ReviewButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REVI
         interaction: discord.Interaction,
         item: discord.ui.Button[Any],
         match: re.Match[str],
-    ) -> ReviewButton:
-        return cls(match["decision"], int(match["id"]), item.label)
+    ) -> ActionButton:
+        style = "primary" if item.style is discord.ButtonStyle.success else "secondary"
+        return cls(match["command"], match["mode"] == "ask", item.label or "", style)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await adapter_of(interaction).on_review_button(interaction, self.decision, self.point_id)
+        await owner_of(interaction).on_button(interaction, self)
 
 
 def action_view(actions: list[Action]) -> discord.ui.View | None:
-    """Buttons for a reply's review actions (at most 25), or None when it has none."""
+    """Buttons for a reply's actions (at most 25), or None when it has none."""
+    if not actions:
+        return None
     view = discord.ui.View(timeout=None)
-    for action in actions[:25]:
-        match = _REVIEW_ACTION.match(action.id)
-        if match:
-            view.add_item(ReviewButton(match[1], int(match[2]), action.label))
-    return view if view.children else None
+    for action in actions[:BUTTONS]:
+        view.add_item(ActionButton(action.command, action.needs_reason, action.label, action.style))
+    return view
 
 
 def _label(option: Option) -> str:
-    return option.name.replace("_", " ").capitalize()[:LABEL]
+    return capitalized(option.noun)[:LABEL]
 
 
-class SubmitForm(discord.ui.Modal):
-    """The /submit fields the slash command did not give, at most five of them."""
+def _text_input(option: Option, default: str | None = None) -> discord.ui.TextInput[Any]:
+    long = option.type.widget(option) == "paragraph"
+    return discord.ui.TextInput(
+        label=_label(option),
+        custom_id=option.name,
+        placeholder=option.description[:PLACEHOLDER],
+        required=option.required,
+        max_length=min(option.max_length, TEXT_INPUT_MAX),
+        style=discord.TextStyle.long if long else discord.TextStyle.short,
+        default=default,
+    )
 
-    def __init__(self, command: Command, given: dict[str, str], missing: list[Option]) -> None:
-        super().__init__(title="Submit a data point"[:MODAL_TITLE], timeout=15 * 60)
-        self.given = given
-        self.inputs: list[discord.ui.TextInput[Any]] = []
-        for option in missing[:MODAL_INPUTS]:
-            field: discord.ui.TextInput[Any] = discord.ui.TextInput(
-                label=_label(option),
-                custom_id=option.name,
-                placeholder=option.description[:PLACEHOLDER],
-                required=option.required,
-                max_length=min(option.max_length, TEXT_INPUT_MAX),
-                style=discord.TextStyle.long
-                if option.type is OptionType.TEXT and option.greedy
-                else discord.TextStyle.short,
-                default=given.get(option.name),
-            )
-            self.inputs.append(field)
-            self.add_item(field)
+
+class OptionsForm(discord.ui.Modal):
+    """A command's options that the slash command did not give, at most five of them."""
+
+    def __init__(self, command: Command, given: dict[str, str], wanted: list[Option]) -> None:
+        super().__init__(title=f"/{command.name}"[:MODAL_TITLE], timeout=15 * 60)
         self.command = command
+        self.given = given
+        self.inputs = [_text_input(option, given.get(option.name)) for option in wanted]
+        for field in self.inputs[:MODAL_INPUTS]:
+            self.add_item(field)
 
     def values(self) -> dict[str, str]:
         typed = {field.custom_id: field.value for field in self.inputs if field.value}
         return {**self.given, **typed}
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await adapter_of(interaction).on_submit_form(interaction, self)
+        await owner_of(interaction).on_options_form(interaction, self)
 
 
-class RejectForm(discord.ui.Modal):
-    """The reason for rejecting one point (the submitter sees it)."""
+class ReasonForm(discord.ui.Modal):
+    """The one value a button's command still lacks (a rejection's reason)."""
 
-    def __init__(self, command: Command, point_id: int) -> None:
-        super().__init__(title=f"Reject #{point_id}"[:MODAL_TITLE], timeout=15 * 60)
-        reason = command.option("reason")
-        self.point_id = point_id
-        self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="Reason",
-            custom_id="reason",
-            placeholder=(reason.description if reason else "Why it is rejected")[:PLACEHOLDER],
-            style=discord.TextStyle.long,
-            max_length=min(reason.max_length if reason else 500, TEXT_INPUT_MAX),
-        )
-        self.add_item(self.reason)
+    def __init__(self, command: str, option: Option, title: str) -> None:
+        super().__init__(title=title[:MODAL_TITLE], timeout=15 * 60)
+        self.command = command
+        self.option = option
+        self.field = _text_input(option)
+        self.field.style = discord.TextStyle.long
+        self.add_item(self.field)
+
+    @property
+    def reason(self) -> str:
+        return self.field.value
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await adapter_of(interaction).on_reject_form(interaction, self.point_id, self.reason.value)
+        await owner_of(interaction).on_reason_form(interaction, self)

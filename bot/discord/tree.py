@@ -2,45 +2,51 @@
 
 Each :class:`~bot.commands.Command` becomes an :class:`app_commands.Command` whose
 callback takes exactly the declared options, typed as Discord types (strings with their
-length limits, integers with their ranges, choices), with autocomplete for domains,
-units, command names and dataset names. The callback's signature is built rather than
-written, so a new option in ``handlers/`` appears on Discord without touching this adapter.
+length limits, integers with their ranges), documented, with fixed choices and
+autocomplete, all set with discord.py's public decorators (``describe``, ``choices``,
+``autocomplete``). The callback's signature is built rather than written, so a new
+option in ``handlers/`` appears on Discord without touching this adapter.
 
-``/submit`` is the exception to "options as declared": only its domain is required on
-Discord, because whatever the user leaves out is asked for in a modal.
+A command declared with ``form`` requires only its first option on Discord: whatever
+the user leaves out is asked for in a modal.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.commands import Command, Option, OptionType
+from bot.commands import Command, Option
+from bot.core import internal_error
+from bot.kinds import Context, suggest
+from bot.reply import Reply
 from bot.runner import AsyncCore
-from bot.suggest import Suggestion, suggest
+from bot.suggest import Suggestion
 from knowledge.store import Store
 
-#: Commands that open a form for missing options: only their first option is required.
-FORM_COMMANDS = frozenset({"submit"})
+log = logging.getLogger(__name__)
+
 DESCRIPTION = 100
 CHOICES = 25
 STRING_MAX = 6000
 
 Run = Callable[[discord.Interaction, Command, dict[str, Any]], Awaitable[None]]
+Send = Callable[[discord.Interaction, Reply], Awaitable[None]]
 
 
 def is_required(command: Command, option: Option) -> bool:
-    if command.name in FORM_COMMANDS:
+    if command.form:
         return option is command.options[0]
     return option.required
 
 
 def _annotation(option: Option) -> Any:
-    if option.type is OptionType.INTEGER:
+    if option.type.value_type is int:
         low = option.min_value if option.min_value is not None else -(2**53)
         high = option.max_value if option.max_value is not None else 2**53
         return app_commands.Range[int, low, high]
@@ -66,35 +72,30 @@ def _signature(command: Command) -> inspect.Signature:
 
 
 class Suggestions:
-    """Autocomplete for the options that declare a source (:attr:`Option.autocomplete`).
+    """Autocomplete for every option that offers values while typed.
 
-    The candidates come from :func:`bot.suggest.suggest`, as in the console. Names of
-    datasets are read from the store, so that lookup runs on the core's worker thread
-    like every other store call; the rest is in memory and answered on the loop.
+    The candidates come from :func:`bot.kinds.suggest`, as in the console. Kinds that
+    read the ledger (dataset names) are asked on the core's worker thread like every
+    other store call; the rest are in memory and answered on the loop.
     """
 
     def __init__(self, core: AsyncCore) -> None:
         self.core = core
 
     def _candidates(
-        self, option: Option, current: str, given: dict[str, str], store: Store | None
+        self,
+        command: Command,
+        option: Option,
+        current: str,
+        given: dict[str, str],
+        store: Store | None,
     ) -> list[Suggestion]:
         core = self.core.core
-        return suggest(
-            option,
-            current,
-            library=core.library,
-            store=store,
-            commands=core.commands,
-            given=given,
-            limit=CHOICES,
-        )
+        context = Context(command, core.library, core.commands, store, given)
+        return suggest(option, current, context, CHOICES)
 
-    def source(self, option: Option) -> Any:
-        """The autocomplete callback for ``option``, or None when it has no source."""
-        if option.autocomplete is None:
-            return None
-        reads_store = option.autocomplete == "datasets"
+    def source(self, command: Command, option: Option) -> Any:
+        """The autocomplete callback for ``option`` of ``command``."""
 
         async def complete(
             interaction: discord.Interaction, current: str
@@ -104,12 +105,13 @@ class Suggestions:
                 for name, value in vars(interaction.namespace).items()
                 if value is not None
             }
-            if reads_store:
+            if option.type.reads_ledger:
+                store = self.core.core.store
                 found = await self.core.call(
-                    self._candidates, option, current, given, self.core.core.store
+                    self._candidates, command, option, current, given, store
                 )
             else:
-                found = self._candidates(option, current, given, None)
+                found = self._candidates(command, option, current, given, None)
             return [app_commands.Choice(name=s.label[:100], value=s.value[:100]) for s in found]
 
         return complete
@@ -122,42 +124,65 @@ def app_command(command: Command, run: Run, suggestions: Suggestions) -> app_com
         await run(interaction, command, options)
 
     callback.__signature__ = _signature(command)  # type: ignore[attr-defined]
-    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-        option.name: option.description[:DESCRIPTION] for option in command.options
-    }
-    callback.__discord_app_commands_param_choices__ = {  # type: ignore[attr-defined]
+    callback.__name__ = callback.__qualname__ = f"{command.name}_command"
+    decorated = app_commands.describe(
+        **{option.name: option.description[:DESCRIPTION] for option in command.options}
+    )(callback)
+    choices = {
         option.name: [app_commands.Choice(name=c, value=c) for c in option.choices[:CHOICES]]
         for option in command.options
         if option.choices
     }
-    callback.__discord_app_commands_param_autocomplete__ = {  # type: ignore[attr-defined]
-        option.name: suggestions.source(option)
+    if choices:
+        decorated = app_commands.choices(**choices)(decorated)
+    completed = {
+        option.name: suggestions.source(command, option)
         for option in command.options
-        if option.autocomplete and not option.choices
+        if option.type.suggests and not option.choices
     }
-    callback.__name__ = callback.__qualname__ = f"{command.name}_command"
+    if completed:
+        decorated = app_commands.autocomplete(**completed)(decorated)
     return app_commands.Command(
         name=command.name,
         description=command.description[:DESCRIPTION],
-        callback=callback,
+        callback=decorated,
     )
 
 
-def build_tree(
-    client: discord.Client,
-    commands: dict[str, Command],
-    run: Run,
-    suggestions: Suggestions,
-    guild: discord.abc.Snowflake | None = None,
-) -> app_commands.CommandTree:
-    """A command tree holding every declared command (for ``guild`` only, if given)."""
-    tree = app_commands.CommandTree(client)
-    for command in commands.values():
-        tree.add_command(app_command(command, run, suggestions), guild=guild)
-    return tree
+class ScalebotTree(app_commands.CommandTree[Any]):
+    """The command tree, holding every declared command, with our own last-resort error.
+
+    As in Red's ``RedTree``: the tree's ``on_error`` is overridden, not patched. A
+    failure inside a command is logged with the command's name and traceback; the user
+    sees the words :meth:`~bot.core.Core.invoke` uses, never the exception's text.
+    """
+
+    def __init__(self, client: discord.Client, send_error: Send) -> None:
+        super().__init__(client)
+        self._send_error = send_error
+
+    def add_declared(
+        self,
+        commands: dict[str, Command],
+        run: Run,
+        suggestions: Suggestions,
+        guild: discord.abc.Snowflake | None = None,
+    ) -> None:
+        for command in commands.values():
+            self.add_command(app_command(command, run, suggestions), guild=guild)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        name = interaction.command.name if interaction.command else "(unknown)"
+        log.error("Discord command /%s failed", name, exc_info=error)
+        try:
+            await self._send_error(interaction, internal_error())
+        except discord.DiscordException:
+            log.exception("could not tell the user that /%s failed", name)
 
 
-def schema(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None) -> list[dict]:
+def schema(tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None) -> list[dict]:
     """The JSON Discord stores for the tree's commands (what a sync would PUT)."""
     return [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
 

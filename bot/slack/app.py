@@ -1,50 +1,51 @@
 """The Slack adapter: a slack-bolt ``AsyncApp`` whose listeners only translate.
 
 Every listener turns a Slack payload into a :class:`~bot.core.Caller` and a command for
-the core, and the core's :class:`~bot.reply.Reply` into Block Kit. Nothing here decides
-what a command means or who may run it: the core does, once, for every platform.
+the core, and the core's :class:`~bot.reply.Reply` into Block Kit. Nothing here knows a
+command by name: what a form asks for, what a button runs, whether a reply takes the
+place of the message it answers and which files go with it all come from the core's
+declarations and replies, so a new command needs no change here.
 
 Slash commands are registered from the core's declarations (``/scale``, ``/compare``...)
 plus the umbrella ``/scalebot <command> ...``. The reply goes back in the acknowledgement
-itself when the core answers within :data:`ACK_BUDGET`; slower work is acknowledged
+itself when the core answers within the runner's budget; slower work is acknowledged
 first and answered through ``response_url``, so Slack's 3-second deadline always holds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
-from bot.core import Caller
+from bot.core import Caller, internal_error
 from bot.errors import UserError
+from bot.kinds import Context
 from bot.reply import Reply
 from bot.runner import AsyncCore
-from bot.slack.blocks import escape, render_messages
+from bot.slack.blocks import ACTION_PATTERN, action_needs_reason, render_messages
 from bot.slack.forms import (
-    REJECT_CALLBACK,
-    SUBMIT_CALLBACK,
+    FORM_CALLBACK,
+    REASON_CALLBACK,
+    command_form,
     metadata,
-    reject_view,
-    submit_view,
+    reason_form,
     submitted_values,
 )
 
 log = logging.getLogger(__name__)
 
 UMBRELLA = "scalebot"
-#: Answer inside the acknowledgement if the core is this quick; Slack allows 3 s in all.
-ACK_BUDGET = 2.0
-REVIEW_ACTION = re.compile(r"^(approve|reject):(\d+)$")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-
 Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
 
@@ -94,9 +95,10 @@ class SlackAdapter:
         names = "|".join(re.escape(c.lstrip("/")) for c in self.slash_commands)
         self.app.command(re.compile(rf"^/(?:{names})$"))(self.on_command)
         self.app.event("app_mention")(self.on_mention)
-        self.app.action(REVIEW_ACTION)(self.on_review_button)
-        self.app.view(SUBMIT_CALLBACK)(self.on_submit_form)
-        self.app.view(REJECT_CALLBACK)(self.on_reject_form)
+        self.app.action(ACTION_PATTERN)(self.on_button)
+        self.app.view(FORM_CALLBACK)(self.on_form)
+        self.app.view(REASON_CALLBACK)(self.on_reason)
+        self.app.error(self.on_error)
 
     # -- slash commands ------------------------------------------------------------------
 
@@ -105,44 +107,42 @@ class SlackAdapter:
     ) -> None:
         caller = _caller(body["user_id"], body.get("team_id"), body.get("channel_id"))
         line = command_line(body["command"], body.get("text", ""))
-        if await self._open_submit_form(line, body, client):
+        if await self._open_form(line, body, client):
             await ack()
             return
-        work = asyncio.ensure_future(self.core.ask(line, caller))
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(work), ACK_BUDGET)
-        except TimeoutError:
+        answer = await self.core.within(self.core.ask(line, caller))
+        if answer.reply is None:
             await ack(text="Working on it…", response_type="ephemeral")
-            self._later(self._respond_when_done(work, respond))
+            self._later(self._respond_when_done(answer.later, respond, client, caller))
             return
+        reply = answer.reply
         first, *rest = render_messages(reply)
         await ack(**first, response_type=response_type(reply))
         for message in rest:
             await respond(**message, response_type=response_type(reply))
+        await self._upload(client, reply, caller)
 
-    async def _respond_when_done(self, work: asyncio.Future[Reply], respond: Respond) -> None:
+    async def _respond_when_done(
+        self, work: asyncio.Future[Reply], respond: Respond, client: AsyncWebClient, who: Caller
+    ) -> None:
         reply = await work
         for message in render_messages(reply):
             await respond(**message, response_type=response_type(reply))
+        await self._upload(client, reply, who)
 
-    async def _open_submit_form(
-        self, line: str, body: dict[str, Any], client: AsyncWebClient
-    ) -> bool:
-        """``/submit`` with required options missing opens the form, pre-filled."""
+    async def _open_form(self, line: str, body: dict[str, Any], client: AsyncWebClient) -> bool:
+        """A command declared with a form that lacks options opens it, pre-filled."""
         core = self.core.core
         try:
             command, options = core.parse(line)
         except UserError:
             return False  # the core's own reply explains the error
-        if command.name != "submit" or not core.missing_options(command, options):
+        given = {k: v for k, v in options.items() if command.option(k)}
+        if not core.form_fields(command, given):
             return False
-        known = {k: v for k, v in options.items() if command.option(k)}
-        view = submit_view(
-            command,
-            core.library,
-            known,
-            {"channel": body.get("channel_id"), "response_url": body.get("response_url")},
-        )
+        context = Context(command, core.library, core.commands)
+        extra = {"channel": body.get("channel_id"), "response_url": body.get("response_url")}
+        view = command_form(command, context, given, extra)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
         return True
 
@@ -161,92 +161,87 @@ class SlackAdapter:
                 await client.chat_postEphemeral(
                     channel=event["channel"], user=event["user"], **message
                 )
+        await self._upload(client, reply, caller, thread)
 
-    # -- review buttons ------------------------------------------------------------------
+    # -- buttons -------------------------------------------------------------------------
 
-    async def on_review_button(
+    async def on_button(
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
+        """Run the command a reply's button carries; ask for a reason first if it wants one."""
         action = body["actions"][0]
-        match = REVIEW_ACTION.match(action["action_id"])
-        assert match is not None  # the listener is registered for this pattern only
-        decision, point_id = match[1], int(match[2])
+        text = action.get("value") or ""
         user = body["user"]["id"]
         caller = _caller(user, (body.get("team") or {}).get("id"), _channel_id(body))
-        if decision == "reject" and self.core.core.is_moderator(caller):
-            await ack()
-            view = reject_view(
-                self.core.core.command("reject"),
-                point_id,
-                {"response_url": body.get("response_url"), "channel": caller.channel},
-            )
+        await ack()
+        core = self.core.core
+        option = core.reason_option(text) if action_needs_reason(action["action_id"]) else None
+        if option is not None and core.may_run(text, caller):
+            title = (action.get("text") or {}).get("text") or text
+            extra = {"response_url": body.get("response_url"), "channel": caller.channel}
+            view = reason_form(option, title, text, extra)
             await client.views_open(trigger_id=body["trigger_id"], view=view)
             return
-        await ack()
-        # Approvals run at once; a non-moderator's press is refused by the core here.
-        reply = await self.core.invoke(decision, {"id": str(point_id)}, caller)
-        await self._show_decision(reply, caller, user, respond)
+        reply = await self.core.press(text, caller)
+        await self._answer_press(reply, respond, client, caller)
 
-    async def _show_decision(
-        self, reply: Reply, caller: Caller, user_id: str, respond: Respond
+    async def _answer_press(
+        self, reply: Reply, respond: Respond, client: AsyncWebClient, caller: Caller
     ) -> None:
-        """A decision replaces the review message (queue refreshed); a refusal does not."""
-        if reply.kind == "error":
-            for message in render_messages(reply):
-                await respond(**message, response_type="ephemeral", replace_original=False)
-            return
-        queue = await self.core.invoke("review", {}, caller)
-        decided = render_messages(reply)[0]["blocks"]
-        decided.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"Decided by <@{user_id}>"}],
-            }
-        )
-        message = render_messages(queue)[0]
-        blocks = (decided + [{"type": "divider"}] + message["blocks"])[:50]
-        await respond(
-            blocks=blocks,
-            text=escape(reply.title),
-            response_type="ephemeral",
-            replace_original=True,
-        )
+        """A reply that replaces its message takes the button's message; others are new."""
+        replace = reply.replace and reply.kind != "error"
+        for number, message in enumerate(render_messages(reply)):
+            await respond(
+                **message,
+                response_type=response_type(reply),
+                replace_original=replace and number == 0,
+            )
+        await self._upload(client, reply, caller)
 
-    # -- modals --------------------------------------------------------------------------
+    # -- forms ---------------------------------------------------------------------------
 
-    async def on_submit_form(self, ack: Ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_form(self, ack: Ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A command's form: run it with the fields; put errors back onto the field at fault."""
         view = body["view"]
         user = body["user"]["id"]
         extra = metadata(view)
         caller = _caller(user, (body.get("team") or {}).get("id"), extra.get("channel"))
-        reply = await self.core.invoke("submit", submitted_values(view), caller)
-        if reply.kind == "error":
-            field = reply.data.get("option") or "dataset"
+        name = str(extra.get("command", ""))
+        reply = await self.core.invoke(name, submitted_values(view), caller)
+        field = _field_at_fault(reply, view)
+        if field is not None:
             await ack(response_action="errors", errors={field: reply.summary})
             return
         await ack()
-        await self._tell(client, user, extra, reply)
+        await self._tell(client, user, extra, reply, caller)
 
-    async def on_reject_form(self, ack: Ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_reason(self, ack: Ack, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A button's reason form: run the button's command with the reason given."""
         view = body["view"]
         user = body["user"]["id"]
         extra = metadata(view)
         caller = _caller(user, (body.get("team") or {}).get("id"), extra.get("channel"))
-        options = {**submitted_values(view), "id": str(extra.get("id", ""))}
-        reply = await self.core.invoke("reject", options, caller)
-        if reply.kind == "error" and reply.data.get("option") == "reason":
-            await ack(response_action="errors", errors={"reason": reply.summary})
+        option = str(extra.get("option", ""))
+        reason = submitted_values(view).get(option, "")
+        reply = await self.core.press(str(extra.get("run", "")), caller, reason)
+        if reply.kind == "error" and reply.data.get("option") == option:
+            await ack(response_action="errors", errors={option: reply.summary})
             return
         await ack()
         response_url = extra.get("response_url")
         if response_url:
-            webhook = AsyncWebhookClient(response_url)
-            await self._show_decision(reply, caller, user, _webhook_respond(webhook))
+            respond = _webhook_respond(AsyncWebhookClient(response_url))
+            await self._answer_press(reply, respond, client, caller)
         else:
-            await self._tell(client, user, extra, reply)
+            await self._tell(client, user, extra, reply, caller)
 
     async def _tell(
-        self, client: AsyncWebClient, user: str, extra: dict[str, Any], reply: Reply
+        self,
+        client: AsyncWebClient,
+        user: str,
+        extra: dict[str, Any],
+        reply: Reply,
+        caller: Caller,
     ) -> None:
         """Answer a form: through the slash command's response URL, else by direct message."""
         response_url = extra.get("response_url")
@@ -255,6 +250,66 @@ class SlackAdapter:
                 await AsyncWebhookClient(response_url).send(**message, response_type="ephemeral")
             else:
                 await client.chat_postMessage(channel=user, **message)
+        await self._upload(client, reply, caller)
+
+    # -- attachments ---------------------------------------------------------------------
+
+    async def _upload(
+        self,
+        client: AsyncWebClient,
+        reply: Reply,
+        caller: Caller,
+        thread: str | None = None,
+    ) -> None:
+        """A reply's files: into the channel when the reply is public, else to the user.
+
+        Slack files cannot be ephemeral, so a private reply's files go to a direct
+        message with the bot rather than into the channel.
+        """
+        if not reply.attachments:
+            return
+        channel = caller.channel if reply.visibility == "public" else None
+        if channel is None:
+            opened = await client.conversations_open(users=caller.user.removeprefix("slack:"))
+            channel = opened["channel"]["id"]
+        for attachment in reply.attachments:
+            await client.files_upload_v2(
+                channel=channel,
+                content=attachment.data,
+                filename=attachment.filename,
+                title=attachment.description or attachment.filename,
+                thread_ts=thread,
+            )
+
+    # -- errors --------------------------------------------------------------------------
+
+    async def on_error(
+        self, error: Exception, body: dict[str, Any], respond: Respond | None
+    ) -> BoltResponse:
+        """Bolt's last resort: log the failure with what was asked, tell the user plainly.
+
+        The user sees the same words ``Core.invoke`` uses, never the exception. A slash
+        command gets them in the HTTP answer (Slack would otherwise show its own failure
+        notice); anything else through its response URL, if it has one. Sending may fail
+        in turn (an expired URL): that is logged, never raised.
+        """
+        what = body.get("command") or (body.get("view") or {}).get("callback_id")
+        what = what or body.get("type") or "request"
+        log.error("Slack %s failed", what, exc_info=error)
+        message = render_messages(internal_error())[0]
+        if body.get("command"):
+            answer = {**message, "response_type": "ephemeral"}
+            return BoltResponse(
+                status=200,
+                body=json.dumps(answer),
+                headers={"content-type": "application/json; charset=utf-8"},
+            )
+        if respond is not None and body.get("response_url"):
+            try:
+                await respond(**message, response_type="ephemeral", replace_original=False)
+            except Exception:
+                log.exception("could not tell the user that Slack %s failed", what)
+        return BoltResponse(status=200, body="")
 
     # -- background work -----------------------------------------------------------------
 
@@ -269,6 +324,15 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, on ``SLACK_API_URL`` when set (GovSlack, test servers)."""
     extra = {"base_url": settings.slack_api_base_url} if settings.slack_api_base_url else {}
     return AsyncWebClient(token=_secret(settings.slack_bot_token), **extra)
+
+
+def _field_at_fault(reply: Reply, view: dict[str, Any]) -> str | None:
+    """The form input an error reply is about, so Slack shows it there (None: no error)."""
+    if reply.kind != "error":
+        return None
+    blocks = [block["block_id"] for block in view.get("blocks", [])]
+    option = reply.data.get("option")
+    return option if option in blocks else (blocks[0] if blocks else None)
 
 
 def _channel_id(body: dict[str, Any]) -> str | None:

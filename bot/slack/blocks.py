@@ -11,9 +11,10 @@ submission saying ``<!channel>`` or ``<@U123>`` reaches Slack as inert text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from bot.reply import Reply
+from bot.reply import Action, Reply
 from bot.text import split_text
 
 Block = dict[str, Any]
@@ -26,6 +27,7 @@ HEADER_TEXT = 150
 CONTEXT_ELEMENTS = 10
 BUTTON_TEXT = 75
 ACTIONS_PER_BLOCK = 25
+ACTION_ID = 255
 FALLBACK_TEXT = 3000
 
 
@@ -105,14 +107,29 @@ def _context(texts: list[str]) -> list[Block]:
     return blocks
 
 
+#: Every button of ours: ``scalebot:run:ID`` runs its value (a command line) at once,
+#: ``scalebot:ask:ID`` asks for the value the command lacks first.
+ACTION_PATTERN = re.compile(r"^scalebot:(run|ask):")
+
+
+def action_id(action: Action) -> str:
+    mode = "ask" if action.needs_reason else "run"
+    return f"scalebot:{mode}:{action.id}"[:ACTION_ID]
+
+
+def action_needs_reason(pressed_id: str) -> bool:
+    match = ACTION_PATTERN.match(pressed_id)
+    return match is not None and match[1] == "ask"
+
+
 def _actions(reply: Reply) -> list[Block]:
     buttons = []
     for action in reply.actions:
         button: Block = {
             "type": "button",
-            "action_id": action.id,
+            "action_id": action_id(action),
             "text": {"type": "plain_text", "text": action.label[:BUTTON_TEXT]},
-            "value": action.id,
+            "value": action.command,
         }
         if action.style != "secondary":
             button["style"] = action.style

@@ -1,9 +1,11 @@
 """Slack modals built from the core's command declarations, and their submitted values.
 
-The submission form has one input per ``/submit`` option, with the option's own limits
-(``max_length``, required or not), so Slack refuses over-long text before it is sent
-and the core refuses whatever else is wrong, field by field. The reject form asks for
-the one thing a rejection needs: the reason.
+Two forms serve every command. A command declared with ``form`` that lacks options is
+finished in a modal with one input per option, each with the option's own limits and
+widget (a menu for fields, a line or a paragraph for text), so Slack refuses over-long
+text before it is sent and the core refuses whatever else is wrong, field by field.
+A button whose action ``needs_reason`` opens a one-input modal for the option its
+command still lacks. Neither knows which command it serves.
 """
 
 from __future__ import annotations
@@ -11,15 +13,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.commands import Command, Option, OptionType
-from knowledge.kb import Library
+from bot.commands import Command, Option
+from bot.kinds import Context
+from bot.phrasing import capitalized
 
-SUBMIT_CALLBACK = "scalebot_submit"
-REJECT_CALLBACK = "scalebot_reject"
+FORM_CALLBACK = "scalebot_form"
+REASON_CALLBACK = "scalebot_reason"
 INPUT_ACTION = "value"
 #: Slack's limits for modals: title 24 characters, label 2000, placeholder 150.
 MODAL_TITLE = 24
+BUTTON_TEXT = 24
 PLACEHOLDER = 150
+MENU_ENTRIES = 100
+METADATA = 3000
 
 View = dict[str, Any]
 
@@ -28,27 +34,31 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text}
 
 
-def _input(option: Option, library: Library, initial: str | None) -> dict[str, Any]:
-    element: dict[str, Any]
-    if option.type is OptionType.DOMAIN:
-        element = {
-            "type": "static_select",
-            "action_id": INPUT_ACTION,
-            "placeholder": _plain("Choose a field"),
-            "options": [
-                {"text": _plain(domain.name), "value": slug}
-                for slug, domain in library.domains.items()
-            ],
-        }
-        chosen = library.resolve(initial) if initial else None
-        if chosen:
-            element["initial_option"] = {"text": _plain(chosen.name), "value": chosen.slug}
+def _menu(option: Option, context: Context, initial: str | None) -> dict[str, Any]:
+    entries = option.type.menu(option, context)[:MENU_ENTRIES]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": INPUT_ACTION,
+        "placeholder": _plain(f"Choose a {option.noun}"[:PLACEHOLDER]),
+        "options": [{"text": _plain(e.label), "value": e.value} for e in entries],
+    }
+    chosen = option.type.menu_value(initial, option, context) if initial else None
+    match = next((e for e in entries if e.value == chosen), None)
+    if match is not None:
+        element["initial_option"] = {"text": _plain(match.label), "value": match.value}
+    return element
+
+
+def _input(option: Option, context: Context, initial: str | None) -> dict[str, Any]:
+    widget = option.type.widget(option)
+    if widget == "menu":
+        element = _menu(option, context, initial)
     else:
         element = {
             "type": "plain_text_input",
             "action_id": INPUT_ACTION,
             "max_length": option.max_length,
-            "multiline": option.max_length > 200,
+            "multiline": widget == "paragraph",
             "placeholder": _plain(option.description[:PLACEHOLDER]),
         }
         if initial:
@@ -57,48 +67,45 @@ def _input(option: Option, library: Library, initial: str | None) -> dict[str, A
         "type": "input",
         "block_id": option.name,
         "optional": not option.required,
-        "label": _plain(option.name.replace("_", " ").capitalize()),
+        "label": _plain(capitalized(option.noun)),
         "element": element,
     }
 
 
-def submit_view(
-    command: Command, library: Library, initial: dict[str, str], metadata: dict[str, Any]
-) -> View:
-    """The data-point form, pre-filled with whatever the slash command already gave."""
+def command_form(command: Command, context: Context, given: dict[str, str], extra: dict) -> View:
+    """The modal that finishes ``command``: every option, pre-filled with what was given."""
     return {
         "type": "modal",
-        "callback_id": SUBMIT_CALLBACK,
-        "title": _plain("Submit a data point"),
-        "submit": _plain("Submit"),
+        "callback_id": FORM_CALLBACK,
+        "title": _plain(f"/{command.name}"[:MODAL_TITLE]),
+        "submit": _plain("Send"),
         "close": _plain("Cancel"),
-        "private_metadata": json.dumps(metadata),
-        "blocks": [_input(option, library, initial.get(option.name)) for option in command.options],
+        "private_metadata": _metadata({**extra, "command": command.name}),
+        "blocks": [_input(option, context, given.get(option.name)) for option in command.options],
     }
 
 
-def reject_view(command: Command, point_id: int, metadata: dict[str, Any]) -> View:
-    """Asks for the reason (``/reject``'s required text option) before rejecting."""
-    reason = next(o for o in command.options if o.type is OptionType.TEXT and o.required)
+def reason_form(option: Option, title: str, text: str, extra: dict) -> View:
+    """The one-input modal a button opens to ask for the value its command ``text`` lacks."""
     block = {
         "type": "input",
-        "block_id": reason.name,
-        "label": _plain(f"Why reject #{point_id}?"),
+        "block_id": option.name,
+        "label": _plain(capitalized(option.noun)),
         "element": {
             "type": "plain_text_input",
             "action_id": INPUT_ACTION,
-            "max_length": reason.max_length,
+            "max_length": option.max_length,
             "multiline": True,
-            "placeholder": _plain(reason.description[:PLACEHOLDER]),
+            "placeholder": _plain(option.description[:PLACEHOLDER]),
         },
     }
     return {
         "type": "modal",
-        "callback_id": REJECT_CALLBACK,
-        "title": _plain(f"Reject #{point_id}"[:MODAL_TITLE]),
-        "submit": _plain("Reject"),
+        "callback_id": REASON_CALLBACK,
+        "title": _plain(title[:MODAL_TITLE]),
+        "submit": _plain(title.split(" ")[0][:BUTTON_TEXT] or "Send"),
         "close": _plain("Cancel"),
-        "private_metadata": json.dumps({**metadata, "id": point_id}),
+        "private_metadata": _metadata({**extra, "run": text, "option": option.name}),
         "blocks": [block],
     }
 
@@ -121,3 +128,11 @@ def metadata(view: View) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return loaded if isinstance(loaded, dict) else {}
+
+
+def _metadata(values: dict[str, Any]) -> str:
+    """What the modal carries back to us; Slack allows 3,000 characters of it."""
+    text = json.dumps(values)
+    if len(text) > METADATA:
+        text = json.dumps({k: v for k, v in values.items() if k != "response_url"})
+    return text

@@ -241,19 +241,14 @@ def button(
     user_id: str = MEMBER_ID,
     guild: bool = True,
     permissions: str | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
     """A button press (type 3, component_type 2) on ``message`` (default: a bot message
-    with that one button)."""
+    with that one button, labelled ``label``)."""
     if message is None:
+        shown = {"type": 2, "style": 1, "label": label or custom_id, "custom_id": custom_id}
         message = bot_message(
-            components=[
-                {
-                    "type": 1,
-                    "components": [
-                        {"type": 2, "style": 1, "label": custom_id, "custom_id": custom_id}
-                    ],
-                }
-            ],
+            components=[{"type": 1, "components": [shown]}],
             guild=guild,
         )
     data = {"custom_id": custom_id, "component_type": 2}

@@ -2,7 +2,9 @@
 
 slack-sdk's ``AsyncWebClient`` is pointed at it through ``SLACK_API_URL``; it answers
 ``auth.test`` as Slack does and ``ok`` to everything else, and keeps every call so a
-test can assert what the adapter sent (``views.open``, ``chat.postMessage``...).
+test can assert what the adapter sent (``views.open``, ``chat.postMessage``...). File
+uploads follow Slack's three steps (``files.getUploadURLExternal``, a POST of the bytes
+to the URL it returns, ``files.completeUploadExternal``); the bytes are kept by file id.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class FakeSlackAPI:
         self._socket_open: asyncio.Event | None = None
         self._ws: web.WebSocketResponse | None = None
         self._from_app: asyncio.Queue[dict[str, Any]] | None = None
+        #: Uploaded files: id -> (file name, bytes).
+        self.files: dict[str, tuple[str, bytes]] = {}
 
     @property
     def url(self) -> str:
@@ -52,6 +56,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -91,7 +96,25 @@ class FakeSlackAPI:
             answer |= {"channel": body.get("channel"), "ts": f"{time.time():.6f}"}
         elif method == "views.open":
             answer["view"] = {**body.get("view", {}), "id": "V0001"}
+        elif method == "conversations.open":
+            answer["channel"] = {"id": f"D{body.get('users', 'X')}"}
+        elif method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.files) + 1:05d}"
+            self.files[file_id] = (str(body.get("filename")), b"")
+            upload = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            answer |= {"file_id": file_id, "upload_url": upload}
+        elif method == "files.completeUploadExternal":
+            listed = body.get("files")
+            files = json.loads(listed) if isinstance(listed, str) else listed or []
+            answer["files"] = [{"id": f["id"], "title": f.get("title")} for f in files]
         return web.json_response(answer)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        name, _ = self.files.get(file_id, ("", b""))
+        self.files[file_id] = (name, await request.read())
+        self._record(f"upload:{file_id}", {"filename": name}, None)
+        return web.Response(text="OK - 1")
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, then relay envelopes both ways until closed."""

@@ -101,8 +101,32 @@ class SlackSender:
         }
         return self.post(json.dumps(envelope).encode(), "application/json")
 
+    def press(
+        self,
+        button: dict[str, Any],
+        user: str,
+        response_name: str = "review",
+        channel: str = "C0CHAN1",
+    ) -> Answer:
+        """Press ``button`` (a Block Kit button element as the adapter sent it)."""
+        return self.button(
+            button["action_id"],
+            user,
+            response_name,
+            channel,
+            value=button.get("value"),
+            text=button["text"]["text"],
+        )
+
     def button(
-        self, action_id: str, user: str, response_name: str = "review", channel: str = "C0CHAN1"
+        self,
+        action_id: str,
+        user: str,
+        response_name: str = "review",
+        channel: str = "C0CHAN1",
+        *,
+        value: str | None = None,
+        text: str = "Button",
     ) -> Answer:
         self.sent += 1
         return self.interaction(
@@ -120,7 +144,8 @@ class SlackSender:
                         "type": "button",
                         "action_id": action_id,
                         "block_id": "b1",
-                        "value": action_id,
+                        "text": {"type": "plain_text", "text": text},
+                        "value": action_id if value is None else value,
                         "action_ts": f"{time.time():.6f}",
                     }
                 ],

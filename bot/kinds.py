@@ -1,0 +1,377 @@
+"""One small object per kind of option value: how it is read, checked, offered and shown.
+
+discord.py's transformers bundle a value's conversion with its autocomplete; these do
+the same without any platform. Each kind knows how many words of a typed command its
+value spans, how to turn text into the value (or refuse it with a reply-ready error),
+what to suggest while it is typed, and a few neutral hints the adapters read: whether
+platforms send it as a number, and whether a form asks for it as a menu, a line or a
+paragraph. A new kind of option is one class here; no adapter switches on kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from rapidfuzz import fuzz, process
+
+from bot.errors import (
+    InvalidQuantity,
+    InvalidValue,
+    UnknownCommand,
+    UnknownDomain,
+    UnknownUnit,
+)
+from bot.phrasing import join_and
+from bot.suggest import (
+    LIMIT,
+    Suggestion,
+    choice_suggestions,
+    command_suggestions,
+    dataset_suggestions,
+    domain_suggestions,
+    unit_suggestions,
+)
+from knowledge.quantity import MULTIPLIER_WORDS, QuantityError, parse_quantity
+from knowledge.units import UNITS, canonical_unit, suggest_units
+
+if TYPE_CHECKING:
+    from bot.commands import Command, Option
+    from knowledge.kb import Library
+    from knowledge.models import Domain
+    from knowledge.store import Store
+
+#: How a form asks for a value: a menu of fixed entries, one line, or a paragraph.
+Widget = Literal["menu", "line", "paragraph"]
+#: A typed value spans at most this many words: ``image text pairs``.
+MAX_VALUE_WORDS = 3
+#: Limits above this are safety bounds, not something to tell people ("1 to 2**62").
+_SHOWN_LIMIT = 10**9
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity as typed (kept verbatim) and its value."""
+
+    text: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Context:
+    """What reading or suggesting a value may consult.
+
+    ``given`` holds the raw values of the command's other options, so far as known: the
+    dataset names offered for ``/submit`` are those of the domain it names. ``store`` is
+    None where the caller may not touch the database (another thread).
+    """
+
+    command: Command
+    library: Library
+    commands: Mapping[str, Command]
+    store: Store | None = None
+    given: Mapping[str, str] = field(default_factory=dict)
+
+
+class Kind:
+    """A kind of option value. Subclasses override what differs from plain text."""
+
+    name: ClassVar[str] = "text"
+    #: The type platforms send the value as (Discord types whole numbers as integers).
+    value_type: ClassVar[type] = str
+    #: A token shaped like ``word:rest`` is ordinary text here (a note, a link, a name),
+    #: never taken for an unknown option's name.
+    takes_any_text: ClassVar[bool] = False
+    #: Whether :meth:`suggest` offers anything, so adapters register autocomplete.
+    suggests: ClassVar[bool] = False
+    #: Whether :meth:`suggest` reads the ledger, so must run where the store lives.
+    reads_ledger: ClassVar[bool] = False
+
+    def words(self, words: Sequence[str]) -> int:
+        """How many of ``words`` (the next few of a typed command) make one value."""
+        return 1
+
+    def convert(self, text: str, option: Option, context: Context) -> Any:
+        """The value of ``text`` (already cleaned and within the option's length)."""
+        return text
+
+    def suggest(self, typed: str, option: Option, context: Context, limit: int) -> list[Suggestion]:
+        """Candidates while ``typed`` is being typed, best first."""
+        return []
+
+    def widget(self, option: Option) -> Widget:
+        """How a form asks for the value: a greedy long text is a paragraph."""
+        return "paragraph" if option.greedy and option.max_length > 200 else "line"
+
+    def menu(self, option: Option, context: Context) -> list[Suggestion]:
+        """Every entry of a ``menu`` widget; kinds that are no menu have none."""
+        return []
+
+    def menu_value(self, text: str, option: Option, context: Context) -> str | None:
+        """The menu entry a typed value selects (``nerf`` selects ``3d``), if any."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<{self.name} option kind>"
+
+
+class Text(Kind):
+    """Free text: a question, a note, a reason."""
+
+    name = "text"
+    takes_any_text = True
+
+
+class DatasetName(Text):
+    """A dataset's name: free text, offered from the ledger's current datasets."""
+
+    name = "dataset"
+    suggests = True
+    reads_ledger = True
+
+    def suggest(self, typed: str, option: Option, context: Context, limit: int) -> list[Suggestion]:
+        if context.store is None:
+            return []
+        domain = context.library.resolve(context.given.get("domain", ""))
+        return dataset_suggestions(typed, context.store, domain.slug if domain else None, limit)
+
+
+class Link(Kind):
+    """An http(s) link to where a figure is published."""
+
+    name = "url"
+    takes_any_text = True
+
+    def convert(self, text: str, option: Option, context: Context) -> str:
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
+            raise InvalidValue(
+                f"The {option.noun} must start with http:// or https://; got `{text}`.",
+                example=context.command.example,
+            )
+        return text
+
+
+class Field(Kind):
+    """A research field, by slug, name or any alias, in any case; typos get a suggestion."""
+
+    name = "domain"
+    suggests = True
+
+    def convert(self, text: str, option: Option, context: Context) -> Any:
+        return resolve_domain(text, context.library, context.command)
+
+    def suggest(self, typed: str, option: Option, context: Context, limit: int) -> list[Suggestion]:
+        return domain_suggestions(typed, context.library, limit)
+
+    def widget(self, option: Option) -> Widget:
+        return "menu"
+
+    def menu(self, option: Option, context: Context) -> list[Suggestion]:
+        return [
+            Suggestion(slug, domain.name, domain.name)
+            for slug, domain in context.library.domains.items()
+        ]
+
+    def menu_value(self, text: str, option: Option, context: Context) -> str | None:
+        domain = context.library.resolve(text)
+        return domain.slug if domain else None
+
+
+class Amount(Kind):
+    """A quantity as people write it: ``4.3M``, ``10 million``, ``4,300,000``."""
+
+    name = "quantity"
+
+    def words(self, words: Sequence[str]) -> int:
+        return 2 if len(words) > 1 and words[1].casefold() in MULTIPLIER_WORDS else 1
+
+    def convert(self, text: str, option: Option, context: Context) -> Quantity:
+        try:
+            return Quantity(text, parse_quantity(text))
+        except QuantityError as error:
+            raise InvalidQuantity(
+                f"The {option.noun} `{text}` {error}. Use a number such as "
+                "`4.3M`, `5.85B`, `15T`, `10 million`, `1.2e9`, `800k` or `4,300,000`.",
+                example=context.command.example,
+            ) from None
+
+
+class Unit(Kind):
+    """A unit from the fixed vocabulary, by any accepted spelling (``hrs``, ``pairs``)."""
+
+    name = "unit"
+    suggests = True
+
+    def words(self, words: Sequence[str]) -> int:
+        for count in range(min(len(words), MAX_VALUE_WORDS), 1, -1):
+            if canonical_unit(" ".join(words[:count])) is not None:
+                return count
+        return 1
+
+    def convert(self, text: str, option: Option, context: Context) -> str:
+        unit = canonical_unit(text)
+        if unit is None:
+            suggestions = suggest_units(text)
+            hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
+            raise UnknownUnit(
+                f"`{text}` is not a unit I know.{hint} Units: {', '.join(UNITS)}.",
+                example=context.command.example,
+            )
+        return unit
+
+    def suggest(self, typed: str, option: Option, context: Context, limit: int) -> list[Suggestion]:
+        return unit_suggestions(typed, limit)
+
+
+class WholeNumber(Kind):
+    """A whole number within the option's bounds (an id may start with ``#``)."""
+
+    name = "integer"
+    value_type = int
+
+    def convert(self, text: str, option: Option, context: Context) -> int:
+        limits = _integer_range(option)
+        example = context.command.example
+        try:
+            value = int(text.removeprefix("#").replace(",", ""))
+        except ValueError:
+            raise InvalidValue(
+                f"The {option.noun} must be a whole number {limits}; got `{text}`.",
+                example=example,
+            ) from None
+        too_low = option.min_value is not None and value < option.min_value
+        too_high = option.max_value is not None and value > option.max_value
+        if too_high and option.max_value is not None and option.max_value >= _SHOWN_LIMIT:
+            raise InvalidValue(f"The {option.noun} {value} is too large.", example=example)
+        if too_low or too_high:
+            raise InvalidValue(
+                f"The {option.noun} must be a whole number {limits}; got {value}.",
+                example=example,
+            )
+        return value
+
+
+class Choice(Kind):
+    """One of the option's fixed ``choices``, in any case."""
+
+    name = "choice"
+    suggests = True
+
+    def convert(self, text: str, option: Option, context: Context) -> str:
+        choice = text.casefold()
+        if choice not in option.choices:
+            raise InvalidValue(
+                f"The {option.noun} must be {join_and(option.choices, 'or')}; got `{text}`.",
+                example=context.command.example,
+            )
+        return choice
+
+    def suggest(self, typed: str, option: Option, context: Context, limit: int) -> list[Suggestion]:
+        return choice_suggestions(typed, option.choices, limit)
+
+    def widget(self, option: Option) -> Widget:
+        return "menu"
+
+    def menu(self, option: Option, context: Context) -> list[Suggestion]:
+        return [Suggestion(choice, choice) for choice in option.choices]
+
+    def menu_value(self, text: str, option: Option, context: Context) -> str | None:
+        return text.casefold() if text.casefold() in option.choices else None
+
+
+class CommandName(Kind):
+    """The name of one of the bot's commands, with or without its slash."""
+
+    name = "command"
+    suggests = True
+
+    def convert(self, text: str, option: Option, context: Context) -> str:
+        name = text.removeprefix("/").casefold()
+        if name not in context.commands:
+            suggestions = suggest_commands(name, context.commands)
+            hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
+            raise UnknownCommand(
+                f"There is no command /{name}.{hint} Type /help for the list.",
+                example=f"/help {suggestions[0]}" if suggestions else "/help",
+            )
+        return name
+
+    def suggest(self, typed: str, option: Option, context: Context, limit: int) -> list[Suggestion]:
+        return command_suggestions(typed, context.commands, limit)
+
+
+def suggest(option: Option, typed: str, context: Context, limit: int = LIMIT) -> list[Suggestion]:
+    """Candidates for ``option`` given what has been typed of it, best first.
+
+    The one entry for Discord's autocomplete and the console's Tab: fixed ``choices`` are
+    offered as they are, anything else is the option's kind's business.
+    """
+    if option.choices:
+        return choice_suggestions(typed, option.choices, limit)
+    return option.type.suggest(typed, option, context, limit)
+
+
+def suggest_commands(name: str, commands: Mapping[str, Command]) -> list[str]:
+    """Command names close to ``name``, best first (for "did you mean")."""
+    matches = process.extract(name, list(commands), scorer=fuzz.WRatio, limit=3)
+    return [match for match, score, _ in matches if score >= 60]
+
+
+def resolve_domain(raw: str, library: Library, command: Command | None = None) -> Domain:
+    """The domain ``raw`` names (slug, name, alias, any case), or why it names none.
+
+    The example in the error is the command the user was typing, with the likeliest
+    field put in, so it can be copied as it stands.
+    """
+    domain = library.resolve(raw)
+    if domain is not None:
+        return domain
+    suggestions = library.suggest(raw)
+    quoted = [f"`{slug}`" for slug in suggestions]
+    hint = f" Did you mean {join_and(quoted, 'or')}?" if suggestions else ""
+    known = ", ".join(library.domains)
+    example = f"/scale {suggestions[0] if suggestions else 'video'}"
+    if command is not None:
+        fields = [option for option in command.options if isinstance(option.type, Field)]
+        example = command.example
+        if suggestions and len(fields) == 1:
+            example = f"/{command.name} {suggestions[0]}"
+    raise UnknownDomain(
+        f"`{raw}` is not a field I know.{hint} Known fields: {known} (aliases: /domains).",
+        example=example,
+    )
+
+
+def _number(value: int) -> str:
+    """Years stay ``2027``; larger numbers get separators: ``100,000``."""
+    return f"{value:,}" if value >= 10_000 else str(value)
+
+
+def _integer_range(option: Option) -> str:
+    low, high = option.min_value, option.max_value
+    if high is not None and high < _SHOWN_LIMIT:
+        return f"from {_number(low if low is not None else 0)} to {_number(high)}"
+    return f"of {_number(low)} or more" if low is not None else ""
+
+
+__all__ = [
+    "LIMIT",
+    "Amount",
+    "Choice",
+    "CommandName",
+    "Context",
+    "DatasetName",
+    "Field",
+    "Kind",
+    "Link",
+    "Quantity",
+    "Text",
+    "Unit",
+    "WholeNumber",
+    "resolve_domain",
+    "suggest",
+    "suggest_commands",
+]
