@@ -112,6 +112,8 @@ class Command:
     permission: Permission = Permission.EVERYONE
     more_examples: tuple[str, ...] = field(default=())
     form: bool = False
+    #: Where ``/help`` lists it: lower first, then by name.
+    order: int = 100
 
     def __post_init__(self) -> None:
         wanted = ["request", *(option.name for option in self.options)]

@@ -1,35 +1,30 @@
-"""Every command the bot serves, collected from ``handlers/`` in the order ``/help`` lists them."""
+"""Every command the bot serves: each module under ``handlers/`` that declares ``COMMAND``.
+
+Adding a command is adding a module there; nothing else lists it. ``/help``, the Slack
+manifest and Discord's command list show them by their declared ``order``, then name.
+"""
 
 from __future__ import annotations
 
-from bot.commands import Command
-from handlers import (
-    approve,
-    ask,
-    compare,
-    datasets,
-    domains,
-    help,
-    reject,
-    review,
-    scale,
-    submit,
-    why,
-)
+import importlib
+import pkgutil
 
-COMMANDS: dict[str, Command] = {
-    module.COMMAND.name: module.COMMAND
-    for module in (
-        scale,
-        compare,
-        domains,
-        why,
-        ask,
-        submit,
-        datasets,
-        review,
-        approve,
-        reject,
-        help,
-    )
-}
+import handlers
+from bot.commands import Command
+
+
+def discover() -> dict[str, Command]:
+    """The ``COMMAND`` of every handler module, in ``/help`` order; names must be unique."""
+    found: dict[str, Command] = {}
+    for module_info in pkgutil.iter_modules(handlers.__path__):
+        module = importlib.import_module(f"handlers.{module_info.name}")
+        command = getattr(module, "COMMAND", None)
+        if not isinstance(command, Command):
+            continue  # shared wording (present.py) and helpers (decide.py)
+        if command.name in found:
+            raise ValueError(f"two handler modules declare /{command.name}")
+        found[command.name] = command
+    return dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))
+
+
+COMMANDS: dict[str, Command] = discover()

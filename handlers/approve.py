@@ -13,6 +13,7 @@ def approve(request: Request, id: int, note: str | None) -> Reply:
 
 COMMAND = Command(
     name="approve",
+    order=90,
     description="Moderators: approve a pending data point",
     handler=approve,
     example="/approve 12 checked against the paper",

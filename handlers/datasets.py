@@ -50,6 +50,7 @@ def datasets(request: Request, domain: Domain, sort: str, page: int) -> Reply:
 
 COMMAND = Command(
     name="datasets",
+    order=70,
     description="Approved datasets of a field with their current figures, paginated",
     handler=datasets,
     example="/datasets video sort:newest",

@@ -26,6 +26,7 @@ def domains(request: Request) -> Reply:
 
 COMMAND = Command(
     name="domains",
+    order=30,
     description="Every field the bot knows, with its aliases and a one-line summary",
     handler=domains,
     example="/domains",

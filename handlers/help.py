@@ -55,6 +55,7 @@ def help(request: Request, command: str | None) -> Reply:
 
 COMMAND = Command(
     name="help",
+    order=200,
     description="What each command does, with an example",
     handler=help,
     example="/help submit",

@@ -13,6 +13,7 @@ def reject(request: Request, id: int, reason: str) -> Reply:
 
 COMMAND = Command(
     name="reject",
+    order=95,
     description="Moderators: reject a pending data point, with a reason",
     handler=reject,
     example="/reject 12 the source counts clips, not hours",

@@ -61,6 +61,7 @@ def review(request: Request) -> Reply:
 
 COMMAND = Command(
     name="review",
+    order=80,
     description="Moderators: the queue of pending data points",
     handler=review,
     example="/review",

@@ -53,6 +53,7 @@ def scale(request: Request, domain: Domain) -> Reply:
 
 COMMAND = Command(
     name="scale",
+    order=10,
     description="How much training data a field has, and how cheaply it grows",
     handler=scale,
     example="/scale video",

@@ -61,6 +61,7 @@ def submit(
 
 COMMAND = Command(
     name="submit",
+    order=60,
     description="Propose a dataset-size data point (with its source) for review",
     handler=submit,
     example='/submit 3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023',

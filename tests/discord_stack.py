@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from bot.commands import Command
 from bot.config import Settings
 from bot.core import Core
 from bot.discord.client import DiscordService
@@ -68,12 +69,15 @@ def discord_settings(tmp_path: Path, fake: FakeDiscord, **overrides: Any) -> Set
 
 
 @contextmanager
-def discord_stack(tmp_path: Path, **overrides: Any) -> Iterator[DiscordStack]:
+def discord_stack(
+    tmp_path: Path, commands: dict[str, Command] | None = None, **overrides: Any
+) -> Iterator[DiscordStack]:
+    """The adapter on a fake Discord; ``commands`` replaces the registry's (a test's own)."""
     with BackgroundLoop() as loop:
         fake = FakeDiscord()
         loop.run(fake.start())
         settings = discord_settings(tmp_path, fake, **overrides)
-        core = Core.open(settings=settings)
+        core = Core.open(settings=settings, commands=commands)
         try:
             with running_discord(settings, loop, core) as service:
                 loop.run(fake.wait_connected())

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.commands import Command
 from bot.config import Settings
 from bot.core import Core
 from bot.runner import AsyncCore
@@ -33,7 +34,10 @@ class SlackStack:
 
 
 @contextmanager
-def slack_stack(tmp_path: Path, **overrides: object) -> Iterator[SlackStack]:
+def slack_stack(
+    tmp_path: Path, commands: dict[str, Command] | None = None, **overrides: object
+) -> Iterator[SlackStack]:
+    """The adapter on a fake Slack; ``commands`` replaces the registry's (a test's own)."""
     with BackgroundLoop() as loop:
         api = FakeSlackAPI()
         loop.run(api.start())
@@ -47,7 +51,7 @@ def slack_stack(tmp_path: Path, **overrides: object) -> Iterator[SlackStack]:
             slack_port=0,
             **overrides,
         )
-        core = Core.open(settings=settings)
+        core = Core.open(settings=settings, commands=commands)
         async_core = AsyncCore(core)
         service = SlackService(async_core, settings)
         try:

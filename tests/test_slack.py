@@ -358,10 +358,7 @@ def test_review_shows_buttons_for_moderators_only(slack: SlackStack) -> None:
 def buttons_of(blocks: list[dict]) -> list[dict]:
     """Every button of a message, as the adapter rendered it."""
     return [
-        element
-        for block in blocks
-        if block["type"] == "actions"
-        for element in block["elements"]
+        element for block in blocks if block["type"] == "actions" for element in block["elements"]
     ]
 
 
