@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/scalebot run
 
-## test: lint (ruff, hadolint) and the whole test suite
+## test: lint (ruff, mypy, hadolint) and the whole test suite
 test: lint
 	$(BIN)/pytest
 
@@ -30,6 +30,7 @@ test-alone:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
 format: $(STAMP)

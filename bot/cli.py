@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from pydantic import SecretStr, ValidationError
 
-from bot.config import Settings
+from bot.config import Settings, environment_variable
 from bot.console import (
     console_user,
     files_folder,
@@ -311,9 +311,8 @@ def doctor(ctx: click.Context) -> None:
     """Show configuration (secrets hidden), database, schema and counts."""
     settings: Settings = ctx.obj["settings"]
     click.echo("configuration:")
-    for name, field in Settings.model_fields.items():
-        env = field.validation_alias.choices[0] if field.validation_alias else f"SCALEBOT_{name}"
-        click.echo(f"  {str(env).upper():24} {_shown(getattr(settings, name))}")
+    for name in Settings.model_fields:
+        click.echo(f"  {environment_variable(name):24} {_shown(getattr(settings, name))}")
     platforms = settings.configured_platforms()
     click.echo(f"platforms configured: {', '.join(platforms) or 'none (console only)'}")
     core = open_core(ctx)

@@ -105,3 +105,15 @@ class Settings(BaseSettings):
         if self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token):
             platforms.append("slack")
         return platforms
+
+
+def environment_variable(name: str) -> str:
+    """The environment variable a setting is read from: ``DISCORD_TOKEN``, ``SCALEBOT_DB``.
+
+    Platform credentials keep their platforms' names (the first of their aliases); the
+    rest are ``SCALEBOT_`` and the setting's name.
+    """
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"SCALEBOT_{name}".upper()

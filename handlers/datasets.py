@@ -10,11 +10,12 @@ from bot.phrasing import counted
 from bot.reply import Page, Reply
 from handlers.present import point_line, source
 from knowledge.models import Domain
+from knowledge.store import DatasetSort
 
 PAGE_SIZE = 10
 
 
-def datasets(request: Request, domain: Domain, sort: str, page: int) -> Reply:
+def datasets(request: Request, domain: Domain, sort: DatasetSort, page: int) -> Reply:
     _, total = request.store.counts(domain.slug)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:

@@ -86,10 +86,10 @@ def create_ledger(db: Database) -> None:
         CREATE TABLE kb_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
-    db["claims"].enable_fts(
+    db.table("claims").enable_fts(
         ["text", "section"], fts_version="FTS5", create_triggers=True, tokenize="porter"
     )
-    db["data_points"].enable_fts(
+    db.table("data_points").enable_fts(
         ["dataset", "note", "domain", "unit"],
         fts_version="FTS5",
         create_triggers=True,

@@ -517,7 +517,9 @@ class Store:
             "WHERE data_point_id = ? ORDER BY id",
             (point_id,),
         ).fetchall()
-        return [AuditEntry(*row[:5], json.loads(row[5])) for row in rows]
+        return [
+            AuditEntry(row[0], row[1], row[2], row[3], row[4], json.loads(row[5])) for row in rows
+        ]
 
     def search_claims(
         self, question: str, limit: int = 3, domain: str | None = None

@@ -74,11 +74,11 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ACTI
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[Any],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> ActionButton:
-        style = "primary" if item.style is discord.ButtonStyle.success else "secondary"
-        return cls(match["command"], match["mode"] == "ask", item.label or "", style)
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["command"], match["mode"] == "ask", label or "", "secondary")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await owner_of(interaction).on_button(interaction, self)

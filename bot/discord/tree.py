@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import discord
@@ -193,7 +193,7 @@ _SERVER_KEYS = frozenset(
 )
 
 
-def comparable(commands: list[dict]) -> list[dict]:
+def comparable(commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Commands reduced to what defines them, so local and registered schemas compare."""
 
     def clean(value: Any) -> Any:

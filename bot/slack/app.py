@@ -322,8 +322,10 @@ class SlackAdapter:
 
 def slack_client(settings: Settings) -> AsyncWebClient:
     """The Web API client, on ``SLACK_API_URL`` when set (GovSlack, test servers)."""
-    extra = {"base_url": settings.slack_api_base_url} if settings.slack_api_base_url else {}
-    return AsyncWebClient(token=_secret(settings.slack_bot_token), **extra)
+    return AsyncWebClient(
+        token=_secret(settings.slack_bot_token),
+        base_url=settings.slack_api_base_url or AsyncWebClient.BASE_URL,
+    )
 
 
 def _field_at_fault(reply: Reply, view: dict[str, Any]) -> str | None:
