@@ -170,6 +170,8 @@ def test_an_error_is_red_and_shows_the_example(spawn: Callable[..., Terminal]) -
 def test_up_brings_back_the_previous_command(spawn: Callable[..., Terminal]) -> None:
     console = spawn()
     console.run("/why 3d")
+    # The reply first: until the line is read, the prompt before it still looks empty.
+    console.wait_for("Why 3D")
     console.wait_for_prompt()
     console.type(UP)
     console.wait_for_prompt("/why 3d")
