@@ -32,7 +32,7 @@ from tests.discord_stack import (
     discord_stack,
     running_discord,
 )
-from tests.fakes.discord_api import (
+from tests.fakes.discord.objects import (
     APP_ID,
     GUILD_ID,
     MEMBER_ID,
@@ -40,7 +40,7 @@ from tests.fakes.discord_api import (
     message_object,
     user_object,
 )
-from tests.fakes.discord_payloads import (
+from tests.fakes.discord.payloads import (
     autocomplete,
     button,
     modal_submit,

@@ -30,8 +30,9 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.registry import COMMANDS
-from tests.fakes.discord_api import APP_ID, MEMBER_ID, TOKEN, FakeDiscord
-from tests.fakes.discord_payloads import slash_command
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.objects import APP_ID, MEMBER_ID, TOKEN
+from tests.fakes.discord.payloads import slash_command
 from tests.fakes.loop import BackgroundLoop
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SIGNING_SECRET, SlackSender
