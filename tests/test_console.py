@@ -32,9 +32,7 @@ from bot.grammar import tokenize
 from bot.prompt import KeptHistory, history_path, open_history
 from bot.reply import Action, Citation, Page, Reply, ReplyField, Table
 from bot.terminal import renderable
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from tests.helpers import ROOT
 
 # -- completion ------------------------------------------------------------------------------
 

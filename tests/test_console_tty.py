@@ -20,9 +20,10 @@ import pexpect
 import pyte
 import pytest
 
+from tests.helpers import ROOT
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 ROWS, COLUMNS = 40, 120
 TIMEOUT = 8.0
 UP, TAB, ENTER, CTRL_C, CTRL_D, CTRL_U = "\x1b[A", "\t", "\r", "\x03", "\x04", "\x15"

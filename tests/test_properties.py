@@ -25,6 +25,7 @@ from bot.grammar import MAX_COMMAND_LENGTH, tokenize
 from bot.reply import Reply
 from knowledge.quantity import MAX_QUANTITY_TEXT, QuantityError, parse_quantity
 from knowledge.units import UNITS
+from tests.helpers import count_rows
 
 PROPERTY = settings(
     max_examples=200,
@@ -40,16 +41,6 @@ def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Core]:
     path: Path = tmp_path_factory.mktemp("props") / "scalebot.db"
     with Core.open(settings=Settings(db=path, moderators=frozenset())) as opened:
         yield opened
-
-
-def row_count(core: Core) -> int:
-    """Data points of any status: the rows a submission adds."""
-    totals = core.store.totals()
-    return sum(totals.get(status, 0) for status in ("pending", "approved", "rejected"))
-
-
-def audit_count(core: Core) -> int:
-    return core.store.totals()["audit entries"]
 
 
 def check_reply(reply: object) -> Reply:
@@ -163,30 +154,30 @@ def plausible_submissions(draw: st.DrawFn) -> tuple[str, str]:
 @PROPERTY
 @given(text=st.text(max_size=300))
 def test_ask_any_text_returns_a_reply(core: Core, text: str) -> None:
-    before = row_count(core)
+    before = count_rows(core.store.conn, "data_points")
     check_reply(core.ask(text, USER))
-    assert row_count(core) == before
+    assert count_rows(core.store.conn, "data_points") == before
 
 
 @PROPERTY
 @given(text=special_text)
 def test_ask_any_command_like_text_returns_a_reply(core: Core, text: str) -> None:
     for line in (text, "/" + text, "/ask " + text, "/scale " + text, "/compare " + text):
-        before = row_count(core)
+        before = count_rows(core.store.conn, "data_points")
         check_reply(core.ask(line, USER))
-        assert row_count(core) == before
+        assert count_rows(core.store.conn, "data_points") == before
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(min_size=1, max_size=50), extra=st.integers(1, 3000))
 def test_very_long_text_is_refused_not_raised(core: Core, text: str, extra: int) -> None:
     long_text = (text * (MAX_COMMAND_LENGTH // len(text) + 2))[: MAX_COMMAND_LENGTH + extra]
-    before = row_count(core)
+    before = count_rows(core.store.conn, "data_points")
     for line in (long_text, "/submit " + long_text):
         reply = check_reply(core.ask(line, USER))
         assert reply.data["error"] == "TooLong"
         assert str(MAX_COMMAND_LENGTH) in reply.summary
-    assert row_count(core) == before
+    assert count_rows(core.store.conn, "data_points") == before
 
 
 @PROPERTY
@@ -195,13 +186,16 @@ def test_very_long_text_is_refused_not_raised(core: Core, text: str, extra: int)
 @example(line="/submit 3d \x7f 10M objects https://example.org/x 2023")
 @example(line='/submit 3d Obj 10M objects https://example.org/x 2023 "\x00"')
 def test_submit_with_any_options_replies_and_errors_store_nothing(core: Core, line: str) -> None:
-    before, audited = row_count(core), audit_count(core)
+    before, audited = (
+        count_rows(core.store.conn, "data_points"),
+        count_rows(core.store.conn, "audit_log"),
+    )
     reply = check_reply(core.ask(line, USER))
     if reply.kind == "error":
-        assert row_count(core) == before, line
-        assert audit_count(core) == audited, line
+        assert count_rows(core.store.conn, "data_points") == before, line
+        assert count_rows(core.store.conn, "audit_log") == audited, line
         return
-    assert row_count(core) == before + 1, line
+    assert count_rows(core.store.conn, "data_points") == before + 1, line
     point = core.store.get(reply.data["id"])
     assert point.status == "pending"
     assert point.submitted_by == USER
@@ -215,7 +209,7 @@ def test_submit_with_any_options_replies_and_errors_store_nothing(core: Core, li
 @given(case=plausible_submissions())
 def test_accepted_quantity_round_trips(core: Core, case: tuple[str, str]) -> None:
     line, quantity = case
-    before = row_count(core)
+    before = count_rows(core.store.conn, "data_points")
     reply = check_reply(core.ask(line, USER))
     try:
         expected = parse_quantity(quantity)
@@ -224,14 +218,14 @@ def test_accepted_quantity_round_trips(core: Core, case: tuple[str, str]) -> Non
         refusal = "TooLong" if len(quantity) > MAX_QUANTITY_TEXT else "InvalidQuantity"
         assert reply.data.get("error") == refusal, (line, reply.summary)
         assert reply.data.get("option") == "quantity"
-        assert row_count(core) == before
+        assert count_rows(core.store.conn, "data_points") == before
         return
     assert reply.kind == "answer", (line, reply.summary)
     point = core.store.get(reply.data["id"])
     assert point.quantity_text == quantity
     assert point.quantity == expected
     assert reply.data["quantity"] == expected
-    assert row_count(core) == before + 1
+    assert count_rows(core.store.conn, "data_points") == before + 1
 
 
 def _kept(text: str) -> str:

@@ -15,19 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from tests.helpers import ROOT, clear_settings_env
 
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 FIRST_SCREEN_LINES = 30
-ENV_VARS = (
-    "SCALEBOT_DB",
-    "SCALEBOT_MODERATORS",
-    "SCALEBOT_CONSOLE_USER",
-    "DISCORD_TOKEN",
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-)
 
 
 def section(text: str, heading: str) -> str:
@@ -67,8 +58,7 @@ def test_session_has_the_ask_examples() -> None:
 def test_console_block_matches_real_output(
     argv: list[str], expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+    clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
         cli, ["--db", str(tmp_path / "fresh.db"), *argv], catch_exceptions=False
