@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -53,6 +54,17 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Console users of the shared ``settings`` fixture: one moderator, one member.
 MODERATOR = "console:mod"
 MEMBER = "console:alice"
+
+# -- the README ----------------------------------------------------------------------------
+
+
+def readme_section(heading: str) -> str:
+    """The body of README's ``## heading`` section, up to the next ``## `` heading."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"README has no '## {heading}' section"
+    return match.group(1)
+
 
 # -- settings and the environment ----------------------------------------------------------
 

@@ -15,21 +15,15 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from tests.helpers import ROOT, clear_settings_env
+from tests.helpers import ROOT, clear_settings_env, readme_section
 
 README = ROOT / "README.md"
 FIRST_SCREEN_LINES = 30
 
 
-def section(text: str, heading: str) -> str:
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert match, f"README has no '## {heading}' section"
-    return match.group(1)
-
-
 def console_session() -> list[tuple[list[str], str]]:
     """(argv after ``scalebot``, expected output) for each ``$`` line of the console block."""
-    body = section(README.read_text(encoding="utf-8"), "What it looks like")
+    body = readme_section("What it looks like")
     block = re.search(r"^```console\n(.*?)^```", body, re.M | re.S)
     assert block, "no ```console block under 'What it looks like'"
     steps: list[tuple[list[str], list[str]]] = []
