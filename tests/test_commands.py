@@ -21,7 +21,7 @@ from bot.grammar import MAX_COMMAND_LENGTH
 from bot.registry import COMMANDS
 from bot.reply import Reply
 from handlers.submit import DATASET_MAX, NOTE_MAX
-from knowledge.kb import load_essay
+from knowledge.kb import Library, load_essay
 from tests.helpers import MEMBER, count_rows, curated_rows
 
 OBJAVERSE_URL = "https://arxiv.org/abs/2307.05663"
@@ -99,7 +99,7 @@ def test_scale_shows_pending_count_after_a_submission(core: Core) -> None:
     assert f"{before + 1} data points pending" in field(reply, "Community ledger")
 
 
-@pytest.mark.parametrize("slug", ["self-driving", "llm", "image", "video", "3d", "robotics"])
+@pytest.mark.parametrize("slug", list(Library.load().domains))
 def test_scale_answers_for_every_domain(core: Core, slug: str) -> None:
     reply = core.ask(f"/scale {slug}")
     assert reply.kind == "answer", reply.as_text()

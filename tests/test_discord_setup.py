@@ -161,10 +161,9 @@ def test_sync_puts_every_command_globally(
     result = CliRunner().invoke(cli, ["discord", "sync"])
     assert result.exit_code == 0, result.output
     assert f"synced {len(COMMANDS)} commands" in result.output
-    assert len(COMMANDS) == 11
     (put,) = fake.of(r"^PUT /applications/")
     assert put.path == f"/applications/{APP_ID}/commands"
-    assert {c["name"] for c in put.json} == set(COMMANDS)
+    assert sorted(c["name"] for c in put.json) == sorted(COMMANDS)
     assert fake.commands[None] and not fake.gateway_queries, "sync is REST only"
     # Sync means sync: a second run puts the schema again, even though nothing changed.
     again = CliRunner().invoke(cli, ["discord", "sync"])

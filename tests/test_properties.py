@@ -22,7 +22,9 @@ from bot.converters import clean_text
 from bot.core import Core
 from bot.errors import BadSyntax, UserError
 from bot.grammar import MAX_COMMAND_LENGTH, tokenize
+from bot.registry import COMMANDS
 from bot.reply import Reply
+from knowledge.kb import Library
 from knowledge.quantity import MAX_QUANTITY_TEXT, QuantityError, parse_quantity
 from knowledge.units import UNITS
 from tests.helpers import count_rows
@@ -60,7 +62,16 @@ special_text = st.lists(
     st.one_of(st.sampled_from(SPECIAL_PIECES), st.text(max_size=6)), max_size=30
 ).map("".join)
 
-domains = st.sampled_from(["3d", "3D", "video", "t2v", "LLMs", "self-driving", "fsd", "robots"])
+#: Every name of every domain (slug, name, aliases), in its case or upper case, quoted if it
+#: holds a space as a user must type it.
+DOMAIN_NAMES = sorted(
+    {name for d in Library.load().kb.domains for name in (d.slug, d.name, *d.aliases)}
+)
+domains = (
+    st.sampled_from(DOMAIN_NAMES)
+    .flatmap(lambda name: st.sampled_from([name, name.upper()]))
+    .map(lambda name: f'"{name}"' if " " in name else name)
+)
 garbage = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", '"', "'", "“", ":", "colour:red", "year:", "-5", "nan", "inf", "1e999"]),
@@ -248,7 +259,8 @@ def test_tokenize_refuses_or_loses_no_characters(text: str) -> None:
 
 @PROPERTY
 @given(
-    name=st.sampled_from(["scale", "compare", "submit", "ask", "datasets", "Help"]),
+    # Every declared command, as typed or capitalised (names are matched in any case).
+    name=st.sampled_from(list(COMMANDS)).flatmap(lambda n: st.sampled_from([n, n.capitalize()])),
     rest=special_text,
 )
 def test_parse_binds_only_declared_options_or_refuses(core: Core, name: str, rest: str) -> None:

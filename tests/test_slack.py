@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot.commands import Permission
 from bot.registry import COMMANDS
 from tests.fakes.slack_api import BOT_USER, TEAM
 from tests.fakes.slack_client import sign
@@ -44,15 +45,11 @@ def submit(slack: SlackStack, text: str = OBJAVERSE, user: str = SLACK_MEMBER) -
 
 # -- every command ----------------------------------------------------------------------
 
+#: Each command a member may use -> the text after its name in the example it declares.
 COMMAND_TEXT = {
-    "scale": "video",
-    "compare": "3d llm video",
-    "domains": "",
-    "why": "3d",
-    "ask": "why does video scale",
-    "datasets": "llm",
-    "help": "submit",
-    "submit": OBJAVERSE,
+    name: command.example.removeprefix(f"/{name}").strip()
+    for name, command in COMMANDS.items()
+    if command.permission is Permission.EVERYONE
 }
 
 
