@@ -171,6 +171,9 @@ def test_an_error_is_red_and_shows_the_example(spawn: Callable[..., Terminal]) -
 def test_up_brings_back_the_previous_command(spawn: Callable[..., Terminal]) -> None:
     console = spawn()
     console.run("/why 3d")
+    # The answer first: the prompt the command was typed at still counts as "a prompt"
+    # until the echo arrives, and Up typed mid-command is echoed raw.
+    console.wait_for("Why 3D")
     console.wait_for_prompt()
     console.type(UP)
     console.wait_for_prompt("/why 3d")
