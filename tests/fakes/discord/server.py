@@ -93,6 +93,10 @@ class FakeDiscord:
         return self.rest.messages
 
     @property
+    def interactions(self) -> dict[str, dict[str, Any]]:
+        return self.rest.interactions
+
+    @property
     def identify_count(self) -> int:
         return self.gateway.identify_count
 
