@@ -1,7 +1,7 @@
 """Discord adapter latency: ``/scale video`` through a fake gateway, ours vs a bare discord.py bot.
 
 Both bots are real discord.py clients, each connected to its own fake gateway
-(tests/fakes/discord_api.py) on the same event loop. The bare bot's ``/scale`` command
+(tests/fakes/discord/) on the same event loop. The bare bot's ``/scale`` command
 answers a static text; ours asks the core and renders embeds. A sample is the time from
 just before the fake sends INTERACTION_CREATE to the moment the bot's interaction-callback
 POST reaches the fake's handler. Requests alternate between the two bots, and each waits for
@@ -43,8 +43,9 @@ from discord import app_commands
 
 from bot.core import Core
 from tests.discord_stack import discord_settings, running_discord
-from tests.fakes.discord_api import TOKEN, FakeDiscord, Request
-from tests.fakes.discord_payloads import slash_command
+from tests.fakes.discord import FakeDiscord, Request
+from tests.fakes.discord.objects import TOKEN
+from tests.fakes.discord.payloads import slash_command
 from tests.fakes.loop import STEP_TIMEOUT, BackgroundLoop
 
 TARGET_RATIO = 1.3

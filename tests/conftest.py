@@ -1,4 +1,7 @@
-"""Shared fixtures: a core on a fresh database file, and the essay's text when it is at hand."""
+"""Shared fixtures: a core on a fresh database file, and the essay's text when it is at hand.
+
+Plain helpers (not fixtures) live in ``tests/helpers.py``; test files import them from there.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.core import Core
+# Before anything imports it: the shared helpers' asserts then explain a failure as a
+# test's own do (pytest rewrites asserts in test files and conftest only, unless told).
+pytest.register_assert_rewrite("tests.helpers")
+
+from bot.config import Settings  # noqa: E402
+from bot.core import Core  # noqa: E402
+from tests.helpers import MODERATOR, ROOT  # noqa: E402
 
 #: The essay's full text is not part of the repository: it sits beside it, in the team's
 #: ``shared/reference`` folder (as in CI). A bare clone has no copy; the few checks that
 #: need the text (the own-words rule, essay.toml against the text) skip there.
 ESSAY_TEXT_NAME = "../shared/reference/source-post.txt"
-ESSAY_TEXT = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "source-post.txt"
-
-MODERATOR = "console:mod"
-MEMBER = "console:alice"
+ESSAY_TEXT = ROOT.parent / "shared" / "reference" / "source-post.txt"
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from bot.config import Settings
 from bot.core import Core
 from bot.discord.client import DiscordService
 from bot.runner import AsyncCore
-from tests.fakes.discord_api import MODERATOR_ID, TOKEN, FakeDiscord, Request
+from tests.fakes.discord import FakeDiscord, Request
+from tests.fakes.discord.objects import MODERATOR_ID, TOKEN
 from tests.fakes.loop import BackgroundLoop
 
 EPHEMERAL = 1 << 6

@@ -17,7 +17,7 @@ import pytest
 
 from bot.runner import AsyncCore
 from tests.discord_stack import DiscordStack, discord_stack
-from tests.fakes.discord_payloads import slash_command
+from tests.fakes.discord.payloads import slash_command
 from tests.slack_stack import SLACK_MEMBER, SlackStack, slack_stack
 
 SECRET = "ServerDisconnectedError: token=xoxb-leak"

@@ -26,8 +26,8 @@ from bot.core import Core
 from bot.registry import COMMANDS
 from bot.reply import Action, Attachment, Reply
 from tests.discord_stack import DiscordStack, discord_stack
-from tests.fakes.discord_api import MODERATOR_ID
-from tests.fakes.discord_payloads import button, modal_submit, slash_command
+from tests.fakes.discord.objects import MODERATOR_ID
+from tests.fakes.discord.payloads import button, modal_submit, slash_command
 from tests.slack_stack import SLACK_MEMBER, SlackStack, slack_stack
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,8 +28,8 @@ from bot.core import Core
 from handlers.ask import MAX_RESULTS, shares
 from knowledge.kb import Library
 from knowledge.models import KnowledgeBase
-from knowledge.store import NewPoint, Store, Submitter
-from tests.conftest import MODERATOR
+from knowledge.store import Store, Submitter
+from tests.helpers import MODERATOR, clear_settings_env, new_point
 
 LIBRARY = Library.load()
 EVERY_NAME = [
@@ -38,7 +38,6 @@ EVERY_NAME = [
     for name in (domain.slug, domain.name, *domain.aliases)
 ]
 IMPORTER = Submitter("system:test", "system")
-ENV_VARS = ("SCALEBOT_DB", "SCALEBOT_MODERATORS", "SCALEBOT_CONSOLE_USER", "SCALEBOT_LOG_LEVEL")
 
 
 def named(text: str, library: Library = LIBRARY) -> list[str]:
@@ -170,18 +169,6 @@ def store(core: Core) -> Store:
     return core.store
 
 
-def point(domain: str, dataset: str, quantity: float, unit: str, **extra: object) -> NewPoint:
-    return NewPoint(
-        domain=domain,
-        dataset=dataset,
-        quantity_text=f"{quantity:g}",
-        quantity=quantity,
-        unit=unit,
-        source_url="https://example.org/" + dataset.casefold().replace(" ", "-"),
-        **extra,  # type: ignore[arg-type]
-    )
-
-
 def test_search_claims_within_a_domain_returns_only_its_matching_claims(store: Store) -> None:
     everywhere = store.search_claims("data", 100)
     assert {claim.domain for claim in everywhere} - {"3d"}, "data is not only 3D's word"
@@ -218,7 +205,7 @@ def test_search_points_within_a_domain(store: Store) -> None:
 
 def test_search_points_within_a_hyphenated_domain(store: Store) -> None:
     store.add_many(
-        [point("3d", "ScanRooms", 1500, "scenes", note="indoor scans")],
+        [new_point("ScanRooms", 1500, None, domain="3d", unit="scenes", note="indoor scans")],
         IMPORTER,
     )
     found = [p.dataset for p, _ in store.search_points("scenes", 10, domain="self-driving")]
@@ -231,9 +218,9 @@ def test_largest_in_unit_ranks_current_approved_points_of_one_unit(store: Store)
         "InternVid",
         "HD-VILA-100M",
     ]
-    store.add_many([point("video", "WebVid-10M", 900_000, "hours", year=2025)], IMPORTER)
+    store.add_many([new_point("WebVid-10M", 900_000, 2025, unit="hours")], IMPORTER)
     store.add_many(
-        [point("video", "Pending giant", 9e9, "hours")],
+        [new_point("Pending giant", 9e9, None, unit="hours")],
         IMPORTER,
         origin="community",
         status="pending",
@@ -255,8 +242,7 @@ def test_largest_in_unit_ranks_current_approved_points_of_one_unit(store: Store)
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh database path, with no scalebot settings from the caller's environment."""
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+    clear_settings_env(monkeypatch)
     monkeypatch.setenv("SCALEBOT_MODERATORS", MODERATOR)
     monkeypatch.chdir(tmp_path)
     return tmp_path / "x.db"

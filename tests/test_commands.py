@@ -10,7 +10,6 @@ refused ``/submit`` must store nothing.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Callable
 
@@ -22,19 +21,14 @@ from bot.grammar import MAX_COMMAND_LENGTH
 from bot.registry import COMMANDS
 from bot.reply import Reply
 from handlers.submit import DATASET_MAX, NOTE_MAX
-from knowledge.kb import KB_DIR, load_essay
-from tests.conftest import MEMBER
+from knowledge.kb import Library, load_essay
+from tests.helpers import MEMBER, count_rows, curated_rows
 
 OBJAVERSE_URL = "https://arxiv.org/abs/2307.05663"
 GOOD_SUBMIT = f'/submit 3d "Objaverse-XL v2" 12.5M objects {OBJAVERSE_URL} year:2024'
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def row_count(core: Core, table: str = "data_points") -> int:
-    assert table in {"data_points", "audit_log"}
-    return core.store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
 
 
 def assert_user_error(reply: Reply, error: str, *mentions: str) -> None:
@@ -49,11 +43,6 @@ def assert_user_error(reply: Reply, error: str, *mentions: str) -> None:
     assert example, "an error reply must show an example"
     assert f"Example: {example}" in reply.summary
     assert "Example" in reply.as_text()
-
-
-def curated_rows(domain: str) -> list[dict[str, str]]:
-    with (KB_DIR / "datasets.csv").open(newline="", encoding="utf-8") as handle:
-        return [row for row in csv.DictReader(handle) if row["domain"] == domain]
 
 
 def field(reply: Reply, name: str) -> str:
@@ -110,7 +99,7 @@ def test_scale_shows_pending_count_after_a_submission(core: Core) -> None:
     assert f"{before + 1} data points pending" in field(reply, "Community ledger")
 
 
-@pytest.mark.parametrize("slug", ["self-driving", "llm", "image", "video", "3d", "robotics"])
+@pytest.mark.parametrize("slug", list(Library.load().domains))
 def test_scale_answers_for_every_domain(core: Core, slug: str) -> None:
     reply = core.ask(f"/scale {slug}")
     assert reply.kind == "answer", reply.as_text()
@@ -335,14 +324,14 @@ def test_whole_message_over_the_limit_is_refused(core: Core) -> None:
 
 
 def test_submit_stores_a_pending_point(core: Core) -> None:
-    before = row_count(core)
+    before = count_rows(core.store.conn, "data_points")
     reply = core.ask(GOOD_SUBMIT, MEMBER, workspace="lab", channel="general")
     assert reply.kind == "answer", reply.as_text()
     point_id = reply.data["id"]
     assert f"#{point_id}" in reply.title
     assert reply.data["status"] == "pending"
     assert reply.data["quantity"] == 12_500_000
-    assert row_count(core) == before + 1
+    assert count_rows(core.store.conn, "data_points") == before + 1
     point = core.store.get(point_id)
     assert point is not None
     assert point.status == "pending"
@@ -430,12 +419,28 @@ SUBMIT_ERRORS = [
 def test_submit_user_errors_store_nothing(
     core: Core, text: str, error: str, mentions: list[str], option: str | None
 ) -> None:
-    points, audits = row_count(core), row_count(core, "audit_log")
+    points, audits = (
+        count_rows(core.store.conn, "data_points"),
+        count_rows(core.store.conn, "audit_log"),
+    )
     reply = core.ask(text, MEMBER)
     assert_user_error(reply, error, *mentions)
     assert reply.data["option"] == option
-    assert row_count(core) == points
-    assert row_count(core, "audit_log") == audits
+    assert count_rows(core.store.conn, "data_points") == points
+    assert count_rows(core.store.conn, "audit_log") == audits
+    assert core.store.pending_total() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="knowledge/quantity.py checks the exact value against 1e18 but returns a float "
+    "that rounds up to 1e18, which the table's CHECK refuses: an internal error, not a "
+    "user one (found by test_properties). Remove this mark once that is fixed.",
+)
+def test_a_quantity_whose_float_rounds_up_to_the_limit_is_refused(core: Core) -> None:
+    just_below = "999999999999999936"  # 1e18 - 64: below the limit, 1e18 as a float
+    reply = core.ask(f"/submit 3d X {just_below} objects https://e.org", MEMBER)
+    assert_user_error(reply, "InvalidQuantity", "1e18")
     assert core.store.pending_total() == 0
 
 
@@ -450,7 +455,7 @@ def test_submit_user_errors_store_nothing(
 def test_submit_too_long_text_is_refused_not_truncated(
     core: Core, option: str, limit: int, build: Callable[[str], str]
 ) -> None:
-    points = row_count(core)
+    points = count_rows(core.store.conn, "data_points")
     at_limit = "a" * (limit - len("https://e.org/")) if option == "source" else "a" * limit
     over = at_limit + "b"
     reply = core.ask(build(over), MEMBER)
@@ -463,7 +468,7 @@ def test_submit_too_long_text_is_refused_not_truncated(
         "nothing was stored",
     )
     assert reply.data["option"] == option
-    assert row_count(core) == points
+    assert count_rows(core.store.conn, "data_points") == points
     # Exactly at the limit it is accepted and stored whole.
     accepted = core.ask(build(at_limit), MEMBER)
     assert accepted.kind == "answer", accepted.as_text()
@@ -471,7 +476,7 @@ def test_submit_too_long_text_is_refused_not_truncated(
     assert stored is not None
     value = {"dataset": stored.dataset, "note": stored.note, "source": stored.source_url}[option]
     assert len(value) == limit
-    assert row_count(core) == points + 1
+    assert count_rows(core.store.conn, "data_points") == points + 1
 
 
 @pytest.mark.parametrize(
@@ -589,9 +594,9 @@ def test_moderator_command_user_errors(
     core: Core, settings: Settings, text: str, error: str, mentions: list[str]
 ) -> None:
     moderator = next(iter(settings.moderators))
-    audits = row_count(core, "audit_log")
+    audits = count_rows(core.store.conn, "audit_log")
     assert_user_error(core.ask(text, moderator), error, *mentions)
-    assert row_count(core, "audit_log") == audits
+    assert count_rows(core.store.conn, "audit_log") == audits
 
 
 # -- /help --------------------------------------------------------------------------------

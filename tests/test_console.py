@@ -32,9 +32,7 @@ from bot.grammar import tokenize
 from bot.prompt import KeptHistory, history_path, open_history
 from bot.reply import Action, Citation, Page, Reply, ReplyField, Table
 from bot.terminal import renderable
-
-ROOT = Path(__file__).resolve().parent.parent
-
+from tests.helpers import ROOT
 
 # -- completion ------------------------------------------------------------------------------
 
@@ -64,12 +62,12 @@ def test_command_names_complete_with_their_descriptions(
 
 
 def test_domains_complete_by_alias_and_multi_word_values_are_quoted(
-    completer: CommandCompleter,
+    completer: CommandCompleter, core: Core
 ) -> None:
     assert complete(completer, "/scale gauss") == [('"gaussian splatting"', -5)]
     assert complete(completer, "/scale t2") == [("t2i", -2), ("t2v", -2)]
     assert texts(completer, "/compare 3d ") == [
-        *("3d", "image", "llm", "robotics", "self-driving", "video"),
+        *sorted(core.library.domains),
         *("second:", "third:", "fourth:"),
     ]
 

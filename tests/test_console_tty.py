@@ -20,9 +20,10 @@ import pexpect
 import pyte
 import pytest
 
+from tests.helpers import ROOT
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 ROWS, COLUMNS = 40, 120
 TIMEOUT = 8.0
 UP, TAB, ENTER, CTRL_C, CTRL_D, CTRL_U = "\x1b[A", "\t", "\r", "\x03", "\x04", "\x15"
@@ -170,7 +171,8 @@ def test_an_error_is_red_and_shows_the_example(spawn: Callable[..., Terminal]) -
 def test_up_brings_back_the_previous_command(spawn: Callable[..., Terminal]) -> None:
     console = spawn()
     console.run("/why 3d")
-    # The reply first: until the line is read, the prompt before it still looks empty.
+    # The answer first: the prompt the command was typed at still counts as "a prompt"
+    # until the echo arrives, and Up typed mid-command is echoed raw.
     console.wait_for("Why 3D")
     console.wait_for_prompt()
     console.type(UP)

@@ -15,16 +15,6 @@ from typing import Any
 
 import pytest
 
-from bot.discord.embeds import (
-    DESCRIPTION,
-    EMBEDS_PER_MESSAGE,
-    FIELD_NAME,
-    FIELD_VALUE,
-    FIELDS,
-    FOOTER,
-    MESSAGE_TOTAL,
-    TITLE,
-)
 from tests.discord_stack import (
     EPHEMERAL,
     DiscordStack,
@@ -32,7 +22,7 @@ from tests.discord_stack import (
     discord_stack,
     running_discord,
 )
-from tests.fakes.discord_api import (
+from tests.fakes.discord.objects import (
     APP_ID,
     GUILD_ID,
     MEMBER_ID,
@@ -40,13 +30,14 @@ from tests.fakes.discord_api import (
     message_object,
     user_object,
 )
-from tests.fakes.discord_payloads import (
+from tests.fakes.discord.payloads import (
     autocomplete,
     button,
     modal_submit,
     option,
     slash_command,
 )
+from tests.helpers import assert_embeds_within_limits
 
 CHANNEL_MESSAGE = 4
 AUTOCOMPLETE_RESULT = 8
@@ -69,27 +60,8 @@ def fresh(tmp_path: Path) -> Iterator[DiscordStack]:
         yield running
 
 
-def embed_size(embed: dict[str, Any]) -> int:
-    return (
-        len(embed.get("title", ""))
-        + len(embed.get("description", ""))
-        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
-        + len((embed.get("footer") or {}).get("text", ""))
-    )
-
-
-def assert_within_limits(message: dict[str, Any]) -> None:
-    embeds = message.get("embeds", [])
-    assert 1 <= len(embeds) <= EMBEDS_PER_MESSAGE
-    assert sum(embed_size(e) for e in embeds) <= MESSAGE_TOTAL
-    for embed in embeds:
-        assert len(embed.get("title", "")) <= TITLE
-        assert len(embed.get("description", "")) <= DESCRIPTION
-        assert len(embed.get("fields", [])) <= FIELDS
-        for field in embed.get("fields", []):
-            assert 0 < len(field["name"]) <= FIELD_NAME
-            assert 0 < len(field["value"]) <= FIELD_VALUE
-        assert len((embed.get("footer") or {}).get("text", "")) <= FOOTER
+def assert_message_within_limits(message: dict[str, Any]) -> None:
+    assert_embeds_within_limits(message.get("embeds", []))
     assert message["allowed_mentions"] == {"parse": []}
 
 
@@ -97,7 +69,7 @@ def answer(stack: DiscordStack, payload: dict[str, Any]) -> dict[str, Any]:
     """The callback's JSON for an interaction that should be answered with a message."""
     callback = stack.interact(payload).json
     assert callback["type"] == CHANNEL_MESSAGE, callback
-    assert_within_limits(callback["data"])
+    assert_message_within_limits(callback["data"])
     return callback["data"]
 
 

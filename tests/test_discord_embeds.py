@@ -21,19 +21,9 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.core import Core
-from bot.discord.embeds import (
-    DESCRIPTION,
-    EMBEDS_PER_MESSAGE,
-    FIELD_NAME,
-    FIELD_VALUE,
-    FIELDS,
-    FOOTER,
-    MESSAGE_TOTAL,
-    TITLE,
-    inert,
-    render_embeds,
-)
+from bot.discord.embeds import inert, render_embeds
 from bot.reply import Citation, Page, Reply, ReplyField, Table
+from tests.helpers import assert_embeds_within_limits, embed_texts
 
 # -- strategies ----------------------------------------------------------------------------
 
@@ -99,19 +89,6 @@ def payloads(reply: Reply) -> list[list[dict[str, Any]]]:
     return [[embed.to_dict() for embed in message] for message in messages]
 
 
-def embed_texts(embed: dict[str, Any]) -> list[str]:
-    """Every piece of text an embed shows, in reading order."""
-    texts = [embed.get("title", ""), embed.get("description", "")]
-    for field in embed.get("fields", []):
-        texts += [field["name"], field["value"]]
-    texts.append((embed.get("footer") or {}).get("text", ""))
-    return texts
-
-
-def embed_size(embed: dict[str, Any]) -> int:
-    return sum(len(text) for text in embed_texts(embed))
-
-
 def shown_text(reply: Reply) -> str:
     """All rendered text, whitespace normalised to single spaces."""
     texts = [t for message in payloads(reply) for embed in message for t in embed_texts(embed)]
@@ -131,20 +108,6 @@ def text_parts(reply: Reply) -> list[str]:
     return parts
 
 
-def assert_within_limits(message: list[dict[str, Any]]) -> None:
-    assert 1 <= len(message) <= EMBEDS_PER_MESSAGE
-    assert sum(embed_size(embed) for embed in message) <= MESSAGE_TOTAL
-    for embed in message:
-        assert embed_size(embed) > 0, "an embed with no text"
-        assert len(embed.get("title", "")) <= TITLE
-        assert len(embed.get("description", "")) <= DESCRIPTION
-        assert len(embed.get("fields", [])) <= FIELDS
-        for field in embed.get("fields", []):
-            assert len(field["name"].strip()) > 0 and len(field["name"]) <= FIELD_NAME, field
-            assert len(field["value"].strip()) > 0 and len(field["value"]) <= FIELD_VALUE, field
-        assert len((embed.get("footer") or {}).get("text", "")) <= FOOTER
-
-
 LIVE_MENTION = re.compile(r"@(everyone|here)|<@[!&]?[0-9]+>")
 
 # -- limits --------------------------------------------------------------------------------
@@ -156,7 +119,7 @@ def test_any_reply_fits_every_limit(reply: Reply) -> None:
     messages = payloads(reply)
     assert messages
     for message in messages:
-        assert_within_limits(message)
+        assert_embeds_within_limits(message)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -178,7 +141,7 @@ def test_a_huge_reply_spreads_over_several_full_messages() -> None:
     messages = payloads(reply)
     assert len(messages) > 1
     for message in messages:
-        assert_within_limits(message)
+        assert_embeds_within_limits(message)
     shown = shown_text(reply).split()
     for word in ["s0", "s3999", "v0", "v59", "f0", "f799", "field"]:
         assert word in shown
@@ -212,7 +175,7 @@ def test_the_first_embed_has_the_title_and_the_rest_follow() -> None:
 )
 def test_blank_or_oversized_parts_make_no_empty_embed_or_field(reply: Reply) -> None:
     for message in payloads(reply):
-        assert_within_limits(message)
+        assert_embeds_within_limits(message)
     shown = shown_text(reply)
     for text in text_parts(reply):
         for word in text.split():

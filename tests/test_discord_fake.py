@@ -1,8 +1,8 @@
-"""The fake Discord (tests/fakes/discord_api.py) against a bare, real discord.py client.
+"""The fake Discord (tests/fakes/discord/) against a bare, real discord.py client.
 
 No scalebot code here: a plain ``discord.Client`` with one ``/ping`` command logs in over
 REST, runs a gateway session (zlib-stream, heartbeats, READY + GUILD_CREATE), syncs its
-commands, answers interactions built by tests/fakes/discord_payloads.py, reconnects when
+commands, answers interactions built by tests/fakes/discord/payloads.py, reconnects when
 the fake drops the socket, and closes. This proves the fixture before the adapter uses it.
 """
 
@@ -23,7 +23,8 @@ import pytest
 import yarl
 from discord import app_commands
 
-from tests.fakes.discord_api import (
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.objects import (
     APP_ID,
     CHANNEL_ID,
     DM_CHANNEL_ID,
@@ -31,9 +32,8 @@ from tests.fakes.discord_api import (
     MEMBER_ID,
     MODERATOR_ID,
     TOKEN,
-    FakeDiscord,
 )
-from tests.fakes.discord_payloads import autocomplete, button, modal_submit, option, slash_command
+from tests.fakes.discord.payloads import autocomplete, button, modal_submit, option, slash_command
 from tests.fakes.loop import STEP_TIMEOUT, BackgroundLoop
 
 

@@ -11,7 +11,6 @@ checked the same way.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -23,12 +22,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import CURATED_CSV, Core
+from bot.core import Core
+from tests.helpers import (
+    MODERATOR,
+    ROOT,
+    assert_ledger_intact,
+    curated_rows,
+    environ_without_settings,
+)
 
-REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 60.0
 MEMBER = "console:crash"
-MODERATOR = "console:mod"
 
 CHILD = r"""
 import json, sys
@@ -59,10 +63,10 @@ for n in range(int(sys.argv[2])):
 
 
 def spawn(db: Path, submissions: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SCALEBOT_MODERATORS": MODERATOR}
+    env = {**environ_without_settings(), "PYTHONPATH": str(ROOT), "SCALEBOT_MODERATORS": MODERATOR}
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, str(db), str(submissions)],
-        cwd=REPO,
+        cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -105,19 +109,7 @@ def kill(proc: subprocess.Popen[bytes]) -> str:
 def assert_consistent(db: Path) -> sqlite3.Connection:
     """The file after a crash: intact, and every row written whole."""
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    no_audit = conn.execute(
-        "SELECT id FROM data_points WHERE id NOT IN (SELECT data_point_id FROM audit_log)"
-    ).fetchall()
-    assert no_audit == []
-    # The full-text indexes hold exactly what their content says (raises if not).
-    for table in ("data_points_fts", "claims_fts"):
-        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
-    # The pending counter is written in the same transaction as each row.
-    counted = conn.execute("SELECT COALESCE(SUM(pending), 0) FROM domain_counts").fetchone()[0]
-    actual = conn.execute("SELECT COUNT(*) FROM data_points WHERE status = 'pending'").fetchone()
-    assert counted == actual[0]
+    assert_ledger_intact(conn)
     submits = conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'submit'").fetchone()
     community = conn.execute("SELECT COUNT(*) FROM data_points WHERE origin = 'community'")
     assert submits[0] == community.fetchone()[0]
@@ -197,12 +189,7 @@ def test_acknowledged_submissions_survive_sigkill(tmp_path: Path, acks: int) -> 
         curated = core.store.conn.execute(
             "SELECT COUNT(*) FROM data_points WHERE origin = 'curated'"
         ).fetchone()[0]
-        assert curated == curated_rows()
-
-
-def curated_rows() -> int:
-    with CURATED_CSV.open(newline="", encoding="utf-8") as handle:
-        return sum(1 for _ in csv.DictReader(handle))
+        assert curated == len(curated_rows())
 
 
 @pytest.mark.parametrize("delay", [0.05, 0.2, 0.4])
@@ -230,7 +217,7 @@ def test_kill_during_startup_leaves_a_usable_file(tmp_path: Path, delay: float) 
         curated = conn.execute(
             "SELECT COUNT(*) FROM data_points WHERE origin = 'curated'"
         ).fetchone()[0]
-        assert curated == curated_rows()
+        assert curated == len(curated_rows())
         seeds = conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'seed'").fetchone()[0]
         assert seeds == curated
         assert "0001_ledger" in core.store.schema_version()

@@ -9,45 +9,18 @@ imports as one all-or-nothing transaction, and backups.
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
-from bot.core import CURATED_CSV, Core, ImportFailed
+from bot.core import Core, ImportFailed
 from knowledge.migrations import migrations
-from knowledge.store import AlreadyReviewed, NewPoint, PointNotFound, Store, Submitter
+from knowledge.store import AlreadyReviewed, PointNotFound, Store, Submitter
+from tests.helpers import MEMBER, MODERATOR, check_fts_index, curated_rows, new_point
 
-MODERATOR = "console:mod"
-MEMBER = "console:alice"
 ALICE = Submitter(MEMBER, "console", "lab", "general")
-
-
-def point(
-    dataset: str = "Zorblax Clips",
-    quantity: float = 1_000_000,
-    year: int | None = 2023,
-    domain: str = "video",
-    unit: str = "clips",
-    note: str = "",
-) -> NewPoint:
-    return NewPoint(
-        domain=domain,
-        dataset=dataset,
-        quantity_text=f"{quantity:g}",
-        quantity=quantity,
-        unit=unit,
-        source_url="https://example.org/paper",
-        year=year,
-        note=note,
-    )
-
-
-def curated_rows() -> int:
-    with CURATED_CSV.open(newline="", encoding="utf-8") as handle:
-        return sum(1 for _ in csv.DictReader(handle))
 
 
 def count(conn: sqlite3.Connection, sql: str, *params: object) -> int:
@@ -70,7 +43,7 @@ def test_reopening_does_not_reapply_migrations(settings: Settings) -> None:
         rows = first.store.conn.execute(
             "SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY name"
         ).fetchall()
-        first.store.submit(point(), ALICE)
+        first.store.submit(new_point(), ALICE)
     with Core.open(settings=settings) as second:
         again = second.store.conn.execute(
             "SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY name"
@@ -121,15 +94,15 @@ def _unindexed_scans(conn: sqlite3.Connection, statements: list[str]) -> list[tu
 def test_every_command_query_uses_an_index(core: Core) -> None:
     """Trace what the store runs for each read and write a command makes; no full scans."""
     store = core.store
-    first = store.submit(point("Zorblax Clips", 5e6, 2022), ALICE)
+    first = store.submit(new_point("Zorblax Clips", 5e6, 2022), ALICE)
     store.review(first, "approve", MODERATOR, "ok")
-    second = store.submit(point("Zorblax Clips", 9e6, 2024), ALICE)
+    second = store.submit(new_point("Zorblax Clips", 9e6, 2024), ALICE)
 
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
     try:
         store.review(second, "approve", MODERATOR, None)
-        store.submit(point("Other", 3e6), ALICE)
+        store.submit(new_point("Other", 3e6), ALICE)
         store.get(first)
         store.largest("video", "clips")
         store.current("video", "largest", limit=5)
@@ -192,10 +165,10 @@ def test_fts_tables_exist(core: Core) -> None:
 
 
 def fts_check(path: str, table: str = "data_points_fts") -> None:
-    """FTS5's own check that the index holds exactly what its content says (raises if not)."""
+    """FTS5's own index check, on a connection of its own (outside the store's transaction)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+        check_fts_index(conn, table)
     finally:
         conn.close()
 
@@ -245,7 +218,7 @@ def test_rejected_point_is_never_found(core: Core) -> None:
 def test_every_approved_point_is_searchable(core: Core) -> None:
     store = core.store
     for n in range(6):
-        point_id = store.submit(point(f"Glimmer{n}", year=2020 + n), ALICE)
+        point_id = store.submit(new_point(f"Glimmer{n}", year=2020 + n), ALICE)
         store.review(point_id, "approve" if n % 2 else "reject", MODERATOR, None)
     fts_check(store.path)
     approved = store.conn.execute(
@@ -275,7 +248,7 @@ def test_claims_are_searchable(core: Core) -> None:
 
 def test_search_text_is_data_not_syntax(core: Core) -> None:
     nasty = "Robert'); DROP TABLE data_points; -- \"NEAR( * OR AND"
-    point_id = core.store.submit(point(nasty), ALICE)
+    point_id = core.store.submit(new_point(nasty), ALICE)
     core.store.review(point_id, "approve", MODERATOR, None)
     assert core.store.get(point_id).dataset == nasty
     core.store.search_points(nasty)
@@ -287,7 +260,7 @@ def test_search_text_is_data_not_syntax(core: Core) -> None:
 
 
 def test_curated_seed_loaded_exactly_once(settings: Settings) -> None:
-    expected = curated_rows()
+    expected = len(curated_rows())
     assert expected > 0
     for _ in range(3):
         with Core.open(settings=settings) as core:
@@ -308,7 +281,9 @@ def test_curated_seed_loaded_exactly_once(settings: Settings) -> None:
 
 def test_seed_once_refuses_a_second_seed(core: Core) -> None:
     before = core.store.totals()
-    assert core.store.seed_once([point("Extra")], Submitter("system:curated", "system")) is False
+    assert (
+        core.store.seed_once([new_point("Extra")], Submitter("system:curated", "system")) is False
+    )
     assert core.store.totals() == before
 
 
@@ -317,25 +292,25 @@ def test_seed_once_refuses_a_second_seed(core: Core) -> None:
 
 def test_history_newest_approved_first_and_current_moves(core: Core) -> None:
     store = core.store
-    old = store.submit(point("Zorblax", 800_000, 2021), ALICE)
+    old = store.submit(new_point("Zorblax", 800_000, 2021), ALICE)
     store.review(old, "approve", MODERATOR, None)
     assert store.get(old).is_current == 1
 
-    new = store.submit(point("zorblax", 10_200_000, 2023), ALICE)  # same dataset, other case
+    new = store.submit(new_point("zorblax", 10_200_000, 2023), ALICE)  # same dataset, other case
     assert store.get(new).is_current == 0  # pending is never current
     store.review(new, "approve", MODERATOR, None)
     assert store.get(new).is_current == 1
     assert store.get(old).is_current == 0
 
     # An older figure approved later does not take over: current is newest by year.
-    older = store.submit(point("Zorblax", 500_000, 2019), ALICE)
+    older = store.submit(new_point("Zorblax", 500_000, 2019), ALICE)
     store.review(older, "approve", MODERATOR, None)
     assert store.get(new).is_current == 1
     assert store.get(older).is_current == 0
 
-    rejected = store.submit(point("Zorblax", 99e6, 2025), ALICE)
+    rejected = store.submit(new_point("Zorblax", 99e6, 2025), ALICE)
     store.review(rejected, "reject", MODERATOR, "no source")
-    pending = store.submit(point("Zorblax", 50e6, 2025), ALICE)
+    pending = store.submit(new_point("Zorblax", 50e6, 2025), ALICE)
 
     history = store.history("video", "ZORBLAX")
     ids = [p.id for p in history]
@@ -365,8 +340,8 @@ def test_history_newest_approved_first_and_current_moves(core: Core) -> None:
 def test_counts_follow_reviews(core: Core) -> None:
     store = core.store
     pending_before, datasets_before = store.counts("video")
-    a = store.submit(point("Count A"), ALICE)
-    b = store.submit(point("Count B"), ALICE)
+    a = store.submit(new_point("Count A"), ALICE)
+    b = store.submit(new_point("Count B"), ALICE)
     assert store.counts("video") == (pending_before + 2, datasets_before)
     store.review(a, "approve", MODERATOR, None)
     store.review(b, "reject", MODERATOR, "dup")
@@ -378,7 +353,7 @@ def test_counts_follow_reviews(core: Core) -> None:
 
 def test_review_is_final_and_unknown_ids_are_refused(core: Core) -> None:
     store = core.store
-    point_id = store.submit(point(), ALICE)
+    point_id = store.submit(new_point(), ALICE)
     store.review(point_id, "reject", MODERATOR, "wrong")
     with pytest.raises(AlreadyReviewed):
         store.review(point_id, "approve", MODERATOR, None)
@@ -427,7 +402,7 @@ def test_audit_entry_for_submit_approve_reject(core: Core) -> None:
 def test_every_point_has_an_audit_trail(core: Core) -> None:
     store = core.store
     for n in range(5):
-        point_id = store.submit(point(f"Trail {n}"), ALICE)
+        point_id = store.submit(new_point(f"Trail {n}"), ALICE)
         if n % 2:
             store.review(point_id, "approve", MODERATOR, None)
     orphans = store.conn.execute(
@@ -445,7 +420,7 @@ def test_every_point_has_an_audit_trail(core: Core) -> None:
 
 
 def test_refused_moderation_writes_nothing(core: Core) -> None:
-    point_id = core.store.submit(point(), ALICE)
+    point_id = core.store.submit(new_point(), ALICE)
     reply = core.ask(f"/approve {point_id}", MEMBER)
     assert reply.kind == "error"
     assert reply.data["error"] == "NotAllowed"
@@ -526,13 +501,13 @@ def test_import_with_a_bad_row_is_refused_whole(
 def test_add_many_failing_midway_stores_nothing(core: Core) -> None:
     """A row the database itself refuses rolls back the rows before it in the same batch."""
     before = core.store.totals()
-    batch = [point("Batch A"), point("Batch B"), point("Batch C", quantity=0)]
+    batch = [new_point("Batch A"), new_point("Batch B"), new_point("Batch C", quantity=0)]
     with pytest.raises(sqlite3.IntegrityError):
         core.store.add_many(batch, ALICE)
     assert core.store.totals() == before
     assert not core.store.conn.in_transaction
     # The store is still usable afterwards.
-    assert core.store.submit(point("After"), ALICE) > 0
+    assert core.store.submit(new_point("After"), ALICE) > 0
 
 
 def test_import_missing_column_names_line_one(core: Core, tmp_path: Path) -> None:
@@ -547,8 +522,8 @@ def test_import_missing_column_names_line_one(core: Core, tmp_path: Path) -> Non
 
 def test_backup_is_a_readable_copy(core: Core, tmp_path: Path) -> None:
     store = core.store
-    a = store.submit(point("Backed A"), ALICE)
-    store.submit(point("Backed B"), ALICE)
+    a = store.submit(new_point("Backed A"), ALICE)
+    store.submit(new_point("Backed B"), ALICE)
     store.review(a, "approve", MODERATOR, "ok")
     target = tmp_path / "copy" / "backup.db"
     target.parent.mkdir()

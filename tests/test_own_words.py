@@ -16,9 +16,10 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.helpers import ROOT
+
 RUN_LENGTH = 8
 
-ROOT = Path(__file__).resolve().parents[1]
 
 #: Directories never part of the project, used only when git is unavailable.
 SKIP_DIRS = frozenset(

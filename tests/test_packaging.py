@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, clear_settings_env
+
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 PLATFORM_MODULES = ("discord", "slack", "slack_bolt", "slack_sdk", "bot.slack", "bot.discord")
 PLATFORM_FREE = ("handlers", "knowledge")
@@ -297,9 +298,7 @@ def test_env_example_loads_unchanged_as_the_console_default(
     """Copying .env.example to .env as it ships must give a valid, console-only setup."""
     from bot.config import Settings
 
-    for name in list(os.environ):
-        if name.startswith(("SCALEBOT_", "DISCORD_", "SLACK_")):
-            monkeypatch.delenv(name)
+    clear_settings_env(monkeypatch)
     settings = Settings(_env_file=ROOT / ".env.example")  # type: ignore[call-arg]
     assert settings.configured_platforms() == []
     assert settings.discord_guild is None and settings.discord_shards is None

@@ -18,7 +18,7 @@ import pytest
 from bot.config import Settings
 from bot.core import Caller, Core
 from bot.reply import Reply
-from tests.conftest import MEMBER, MODERATOR
+from tests.helpers import MEMBER, MODERATOR, count_rows
 
 OBJAVERSE_XL2 = '/submit 3d "Objaverse-XL" 25M objects https://example.org/objaverse-xl2 year:2026'
 
@@ -31,10 +31,6 @@ def assert_refused(reply: Reply, command: str, user: str) -> None:
     assert f"`{user}`" in reply.summary
     assert reply.data["example"]
     assert "Example" in reply.as_text()
-
-
-def audit_count(core: Core) -> int:
-    return core.store.conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
 
 
 def submit(core: Core, text: str = OBJAVERSE_XL2, user: str = MEMBER) -> int:
@@ -59,13 +55,13 @@ def test_member_is_refused_and_nothing_changes(core: Core, template: str, comman
     point_id = submit(core)
     before = core.store.get(point_id)
     audit_before = core.store.audit_log(point_id)
-    total_audit = audit_count(core)
+    total_audit = count_rows(core.store.conn, "audit_log")
     reply = core.ask(template.format(id=point_id), MEMBER)
     assert_refused(reply, command, MEMBER)
     assert core.store.get(point_id) == before
     assert before is not None and before.status == "pending"
     assert core.store.audit_log(point_id) == audit_before
-    assert audit_count(core) == total_audit
+    assert count_rows(core.store.conn, "audit_log") == total_audit
     assert core.store.pending_total() == 1
 
 
@@ -208,14 +204,14 @@ def test_deciding_twice_is_a_conflict(core: Core, first: str, second: str) -> No
 
 @pytest.mark.parametrize("command", ["/approve 424242", "/reject 424242 spam"])
 def test_deciding_a_missing_id_is_not_found(core: Core, command: str) -> None:
-    audits = audit_count(core)
+    audits = count_rows(core.store.conn, "audit_log")
     reply = core.ask(command, MODERATOR)
     assert reply.kind == "error"
     assert reply.visibility == "private"
     assert reply.data["error"] == "NotFound"
     assert "#424242" in reply.summary
     assert reply.data["example"] and "Example" in reply.as_text()
-    assert audit_count(core) == audits
+    assert count_rows(core.store.conn, "audit_log") == audits
 
 
 def test_curated_points_cannot_be_re_decided(core: Core) -> None:

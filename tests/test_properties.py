@@ -22,9 +22,12 @@ from bot.converters import clean_text
 from bot.core import Core
 from bot.errors import BadSyntax, UserError
 from bot.grammar import MAX_COMMAND_LENGTH, tokenize
+from bot.registry import COMMANDS
 from bot.reply import Reply
+from knowledge.kb import Library
 from knowledge.quantity import MAX_QUANTITY_TEXT, QuantityError, parse_quantity
 from knowledge.units import UNITS
+from tests.helpers import count_rows
 
 PROPERTY = settings(
     max_examples=200,
@@ -40,16 +43,6 @@ def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Core]:
     path: Path = tmp_path_factory.mktemp("props") / "scalebot.db"
     with Core.open(settings=Settings(db=path, moderators=frozenset())) as opened:
         yield opened
-
-
-def row_count(core: Core) -> int:
-    """Data points of any status: the rows a submission adds."""
-    totals = core.store.totals()
-    return sum(totals.get(status, 0) for status in ("pending", "approved", "rejected"))
-
-
-def audit_count(core: Core) -> int:
-    return core.store.totals()["audit entries"]
 
 
 def check_reply(reply: object) -> Reply:
@@ -69,7 +62,16 @@ special_text = st.lists(
     st.one_of(st.sampled_from(SPECIAL_PIECES), st.text(max_size=6)), max_size=30
 ).map("".join)
 
-domains = st.sampled_from(["3d", "3D", "video", "t2v", "LLMs", "self-driving", "fsd", "robots"])
+#: Every name of every domain (slug, name, aliases), in its case or upper case, quoted if it
+#: holds a space as a user must type it.
+DOMAIN_NAMES = sorted(
+    {name for d in Library.load().kb.domains for name in (d.slug, d.name, *d.aliases)}
+)
+domains = (
+    st.sampled_from(DOMAIN_NAMES)
+    .flatmap(lambda name: st.sampled_from([name, name.upper()]))
+    .map(lambda name: f'"{name}"' if " " in name else name)
+)
 garbage = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", '"', "'", "“", ":", "colour:red", "year:", "-5", "nan", "inf", "1e999"]),
@@ -163,30 +165,30 @@ def plausible_submissions(draw: st.DrawFn) -> tuple[str, str]:
 @PROPERTY
 @given(text=st.text(max_size=300))
 def test_ask_any_text_returns_a_reply(core: Core, text: str) -> None:
-    before = row_count(core)
+    before = count_rows(core.store.conn, "data_points")
     check_reply(core.ask(text, USER))
-    assert row_count(core) == before
+    assert count_rows(core.store.conn, "data_points") == before
 
 
 @PROPERTY
 @given(text=special_text)
 def test_ask_any_command_like_text_returns_a_reply(core: Core, text: str) -> None:
     for line in (text, "/" + text, "/ask " + text, "/scale " + text, "/compare " + text):
-        before = row_count(core)
+        before = count_rows(core.store.conn, "data_points")
         check_reply(core.ask(line, USER))
-        assert row_count(core) == before
+        assert count_rows(core.store.conn, "data_points") == before
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(min_size=1, max_size=50), extra=st.integers(1, 3000))
 def test_very_long_text_is_refused_not_raised(core: Core, text: str, extra: int) -> None:
     long_text = (text * (MAX_COMMAND_LENGTH // len(text) + 2))[: MAX_COMMAND_LENGTH + extra]
-    before = row_count(core)
+    before = count_rows(core.store.conn, "data_points")
     for line in (long_text, "/submit " + long_text):
         reply = check_reply(core.ask(line, USER))
         assert reply.data["error"] == "TooLong"
         assert str(MAX_COMMAND_LENGTH) in reply.summary
-    assert row_count(core) == before
+    assert count_rows(core.store.conn, "data_points") == before
 
 
 @PROPERTY
@@ -195,13 +197,16 @@ def test_very_long_text_is_refused_not_raised(core: Core, text: str, extra: int)
 @example(line="/submit 3d \x7f 10M objects https://example.org/x 2023")
 @example(line='/submit 3d Obj 10M objects https://example.org/x 2023 "\x00"')
 def test_submit_with_any_options_replies_and_errors_store_nothing(core: Core, line: str) -> None:
-    before, audited = row_count(core), audit_count(core)
+    before, audited = (
+        count_rows(core.store.conn, "data_points"),
+        count_rows(core.store.conn, "audit_log"),
+    )
     reply = check_reply(core.ask(line, USER))
     if reply.kind == "error":
-        assert row_count(core) == before, line
-        assert audit_count(core) == audited, line
+        assert count_rows(core.store.conn, "data_points") == before, line
+        assert count_rows(core.store.conn, "audit_log") == audited, line
         return
-    assert row_count(core) == before + 1, line
+    assert count_rows(core.store.conn, "data_points") == before + 1, line
     point = core.store.get(reply.data["id"])
     assert point.status == "pending"
     assert point.submitted_by == USER
@@ -215,7 +220,7 @@ def test_submit_with_any_options_replies_and_errors_store_nothing(core: Core, li
 @given(case=plausible_submissions())
 def test_accepted_quantity_round_trips(core: Core, case: tuple[str, str]) -> None:
     line, quantity = case
-    before = row_count(core)
+    before = count_rows(core.store.conn, "data_points")
     reply = check_reply(core.ask(line, USER))
     try:
         expected = parse_quantity(quantity)
@@ -224,14 +229,14 @@ def test_accepted_quantity_round_trips(core: Core, case: tuple[str, str]) -> Non
         refusal = "TooLong" if len(quantity) > MAX_QUANTITY_TEXT else "InvalidQuantity"
         assert reply.data.get("error") == refusal, (line, reply.summary)
         assert reply.data.get("option") == "quantity"
-        assert row_count(core) == before
+        assert count_rows(core.store.conn, "data_points") == before
         return
     assert reply.kind == "answer", (line, reply.summary)
     point = core.store.get(reply.data["id"])
     assert point.quantity_text == quantity
     assert point.quantity == expected
     assert reply.data["quantity"] == expected
-    assert row_count(core) == before + 1
+    assert count_rows(core.store.conn, "data_points") == before + 1
 
 
 def _kept(text: str) -> str:
@@ -254,7 +259,8 @@ def test_tokenize_refuses_or_loses_no_characters(text: str) -> None:
 
 @PROPERTY
 @given(
-    name=st.sampled_from(["scale", "compare", "submit", "ask", "datasets", "Help"]),
+    # Every declared command, as typed or capitalised (names are matched in any case).
+    name=st.sampled_from(list(COMMANDS)).flatmap(lambda n: st.sampled_from([n, n.capitalize()])),
     rest=special_text,
 )
 def test_parse_binds_only_declared_options_or_refuses(core: Core, name: str, rest: str) -> None:

@@ -15,30 +15,15 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from tests.helpers import ROOT, clear_settings_env, readme_section
 
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 FIRST_SCREEN_LINES = 30
-ENV_VARS = (
-    "SCALEBOT_DB",
-    "SCALEBOT_MODERATORS",
-    "SCALEBOT_CONSOLE_USER",
-    "DISCORD_TOKEN",
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-)
-
-
-def section(text: str, heading: str) -> str:
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert match, f"README has no '## {heading}' section"
-    return match.group(1)
 
 
 def console_session() -> list[tuple[list[str], str]]:
     """(argv after ``scalebot``, expected output) for each ``$`` line of the console block."""
-    body = section(README.read_text(encoding="utf-8"), "What it looks like")
+    body = readme_section("What it looks like")
     block = re.search(r"^```console\n(.*?)^```", body, re.M | re.S)
     assert block, "no ```console block under 'What it looks like'"
     steps: list[tuple[list[str], list[str]]] = []
@@ -67,8 +52,7 @@ def test_session_has_the_ask_examples() -> None:
 def test_console_block_matches_real_output(
     argv: list[str], expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+    clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
         cli, ["--db", str(tmp_path / "fresh.db"), *argv], catch_exceptions=False

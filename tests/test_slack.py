@@ -17,18 +17,11 @@ from typing import Any
 
 import pytest
 
+from bot.commands import Permission
 from bot.registry import COMMANDS
-from bot.slack.blocks import (
-    BUTTON_TEXT,
-    CONTEXT_ELEMENTS,
-    FIELD_TEXT,
-    FIELDS_PER_SECTION,
-    HEADER_TEXT,
-    MAX_BLOCKS,
-    SECTION_TEXT,
-)
 from tests.fakes.slack_api import BOT_USER, TEAM
 from tests.fakes.slack_client import sign
+from tests.helpers import assert_blocks_within_limits, block_text
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, SlackStack, slack_stack
 
 OBJAVERSE = '3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023'
@@ -38,41 +31,6 @@ OBJAVERSE = '3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 ye
 def slack(tmp_path: Path) -> Iterator[SlackStack]:
     with slack_stack(tmp_path) as stack:
         yield stack
-
-
-def assert_within_limits(blocks: list[dict[str, Any]]) -> None:
-    """Slack's Block Kit limits (shared/reference/platform-limits.md)."""
-    assert 0 < len(blocks) <= MAX_BLOCKS
-    for block in blocks:
-        kind = block["type"]
-        if kind == "header":
-            assert 0 < len(block["text"]["text"]) <= HEADER_TEXT
-        elif kind == "section":
-            if "text" in block:
-                assert 0 < len(block["text"]["text"]) <= SECTION_TEXT
-            for field in block.get("fields", []):
-                assert 0 < len(field["text"]) <= FIELD_TEXT
-            assert len(block.get("fields", [])) <= FIELDS_PER_SECTION
-        elif kind == "context":
-            assert 0 < len(block["elements"]) <= CONTEXT_ELEMENTS
-        elif kind == "actions":
-            for element in block["elements"]:
-                assert len(element["text"]["text"]) <= BUTTON_TEXT
-                assert len(element["action_id"]) <= 255
-
-
-def block_text(blocks: list[dict[str, Any]]) -> str:
-    """All visible text of some blocks, for content checks."""
-    parts = []
-    for block in blocks:
-        if "text" in block:
-            parts.append(block["text"]["text"])
-        parts += [field["text"] for field in block.get("fields", [])]
-        parts += [e.get("text", "") for e in block.get("elements", []) if isinstance(e, dict)]
-        parts += [
-            e["text"]["text"] for e in block.get("elements", []) if isinstance(e.get("text"), dict)
-        ]
-    return "\n".join(str(p) for p in parts)
 
 
 def submit(slack: SlackStack, text: str = OBJAVERSE, user: str = SLACK_MEMBER) -> int:
@@ -87,15 +45,11 @@ def submit(slack: SlackStack, text: str = OBJAVERSE, user: str = SLACK_MEMBER) -
 
 # -- every command ----------------------------------------------------------------------
 
+#: Each command a member may use -> the text after its name in the example it declares.
 COMMAND_TEXT = {
-    "scale": "video",
-    "compare": "3d llm video",
-    "domains": "",
-    "why": "3d",
-    "ask": "why does video scale",
-    "datasets": "llm",
-    "help": "submit",
-    "submit": OBJAVERSE,
+    name: command.example.removeprefix(f"/{name}").strip()
+    for name, command in COMMANDS.items()
+    if command.permission is Permission.EVERYONE
 }
 
 
@@ -106,7 +60,7 @@ def test_every_public_command_answers_with_block_kit_within_limits(
     answer = slack.sender.command(f"/{name}", COMMAND_TEXT[name])
     assert answer.status == 200
     body = answer.json()
-    assert_within_limits(body["blocks"])
+    assert_blocks_within_limits(body["blocks"])
     assert body["blocks"][0]["type"] == "header"
     expected = slack.core.ask(f"/{name} {COMMAND_TEXT[name]}", f"slack:{SLACK_MODERATOR}")
     if name != "submit":  # a second submission gets the next id
@@ -154,7 +108,7 @@ def test_long_reply_is_split_never_cut(slack: SlackStack) -> None:
     assert len(note) <= 500
     point = submit(slack, f'{OBJAVERSE} note:"{note}"')
     body = slack.sender.command("/review", "", user=SLACK_MODERATOR).json()
-    assert_within_limits(body["blocks"])
+    assert_blocks_within_limits(body["blocks"])
     text = block_text(body["blocks"])
     assert f"#{point}" in text
     assert note in text.replace("\n", " ")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.reply import Action, Citation, Reply, ReplyField, Table
 from bot.slack.blocks import escape, link, render_messages, split_text
-from tests.test_slack import assert_within_limits, block_text
+from tests.helpers import assert_blocks_within_limits, block_text
 
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
 long_text = st.lists(words, max_size=400).map(" ".join)
@@ -45,7 +45,7 @@ def replies(draw: st.DrawFn) -> Reply:
 @given(replies())
 def test_any_reply_fits_every_limit(reply: Reply) -> None:
     for message in render_messages(reply):
-        assert_within_limits(message["blocks"])
+        assert_blocks_within_limits(message["blocks"])
         assert 0 < len(message["text"]) <= 3000
 
 

@@ -1,13 +1,12 @@
-"""What a lab needs to add the app: the manifest, the example .env, ``scalebot run slack``."""
+"""What a lab needs to add the app: the manifest and ``scalebot run slack``.
+
+(.env.example is checked against every setting in test_docs.py.)
+"""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import yaml
@@ -19,8 +18,13 @@ from bot.slack.manifest import build_manifest
 from tests.fakes.loop import BackgroundLoop
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SIGNING_SECRET, SlackSender
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import (
+    ROOT,
+    clear_settings_env,
+    environ_without_settings,
+    free_port,
+    wait_for_health,
+)
 
 
 def test_manifest_is_yaml_with_every_declared_command() -> None:
@@ -44,39 +48,22 @@ def test_http_manifest_points_everything_at_the_request_url() -> None:
     assert manifest["settings"]["interactivity"]["request_url"] == url
 
 
-def test_env_example_names_every_setting() -> None:
-    text = (ROOT / ".env.example").read_text(encoding="utf-8")
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
-        assert f"{name}=" in text
-    for name in ("SCALEBOT_DB", "SCALEBOT_MODERATORS", "SCALEBOT_SLACK_PORT", "DISCORD_TOKEN"):
-        assert name in text
-
-
 def test_run_slack_without_credentials_names_them(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
+    clear_settings_env(monkeypatch)
     result = CliRunner().invoke(cli, ["run", "slack"])
     assert result.exit_code == 1
     assert "SLACK_BOT_TOKEN" in result.output and "SLACK_SIGNING_SECRET" in result.output
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_scalebot_run_slack_serves_the_readme_setup(tmp_path: Path) -> None:
     """The README's steps: tokens in the environment, `scalebot run slack`, requests answered."""
-    port = _free_port()
+    port = free_port()
     with BackgroundLoop() as loop:
         api = FakeSlackAPI()
         loop.run(api.start())
         env = {
-            **os.environ,
+            **environ_without_settings(),
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api.url,
@@ -84,8 +71,6 @@ def test_scalebot_run_slack_serves_the_readme_setup(tmp_path: Path) -> None:
             "SCALEBOT_SLACK_PORT": str(port),
             "SCALEBOT_DB": str(tmp_path / "run.db"),
         }
-        env.pop("SLACK_APP_TOKEN", None)
-        env.pop("DISCORD_TOKEN", None)
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run", "slack"],
             cwd=tmp_path,
@@ -94,18 +79,12 @@ def test_scalebot_run_slack_serves_the_readme_setup(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+        def assert_alive() -> None:
+            assert process.poll() is None, process.communicate()[1]
+
         try:
-            health = f"http://127.0.0.1:{port}/health"
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    with urllib.request.urlopen(health, timeout=2) as response:
-                        assert json.load(response)["status"] == "ok"
-                        break
-                except OSError:
-                    assert process.poll() is None, process.communicate()[1]
-                    assert time.monotonic() < deadline, "the Slack server did not start"
-                    time.sleep(0.1)
+            wait_for_health(port, assert_alive, timeout=20)
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", api.response_url(""))
             answer = sender.command("/scale", "video")
             assert answer.status == 200

@@ -21,10 +21,10 @@ from bot.suggest import (
     domain_suggestions,
     unit_suggestions,
 )
-from knowledge.store import NewPoint, Submitter
+from knowledge.store import Submitter
+from tests.helpers import MEMBER, MODERATOR, new_point
 
-ALICE = Submitter("console:alice", "console")
-MOD = "console:mod"
+ALICE = Submitter(MEMBER, "console")
 
 
 def option(name: str, kind: Kind, **extra: object) -> Option:
@@ -160,20 +160,18 @@ def test_dataset_names_without_a_store_are_not_offered(core: Core) -> None:
     assert found == []
 
 
-def point(domain: str, dataset: str, quantity: float = 1e6, year: int = 2024) -> NewPoint:
-    return NewPoint(domain, dataset, "1M", quantity, "clips", "https://example.org/x", year)
-
-
 def test_only_current_approved_names_and_each_once(core: Core) -> None:
     store = core.store
-    pending = store.submit(point("video", "Zebra Pending"), ALICE)
-    rejected = store.submit(point("video", "Zebra Rejected"), ALICE)
-    store.review(rejected, "reject", MOD, "no")
+    pending = store.submit(new_point("Zebra Pending"), ALICE)
+    rejected = store.submit(new_point("Zebra Rejected"), ALICE)
+    store.review(rejected, "reject", MODERATOR, "no")
     for year in (2022, 2023, 2024):  # three versions of one dataset: one name
         store.review(
-            store.submit(point("video", "Zebra Clips", year=year), ALICE), "approve", MOD, None
+            store.submit(new_point("Zebra Clips", year=year), ALICE), "approve", MODERATOR, None
         )
-    store.review(store.submit(point("robotics", "zebra-clips"), ALICE), "approve", MOD, None)
+    store.review(
+        store.submit(new_point("zebra-clips", domain="robotics"), ALICE), "approve", MODERATOR, None
+    )
     assert store.get(pending).status == "pending"
     assert store.dataset_names("video", "zeb", 10) == ["Zebra Clips"]
     # Across domains, names that are one dataset key are offered once.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from tests.fakes.discord_api import (
+from tests.fakes.discord.objects import (
     APP_ID,
     CHANNEL_ID,
     DM_CHANNEL_ID,
