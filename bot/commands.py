@@ -114,6 +114,9 @@ class Command:
     form: bool = False
     #: Where ``/help`` lists it: lower first, then by name.
     order: int = 100
+    #: Its reply depends on its options, the knowledge base and the ledger alone, never
+    #: on who asks or where: the adapters may reuse it until the ledger changes.
+    pure: bool = False
 
     def __post_init__(self) -> None:
         wanted = ["request", *(option.name for option in self.options)]

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.cache import Kept, ReplyCache
 from bot.core import Caller, Core
+from bot.grammar import split_command
 from bot.reply import Reply
 
 T = TypeVar("T")
@@ -32,16 +34,25 @@ class Timely:
 
     ``later`` always resolves to the reply; a late one is delivered from it after the
     adapter has deferred (Discord's "thinking…", Slack's ephemeral "Working on it").
+    ``kept`` is the cache entry when the reply is a pure command's, so its rendering for
+    a platform is drawn once and reused.
     """
 
     reply: Reply | None
     later: asyncio.Future[Reply]
+    kept: Kept | None = None
+
+    def render(self, platform: str, draw: Callable[[Reply], T]) -> T:
+        """``draw`` applied to the (timely) reply, from the cache when it is kept there."""
+        assert self.reply is not None, "a late reply is drawn from ``later``"
+        return self.kept.render(platform, draw) if self.kept else draw(self.reply)
 
 
 class AsyncCore:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalebot-core")
+        self.cache = ReplyCache(core.store.path)
 
     async def call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run ``function(*args, **kwargs)`` on the core's thread and await its result."""
@@ -79,5 +90,46 @@ class AsyncCore:
             return Timely(None, later)
         return Timely(reply, later)
 
+    async def answer(self, text: str, caller: Caller) -> Timely:
+        """The reply to a typed command within the budget; a pure command's from the cache."""
+        return await self._answer(self._text_key(text), lambda: self.ask(text, caller))
+
+    async def answer_options(self, name: str, options: dict[str, str], caller: Caller) -> Timely:
+        """The reply to a command whose options came split (Discord), as :meth:`answer`."""
+        command = self.core.commands.get(name)
+        key = (
+            ("options", name, tuple(sorted(options.items()))) if command and command.pure else None
+        )
+        return await self._answer(key, lambda: self.invoke(name, options, caller))
+
+    def _text_key(self, text: str) -> Hashable | None:
+        """What identifies a typed pure command's reply: the line itself (None: not pure)."""
+        line = text.strip()
+        name = split_command(line)[0] if line.startswith("/") else "ask"
+        command = self.core.commands.get(name)
+        return ("text", line) if line and command is not None and command.pure else None
+
+    async def _answer(self, key: Hashable | None, start: Callable[[], Awaitable[Reply]]) -> Timely:
+        if key is None or not self.cache.enabled:
+            return await self.within(start())
+        version = self.cache.version()  # before the work: a write meanwhile makes it stale
+        kept = self.cache.get(key, version)
+        if kept is not None:
+            done: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+            done.set_result(kept.reply)
+            return Timely(kept.reply, done, kept)
+        timely = await self.within(start())
+        if timely.reply is not None:
+            return Timely(timely.reply, timely.later, self.cache.put(key, version, timely.reply))
+        timely.later.add_done_callback(
+            lambda late: (
+                None
+                if late.cancelled() or late.exception()
+                else self.cache.put(key, version, late.result())
+            )
+        )
+        return timely
+
     def close(self) -> None:
         self._worker.shutdown(wait=True)
+        self.cache.close()

@@ -148,6 +148,7 @@ def ask(request: Request, question: str) -> Reply:
 COMMAND = Command(
     name="ask",
     order=50,
+    pure=True,
     description="Search the essay's claims and the approved data points",
     handler=ask,
     example="/ask why does 3d lack data",

@@ -76,6 +76,7 @@ _DOMAIN = "A field, e.g. video, 3d, llm"
 COMMAND = Command(
     name="compare",
     order=20,
+    pure=True,
     description="Two to four fields side by side: scale, cost, template fit, datasets",
     handler=compare,
     example="/compare 3d llm",

@@ -52,6 +52,7 @@ def datasets(request: Request, domain: Domain, sort: DatasetSort, page: int) -> 
 COMMAND = Command(
     name="datasets",
     order=70,
+    pure=True,
     description="Approved datasets of a field with their current figures, paginated",
     handler=datasets,
     example="/datasets video sort:newest",

@@ -27,6 +27,7 @@ def domains(request: Request) -> Reply:
 COMMAND = Command(
     name="domains",
     order=30,
+    pure=True,
     description="Every field the bot knows, with its aliases and a one-line summary",
     handler=domains,
     example="/domains",

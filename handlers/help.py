@@ -56,6 +56,7 @@ def help(request: Request, command: str | None) -> Reply:
 COMMAND = Command(
     name="help",
     order=200,
+    pure=True,
     description="What each command does, with an example",
     handler=help,
     example="/help submit",

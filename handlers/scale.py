@@ -54,6 +54,7 @@ def scale(request: Request, domain: Domain) -> Reply:
 COMMAND = Command(
     name="scale",
     order=10,
+    pure=True,
     description="How much training data a field has, and how cheaply it grows",
     handler=scale,
     example="/scale video",

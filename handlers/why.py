@@ -41,6 +41,7 @@ def why(request: Request, domain: Domain | None) -> Reply:
 COMMAND = Command(
     name="why",
     order=40,
+    pure=True,
     description="The essay's argument as numbered steps, overall or for one field",
     handler=why,
     example="/why 3d",

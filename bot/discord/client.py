@@ -136,26 +136,30 @@ class DiscordAdapter:
         if wanted:
             await interaction.response.send_modal(OptionsForm(command, given, wanted))
             return
-        answer = await self.core.within(
-            self.core.invoke(command.name, given, caller_of(interaction))
-        )
+        answer = await self.core.answer_options(command.name, given, caller_of(interaction))
         if answer.reply is None:
             private = command.permission is Permission.MODERATOR
             await interaction.response.defer(ephemeral=private, thinking=True)
             await self.send(interaction, await answer.later, deferred=True)
             return
-        await self.send(interaction, answer.reply)
+        await self.send(interaction, answer.reply, drawn=answer.render("discord", rendered))
 
     async def send(
-        self, interaction: discord.Interaction, reply: Reply, *, deferred: bool = False
+        self,
+        interaction: discord.Interaction,
+        reply: Reply,
+        *,
+        deferred: bool = False,
+        drawn: list[list[discord.Embed]] | None = None,
     ) -> None:
         """The reply as the interaction's response, then follow-ups for what did not fit.
 
         After a deferral the first message replaces the "thinking…" placeholder. Files
-        go with the first message; an image is shown inside its first embed.
+        go with the first message; an image is shown inside its first embed. ``drawn``:
+        the embeds already drawn for this reply (a cached one's).
         """
         private = reply.visibility == "private"
-        messages = rendered(reply)
+        messages = drawn if drawn is not None else rendered(reply)
         view = action_view(reply.actions)
         for number, embeds in enumerate(messages):
             extra: dict[str, Any] = {}

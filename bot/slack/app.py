@@ -110,13 +110,13 @@ class SlackAdapter:
         if await self._open_form(line, body, client):
             await ack()
             return
-        answer = await self.core.within(self.core.ask(line, caller))
+        answer = await self.core.answer(line, caller)
         if answer.reply is None:
             await ack(text="Working on it…", response_type="ephemeral")
             self._later(self._respond_when_done(answer.later, respond, client, caller))
             return
         reply = answer.reply
-        first, *rest = render_messages(reply)
+        first, *rest = answer.render("slack", render_messages)
         await ack(**first, response_type=response_type(reply))
         for message in rest:
             await respond(**message, response_type=response_type(reply))

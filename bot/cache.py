@@ -1,0 +1,93 @@
+"""Replies worth keeping: a pure command's answer, reused while the ledger is unchanged.
+
+In a discussion the same few questions come back (``/scale video``, ``/compare 3d
+llm``). A command declared ``pure`` answers from its options, the knowledge base and
+the ledger alone, so its reply, and the platform payload drawn from it, can be served
+again until the ledger changes. SQLite says when that is: ``PRAGMA data_version`` on a
+connection of our own changes whenever any other connection (this process's core, the
+CLI, another bot) commits. Reading it costs a few microseconds on the event loop, where
+asking the core costs a hop to its thread and back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.reply import Reply
+
+T = TypeVar("T")
+
+#: Distinct questions kept; the least recently asked goes first.
+SIZE = 512
+
+
+@dataclass
+class Kept:
+    """One cached reply, the ledger version it was computed at, and its renderings."""
+
+    reply: Reply
+    version: int
+    renders: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, platform: str, draw: Callable[[Reply], T]) -> T:
+        """``draw(reply)``, once per platform for as long as the reply is kept."""
+        if platform not in self.renders:
+            self.renders[platform] = draw(self.reply)
+        result: T = self.renders[platform]
+        return result
+
+
+class ReplyCache:
+    """Pure commands' replies by question, valid for one version of the ledger.
+
+    Used from one thread (the adapters' event loop). A file database only: an in-memory
+    one cannot be watched from a second connection, so nothing is cached for it.
+    """
+
+    def __init__(self, database: str | Path, size: int = SIZE) -> None:
+        self.size = size
+        #: Replies served from the cache, and replies that had to be computed.
+        self.hits = 0
+        self.misses = 0
+        self._kept: OrderedDict[Hashable, Kept] = OrderedDict()
+        self._watch: sqlite3.Connection | None = None
+        if str(database) != ":memory:":
+            # The loop that reads it is not the thread that built us (tests, serve()).
+            self._watch = sqlite3.connect(str(database), check_same_thread=False)
+
+    @property
+    def enabled(self) -> bool:
+        return self._watch is not None
+
+    def version(self) -> int:
+        """The ledger's version as this connection sees it: changes with every commit."""
+        assert self._watch is not None, "no cache without a database file"
+        row = self._watch.execute("PRAGMA data_version").fetchone()
+        return int(row[0])
+
+    def get(self, key: Hashable, version: int) -> Kept | None:
+        kept = self._kept.get(key)
+        if kept is None or kept.version != version:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._kept.move_to_end(key)
+        return kept
+
+    def put(self, key: Hashable, version: int, reply: Reply) -> Kept:
+        kept = Kept(reply, version)
+        self._kept[key] = kept
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return kept
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None

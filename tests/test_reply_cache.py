@@ -1,0 +1,120 @@
+"""The reply cache: pure commands' replies reused until the ledger changes, never after.
+
+A cached answer that outlives a write would show a wrong figure, so most of these tests
+change the ledger from another connection (as the CLI or a second bot would) and check
+that the next answer shows it. Through the real Slack adapter on the fake, and on the
+cache itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cache import ReplyCache
+from bot.core import Core
+from bot.reply import Reply
+from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, SlackStack, slack_stack
+
+
+@pytest.fixture
+def slack(tmp_path: Path) -> Iterator[SlackStack]:
+    with slack_stack(tmp_path) as stack:
+        yield stack
+
+
+def pending_line(slack: SlackStack) -> str:
+    """The card's "Community ledger" line, as Slack shows it."""
+    body = slack.sender.command("/scale", "3d", user=SLACK_MEMBER).json()
+    texts = []
+    for block in body["blocks"]:
+        texts += [
+            piece["text"]
+            for piece in [block.get("text") or {}, *block.get("fields", [])]
+            if "text" in piece
+        ]
+    return next(text for text in texts if "pending" in text)
+
+
+def cache_of(slack: SlackStack) -> ReplyCache:
+    return slack.service.adapter.core.cache
+
+
+def test_a_repeated_question_is_served_from_the_cache(slack: SlackStack) -> None:
+    first = slack.sender.command("/scale", "video", user=SLACK_MEMBER).json()
+    hits = cache_of(slack).hits
+    again = slack.sender.command("/scale", "video", user=SLACK_MODERATOR).json()
+    assert again == first
+    assert cache_of(slack).hits == hits + 1
+
+
+def test_a_write_by_another_connection_is_seen_at_once(slack: SlackStack, tmp_path: Path) -> None:
+    before = pending_line(slack)
+    assert "0 data points pending" in before
+    pending_line(slack)  # now cached
+    # Another process's core (its own connection) stores a submission.
+    with Core.open(slack.core.settings.db) as other:
+        reply = other.ask(
+            '/submit 3d "Cache Buster" 5M objects https://example.org/cb', "console:alice"
+        )
+        assert reply.kind == "answer", reply.summary
+    assert "1 data points pending" in pending_line(slack)
+
+
+def test_a_write_through_the_bot_itself_is_seen_at_once(slack: SlackStack) -> None:
+    pending_line(slack)
+    slack.sender.command(
+        "/submit", '3d "Own Write" 5M objects https://example.org/ow', user=SLACK_MEMBER
+    )
+    assert "1 data points pending" in pending_line(slack)
+
+
+def test_commands_that_depend_on_the_caller_are_never_cached(slack: SlackStack) -> None:
+    refused = slack.sender.command("/review", "", user=SLACK_MEMBER).json()
+    assert "for moderators" in str(refused["blocks"])
+    allowed = slack.sender.command("/review", "", user=SLACK_MODERATOR).json()
+    assert "for moderators" not in str(allowed["blocks"])
+
+
+# -- the cache itself --------------------------------------------------------------------
+
+
+def test_the_version_moves_with_every_commit_of_another_connection(tmp_path: Path) -> None:
+    database = tmp_path / "v.db"
+    writer = sqlite3.connect(database)
+    writer.execute("CREATE TABLE t (x)")
+    writer.commit()
+    cache = ReplyCache(database)
+    first = cache.version()
+    assert cache.version() == first
+    writer.execute("INSERT INTO t VALUES (1)")
+    writer.commit()
+    assert cache.version() != first
+    cache.close()
+    writer.close()
+
+
+def test_entries_are_kept_per_version_and_the_oldest_go_first(tmp_path: Path) -> None:
+    cache = ReplyCache(tmp_path / "c.db", size=2)
+    a, b, c = (Reply(title=t) for t in "abc")
+    cache.put("a", 1, a)
+    cache.put("b", 1, b)
+    assert cache.get("a", 1) is not None and cache.get("a", 1).reply is a
+    assert cache.get("a", 2) is None, "another version of the ledger"
+    cache.put("c", 1, c)  # "b" was used least recently
+    assert cache.get("b", 1) is None
+    assert cache.get("c", 1) is not None and cache.get("a", 1) is not None
+    drawn = []
+    kept = cache.get("a", 1)
+    assert kept is not None
+    assert kept.render("x", lambda r: drawn.append(r) or "drawn") == "drawn"
+    assert kept.render("x", lambda r: drawn.append(r) or "again") == "drawn"
+    assert drawn == [a], "drawn once per platform"
+    cache.close()
+
+
+def test_an_in_memory_database_is_not_cached() -> None:
+    assert not ReplyCache(":memory:").enabled
