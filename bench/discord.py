@@ -166,6 +166,11 @@ def percentile(samples: list[int], fraction: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="answer every request afresh: the cost of a question's first asking",
+    )
     parser.add_argument("--warmup", type=int, default=200)
     args = parser.parse_args()
     logging.getLogger("discord").setLevel(logging.WARNING)
@@ -177,7 +182,7 @@ def main() -> None:
         settings = discord_settings(Path(directory), rest)
         core = Core.open(settings=settings)
         # running_discord points Route.BASE and the gateway at ``rest`` and restores both.
-        with running_discord(settings, loop, core) as service:
+        with running_discord(settings, loop, core, cache=not args.no_cache) as service:
             loop.run(rest.wait_connected())
             # The bare bot: its own gateway, the same REST base (see the module docstring).
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(bare_gateway.gateway_url)
@@ -199,7 +204,11 @@ def main() -> None:
         loop.run(bare_gateway.stop())
         loop.run(rest.stop())
 
-    print(f"/scale video, INTERACTION_CREATE to callback POST, {args.requests} requests each, µs\n")
+    cached = "every answer afresh" if args.no_cache else "repeats answered from the reply cache"
+    print(
+        f"/scale video, INTERACTION_CREATE to callback POST, {args.requests} requests each "
+        f"({cached}), µs\n"
+    )
     print("| bot | median | p99 |")
     print("|---|---:|---:|")
     for name, values in samples.items():

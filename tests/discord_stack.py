@@ -42,11 +42,11 @@ class DiscordStack:
 
 @contextmanager
 def running_discord(
-    settings: Settings, loop: BackgroundLoop, core: Core
+    settings: Settings, loop: BackgroundLoop, core: Core, *, cache: bool = True
 ) -> Iterator[DiscordService]:
     """A DiscordService started on ``loop`` and stopped (and URLs restored) after."""
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    async_core = AsyncCore(core)
+    async_core = AsyncCore(core, cache=cache)
     service = DiscordService(async_core, settings)
     try:
         loop.run(service.start())
