@@ -35,6 +35,8 @@ class OptionType:
     INTEGER: kinds.Kind = kinds.WholeNumber()
     CHOICE: kinds.Kind = kinds.Choice()
     COMMAND: kinds.Kind = kinds.CommandName()
+    #: Free text that is searched, not stored: line breaks are only spacing.
+    QUESTION: kinds.Kind = kinds.Question()
     #: Free text like TEXT, offered from the names of datasets already in the ledger.
     DATASET: kinds.Kind = kinds.DatasetName()
 
@@ -117,6 +119,9 @@ class Command:
     #: Its reply depends on its options, the knowledge base and the ledger alone, never
     #: on who asks or where: the adapters may reuse it until the ledger changes.
     pure: bool = False
+    #: A check across options once each is converted (a fraction of a count of clips);
+    #: it raises a :class:`~bot.errors.UserError` saying what is wrong.
+    check: Callable[[dict[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         wanted = ["request", *(option.name for option in self.options)]

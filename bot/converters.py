@@ -22,12 +22,13 @@ if TYPE_CHECKING:
     from knowledge.kb import Library
     from knowledge.store import Store
 
-#: Unicode's control characters (category Cc) but newline and tab.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Unicode's control characters (category Cc) but line breaks and tab: a line break is
+#: kept so that a one-line value holding one is refused, not silently joined up.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(raw: str) -> str:
-    """Strip the ends and drop control characters other than newlines and tabs."""
+    """Strip the ends and drop control characters other than line breaks and tabs."""
     return _CONTROL.sub("", raw).strip()
 
 

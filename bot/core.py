@@ -22,12 +22,14 @@ from bot.errors import (
     InvalidValue,
     MissingOption,
     NotAllowed,
+    NotText,
     TooLong,
     UnknownCommand,
     UserError,
 )
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
 from bot.kinds import Quantity, suggest_commands
+from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
 from knowledge.kb import KB_DIR, Library
 from knowledge.store import NewPoint, Store, Submitter
@@ -56,6 +58,17 @@ class Caller:
 
 class ImportFailed(Exception):
     """A CSV file was refused whole; the message names the line and what was wrong."""
+
+
+def readable(text: str, what: str) -> None:
+    """Refuse text that was never text (undecodable bytes), before anything reads it."""
+    try:
+        check_text(text)
+    except NotPlainText as problem:
+        raise NotText(
+            f"{what} {problem}. Nothing was stored: send it again as plain text.",
+            example="/scale video",
+        ) from None
 
 
 def internal_error() -> Reply:
@@ -155,6 +168,7 @@ class Core:
         """Run one command typed as text; text without a leading ``/`` is a question."""
         caller = Caller(user, workspace, channel, is_admin)
         try:
+            readable(text, "Your message")
             if len(text) > MAX_COMMAND_LENGTH:
                 raise TooLong(
                     f"That message is {len(text)} characters; the limit is {MAX_COMMAND_LENGTH}.",
@@ -244,7 +258,7 @@ class Core:
             suggestions = suggest_commands(name, self.commands)
             hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
             raise UnknownCommand(
-                f"There is no command /{name}.{hint} Type /help for the list.",
+                f"There is no command /{shown(name)}.{hint} Type /help for the list.",
                 example=f"/{suggestions[0]}" if suggestions else "/help",
             )
         return command
@@ -257,7 +271,11 @@ class Core:
         ``pressed``: the command comes from a button of an earlier reply.
         """
         try:
+            readable(name, "The command's name")
             command = self.command(name)
+            for option_name, raw in raw_options.items():
+                option = command.option(option_name)
+                readable(raw, f"The {option.noun if option else option_name}")
             moderator = self.is_moderator(caller)
             if command.permission is Permission.MODERATOR and not moderator:
                 raise NotAllowed(
@@ -316,6 +334,8 @@ class Core:
                 example=command.example,
                 option=missing[0],
             )
+        if command.check is not None:
+            command.check(values)
         return values
 
     # -- bulk data -----------------------------------------------------------------------

@@ -32,6 +32,12 @@ class TooManyValues(BadSyntax):
     title = "Too many values"
 
 
+class GivenTwice(BadSyntax):
+    """One option given two values (twice by name, or by position and by name)."""
+
+    title = "Given twice"
+
+
 class MissingOption(UserError):
     title = "Something is missing"
 
@@ -54,6 +60,12 @@ class UnknownUnit(InvalidValue):
 
 class TooLong(InvalidValue):
     title = "Too long"
+
+
+class NotText(InvalidValue):
+    """Text that would not read as what it is: undecodable bytes, forged lines, disguises."""
+
+    title = "Not plain text"
 
 
 class NotFound(UserError):

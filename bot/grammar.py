@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.commands import Command
-from bot.errors import BadSyntax, InvalidValue, TooManyValues
+from bot.commands import Command, Option
+from bot.errors import BadSyntax, GivenTwice, InvalidValue, TooManyValues
 from bot.kinds import MAX_VALUE_WORDS
 from bot.phrasing import capitalized
 
@@ -98,30 +98,36 @@ def bind(command: Command, text: str) -> dict[str, str]:
     """Map a command's argument text onto its declared option names (raw strings)."""
     names = {option.name for option in command.options}
     keyword_values: dict[str, str] = {}
+    #: option name -> where its ``name:value`` token stands among the tokens.
+    keyword_at: dict[str, int] = {}
     positional: list[str] = []
+    #: position in ``positional`` -> where that token stands among all the tokens.
+    positional_at: list[int] = []
     #: position in ``positional`` -> the unknown option name its token spelled out.
     unknown: dict[int, str] = {}
     try:
         tokens = tokenize(text)
     except BadSyntax as error:
         raise BadSyntax(error.message, example=command.example) from None
-    for token in tokens:
+    for index, token in enumerate(tokens):
         match = None if token.starts_quoted else _KEYWORD.match(token.text)
         if match and match[1].casefold() in names:
             name = match[1].casefold()
             if name in keyword_values:
                 noun = capitalized(_noun(command, name))
-                raise BadSyntax(
+                raise GivenTwice(
                     f"{noun} is given twice (`{name}:{keyword_values[name]}` and "
                     f"`{name}:{match[2]}`); give it once.",
                     example=command.example,
                 )
             keyword_values[name] = match[2]
+            keyword_at[name] = index
         else:
             name = _unknown_option(token, names)
             if name is not None:
                 unknown[len(positional)] = name
             positional.append(token.text)
+            positional_at.append(index)
 
     values = dict(keyword_values)
     queue = [option for option in command.options if option.name not in keyword_values]
@@ -129,6 +135,14 @@ def bind(command: Command, text: str) -> dict[str, str]:
     for option in queue:
         if position >= len(positional):
             break
+        _refuse_doubles(
+            command,
+            option,
+            positional_at[position],
+            keyword_at,
+            keyword_values,
+            positional[position],
+        )
         if option.greedy:
             values[option.name] = " ".join(positional[position:])
             position = len(positional)
@@ -140,6 +154,9 @@ def bind(command: Command, text: str) -> dict[str, str]:
         position += count
     if position < len(positional):
         _refuse_unknown_option(command, unknown.get(position))
+        _refuse_doubles(
+            command, None, positional_at[position], keyword_at, keyword_values, positional[position]
+        )
         extra = positional[position:]
         verdict = "is one too many" if len(extra) == 1 else "are more than it takes"
         raise TooManyValues(
@@ -148,6 +165,34 @@ def bind(command: Command, text: str) -> dict[str, str]:
             example=command.example,
         )
     return values
+
+
+def _refuse_doubles(
+    command: Command,
+    option: Option | None,
+    at: int,
+    keyword_at: dict[str, int],
+    keyword_values: dict[str, str],
+    value: str,
+) -> None:
+    """A value typed before ``name:`` belongs to an option before it, as typed.
+
+    ``option`` is where the value would land by position (None: past the last option).
+
+    ``/approve 27 id:28``: by position, 27 is the id; taking 28 as the id and 27 as the
+    note would act on a meaning nobody typed. A value after ``name:`` may go on to the
+    options after it (``year:2023 "a note"``).
+    """
+    order = {o.name: n for n, o in enumerate(command.options)}
+    lands = order[option.name] if option is not None else len(order)  # None: past the end
+    for name, named_at in keyword_at.items():
+        if named_at > at and order[name] < lands:
+            noun = capitalized(_noun(command, name))
+            raise GivenTwice(
+                f"{noun} is given twice: `{value}` by position and "
+                f"`{name}:{keyword_values[name]}` by name; give it once.",
+                example=command.example,
+            )
 
 
 def _noun(command: Command, name: str) -> str:

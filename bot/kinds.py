@@ -20,11 +20,13 @@ from rapidfuzz import fuzz, process
 from bot.errors import (
     InvalidQuantity,
     InvalidValue,
+    NotText,
     UnknownCommand,
     UnknownDomain,
     UnknownUnit,
 )
 from bot.phrasing import join_and
+from bot.plaintext import NotPlainText, check_line, shown
 from bot.suggest import (
     LIMIT,
     Suggestion,
@@ -118,10 +120,25 @@ class Kind:
 
 
 class Text(Kind):
-    """Free text: a question, a note, a reason."""
+    """Free text shown to others (a note, a reason): one line of visible characters."""
 
     name = "text"
     takes_any_text = True
+
+    def convert(self, text: str, option: Option, context: Context) -> str:
+        return one_line(text, option, context)
+
+    def widget(self, option: Option) -> Widget:
+        return "line"
+
+
+class Question(Text):
+    """A question to search with: never stored, so line breaks are only spacing."""
+
+    name = "question"
+
+    def convert(self, text: str, option: Option, context: Context) -> str:
+        return " ".join(text.split())
 
 
 class DatasetName(Text):
@@ -145,10 +162,11 @@ class Link(Kind):
     takes_any_text = True
 
     def convert(self, text: str, option: Option, context: Context) -> str:
+        one_line(text, option, context)
         parts = urlsplit(text)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
             raise InvalidValue(
-                f"The {option.noun} must start with http:// or https://; got `{text}`.",
+                f"The {option.noun} must start with http:// or https://; got `{shown(text)}`.",
                 example=context.command.example,
             )
         return text
@@ -193,7 +211,7 @@ class Amount(Kind):
             return Quantity(text, parse_quantity(text))
         except QuantityError as error:
             raise InvalidQuantity(
-                f"The {option.noun} `{text}` {error}. Use a number such as "
+                f"The {option.noun} `{shown(text)}` {error}. Use a number such as "
                 "`4.3M`, `5.85B`, `15T`, `10 million`, `1.2e9`, `800k` or `4,300,000`.",
                 example=context.command.example,
             ) from None
@@ -217,7 +235,7 @@ class Unit(Kind):
             suggestions = suggest_units(text)
             hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
             raise UnknownUnit(
-                f"`{text}` is not a unit I know.{hint} Units: {', '.join(UNITS)}.",
+                f"`{shown(text)}` is not a unit I know.{hint} Units: {', '.join(UNITS)}.",
                 example=context.command.example,
             )
         return unit
@@ -239,7 +257,7 @@ class WholeNumber(Kind):
             value = int(text.removeprefix("#").replace(",", ""))
         except ValueError:
             raise InvalidValue(
-                f"The {option.noun} must be a whole number {limits}; got `{text}`.",
+                f"The {option.noun} must be a whole number {limits}; got `{shown(text)}`.",
                 example=example,
             ) from None
         too_low = option.min_value is not None and value < option.min_value
@@ -264,7 +282,7 @@ class Choice(Kind):
         choice = text.casefold()
         if choice not in option.choices:
             raise InvalidValue(
-                f"The {option.noun} must be {join_and(option.choices, 'or')}; got `{text}`.",
+                f"The {option.noun} must be {join_and(option.choices, 'or')}; got `{shown(text)}`.",
                 example=context.command.example,
             )
         return choice
@@ -294,7 +312,7 @@ class CommandName(Kind):
             suggestions = suggest_commands(name, context.commands)
             hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
             raise UnknownCommand(
-                f"There is no command /{name}.{hint} Type /help for the list.",
+                f"There is no command /{shown(name)}.{hint} Type /help for the list.",
                 example=f"/help {suggestions[0]}" if suggestions else "/help",
             )
         return name
@@ -312,6 +330,18 @@ def suggest(option: Option, typed: str, context: Context, limit: int = LIMIT) ->
     if option.choices:
         return choice_suggestions(typed, option.choices, limit)
     return option.type.suggest(typed, option, context, limit)
+
+
+def one_line(text: str, option: Option, context: Context) -> str:
+    """``text`` if it is one line of visible characters, else why it is refused."""
+    try:
+        check_line(text)
+    except NotPlainText as problem:
+        raise NotText(
+            f"The {option.noun} {problem}. Nothing was stored: type it again as plain text.",
+            example=context.command.example,
+        ) from None
+    return text
 
 
 def suggest_commands(name: str, commands: Mapping[str, Command]) -> list[str]:
@@ -340,7 +370,7 @@ def resolve_domain(raw: str, library: Library, command: Command | None = None) -
         if suggestions and len(fields) == 1:
             example = f"/{command.name} {suggestions[0]}"
     raise UnknownDomain(
-        f"`{raw}` is not a field I know.{hint} Known fields: {known} (aliases: /domains).",
+        f"`{shown(raw)}` is not a field I know.{hint} Known fields: {known} (aliases: /domains).",
         example=example,
     )
 

@@ -156,7 +156,7 @@ COMMAND = Command(
     options=(
         Option(
             "question",
-            OptionType.TEXT,
+            OptionType.QUESTION,
             "Your question, in plain words",
             max_length=300,
             greedy=True,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from bot.commands import Command, Option, OptionType, Request
+from bot.errors import InvalidQuantity
 from bot.kinds import Quantity
 from bot.reply import Citation, Reply, ReplyField
 from knowledge.models import Domain
 from knowledge.quantity import format_quantity
 from knowledge.store import NewPoint, Submitter
+from knowledge.units import is_count
 
 DATASET_MAX = 120
 NOTE_MAX = 500
@@ -59,13 +62,31 @@ def submit(
     )
 
 
+def whole_counts(values: dict[str, Any]) -> None:
+    """A count of things (clips, objects, images...) has no fraction; hours may."""
+    quantity: Quantity = values["quantity"]
+    unit: str = values["unit"]
+    if is_count(unit) and quantity.value != int(quantity.value):
+        raise InvalidQuantity(
+            f"A count of {unit} must be a whole number; `{quantity.text}` {unit} is not "
+            f"(it is {quantity.value:,.10g}). Nothing was stored.",
+            example=COMMAND_EXAMPLE,
+            option="quantity",
+        )
+
+
+COMMAND_EXAMPLE = (
+    '/submit 3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023'
+)
+
 COMMAND = Command(
     name="submit",
     order=60,
     description="Propose a dataset-size data point (with its source) for review",
     handler=submit,
-    example='/submit 3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023',
+    example=COMMAND_EXAMPLE,
     form=True,
+    check=whole_counts,
     options=(
         Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", label="field", max_length=60),
         Option(

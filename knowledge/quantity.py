@@ -77,9 +77,13 @@ def parse_quantity(text: str) -> float:
         raise QuantityError("must be a positive number")
     if value >= MAX_QUANTITY:
         raise QuantityError("must be below 1e18")
+    # Validate the value as it will be stored: 999999999999999999 is below the limit as a
+    # decimal but rounds up to 1e18 as a float, which the ledger's CHECK refuses.
     result = float(value)
     if not math.isfinite(result) or result <= 0:
         raise QuantityError("must be a positive number")
+    if result >= float(MAX_QUANTITY):
+        raise QuantityError("must be below 1e18")
     return result
 
 

@@ -62,3 +62,29 @@ def suggest_units(text: str, limit: int = 3) -> list[str]:
 
 def all_units() -> Iterable[str]:
     return UNITS.keys()
+
+
+#: Units that count whole things: a figure in them cannot have a fraction. The others
+#: (hours, miles, GiB) measure, and may.
+COUNTS = frozenset(
+    {
+        "tokens",
+        "books",
+        "image-text pairs",
+        "images",
+        "clips",
+        "videos",
+        "objects",
+        "scenes",
+        "trajectories",
+        "episodes",
+        "frames",
+        "words",
+        "documents",
+    }
+)
+
+
+def is_count(unit: str) -> bool:
+    """Whether ``unit`` (canonical) counts whole things."""
+    return unit in COUNTS

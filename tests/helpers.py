@@ -235,7 +235,11 @@ def assert_blocks_within_limits(blocks: list[dict[str, Any]]) -> None:
 
 
 def block_text(blocks: Iterable[dict[str, Any]]) -> str:
-    """All visible text of some Slack blocks, for content checks."""
+    """All visible text of some Slack blocks, for content checks.
+
+    The zero-width spaces that keep users' ``*`` or ``_`` from styling are invisible,
+    so they are left out here as a reader would not see them.
+    """
     parts = []
     for block in blocks:
         if "text" in block:
@@ -245,7 +249,7 @@ def block_text(blocks: Iterable[dict[str, Any]]) -> str:
         parts += [
             e["text"]["text"] for e in block.get("elements", []) if isinstance(e.get("text"), dict)
         ]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(str(p) for p in parts).replace("\u200b", "")
 
 
 # -- servers in child processes ------------------------------------------------------------

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.core import Core
-from bot.discord.embeds import inert, render_embeds
+from bot.discord.embeds import defused, inert, render_embeds
 from bot.reply import Citation, Page, Reply, ReplyField, Table
 from tests.helpers import assert_embeds_within_limits, embed_texts
 
@@ -125,10 +125,12 @@ def test_any_reply_fits_every_limit(reply: Reply) -> None:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(replies())
 def test_no_word_is_lost(reply: Reply) -> None:
-    shown = shown_text(reply)
+    # Markdown is escaped (a backslash before it) where Discord renders it, and shown as
+    # typed in footers: either way, with the escapes taken out, every word is there.
+    shown = shown_text(reply).replace("\\", "")
     for text in text_parts(reply):
-        for word in inert(text).split():
-            assert word in shown, f"{word!r} is missing"
+        for word in defused(text).split():
+            assert word.replace("\\", "") in shown, f"{word!r} is missing"
 
 
 def test_a_huge_reply_spreads_over_several_full_messages() -> None:

@@ -22,11 +22,12 @@ from bot.converters import clean_text
 from bot.core import Core
 from bot.errors import BadSyntax, UserError
 from bot.grammar import MAX_COMMAND_LENGTH, tokenize
+from bot.plaintext import NotPlainText, check_line
 from bot.registry import COMMANDS
 from bot.reply import Reply
 from knowledge.kb import Library
 from knowledge.quantity import MAX_QUANTITY_TEXT, QuantityError, parse_quantity
-from knowledge.units import UNITS
+from knowledge.units import UNITS, canonical_unit, is_count
 from tests.helpers import count_rows
 
 PROPERTY = settings(
@@ -113,6 +114,15 @@ def quoted(value: str) -> str:
     return f'"{value}"'
 
 
+def plain_line(value: str) -> bool:
+    """A name that is one line of visible text (what the ledger stores)."""
+    try:
+        check_line(clean_text(value))
+    except NotPlainText:
+        return False
+    return True
+
+
 def sometimes(draw: st.DrawFn, one_in: int) -> bool:
     return draw(st.integers(1, one_in)) == 1
 
@@ -148,7 +158,7 @@ def plausible_submissions(draw: st.DrawFn) -> tuple[str, str]:
     """A well-formed ``/submit`` line whose quantity may or may not parse."""
     quantity = draw(st.one_of(typed_quantities, edge_quantities))
     unit = draw(st.sampled_from(unit_spellings))
-    dataset = draw(dataset_names.filter(clean_text))
+    dataset = draw(dataset_names.filter(plain_line))
     year = draw(st.integers(1950, 2025))
     keyword = draw(st.booleans())
     shown = f'quantity:"{quantity}"' if keyword else quantity
@@ -222,8 +232,11 @@ def test_accepted_quantity_round_trips(core: Core, case: tuple[str, str]) -> Non
     line, quantity = case
     before = count_rows(core.store.conn, "data_points")
     reply = check_reply(core.ask(line, USER))
+    unit = canonical_unit(line.split(" https://")[0].rsplit(" ", 1)[-1]) or ""
     try:
         expected = parse_quantity(quantity)
+        if is_count(unit) and expected != int(expected):
+            raise QuantityError("a count with a fraction")
     except QuantityError:
         # Over the option's 40 characters it is refused as too long before parsing.
         refusal = "TooLong" if len(quantity) > MAX_QUANTITY_TEXT else "InvalidQuantity"

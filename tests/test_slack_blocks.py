@@ -54,7 +54,7 @@ def test_any_reply_fits_every_limit(reply: Reply) -> None:
 def test_no_word_is_lost(reply: Reply) -> None:
     shown = re.sub(r"\s+", " ", " ".join(block_text(m["blocks"]) for m in render_messages(reply)))
     for text in [reply.summary, *(f.value for f in reply.fields), *reply.items]:
-        for word in escape(text).split():
+        for word in escape(text).replace("\u200b", "").split():
             assert word in shown
 
 

@@ -138,7 +138,6 @@ class ReasonForm(discord.ui.Modal):
         self.command = command
         self.option = option
         self.field = _text_input(option)
-        self.field.style = discord.TextStyle.long
         self.add_item(self.field)
 
     @property

@@ -39,7 +39,18 @@ _MENTION = re.compile(r"@(everyone|here|[!&]?[0-9]{15,21})")
 
 
 def inert(text: str) -> str:
-    """User text with every mention defused by a zero-width space after the ``@``."""
+    """Text shown as typed: mentions defused, markdown escaped.
+
+    A reply's text is plain text, and part of it is the users' (dataset names, notes):
+    ``@everyone`` gets a zero-width space after the ``@`` so it pings no one, and
+    markdown is escaped, so ``[Official](https://evil.example)`` shows as typed
+    instead of a masked link, and ``**`` or ``# `` do not restyle a card.
+    """
+    return discord.utils.escape_markdown(defused(text))
+
+
+def defused(text: str) -> str:
+    """Mentions defused only: for footers, where Discord shows markdown as typed anyway."""
     return _MENTION.sub("@\u200b\\1", text)
 
 
@@ -71,14 +82,20 @@ class EmbedDraft:
 
 
 def _table_fields(reply: Reply) -> list[tuple[str, str, bool]]:
-    """A comparison table as one field per row: ``**3D**: value`` lines per column."""
+    """A comparison table as one field per row: ``**3D**: value`` lines per column.
+
+    The cells are made inert here, before the bold markup of our own is added.
+    """
     if reply.table is None:
         return []
     columns = reply.table.columns[1:]
     rows = []
     for row in reply.table.rows:
-        lines = [f"**{name}**: {cell}" for name, cell in zip(columns, row[1:], strict=False)]
-        rows.append((row[0] or "—", "\n".join(lines), False))
+        lines = [
+            f"**{inert(name)}**: {inert(cell)}"
+            for name, cell in zip(columns, row[1:], strict=False)
+        ]
+        rows.append((inert(row[0]) or "—", "\n".join(lines), False))
     return rows
 
 
@@ -118,13 +135,14 @@ def build_drafts(reply: Reply) -> list[EmbedDraft]:
         page = f"Page {reply.page.number} of {reply.page.count}"
         if reply.page.next_command:
             page += f" · next: {reply.page.next_command}"
-        body.append(page)
+        body.append(inert(page))
     description_pieces = split_text("\n\n".join(body), DESCRIPTION)
     fields = _fitted_fields(
         [(inert(n), inert(v), i) for n, v, i in ((f.name, f.value, f.inline) for f in reply.fields)]
-        + [(inert(n), inert(v), i) for n, v, i in _table_fields(reply)]
+        + _table_fields(reply)
     )
-    footer_text = "\n".join([*map(inert, _citation_lines(reply)), inert(reply.footer)]).strip()
+    footer_lines = [*_citation_lines(reply), reply.footer]
+    footer_text = "\n".join(map(defused, footer_lines)).strip()
     footer_pieces = split_text(footer_text, FOOTER)
 
     drafts = [EmbedDraft(title=title_pieces[0])]

@@ -32,13 +32,27 @@ FALLBACK_TEXT = 3000
 
 
 def escape(text: str) -> str:
-    """Slack's three mrkdwn escapes; nothing else needs (or should get) escaping."""
+    """Slack's three mrkdwn escapes: ``&``, ``<`` and ``>`` (links, mentions, commands)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+#: mrkdwn's styling characters: bold, italic, strike, code.
+_STYLING = re.compile(r"([*_~`])")
+
+
+def literal(text: str) -> str:
+    """Text shown as typed in mrkdwn: escaped, and no styling character can style.
+
+    Slack has no escape for ``*`` or ``_``; a styling character only styles next to a
+    word character, so a zero-width space on each side leaves it as a plain character.
+    A reply's text is plain text, and part of it is the users' (dataset names, notes).
+    """
+    return _STYLING.sub("\u200b\\1\u200b", escape(text))
 
 
 def link(url: str, label: str) -> str:
     """A mrkdwn link; ``|`` would end the URL early, so it is percent-encoded."""
-    return f"<{escape(url).replace('|', '%7C')}|{escape(label).replace('|', '¦')}>"
+    return f"<{escape(url).replace('|', '%7C')}|{literal(label).replace('|', '¦')}>"
 
 
 def _mrkdwn(text: str) -> dict[str, str]:
@@ -51,7 +65,7 @@ def _sections(text: str) -> list[Block]:
 
 def _field(name: str, value: str) -> list[str]:
     """One field as ``*name*`` and value; a value too long for one field continues."""
-    body = f"*{escape(name)}*\n{escape(value)}"
+    body = f"*{literal(name)}*\n{literal(value)}"
     return split_text(body, FIELD_TEXT)
 
 
@@ -62,7 +76,7 @@ def _header(title: str) -> list[Block]:
         {"type": "header", "text": {"type": "plain_text", "text": pieces[0], "emoji": False}}
     ]
     if len(pieces) > 1:
-        blocks += _sections(f"*{escape(' '.join(pieces[1:]))}*")
+        blocks += _sections(f"*{literal(' '.join(pieces[1:]))}*")
     return blocks
 
 
@@ -82,7 +96,7 @@ def _field_sections(pairs: list[tuple[str, str, bool]]) -> list[Block]:
             pending += _field(name, value)
         else:
             flush()
-            blocks += _sections(f"*{escape(name)}*\n{escape(value)}")
+            blocks += _sections(f"*{literal(name)}*\n{literal(value)}")
     flush()
     return blocks
 
@@ -93,7 +107,7 @@ def _table(reply: Reply) -> list[Block]:
     blocks: list[Block] = []
     columns = reply.table.columns
     for index in range(1, len(columns)):
-        blocks += _sections(f"*{escape(columns[index])}*")
+        blocks += _sections(f"*{literal(columns[index])}*")
         pairs = [(row[0], row[index], True) for row in reply.table.rows]
         blocks += _field_sections(pairs)
     return blocks
@@ -144,13 +158,13 @@ def render_blocks(reply: Reply) -> list[Block]:
     """Every block of the reply, in order (possibly more than one message holds)."""
     blocks = _header(reply.title)
     if reply.summary:
-        blocks += _sections(escape(reply.summary))
+        blocks += _sections(literal(reply.summary))
     if reply.fields:
         blocks += _field_sections([(f.name, f.value, f.inline) for f in reply.fields])
     if reply.table:
         blocks += _table(reply)
     if reply.items:
-        numbered = "\n".join(f"{n}. {escape(item)}" for n, item in enumerate(reply.items, 1))
+        numbered = "\n".join(f"{n}. {literal(item)}" for n, item in enumerate(reply.items, 1))
         blocks += _sections(numbered)
     if reply.actions:
         blocks += _actions(reply)
@@ -159,11 +173,11 @@ def render_blocks(reply: Reply) -> list[Block]:
         more = f" · next: `{escape(reply.page.next_command)}`" if reply.page.next_command else ""
         notes.append(f"Page {reply.page.number} of {reply.page.count}{more}")
     notes += [
-        f"[{n}] {link(c.url, c.label) if c.url else escape(c.label)}"
+        f"[{n}] {link(c.url, c.label) if c.url else literal(c.label)}"
         for n, c in enumerate(reply.citations, 1)
     ]
     if reply.footer:
-        notes.append(escape(reply.footer))
+        notes.append(literal(reply.footer))
     blocks += _context([piece for note in notes for piece in split_text(note, SECTION_TEXT)])
     return blocks
 

@@ -95,7 +95,7 @@ def reason_form(option: Option, title: str, text: str, extra: dict) -> View:
             "type": "plain_text_input",
             "action_id": INPUT_ACTION,
             "max_length": option.max_length,
-            "multiline": True,
+            "multiline": option.type.widget(option) == "paragraph",
             "placeholder": _plain(option.description[:PLACEHOLDER]),
         },
     }
