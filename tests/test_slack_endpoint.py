@@ -322,3 +322,12 @@ def test_charset_utf8_is_accepted(endpoint: Endpoint) -> None:
     status, answer = endpoint.send(body, f"{FORM}; charset=UTF-8")
     assert status == 200, answer
     assert endpoint.reached[0]["text"] == "vidéo"
+
+
+def test_a_question_with_the_word_payload_reaches_the_listener(endpoint: Endpoint) -> None:
+    """Bolt's own parser took any form containing "payload" for an interaction and lost it."""
+    body = command_form("what payload size do robots need", command="/ask")
+    status, answer = endpoint.send(body)
+    assert status == 200, answer
+    assert json.loads(answer)["blocks"][0]["text"]["text"].startswith("Best matches")
+    assert endpoint.reached[0]["text"] == "what payload size do robots need"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -96,7 +97,7 @@ class SlackService:
         text = decode(request.content_type, request.charset, raw)
         body = parse(request.content_type, text)
         check_fields(body)
-        return bolt_request(request, text)
+        return bolt_request(request, text, body)
 
     async def _health(self, _request: web.Request) -> web.Response:
         body: dict[str, Any] = {"status": "ok", "platform": "slack", "transport": "http"}
@@ -130,9 +131,22 @@ class SlackService:
             await self._runner.cleanup()
 
 
-def bolt_request(request: web.Request, text: str) -> AsyncBoltRequest:
-    """Bolt's request for a body that passed the gate (Bolt parses it again)."""
-    return AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+def bolt_request(request: web.Request, text: str, body: dict[str, Any]) -> AsyncBoltRequest:
+    """Bolt's request for a body already parsed here, with its raw text for Bolt's check.
+
+    Bolt's own parser takes any form that contains the word "payload" for an
+    interaction and loses it (``/ask payload sizes`` would reach no listener), and it
+    would parse the body a second time. Building the request from the parsed body (as
+    Bolt does for Socket Mode) and then marking it as HTTP with its raw text keeps
+    Bolt's signature check, which reads ``raw_body``, on the exact bytes Slack signed.
+    """
+    headers: dict[str, str | Sequence[str]] = dict(request.headers)
+    bolt = AsyncBoltRequest(
+        body=body, query=request.query_string, headers=headers, mode="socket_mode"
+    )
+    bolt.mode = "http"
+    bolt.raw_body = text
+    return bolt
 
 
 def _refuse(request: web.Request, refusal: Refused) -> web.Response:
