@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.slack.gate import MAX_BODY
+from bot.slack.gate import MAX_BODY, form_fields
 from bot.slack.serve import EVENTS_PATH
 from tests.fakes.loop import STEP_TIMEOUT
 from tests.fakes.slack_client import sign
@@ -331,3 +333,12 @@ def test_a_question_with_the_word_payload_reaches_the_listener(endpoint: Endpoin
     assert status == 200, answer
     assert json.loads(answer)["blocks"][0]["text"]["text"].startswith("Best matches")
     assert endpoint.reached[0]["text"] == "what payload size do robots need"
+
+
+# -- the form parser ------------------------------------------------------------------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab=&+%2041zé\u00ff;"), max_size=40) | st.text(max_size=40))
+def test_form_fields_reads_forms_as_the_standard_library_does(text: str) -> None:
+    assert form_fields(text) == dict(urllib.parse.parse_qsl(text, keep_blank_values=True))

@@ -29,6 +29,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.config import Settings
 from bot.core import Caller, internal_error
 from bot.errors import UserError
+from bot.grammar import split_command
 from bot.kinds import Context
 from bot.reply import Reply
 from bot.runner import AsyncCore
@@ -131,8 +132,14 @@ class SlackAdapter:
         await self._upload(client, reply, who)
 
     async def _open_form(self, line: str, body: dict[str, Any], client: AsyncWebClient) -> bool:
-        """A command declared with a form that lacks options opens it, pre-filled."""
+        """A command declared with a form that lacks options opens it, pre-filled.
+
+        Most commands have no form: the name alone says so, without binding options.
+        """
         core = self.core.core
+        declared = core.commands.get(split_command(line)[0])
+        if declared is None or not declared.form:
+            return False
         try:
             command, options = core.parse(line)
         except UserError:
