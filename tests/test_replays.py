@@ -11,21 +11,199 @@ delivery's point and reply. The terminal and the CLI have no such id and are unc
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.core import Caller, Core
 from knowledge.store import REQUEST_KEY_RETENTION, REQUEST_KEY_SWEEP_SECONDS, Submitter, iso
+from tests.discord_stack import DiscordStack, discord_stack
+from tests.fakes.discord.payloads import modal_submit, slash_command
+from tests.fakes.slack_api import BOT_USER, TEAM
+from tests.fakes.slack_client import sign
 from tests.helpers import MEMBER, assert_ledger_intact, new_point
+from tests.slack_stack import SLACK_MEMBER, SlackStack, slack_stack
 
+FORM = "application/x-www-form-urlencoded"
 OBJAVERSE = '3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 year:2023'
 
 
 def pending(core: Core) -> list[int]:
     return [point.id for point in core.store.pending()]
+
+
+def submitted_id(title: str) -> int:
+    found = re.match(r"Submitted #(\d+) for review", title)
+    assert found, title
+    return int(found[1])
+
+
+# -- Slack ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def slack(tmp_path: Path) -> Iterator[SlackStack]:
+    with slack_stack(tmp_path) as stack:
+        yield stack
+
+
+def test_a_replayed_signed_submit_stores_one_point(slack: SlackStack) -> None:
+    """The same bytes with the same headers, three times within the window."""
+    body = slack.sender.command_body("/submit", OBJAVERSE)
+    stamp = int(time.time())
+    signature = sign(body, stamp)
+    answers = [
+        slack.sender.post(body, FORM, timestamp=stamp, signature=signature) for _ in range(3)
+    ]
+    assert [answer.status for answer in answers] == [200, 200, 200]
+    assert answers[0].text == answers[1].text == answers[2].text
+    title = answers[0].json()["blocks"][0]["text"]["text"]
+    assert pending(slack.core) == [submitted_id(title)]
+    assert_ledger_intact(slack.core.store.conn)
+
+
+def test_a_resigned_replay_stores_one_point_too(slack: SlackStack) -> None:
+    """Signed afresh each time (as anyone holding the secret could), same trigger_id."""
+    body = slack.sender.command_body("/submit", OBJAVERSE)
+    answers = []
+    for _ in range(3):
+        answers.append(slack.sender.post(body, FORM))
+        time.sleep(0.01)
+    assert len({answer.text for answer in answers}) == 1
+    assert len(pending(slack.core)) == 1
+
+
+def test_another_trigger_id_is_another_submission(slack: SlackStack) -> None:
+    first = slack.sender.command("/submit", OBJAVERSE).json()
+    second = slack.sender.command("/submit", OBJAVERSE).json()
+    ids = [submitted_id(answer["blocks"][0]["text"]["text"]) for answer in (first, second)]
+    assert ids[0] != ids[1]
+    assert pending(slack.core) == ids
+
+
+def test_a_form_sent_again_stores_one_point(slack: SlackStack) -> None:
+    """One modal (one view id) submitted three times, each with a new trigger_id."""
+    slack.sender.command("/submit", "")
+    (opened,) = slack.api.wait_for("views.open")
+    view = opened.body["view"]
+    values = {
+        "domain": "3d",
+        "dataset": "Objaverse-XL",
+        "quantity": "10.2M",
+        "unit": "objects",
+        "source": "https://arxiv.org/abs/2307.05663",
+    }
+    for _ in range(3):
+        answer = slack.sender.view_submission(view, values, SLACK_MEMBER, view_id="V0REPLAY")
+        assert answer.status == 200
+    confirmations = slack.api.wait_for("response:cmd1", 3)
+    titles = {c.body["blocks"][0]["text"]["text"] for c in confirmations}
+    assert len(titles) == 1
+    assert pending(slack.core) == [submitted_id(titles.pop())]
+
+    another = slack.sender.view_submission(view, values, SLACK_MEMBER, view_id="V0OTHER")
+    assert another.status == 200
+    assert len(pending(slack.core)) == 2
+
+
+def test_a_form_with_errors_can_be_corrected_and_sent(slack: SlackStack) -> None:
+    """Refused values store nothing, so the same modal may then store once."""
+    slack.sender.command("/submit", "")
+    (opened,) = slack.api.wait_for("views.open")
+    view = opened.body["view"]
+    values = {
+        "domain": "3d",
+        "dataset": "Objaverse-XL",
+        "quantity": "ten million",
+        "unit": "objects",
+        "source": "https://arxiv.org/abs/2307.05663",
+    }
+    refused = slack.sender.view_submission(view, values, SLACK_MEMBER, view_id="V0FIX").json()
+    assert refused["response_action"] == "errors"
+    values["quantity"] = "10.2M"
+    slack.sender.view_submission(view, values, SLACK_MEMBER, view_id="V0FIX")
+    assert len(pending(slack.core)) == 1
+
+
+def test_a_retried_event_stores_one_point(slack: SlackStack) -> None:
+    """Slack retries an event it got no answer to in time, with the same event_id."""
+    envelope = {
+        "token": "legacy-unused",
+        "team_id": TEAM,
+        "api_app_id": "A0SCALEBOT",
+        "type": "event_callback",
+        "event_id": "Ev0RETRIED",
+        "event_time": int(time.time()),
+        "event": {
+            "type": "app_mention",
+            "user": SLACK_MEMBER,
+            "text": f"<@{BOT_USER}> /submit {OBJAVERSE}",
+            "ts": "1700000000.000300",
+            "channel": "C0CHAN1",
+            "team": TEAM,
+            "event_ts": "1700000000.000300",
+        },
+    }
+    body = json.dumps(envelope).encode()
+    for _ in range(2):
+        assert slack.sender.post(body, "application/json").status == 200
+    posts = slack.api.wait_for("chat.postEphemeral", 2)
+    assert len({json.dumps(post.body["blocks"]) for post in posts}) == 1
+    assert len(pending(slack.core)) == 1
+
+
+# -- Discord -------------------------------------------------------------------------------
+
+FULL_SUBMISSION = {
+    "domain": "3d",
+    "dataset": "Objaverse-XXL",
+    "quantity": "20M",
+    "unit": "objects",
+    "source": "https://example.org/objaverse-xxl",
+    "year": 2025,
+}
+
+
+@pytest.fixture
+def discord(tmp_path: Path) -> Iterator[DiscordStack]:
+    with discord_stack(tmp_path) as stack:
+        yield stack
+
+
+def delivered_twice(stack: DiscordStack, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Dispatch the same INTERACTION_CREATE twice; the bot's two callbacks' data."""
+    for _ in range(2):
+        stack.loop.run(stack.fake.dispatch("INTERACTION_CREATE", payload))
+    callbacks = stack.fake.wait_for(rf"^/interactions/{payload['id']}/[^/]+/callback$", 2)
+    return [callback.json["data"] for callback in callbacks]
+
+
+def test_a_discord_interaction_delivered_twice_stores_one_point(discord: DiscordStack) -> None:
+    first, second = delivered_twice(discord, slash_command("submit", FULL_SUBMISSION))
+    assert first["embeds"] == second["embeds"]
+    assert len(pending(discord.core)) == 1
+    discord.interact(slash_command("submit", FULL_SUBMISSION))  # a new interaction
+    assert len(pending(discord.core)) == 2
+
+
+def test_a_discord_form_delivered_twice_stores_one_point(discord: DiscordStack) -> None:
+    modal = discord.interact(slash_command("submit", {"domain": "video"})).json["data"]
+    values = {
+        "dataset": "Lab Clips",
+        "quantity": "1.5M",
+        "unit": "hours",
+        "source": "https://example.org/lab-clips",
+    }
+    first, second = delivered_twice(discord, modal_submit(modal["custom_id"], values))
+    assert first["embeds"] == second["embeds"]
+    assert len(pending(discord.core)) == 1
 
 
 # -- the core and the terminal -------------------------------------------------------------
