@@ -335,6 +335,16 @@ def test_a_question_with_the_word_payload_reaches_the_listener(endpoint: Endpoin
     assert endpoint.reached[0]["text"] == "what payload size do robots need"
 
 
+def test_slacks_own_checks_still_get_through(endpoint: Endpoint) -> None:
+    """The URL check when the request URL is set, and the periodic certificate check."""
+    challenge = json.dumps({"token": "t", "challenge": "c0ffee", "type": "url_verification"})
+    status, answer = endpoint.send(challenge.encode(), JSON)
+    assert status == 200
+    assert json.loads(answer) == {"challenge": "c0ffee"}
+    status, _ = endpoint.send(b"ssl_check=1&token=legacy-unused")
+    assert status == 200
+
+
 # -- the form parser ------------------------------------------------------------------------
 
 
