@@ -238,6 +238,8 @@ def test_signed_slash_command_without_user_or_trigger_gets_400(
     ("body", "content_type"),
     [
         (b"[1, 2]", JSON),
+        (b'{"type": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", JSON),
+        (b'{"type": "event_callback", "n": ' + b"9" * 5_000 + b"}", JSON),
         (b'"event_callback"', JSON),
         (b"payload=%5B%5D", FORM),
         (b"", FORM),

@@ -143,7 +143,7 @@ def _unquote(text: str) -> str:
 def _json_object(text: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
-    except ValueError:  # JSONDecodeError, and numbers too large to convert
+    except (ValueError, RecursionError):  # broken, a number too long, nested too deep
         raise Refused(400, f"{what} is not valid JSON") from None
     if not isinstance(value, dict):
         raise Refused(400, f"{what} is not a JSON object")
