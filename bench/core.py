@@ -16,6 +16,7 @@ commit rate.
 
     python bench/core.py                        # 1k and 100k points
     python bench/core.py --sizes 1000 100000 1000000
+    python bench/core.py --request-ids          # /submit as Slack and Discord send it
 """
 
 from __future__ import annotations
@@ -165,8 +166,14 @@ def floor_commit(path: Path, repeat: int) -> float:
         conn.close()
 
 
-def submissions_per_second(core: Core, repeat: int) -> tuple[float, list[float]]:
-    """Validated, audited, committed /submit commands per second, and each one's time."""
+def submissions_per_second(
+    core: Core, repeat: int, request_ids: bool = False
+) -> tuple[float, list[float]]:
+    """Validated, audited, committed /submit commands per second, and each one's time.
+
+    ``request_ids``: each carries a platform request id, as from Slack or Discord, so
+    each also looks its key up and records it (the replay protection's cost).
+    """
     counter = iter(range(repeat))
 
     def submit() -> None:
@@ -175,6 +182,7 @@ def submissions_per_second(core: Core, repeat: int) -> tuple[float, list[float]]
             f'/submit video "Bench submission {n}" {n + 1}.5M hours '
             f"https://example.org/submissions/{n} 2025",
             user="console:bench",
+            request_id=f"bench:request:{n}" if request_ids else None,
         )
         assert reply.kind == "answer", reply.summary
 
@@ -182,7 +190,9 @@ def submissions_per_second(core: Core, repeat: int) -> tuple[float, list[float]]
     return repeat / sum(samples), samples
 
 
-def run_size(size: int, repeat: int, warmup: int, directory: Path) -> dict[str, object]:
+def run_size(
+    size: int, repeat: int, warmup: int, directory: Path, request_ids: bool = False
+) -> dict[str, object]:
     path = directory / f"bench-{size}.db"
     settings = Settings(db=path, moderators=frozenset())
     with Core.open(settings=settings) as core:
@@ -196,7 +206,9 @@ def run_size(size: int, repeat: int, warmup: int, directory: Path) -> dict[str, 
             )
         results["floor read"] = floor_read(path, repeat, warmup)
         results["floor commits/s"] = floor_commit(path, repeat)
-        results["submissions/s"], results["submit"] = submissions_per_second(core, repeat)
+        results["submissions/s"], results["submit"] = submissions_per_second(
+            core, repeat, request_ids
+        )
     return results
 
 
@@ -252,11 +264,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3_000, help="timed calls per command")
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument(
+        "--request-ids",
+        action="store_true",
+        help="submit with platform request ids (replay protection), as Slack and Discord do",
+    )
     args = parser.parse_args()
     all_results: dict[int, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="scalebot-bench-") as directory:
         for size in args.sizes:
-            all_results[size] = run_size(size, args.repeat, args.warmup, Path(directory))
+            all_results[size] = run_size(
+                size, args.repeat, args.warmup, Path(directory), args.request_ids
+            )
             report(size, all_results[size])
     flatness(all_results)
 

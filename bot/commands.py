@@ -92,6 +92,8 @@ class Request:
     channel: str | None = None
     #: The command came from pressing a button of an earlier reply (see ``Reply.replace``).
     pressed: bool = False
+    #: The platform's id of this request (see ``Caller.request_id``); None on the terminal.
+    request_id: str | None = None
 
 
 Handler = Callable[..., "Reply"]

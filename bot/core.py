@@ -44,12 +44,19 @@ _CSV_TO_OPTION = {"source_url": "source"}
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking and from where; ``is_admin`` is the platform's own admin flag."""
+    """Who is asking and from where; ``is_admin`` is the platform's own admin flag.
+
+    ``request_id`` names the platform's request (Slack's trigger or view, Discord's
+    interaction), so that the same request delivered twice (a replay, a retry) is
+    answered from what the first delivery stored instead of storing it again. The
+    terminal and the CLI have no such id: each line they send is a new request.
+    """
 
     user: str
     workspace: str | None = None
     channel: str | None = None
     is_admin: bool = False
+    request_id: str | None = None
 
     @property
     def platform(self) -> str:
@@ -164,9 +171,10 @@ class Core:
         workspace: str | None = None,
         channel: str | None = None,
         is_admin: bool = False,
+        request_id: str | None = None,
     ) -> Reply:
         """Run one command typed as text; text without a leading ``/`` is a question."""
-        caller = Caller(user, workspace, channel, is_admin)
+        caller = Caller(user, workspace, channel, is_admin, request_id)
         try:
             readable(text, "Your message")
             if len(text) > MAX_COMMAND_LENGTH:
@@ -295,6 +303,7 @@ class Core:
                 workspace=caller.workspace,
                 channel=caller.channel,
                 pressed=pressed,
+                request_id=caller.request_id,
             )
             return command.handler(request, **values)
         except UserError as error:

@@ -70,6 +70,7 @@ class AsyncCore:
             workspace=caller.workspace,
             channel=caller.channel,
             is_admin=caller.is_admin,
+            request_id=caller.request_id,
         )
 
     async def invoke(

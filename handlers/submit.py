@@ -40,25 +40,34 @@ def submit(
         note=note or "",
     )
     who = Submitter(request.user, request.platform, request.workspace, request.channel)
-    point_id = request.store.submit(point, who)
-    figure = f"{format_quantity(quantity.value)} {unit}" + (f" ({year})" if year else "")
+    submission = request.store.submit_once(point, who, request.request_id)
+    if submission.replayed:  # answered with what the first delivery stored
+        earlier = request.library.resolve(submission.point.domain) or domain
+        return submitted(submission.id, submission.point, earlier)
+    return submitted(submission.id, point, domain)
+
+
+def submitted(point_id: int, point: NewPoint, domain: Domain) -> Reply:
+    """The confirmation of a stored submission, drawn from the point as stored."""
+    year, note = point.year, point.note
+    figure = f"{format_quantity(point.quantity)} {point.unit}" + (f" ({year})" if year else "")
     return Reply(
         title=f"Submitted #{point_id} for review",
-        summary=f"{dataset}: {figure} in {domain.name}. A moderator will approve or reject "
-        "it; until then it counts as pending.",
+        summary=f"{point.dataset}: {figure} in {domain.name}. A moderator will approve or "
+        "reject it; until then it counts as pending.",
         fields=[
             ReplyField(name="Domain", value=domain.slug),
-            ReplyField(name="Dataset", value=dataset),
-            ReplyField(name="Quantity", value=f"{quantity.text} {unit}"),
+            ReplyField(name="Dataset", value=point.dataset),
+            ReplyField(name="Quantity", value=f"{point.quantity_text} {point.unit}"),
             ReplyField(name="Year", value=str(year) if year else "not given"),
             ReplyField(name="Note", value=note or "none", inline=False),
         ],
-        citations=[Citation(label=source, url=source)],
+        citations=[Citation(label=point.source_url, url=point.source_url)],
         footer=f"Moderators: /approve {point_id} or /reject {point_id} REASON",
         visibility="private",
         domain=domain.slug,
         colour=domain.colour,
-        data={"id": point_id, "status": "pending", "quantity": quantity.value},
+        data={"id": point_id, "status": "pending", "quantity": point.quantity},
     )
 
 

@@ -165,3 +165,26 @@ def index_dataset_names(db: Database) -> None:
             WHERE status = 'approved' AND is_current = 1;
         """
     )
+
+
+@migrations(name="0004_request_keys")
+def remember_request_keys(db: Database) -> None:
+    """Which platform request stored which point, so a replay is answered, not stored.
+
+    Slack accepts a signed request again for five minutes and Discord may deliver an
+    interaction twice; each row ties such a request's key to the point it stored, in
+    the same transaction as the point. Rows are needed only for as long as a request
+    can come back, so the store deletes those older than a day, about once an hour.
+    ``at`` has no index: the table holds a day of submissions, an hourly scan of it
+    costs less than keeping an index on every submission. The statement runs alone
+    (not as a script) so it stays inside the migration's transaction.
+    """
+    db.execute(
+        """
+        CREATE TABLE request_keys (
+            key TEXT PRIMARY KEY,
+            point_id INTEGER NOT NULL REFERENCES data_points (id),
+            at TEXT NOT NULL
+        ) WITHOUT ROWID
+        """
+    )

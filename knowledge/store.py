@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +29,11 @@ from knowledge.kb import Library
 from knowledge.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+#: How long a request's key is kept: far beyond Slack's five-minute signature window
+#: and Discord's redeliveries, short enough that the table stays small.
+REQUEST_KEY_RETENTION = timedelta(days=1)
+#: Seconds between two clear-outs of expired request keys (each a scan of the table).
+REQUEST_KEY_SWEEP_SECONDS = 3600.0
 
 Status = Literal["pending", "approved", "rejected"]
 Origin = Literal["community", "curated", "import"]
@@ -73,7 +78,12 @@ class AlreadyReviewed(LedgerError):
 
 def now() -> str:
     """UTC timestamps as ISO text: sortable as strings, readable in the database."""
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return iso(datetime.now(UTC))
+
+
+def iso(moment: datetime) -> str:
+    """A UTC moment as :func:`now` writes it."""
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def dataset_key(name: str) -> str:
@@ -103,6 +113,19 @@ class Submitter:
     platform: str
     workspace: str | None = None
     channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A stored submission: its id and its point as stored.
+
+    ``replayed``: a request with the same key stored it earlier, so nothing was written
+    now and ``point`` is the earlier one's (the reply then repeats the first reply).
+    """
+
+    id: int
+    point: NewPoint
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,6 +212,8 @@ class Store:
         self.db = db
         self.conn = db.conn
         self.path = path
+        #: When the next keyed submission clears out expired keys (monotonic seconds).
+        self._next_sweep = 0.0
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -350,8 +375,53 @@ class Store:
 
     def submit(self, point: NewPoint, who: Submitter) -> int:
         """Store a pending community point; returns its id once it is committed."""
+        return self.submit_once(point, who).id
+
+    def submit_once(
+        self, point: NewPoint, who: Submitter, request_key: str | None = None
+    ) -> Submission:
+        """Store a pending community point, once per ``request_key``.
+
+        A key seen before (within :data:`REQUEST_KEY_RETENTION`) returns the point its
+        first request stored and writes nothing. The key is looked up and recorded
+        inside the write transaction that stores the point, so two deliveries of one
+        request, in this process or another, store one point between them.
+        """
+        at = now()
         with self.write() as conn:
-            return self._insert(conn, point, "pending", "community", who, now())
+            if request_key is not None:
+                earlier = self._earlier_submission(conn, request_key)
+                if earlier is not None:
+                    return earlier
+            point_id = self._insert(conn, point, "pending", "community", who, at)
+            if request_key is not None:
+                self._remember_request(conn, request_key, point_id, at)
+        return Submission(point_id, point)
+
+    @staticmethod
+    def _earlier_submission(conn: sqlite3.Connection, key: str) -> Submission | None:
+        row = conn.execute(
+            "SELECT p.id, p.domain, p.dataset, p.quantity_text, p.quantity, p.unit, "
+            "p.source_url, p.year, p.note "
+            "FROM request_keys AS k JOIN data_points AS p ON p.id = k.point_id "
+            "WHERE k.key = ?",
+            (key,),
+        ).fetchone()
+        return Submission(row[0], NewPoint(*row[1:]), replayed=True) if row else None
+
+    def _remember_request(self, conn: sqlite3.Connection, key: str, point_id: int, at: str) -> None:
+        """Record ``key`` -> ``point_id``; about once an hour, forget expired keys.
+
+        Sweeping on every submission cost it a tenth more time; once an hour (and at
+        the first keyed submission after a start) keeps the table about a day deep.
+        """
+        conn.execute(
+            "INSERT INTO request_keys (key, point_id, at) VALUES (?, ?, ?)", (key, point_id, at)
+        )
+        if time.monotonic() >= self._next_sweep:
+            cutoff = iso(datetime.now(UTC) - REQUEST_KEY_RETENTION)
+            conn.execute("DELETE FROM request_keys WHERE at < ?", (cutoff,))
+            self._next_sweep = time.monotonic() + REQUEST_KEY_SWEEP_SECONDS
 
     def add_many(
         self,

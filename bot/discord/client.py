@@ -80,6 +80,9 @@ def caller_of(interaction: discord.Interaction) -> Caller:
         channel=str(interaction.channel_id) if interaction.channel_id else None,
         is_admin=interaction.guild_id is not None
         and (permissions.manage_guild or permissions.administrator),
+        # Each interaction (a command, a press, a form sent) has its own id; the same
+        # interaction delivered twice must not store twice.
+        request_id=f"discord:interaction:{interaction.id}",
     )
 
 
@@ -250,6 +253,7 @@ class DiscordAdapter:
             discord_user(message.author.id),
             workspace=str(message.guild.id) if message.guild else None,
             channel=str(message.channel.id),
+            request_id=f"discord:message:{message.id}",
         )
         reply = await self.core.ask(text, caller)
         for number, embeds in enumerate(rendered(reply)):

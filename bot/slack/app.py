@@ -29,6 +29,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.config import Settings
 from bot.core import Caller, internal_error
 from bot.errors import UserError
+from bot.grammar import split_command
 from bot.kinds import Context
 from bot.reply import Reply
 from bot.runner import AsyncCore
@@ -54,8 +55,20 @@ def slack_user(user_id: str) -> str:
     return f"slack:{user_id}"
 
 
-def _caller(user_id: str, team_id: str | None, channel_id: str | None) -> Caller:
-    return Caller(slack_user(user_id), workspace=team_id, channel=channel_id)
+def _caller(
+    user_id: str, team_id: str | None, channel_id: str | None, request_id: str | None = None
+) -> Caller:
+    return Caller(slack_user(user_id), workspace=team_id, channel=channel_id, request_id=request_id)
+
+
+def request_id(kind: str, value: object) -> str | None:
+    """The key a replay of this request will share: ``slack:trigger:<id>`` and the like.
+
+    Slack gives each slash command and button press a ``trigger_id``, each modal a view
+    id (kept across its submissions, so one modal stores once however often it is
+    sent) and each event an ``event_id`` (kept across Slack's retries).
+    """
+    return f"slack:{kind}:{value}" if isinstance(value, str) and value else None
 
 
 def response_type(reply: Reply) -> str:
@@ -105,7 +118,12 @@ class SlackAdapter:
     async def on_command(
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
-        caller = _caller(body["user_id"], body.get("team_id"), body.get("channel_id"))
+        caller = _caller(
+            body["user_id"],
+            body.get("team_id"),
+            body.get("channel_id"),
+            request_id("trigger", body.get("trigger_id")),
+        )
         line = command_line(body["command"], body.get("text", ""))
         if await self._open_form(line, body, client):
             await ack()
@@ -131,8 +149,14 @@ class SlackAdapter:
         await self._upload(client, reply, who)
 
     async def _open_form(self, line: str, body: dict[str, Any], client: AsyncWebClient) -> bool:
-        """A command declared with a form that lacks options opens it, pre-filled."""
+        """A command declared with a form that lacks options opens it, pre-filled.
+
+        Most commands have no form: the name alone says so, without binding options.
+        """
         core = self.core.core
+        declared = core.commands.get(split_command(line)[0])
+        if declared is None or not declared.form:
+            return False
         try:
             command, options = core.parse(line)
         except UserError:
@@ -148,10 +172,17 @@ class SlackAdapter:
 
     # -- mentions ------------------------------------------------------------------------
 
-    async def on_mention(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_mention(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """``@scalebot why does video scale?`` asks; ``@scalebot /scale 3d`` runs a command."""
         text = _MENTION.sub("", event.get("text", "")).strip()
-        caller = _caller(event["user"], event.get("team"), event.get("channel"))
+        caller = _caller(
+            event["user"],
+            event.get("team"),
+            event.get("channel"),
+            request_id("event", body.get("event_id")),
+        )
         reply = await self.core.ask(text, caller)
         thread = event.get("thread_ts") or event.get("ts")
         for message in render_messages(reply):
@@ -172,7 +203,12 @@ class SlackAdapter:
         action = body["actions"][0]
         text = action.get("value") or ""
         user = body["user"]["id"]
-        caller = _caller(user, (body.get("team") or {}).get("id"), _channel_id(body))
+        caller = _caller(
+            user,
+            (body.get("team") or {}).get("id"),
+            _channel_id(body),
+            request_id("trigger", body.get("trigger_id")),
+        )
         await ack()
         core = self.core.core
         option = core.reason_option(text) if action_needs_reason(action["action_id"]) else None
@@ -205,7 +241,12 @@ class SlackAdapter:
         view = body["view"]
         user = body["user"]["id"]
         extra = metadata(view)
-        caller = _caller(user, (body.get("team") or {}).get("id"), extra.get("channel"))
+        caller = _caller(
+            user,
+            (body.get("team") or {}).get("id"),
+            extra.get("channel"),
+            request_id("view", view.get("id")),
+        )
         name = str(extra.get("command", ""))
         reply = await self.core.invoke(name, submitted_values(view), caller)
         field = _field_at_fault(reply, view)
@@ -220,7 +261,12 @@ class SlackAdapter:
         view = body["view"]
         user = body["user"]["id"]
         extra = metadata(view)
-        caller = _caller(user, (body.get("team") or {}).get("id"), extra.get("channel"))
+        caller = _caller(
+            user,
+            (body.get("team") or {}).get("id"),
+            extra.get("channel"),
+            request_id("view", view.get("id")),
+        )
         option = str(extra.get("option", ""))
         reason = submitted_values(view).get(option, "")
         reply = await self.core.press(str(extra.get("run", "")), caller, reason)

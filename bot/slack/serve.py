@@ -1,28 +1,46 @@
 """How Slack reaches the adapter: HTTP (signed requests) or Socket Mode.
 
 With ``SLACK_APP_TOKEN`` set, the app dials out to Slack over a websocket (no public URL
-needed). Otherwise it serves ``POST /slack/events`` on ``SCALEBOT_SLACK_PORT``, where
-Bolt checks every request's signature and timestamp before any listener sees it, and
+needed). Otherwise it serves ``POST /slack/events`` on ``SCALEBOT_SLACK_PORT`` and
 ``GET /health`` for load balancers and container checks.
+
+Every request to ``/slack/events`` passes :mod:`bot.slack.gate` first: its signature is
+checked on the raw bytes before anything is decoded, then its shape; a refusal is one
+warning in the log and a 401, 400 or 413, never an exception. Bolt then checks the
+signature once more (a second lock on the same door) and dispatches to the listeners.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.config import Settings
 from bot.runner import AsyncCore
 from bot.slack.app import SlackAdapter
+from bot.slack.gate import (
+    MAX_BODY,
+    Refused,
+    check_fields,
+    check_signature,
+    check_size,
+    decode,
+    parse,
+)
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
 
 
 class SlackService:
@@ -33,6 +51,8 @@ class SlackService:
     def __init__(self, core: AsyncCore, settings: Settings) -> None:
         self.settings = settings
         self.adapter = SlackAdapter(core, settings)
+        secret = settings.slack_signing_secret
+        self._signing_secret = secret.get_secret_value() if secret is not None else ""
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -42,15 +62,42 @@ class SlackService:
         return "socket-mode" if self.settings.slack_app_token else "http"
 
     def web_app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(EVENTS_PATH, self._events)
         app.router.add_get(HEALTH_PATH, self._health)
         return app
 
     async def _events(self, request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        try:
+            bolt_request = await self._admit(request)
+        except Refused as refusal:
+            return _refuse(request, refusal)
         bolt_response = await self.adapter.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
+
+    async def _admit(self, request: web.Request) -> AsyncBoltRequest:
+        """The request for Bolt, once it is signed and readable; else :class:`Refused`.
+
+        The order matters: size (before reading), signature (before decoding), then
+        content type, charset, UTF-8, JSON and the fields the listeners read.
+        """
+        check_size(request.content_length)
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise Refused(413, f"body over {MAX_BODY} bytes") from None
+        headers = request.headers
+        check_signature(
+            self._signing_secret,
+            headers.get(TIMESTAMP_HEADER),
+            headers.get(SIGNATURE_HEADER),
+            raw,
+            time.time(),
+        )
+        text = decode(request.content_type, request.charset, raw)
+        body = parse(request.content_type, text)
+        check_fields(body)
+        return bolt_request(request, text, body)
 
     async def _health(self, _request: web.Request) -> web.Response:
         body: dict[str, Any] = {"status": "ok", "platform": "slack", "transport": "http"}
@@ -82,3 +129,33 @@ class SlackService:
             await self._socket.close_async()
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+def bolt_request(request: web.Request, text: str, body: dict[str, Any]) -> AsyncBoltRequest:
+    """Bolt's request for a body already parsed here, with its raw text for Bolt's check.
+
+    Bolt's own parser takes any form that contains the word "payload" for an
+    interaction and loses it (``/ask payload sizes`` would reach no listener), and it
+    would parse the body a second time. Building the request from the parsed body (as
+    Bolt does for Socket Mode) and then marking it as HTTP with its raw text keeps
+    Bolt's signature check, which reads ``raw_body``, on the exact bytes Slack signed.
+    """
+    headers: dict[str, str | Sequence[str]] = dict(request.headers)
+    bolt = AsyncBoltRequest(
+        body=body, query=request.query_string, headers=headers, mode="socket_mode"
+    )
+    bolt.mode = "http"
+    bolt.raw_body = text
+    return bolt
+
+
+def _refuse(request: web.Request, refusal: Refused) -> web.Response:
+    """One warning line (no traceback, no body) and a short answer to the sender."""
+    log.warning(
+        "slack: refused a request from %s with %d: %s",
+        request.remote,
+        refusal.status,
+        refusal.reason,
+    )
+    answer = "invalid request" if refusal.status == 401 else refusal.reason
+    return web.json_response({"error": answer}, status=refusal.status)

@@ -95,7 +95,8 @@ class FakeSlackAPI:
         elif method.startswith("chat."):
             answer |= {"channel": body.get("channel"), "ts": f"{time.time():.6f}"}
         elif method == "views.open":
-            answer["view"] = {**body.get("view", {}), "id": "V0001"}
+            opened = len(self.of("views.open"))
+            answer["view"] = {**body.get("view", {}), "id": f"V{opened:04d}"}
         elif method == "conversations.open":
             answer["channel"] = {"id": f"D{body.get('users', 'X')}"}
         elif method == "files.getUploadURLExternal":

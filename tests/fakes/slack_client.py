@@ -152,8 +152,20 @@ class SlackSender:
             }
         )
 
-    def view_submission(self, view: dict[str, Any], values: dict[str, Any], user: str) -> Answer:
-        """Submit ``view`` (as the adapter opened it) with ``values`` per block id."""
+    def view_submission(
+        self,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        user: str,
+        *,
+        view_id: str | None = None,
+    ) -> Answer:
+        """Submit ``view`` (as the adapter opened it) with ``values`` per block id.
+
+        Slack keeps a modal's id across its submissions and gives each submission a
+        new ``trigger_id``; ``view_id`` names the modal (default: a new one each call).
+        """
+        self.sent += 1
         state = {}
         for block in view["blocks"]:
             block_id = block["block_id"]
@@ -170,9 +182,10 @@ class SlackSender:
                 "team": {"id": TEAM, "domain": "lab"},
                 "user": {"id": user, "name": user.lower(), "team_id": TEAM},
                 "api_app_id": "A0SCALEBOT",
+                "trigger_id": f"trigger.{self.sent}",
                 "view": {
                     **view,
-                    "id": "V0001",
+                    "id": view_id or f"V{self.sent:04d}",
                     "team_id": TEAM,
                     "state": {"values": state},
                 },
