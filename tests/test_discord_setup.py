@@ -32,7 +32,7 @@ from bot.registry import COMMANDS
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord.objects import APP_ID, MEMBER_ID, TOKEN
 from tests.fakes.discord.payloads import slash_command
-from tests.fakes.loop import BackgroundLoop
+from tests.fakes.loop import STEP_TIMEOUT, BackgroundLoop
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SIGNING_SECRET, SlackSender
 from tests.helpers import ROOT, clear_settings_env, free_port, wait_for_health
@@ -256,6 +256,8 @@ def discord_answer(loop: BackgroundLoop, fake: FakeDiscord, payload: dict[str, A
     loop.run(fake.dispatch("INTERACTION_CREATE", payload))
     (callback,) = fake.wait_for(rf"^/interactions/{payload['id']}/[^/]+/callback$")
     assert callback.json["type"] == 4, callback.json
+    # The bot may be stopped next: first let the fake's answer reach it.
+    assert callback.answered.wait(STEP_TIMEOUT), "the fake never answered the callback"
     return callback.json["data"]
 
 

@@ -22,7 +22,11 @@ T = TypeVar("T")
 
 @dataclass
 class Request:
-    """One REST request the bot made, as recorded once the fake's answer was written."""
+    """One REST request the bot made, recorded as it arrives.
+
+    ``answered`` is set once the fake's answer is written: a test that stops the bot
+    right after seeing a request waits for it, so the bot is never stopped mid-response.
+    """
 
     method: str
     #: Relative to ``/api/v10`` (as discord.py's ``Route`` paths are).
@@ -33,6 +37,7 @@ class Request:
     headers: dict[str, str]
     #: File names of a multipart upload.
     files: list[str] = field(default_factory=list)
+    answered: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
 #: A regular expression searched in the path (or in ``"METHOD path"``), or a predicate.

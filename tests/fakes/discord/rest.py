@@ -102,12 +102,13 @@ class RestAPI:
         recorded = Request(
             request.method, path, dict(request.query), body, dict(request.headers), files
         )
+        # Recorded first, so whatever the bot does after this answer sees it recorded;
+        # ``answered`` tells a test that stops the bot that the answer is on the wire.
+        self._record(recorded)
         response = self._answer(recorded)
-        # Recorded only once the answer is on the wire: a test that sees a request and
-        # then stops the bot (SIGTERM) must not catch it waiting for this very response.
         await response.prepare(request)
         await response.write_eof()
-        self._record(recorded)
+        recorded.answered.set()
         return response
 
     def _answer(self, recorded: Request) -> web.StreamResponse:
