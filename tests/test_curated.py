@@ -24,7 +24,7 @@ from knowledge.models import Domain
 from knowledge.store import dataset_key
 from knowledge.trend import Figure, Growth, frontier, growth
 from knowledge.units import canonical_unit
-from tests.helpers import curated_rows
+from tests.helpers import curated_rows, readme_section
 
 MIN_DATASETS = 6
 MIN_SPAN_YEARS = 5
@@ -144,3 +144,25 @@ def test_the_seeded_ledger_gives_the_same_record(core: Core, slug: str) -> None:
 
 def test_the_file_checked_is_the_shipped_one() -> None:
     assert Path(__file__).parents[1] / "knowledge" / "datasets.csv" == CURATED_CSV
+
+
+def test_readme_coverage_table_matches_the_file() -> None:
+    """README's "The curated record" table says what the file holds, field by field."""
+    table = re.findall(
+        r"^\| `([^`]+)` \| ([^|]+?) \| (\d+) \| (\d{4})-(\d{4}) \| (\d+) \|$",
+        readme_section("The curated record"),
+        re.M,
+    )
+    assert sorted(row[0] for row in table) == sorted(DOMAINS), "README's table lists other fields"
+    for slug, unit, datasets, first, last, points in table:
+        figures = record_figures(slug)
+        years = [f.year for f in figures]
+        actual = (
+            " or ".join(trend_units(DOMAINS[slug])),
+            len({dataset_key(f.dataset) for f in figures}),
+            min(years),
+            max(years),
+            len(frontier(figures)),
+        )
+        shown = (unit, int(datasets), int(first), int(last), int(points))
+        assert shown == actual, f"README says {slug}: {shown}; the file gives {actual}"
