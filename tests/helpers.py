@@ -46,7 +46,7 @@ from bot.slack.blocks import (
     MAX_BLOCKS,
     SECTION_TEXT,
 )
-from knowledge.store import NewPoint
+from knowledge.store import NewPoint, dataset_key
 
 #: The repository's root: README.md, .env.example, pyproject.toml.
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +116,15 @@ def curated_rows(domain: str | None = None) -> list[dict[str, str]]:
     with CURATED_CSV.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     return [row for row in rows if domain is None or row["domain"] == domain]
+
+
+def curated_datasets(domain: str | None = None) -> set[tuple[str, str]]:
+    """The curated datasets as (domain, name key): a dataset counted in two units is one.
+
+    The ledger keeps one current figure per dataset, so a dataset with rows in two units
+    (HowTo100M in clips and in hours) is one dataset with a history.
+    """
+    return {(row["domain"], dataset_key(row["dataset"])) for row in curated_rows(domain)}
 
 
 def new_point(

@@ -22,7 +22,7 @@ from bot.registry import COMMANDS
 from bot.reply import Reply
 from handlers.submit import DATASET_MAX, NOTE_MAX
 from knowledge.kb import Library, load_essay
-from tests.helpers import MEMBER, count_rows, curated_rows
+from tests.helpers import MEMBER, count_rows, curated_datasets, curated_rows
 
 OBJAVERSE_URL = "https://arxiv.org/abs/2307.05663"
 GOOD_SUBMIT = f'/submit 3d "Objaverse-XL v2" 12.5M objects {OBJAVERSE_URL} year:2024'
@@ -81,7 +81,7 @@ def test_scale_video_card_names_the_domain_and_cites_sources(core: Core, typed: 
     biggest = max(rows, key=lambda r: float(r["quantity"]))
     assert reply.data["largest"]["dataset"] == biggest["dataset"]
     assert biggest["dataset"] in field(reply, f"Largest dataset in {domain.headline_unit}")
-    assert reply.data["datasets"] == len(curated_rows("video"))
+    assert reply.data["datasets"] == len(curated_datasets("video"))
     assert reply.data["pending"] == 0
     # Citations: essay sections by name, and the dataset's source URL.
     assert essay_sections(reply)
@@ -518,14 +518,14 @@ def test_datasets_newest_sorts_by_year(core: Core) -> None:
     assert "newest" in reply.title
     years = [p.year for p in (core.store.get(i) for i in reply.data["ids"]) if p]
     assert years == sorted(years, reverse=True)
-    assert len(years) == len(curated_rows("video"))
+    assert len(years) == len(curated_datasets("video"))
 
 
 def test_datasets_pending_points_are_not_listed(core: Core) -> None:
     core.ask(GOOD_SUBMIT, MEMBER)
     reply = core.ask("/datasets 3d")
     assert "Objaverse-XL v2" not in "\n".join(reply.items)
-    assert reply.data["total"] == len(curated_rows("3d"))
+    assert reply.data["total"] == len(curated_datasets("3d"))
 
 
 @pytest.mark.parametrize(
