@@ -446,10 +446,14 @@ class Store:
         try:
             yield
         except sqlite3.Error as error:
-            fault = storage_fault(error, self.path, self.busy_timeout_ms)
-            if fault is None:
+            fault = self._fault(error)
+            if fault is error:
                 raise
             raise fault from error
+
+    def _fault(self, error: sqlite3.Error) -> Exception:
+        """The fault ``error`` stands for, or ``error`` itself when it is not a storage one."""
+        return storage_fault(error, self.path, self.busy_timeout_ms) or error
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -459,10 +463,12 @@ class Store:
         have done so already, on a full disk), and a storage error is raised as its fault.
         A read-only store refuses before it begins: SQLite would let ``BEGIN IMMEDIATE``
         through and refuse only the first change, after the command had read and decided.
+        The translation is written out here rather than through :meth:`_faults`: every
+        submission passes this way, and a second generator costs it a microsecond.
         """
         if self.read_only is not None:
             raise LedgerReadOnly(self.path, self.read_only)
-        with self._faults():
+        try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -471,6 +477,11 @@ class Store:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
+        except sqlite3.Error as error:
+            fault = self._fault(error)
+            if fault is error:
+                raise
+            raise fault from error
 
     def migrate(self) -> None:
         """Apply pending migrations; under the lock, so each runs once however many race."""
