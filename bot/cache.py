@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.reply import Reply
+from knowledge.store import Store
 
 T = TypeVar("T")
 
@@ -46,17 +47,22 @@ class ReplyCache:
     """Pure commands' replies by question, valid for one version of the ledger.
 
     Used from one thread (the adapters' event loop). A file database only: an in-memory
-    one cannot be watched from a second connection, so nothing is cached for it.
+    one cannot be watched from a second connection, so nothing is cached for it. Given
+    the core's :class:`Store`, it watches the file as the store opened it (read-only, in
+    a read-only folder, needs the same URI as the store's to be read at all).
     """
 
-    def __init__(self, database: str | Path, size: int = SIZE) -> None:
+    def __init__(self, database: Store | str | Path, size: int = SIZE) -> None:
         self.size = size
         #: Replies served from the cache, and replies that had to be computed.
         self.hits = 0
         self.misses = 0
         self._kept: OrderedDict[Hashable, Kept] = OrderedDict()
         self._watch: sqlite3.Connection | None = None
-        if str(database) != ":memory:":
+        if isinstance(database, Store):
+            if database.path != ":memory:":
+                self._watch = database.connect_again()
+        elif str(database) != ":memory:":
             # The loop that reads it is not the thread that built us (tests, serve()).
             self._watch = sqlite3.connect(str(database), check_same_thread=False)
 

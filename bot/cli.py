@@ -27,10 +27,10 @@ from bot.console import (
     save_attachments,
     saved_lines,
 )
-from bot.core import IMPORT_COLUMNS, Core, ImportFailed
+from bot.core import IMPORT_COLUMNS, Core, ImportFailed, storage_error
 from bot.serve import serve
 from knowledge.kb import KnowledgeBaseError, Library
-from knowledge.store import DataPoint
+from knowledge.store import DataPoint, StorageFault
 
 PLATFORMS = ("console", "discord", "slack", "all")
 #: Chat platforms this version can serve.
@@ -60,6 +60,8 @@ def open_core(ctx: click.Context) -> Core:
         core = Core.open(settings=settings)
     except KnowledgeBaseError as error:
         raise click.ClickException(f"knowledge base: {error}") from None
+    except StorageFault as fault:
+        raise click.ClickException(storage_error(fault).message) from None
     ctx.call_on_close(core.close)
     return core
 
@@ -243,6 +245,8 @@ def import_(ctx: click.Context, file: Path, user: str | None) -> None:
         ids = core.import_csv(file, console_user(user or settings.console_user))
     except ImportFailed as error:
         raise click.ClickException(f"nothing imported: {error}") from None
+    except StorageFault as fault:
+        raise click.ClickException(storage_error(fault).message) from None
     span = f" (#{ids[0]}-#{ids[-1]})" if ids else ""
     click.echo(f"imported {len(ids)} data points from {file.name}{span}")
 
@@ -317,6 +321,8 @@ def doctor(ctx: click.Context) -> None:
     click.echo(f"platforms configured: {', '.join(platforms) or 'none (console only)'}")
     core = open_core(ctx)
     click.echo(f"database: {Path(core.store.path).resolve()}")
+    if core.store.read_only:
+        click.echo(f"database: read-only ({core.store.read_only}); writes are off")
     click.echo(f"schema: {', '.join(core.store.schema_version())}")
     totals = core.store.totals()
     click.echo("data points: " + ", ".join(f"{v} {k}" for k, v in totals.items()))

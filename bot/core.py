@@ -19,20 +19,33 @@ from bot.commands import Command, Option, Permission, Request
 from bot.config import Settings
 from bot.converters import clean_text, convert
 from bot.errors import (
+    DiskFull,
     InvalidValue,
+    LedgerBusyError,
     MissingOption,
     NotAllowed,
+    NotStored,
     NotText,
     TooLong,
     UnknownCommand,
     UserError,
+    WritesOff,
 )
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
 from bot.kinds import Quantity, suggest_commands
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
 from knowledge.kb import KB_DIR, Library
-from knowledge.store import NewPoint, Store, Submitter
+from knowledge.store import (
+    LedgerBusy,
+    LedgerFull,
+    LedgerReadOnly,
+    LedgerUnavailable,
+    NewPoint,
+    StorageFault,
+    Store,
+    Submitter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +106,36 @@ def internal_error() -> Reply:
     )
 
 
+def storage_error(fault: StorageFault) -> UserError:
+    """What a user is told when SQLite could not store a write, in chat and in the CLI alike.
+
+    Each says that nothing was stored and whether trying again can help: a held lock
+    passes, a read-only file or a full disk does not until the admin acts.
+    """
+    if isinstance(fault, LedgerBusy):
+        return LedgerBusyError(
+            f"The ledger is busy: another process (a bulk import, say) has held its write "
+            f"lock for over {fault.seconds:g} s. Nothing was stored; try again in a minute."
+        )
+    if isinstance(fault, LedgerReadOnly):
+        return WritesOff(
+            f"Writes are off because {fault.reason}. Nothing was stored; "
+            "commands that only read still answer.",
+            example="/scale video",
+        )
+    if isinstance(fault, LedgerFull):
+        return DiskFull(
+            "The disk that holds the ledger is full, so nothing was stored. Trying again "
+            "will not help until the admin frees space; the log names the file."
+        )
+    if isinstance(fault, LedgerUnavailable):
+        return NotStored(f"The ledger cannot be opened: {fault}.")
+    return NotStored(
+        "The ledger's disk failed to write, so nothing was stored. "
+        "The admin has the cause in the log."
+    )
+
+
 def error_reply(error: UserError) -> Reply:
     summary = error.message
     if error.example:
@@ -104,6 +147,23 @@ def error_reply(error: UserError) -> Reply:
         visibility="private",
         data={"error": type(error).__name__, "example": error.example, "option": error.option},
     )
+
+
+def refused_write(name: str, fault: StorageFault) -> Reply:
+    """The reply to a command whose write SQLite refused, and one log line for the admin.
+
+    A full disk or an I/O error needs the admin, so it is an error naming the cause and
+    the file; a held lock or a read-only file is a warning. No traceback: the cause is
+    known, and the rest of the bot is fine.
+    """
+    needs_admin = not isinstance(fault, LedgerBusy | LedgerReadOnly)
+    log.log(
+        logging.ERROR if needs_admin else logging.WARNING,
+        "/%s stored nothing: %s",
+        name,
+        fault,
+    )
+    return error_reply(storage_error(fault))
 
 
 class Core:
@@ -139,12 +199,33 @@ class Core:
             settings = settings.model_copy(update={"db": Path(db_path)})
         library = Library.load()
         store = Store.open(settings.db)
-        store.compile_claims(library)
         core = cls(settings, library, store, commands)
-        if store.meta("curated_seeded") is None:
-            points = core.read_csv(CURATED_CSV)
-            store.seed_once(points, Submitter("system:curated", "system"))
+        try:
+            core._catch_up()
+        except BaseException:
+            store.close()
+            raise
         return core
+
+    def _catch_up(self) -> None:
+        """Index the knowledge base's claims and seed the curated points, if not done yet.
+
+        Both check with a plain read first, so an up-to-date database opens without the
+        write lock. A read-only one that is behind is served as it is, and the log says
+        what is missing.
+        """
+        store = self.store
+        try:
+            store.compile_claims(self.library)
+        except LedgerReadOnly as fault:
+            log.warning("the claims index predates the knowledge base files: %s", fault)
+        if store.meta("curated_seeded") is not None:
+            return
+        points = self.read_csv(CURATED_CSV)
+        try:
+            store.seed_once(points, Submitter("system:curated", "system"))
+        except LedgerReadOnly as fault:
+            log.warning("the curated data points were never seeded: %s", fault)
 
     def close(self) -> None:
         self.store.close()
@@ -308,6 +389,8 @@ class Core:
             return command.handler(request, **values)
         except UserError as error:
             return error_reply(error)
+        except StorageFault as fault:
+            return refused_write(name, fault)
         except Exception:
             log.exception("command /%s failed", name)
             return internal_error()

@@ -78,3 +78,27 @@ class Conflict(UserError):
 
 class NotAllowed(UserError):
     title = "Moderators only"
+
+
+class LedgerBusyError(UserError):
+    """Another process kept the ledger's write lock past the busy timeout (an import, say)."""
+
+    title = "The ledger is busy"
+
+
+class WritesOff(UserError):
+    """The database cannot be written (a read-only file or mount); reads still answer."""
+
+    title = "Writes are off"
+
+
+class DiskFull(UserError):
+    """The disk under the database is full: retrying cannot help until space is freed."""
+
+    title = "Not stored: the disk is full"
+
+
+class NotStored(UserError):
+    """The operating system failed to write the database (an I/O error)."""
+
+    title = "Not stored"

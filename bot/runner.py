@@ -53,7 +53,7 @@ class AsyncCore:
         """``cache=False`` answers every question afresh (benchmarks of the first asking)."""
         self.core = core
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalebot-core")
-        self.cache = ReplyCache(core.store.path if cache else ":memory:")
+        self.cache = ReplyCache(core.store if cache else ":memory:")
 
     async def call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run ``function(*args, **kwargs)`` on the core's thread and await its result."""

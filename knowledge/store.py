@@ -3,7 +3,13 @@
 One file per deployment, opened by every process (bot, CLI, a second bot) at once:
 WAL mode lets readers run beside the writer, ``busy_timeout`` makes writers queue instead
 of failing, and every write starts with ``BEGIN IMMEDIATE`` so two processes never both
-read-then-upgrade and deadlock into "database is locked".
+read-then-upgrade and deadlock into "database is locked". Opening an up-to-date file only
+reads, so a command answers while another process holds a long write (an import).
+
+When SQLite cannot store a write (the lock stayed taken past the busy timeout, the file
+is read-only, the disk is full), the write raises a :class:`StorageFault` naming the cause
+rather than a raw ``sqlite3`` error: :func:`storage_fault` is the one place that tells
+them apart, and the core words each one for users.
 
 Reads on a command's hot path are plain parameterized SQL against the partial indexes
 created in :mod:`knowledge.migrations`; sqlite-utils does the schema, migrations,
@@ -13,6 +19,7 @@ full-text index and bulk work.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import time
@@ -28,6 +35,8 @@ from sqlite_utils import Database
 from knowledge.kb import Library
 from knowledge.migrations import migrations
 
+#: How long a write waits for another connection's write to end before it gives up.
+#: Read at every open, so a test can shorten it.
 BUSY_TIMEOUT_MS = 10_000
 #: How long a request's key is kept: far beyond Slack's five-minute signature window
 #: and Discord's redeliveries, short enough that the table stays small.
@@ -74,6 +83,109 @@ class AlreadyReviewed(LedgerError):
     def __init__(self, point: DataPoint) -> None:
         super().__init__(f"#{point.id} is already {point.status}")
         self.point = point
+
+
+class StorageFault(LedgerError):
+    """SQLite could not store a write for a reason outside the command; nothing was stored.
+
+    The message is for the admin's log; the core words each kind for users. ``path`` is
+    the database file.
+    """
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class LedgerBusy(StorageFault):
+    """Another connection kept the write lock for longer than the busy timeout."""
+
+    def __init__(self, path: str, seconds: float) -> None:
+        super().__init__(
+            f"{path}: the write lock stayed taken by another connection for over {seconds:g} s",
+            path,
+        )
+        self.seconds = seconds
+
+
+class LedgerReadOnly(StorageFault):
+    """SQLite cannot write the file; ``reason`` says why, in words an admin can act on."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"writes are off because {reason}", path)
+        self.reason = reason
+
+
+class LedgerFull(StorageFault):
+    """SQLITE_FULL: the disk holding the file is full (or the file reached its page limit)."""
+
+    def __init__(self, path: str, error: sqlite3.Error) -> None:
+        super().__init__(f"disk full: SQLite could not write {path} ({error})", path)
+
+
+class LedgerIOError(StorageFault):
+    """SQLITE_IOERR: the operating system failed a read or write of the file."""
+
+    def __init__(self, path: str, error: sqlite3.Error) -> None:
+        name = getattr(error, "sqlite_errorname", "SQLITE_IOERR")
+        super().__init__(f"I/O error on {path}: {error} ({name})", path)
+
+
+class LedgerUnavailable(StorageFault):
+    """The file cannot be opened as it is (read-only and out of date, say); start-up stops."""
+
+
+def storage_fault(
+    error: sqlite3.Error, path: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> StorageFault | None:
+    """The storage fault a SQLite error stands for, or None when it is not one (a bug).
+
+    The one place where SQLite's result codes become the ledger's faults, so a command,
+    an import and start-up all tell a full disk from a held lock the same way.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = code & 0xFF
+    if primary == sqlite3.SQLITE_BUSY:
+        return LedgerBusy(path, busy_timeout_ms / 1000)
+    if primary == sqlite3.SQLITE_READONLY:
+        return LedgerReadOnly(path, read_only_reason(path) or "SQLite opened it read-only")
+    if primary == sqlite3.SQLITE_FULL:
+        return LedgerFull(path, error)
+    if primary == sqlite3.SQLITE_IOERR:
+        return LedgerIOError(path, error)
+    return None
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    """The -wal and -shm files SQLite keeps beside a WAL database."""
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def read_only_reason(path: str | Path) -> str | None:
+    """Why SQLite could not write the database at ``path`` for this process, or None.
+
+    It asks what SQLite will meet, for this user (root included): a read-only mount, the
+    file itself, and (unless its -wal and -shm files exist already) the folder SQLite must
+    create them in. ``os.access``, never opening the file: closing any descriptor of a
+    database drops every SQLite lock this process holds on it.
+    """
+    file = Path(path)
+    folder = file.parent
+    mine = os.access in os.supports_effective_ids
+    if os.statvfs(folder).f_flag & os.ST_RDONLY:
+        return f"the database is on a read-only file system: {file}"
+    if file.exists() and not os.access(file, os.W_OK, effective_ids=mine):
+        return f"the database file is read-only: {file}"
+    if not all(s.exists() for s in _sidecars(file)) and not os.access(
+        folder, os.W_OK | os.X_OK, effective_ids=mine
+    ):
+        return (
+            f"the database's folder is read-only, so SQLite cannot create "
+            f"the -wal and -shm files it needs beside the file: {folder}"
+        )
+    return None
 
 
 def now() -> str:
@@ -187,14 +299,14 @@ def fts_query(text: str, ignore: frozenset[str] = frozenset()) -> str | None:
     return " OR ".join(f'"{word}"' for word in unique) or None
 
 
-def _enable_wal(db: Database) -> None:
+def _enable_wal(db: Database, busy_timeout_ms: int) -> None:
     """Switch a new file to WAL, waiting out a process doing the same at the same moment.
 
     Changing the journal mode needs the file to itself and SQLite does not wait for it
     (the busy timeout does not apply), so two bots started together on a fresh file
     would see "database is locked": retry, bounded by the busy timeout.
     """
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + busy_timeout_ms / 1000
     while True:
         try:
             db.enable_wal()
@@ -205,49 +317,199 @@ def _enable_wal(db: Database) -> None:
             time.sleep(0.005)
 
 
-class Store:
-    """All reads and writes of the database; one instance per process, not thread-safe."""
+def _connect(database: str, *, uri: bool = False) -> sqlite3.Connection:
+    """A connection with the store's settings; ``database`` is a path, or a URI if ``uri``."""
+    conn = sqlite3.connect(
+        database, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, uri=uri
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
 
-    def __init__(self, db: Database, path: str) -> None:
+
+def _primary_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _wal_holds_commits(path: Path) -> bool:
+    return _sidecars(path)[0].exists() and _sidecars(path)[0].stat().st_size > 0
+
+
+def _can_read(uri: str) -> bool:
+    """Whether SQLite opens and reads the file ``uri`` names.
+
+    False when it cannot open a file it needs: SQLITE_CANTOPEN, or, when the folder
+    refuses the -shm file with EACCES rather than EPERM, SQLITE_READONLY_DIRECTORY.
+    """
+    try:
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            probe.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.OperationalError as error:
+        if _primary_code(error) not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY):
+            raise
+        return False
+    return True
+
+
+def _read_only_uri(target: str, reason: str) -> str:
+    """The URI that lets SQLite read a file it cannot write, without serving stale rows.
+
+    ``mode=ro`` reads a WAL file with the usual locks, but needs its -shm file, which a
+    read-only folder may not let SQLite create. ``immutable=1`` needs none, and ignores
+    the -wal file, so it is used only when that file holds no commits.
+    """
+    path = Path(target).resolve()
+    read_only = f"{path.as_uri()}?mode=ro"
+    if _can_read(read_only):
+        return read_only
+    if not path.exists():
+        raise LedgerUnavailable(f"there is no database at {path} yet, and {reason}", target)
+    if _wal_holds_commits(path):
+        raise LedgerUnavailable(
+            f"{reason}, and its -wal file holds commits that SQLite reads only through a "
+            "-shm file beside it; make the folder writable once",
+            target,
+        )
+    return f"{read_only}&immutable=1"
+
+
+class Store:
+    """All reads and writes of the database; one instance per process, not thread-safe.
+
+    ``read_only`` is None, or why SQLite cannot write the file: reads answer, and every
+    write raises :class:`LedgerReadOnly`.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        path: str,
+        *,
+        read_only: str | None = None,
+        database: str | None = None,
+    ) -> None:
         self.db = db
         self.conn = db.conn
         self.path = path
+        self.read_only = read_only
+        self.busy_timeout_ms = BUSY_TIMEOUT_MS
+        #: What :func:`sqlite3.connect` was given: the path, or a read-only URI.
+        self._database = database or path
         #: When the next keyed submission clears out expired keys (monotonic seconds).
         self._next_sweep = 0.0
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) and migrate the database at ``path``."""
+        """Open the database at ``path``, creating or migrating it only when it needs that.
+
+        An up-to-date file is opened with plain reads and never waits for the write lock,
+        so a command answers while another process holds a long write. A file SQLite
+        cannot write is opened read-only if its schema is current (else
+        :class:`LedgerUnavailable`).
+        """
         target = str(path)
-        if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        db = Database(conn)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if target != ":memory:":
-            _enable_wal(db)
-        conn.execute("PRAGMA synchronous = NORMAL")
-        store = cls(db, target)
-        store.migrate()
+        if target == ":memory:":
+            store = cls(Database(_connect(target)), target)
+            store.migrate()
+            return store
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        reason = read_only_reason(target)
+        if reason is not None:
+            return cls._open_read_only(target, reason)
+        store = cls(Database(_connect(target)), target)
+        try:
+            store._catch_up()
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    @classmethod
+    def _open_read_only(cls, target: str, reason: str) -> Store:
+        """A store that reads a file SQLite cannot write, if that file needs no migration."""
+        database = _read_only_uri(target, reason)
+        store = cls(
+            Database(_connect(database, uri=True)), target, read_only=reason, database=database
+        )
+        behind = [m.name for m in migrations.pending(store.db)]
+        if behind:
+            store.close()
+            raise LedgerUnavailable(
+                f"this version must migrate its schema ({', '.join(behind)}), "
+                f"which is a write, and {reason}",
+                target,
+            )
+        return store
+
+    def _catch_up(self) -> None:
+        """Bring the file to WAL mode and the current schema, taking the lock only if behind.
+
+        Both checks are plain reads; each change re-checks under the lock, because another
+        process may have made it in the meantime.
+        """
+        with self._faults():
+            if self.db.journal_mode != "wal":
+                _enable_wal(self.db, self.busy_timeout_ms)
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        if migrations.pending(self.db):
+            self.migrate()
+
+    def connect_again(self) -> sqlite3.Connection:
+        """Another connection to this file, opened as this one was (read-only, say)."""
+        return _connect(self._database, uri=self._database != self.path)
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taking the write lock up front (queues, never deadlocks)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+    def _faults(self) -> Iterator[None]:
+        """SQLite's storage errors within, raised as the :class:`StorageFault` each stands for."""
         try:
-            yield self.conn
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            yield
+        except sqlite3.Error as error:
+            fault = self._fault(error)
+            if fault is error:
+                raise
+            raise fault from error
+
+    def _fault(self, error: sqlite3.Error) -> Exception:
+        """The fault ``error`` stands for, or ``error`` itself when it is not a storage one."""
+        return storage_fault(error, self.path, self.busy_timeout_ms) or error
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock up front (queues, never deadlocks).
+
+        Whatever fails, nothing of it stays: the transaction is rolled back (SQLite may
+        have done so already, on a full disk), and a storage error is raised as its fault.
+        A read-only store refuses before it begins: SQLite would let ``BEGIN IMMEDIATE``
+        through and refuse only the first change, after the command had read and decided.
+        The translation is written out here rather than through :meth:`_faults`: every
+        submission passes this way, and a second generator costs it a microsecond.
+        """
+        if self.read_only is not None:
+            raise LedgerReadOnly(self.path, self.read_only)
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            fault = self._fault(error)
+            if fault is error:
+                raise
+            raise fault from error
 
     def migrate(self) -> None:
+        """Apply pending migrations; under the lock, so each runs once however many race."""
         with self.write():
             migrations.apply(self.db)
 
