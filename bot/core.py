@@ -9,6 +9,7 @@ errors into replies all happen here, once, so no platform can skip them.
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,6 +79,11 @@ class Caller:
 
 class ImportFailed(Exception):
     """A CSV file was refused whole; the message names the line and what was wrong."""
+
+
+def curated_edition(path: Path) -> str:
+    """A fingerprint of the curated file: a new edition is brought into every ledger."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def readable(text: str, what: str) -> None:
@@ -217,15 +223,17 @@ class Core:
         store = self.store
         try:
             store.compile_claims(self.library)
+            store.adopt_units({d.slug: d.headline_unit for d in self.library.domains.values()})
         except LedgerReadOnly as fault:
             log.warning("the claims index predates the knowledge base files: %s", fault)
-        if store.meta("curated_seeded") is not None:
+        edition = curated_edition(CURATED_CSV)
+        if store.meta("curated_edition") == edition:
             return
         points = self.read_csv(CURATED_CSV)
         try:
-            store.seed_once(points, Submitter("system:curated", "system"))
+            store.sync_curated(points, Submitter("system:curated", "system"), edition)
         except LedgerReadOnly as fault:
-            log.warning("the curated data points were never seeded: %s", fault)
+            log.warning("the curated data points are not up to date: %s", fault)
 
     def close(self) -> None:
         self.store.close()

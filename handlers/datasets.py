@@ -8,7 +8,7 @@ from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidValue
 from bot.phrasing import counted
 from bot.reply import Page, Reply
-from handlers.present import point_line, source
+from handlers.present import measures_line, source, unique
 from knowledge.models import Domain
 from knowledge.store import DatasetSort
 
@@ -24,7 +24,8 @@ def datasets(request: Request, domain: Domain, sort: DatasetSort, page: int) -> 
             f"page {page}.",
             example=f"/datasets {domain.slug} page:{pages}",
         )
-    points = request.store.current(domain.slug, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    listed = request.store.datasets(domain.slug, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    points = [figure for entry in listed for figure in entry.figures]
 
     def command(number: int) -> str:
         return f"/datasets {domain.slug} sort:{sort} page:{number}"
@@ -32,11 +33,12 @@ def datasets(request: Request, domain: Domain, sort: DatasetSort, page: int) -> 
     order = "largest first" if sort == "largest" else "newest first"
     return Reply(
         title=f"{domain.name}: datasets ({order})",
-        summary=f"{total} datasets with an approved figure; each shows its current figure."
+        summary=f"{total} datasets with an approved figure; each shows its current figure in "
+        "every unit it is counted in."
         if total
         else "No approved datasets yet. Propose one with /submit.",
-        items=[point_line(point, with_id=True) for point in points],
-        citations=[source(point) for point in points],
+        items=[measures_line(entry.figures) for entry in listed if entry.figures],
+        citations=unique([source(point) for point in points]),
         page=Page(
             number=page,
             count=pages,
@@ -45,7 +47,15 @@ def datasets(request: Request, domain: Domain, sort: DatasetSort, page: int) -> 
         ),
         domain=domain.slug,
         colour=domain.colour,
-        data={"domain": domain.slug, "total": total, "ids": [p.id for p in points]},
+        data={
+            "domain": domain.slug,
+            "total": total,
+            "ids": [p.id for p in points],
+            "datasets": [
+                {"id": entry.dataset.id, "name": entry.dataset.name, "figures": len(entry.figures)}
+                for entry in listed
+            ],
+        },
     )
 
 

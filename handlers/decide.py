@@ -11,6 +11,9 @@ from handlers.present import moment, point_line, source
 from handlers.review import review
 from knowledge.store import AlreadyReviewed, PointNotFound
 
+#: How each outcome is titled: a disputed approved figure is kept or withdrawn.
+VERBS = {"approve": "Approved", "reject": "Rejected", "keep": "Kept", "withdraw": "Withdrew"}
+
 
 def decide(
     request: Request,
@@ -19,7 +22,7 @@ def decide(
     note: str | None,
 ) -> Reply:
     try:
-        point = request.store.review(point_id, decision, request.user, note)
+        outcome = request.store.review(point_id, decision, request.user, note)
     except PointNotFound:
         raise NotFound(
             f"There is no data point #{point_id}.", example="/review lists pending ids"
@@ -28,12 +31,19 @@ def decide(
         earlier = error.point
         raise Conflict(
             f"#{point_id} was already {earlier.status} by {earlier.reviewed_by} "
-            f"on {moment(earlier.reviewed_at)}; decisions are final.",
+            f"on {moment(earlier.reviewed_at)}; decisions are final unless it is disputed "
+            "(/flag).",
             example="/review",
         ) from None
-    verb = "Approved" if decision == "approve" else "Rejected"
+    point = outcome.point
+    verb = VERBS[outcome.outcome]
     fields = [
-        ReplyField(name="Decided by", value=f"{point.reviewed_by} at {point.reviewed_at}"),
+        ReplyField(
+            name="Decided by",
+            value=request.user
+            if outcome.outcome == "keep"  # the figure keeps its first approval's record
+            else f"{point.reviewed_by} at {point.reviewed_at}",
+        ),
         ReplyField(name="Submitted by", value=point.submitted_by),
     ]
     if note:
@@ -44,13 +54,28 @@ def decide(
                 inline=False,
             )
         )
-    if decision == "approve":
+    if outcome.cleared:
+        fields.append(ReplyField(name="Disputes", value=f"{outcome.cleared} answered and closed"))
+    if outcome.outcome in ("approve", "keep"):
         fields.append(
             ReplyField(
                 name="Current figure",
-                value="this is now the dataset's current figure"
+                value=f"this is now {point.dataset}'s current figure in {point.unit}"
                 if point.is_current
-                else "a newer approved figure of this dataset stays current",
+                else f"a newer approved figure of {point.dataset} in {point.unit} stays current",
+                inline=False,
+            )
+        )
+    elif outcome.outcome == "withdraw":
+        current = (
+            request.store.current_figure(point.dataset_id, point.unit, besides=point.id)
+            if point.dataset_id is not None
+            else None
+        )
+        fields.append(
+            ReplyField(
+                name="Current figure",
+                value=f"{point_line(current)} is current again" if current else "none now",
                 inline=False,
             )
         )
@@ -60,7 +85,12 @@ def decide(
         fields=fields,
         citations=[source(point)],
         domain=point.domain,
-        data={"id": point.id, "status": point.status, "reviewed_by": point.reviewed_by},
+        data={
+            "id": point.id,
+            "status": point.status,
+            "outcome": outcome.outcome,
+            "reviewed_by": point.reviewed_by,
+        },
     )
     return with_queue(decided, review(request)) if request.pressed else decided
 

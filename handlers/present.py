@@ -36,7 +36,8 @@ def amount(point: DataPoint) -> str:
 def point_line(point: DataPoint, *, with_id: bool = False) -> str:
     year = f", {point.year}" if point.year else ""
     ident = f"#{point.id} " if with_id else ""
-    return f"{ident}{point.dataset}: {amount(point)}{year}"
+    disputed = f" (disputed ({point.disputes}))" if point.disputes else ""
+    return f"{ident}{point.dataset}: {amount(point)}{year}{disputed}"
 
 
 def moment(timestamp: str | None) -> str:
@@ -48,6 +49,21 @@ def moment(timestamp: str | None) -> str:
     except ValueError:
         return timestamp
     return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def measures_line(figures: list[DataPoint]) -> str:
+    """A dataset once, with every current figure: ``#7 InternVid: 760K hours · 234M clips, 2023``.
+
+    ``figures`` are one dataset's current figures, the headline unit's first; the id is
+    the first figure's (``/history`` lists them all) and the year the newest.
+    """
+    first = figures[0]
+    shown = " · ".join(amount(point) for point in figures)
+    years = [point.year for point in figures if point.year]
+    disputed = sum(point.disputes for point in figures)
+    mark = f" (disputed ({disputed}))" if disputed else ""
+    year = f", {max(years)}" if years else ""
+    return f"#{first.id} {first.dataset}: {shown}{year}{mark}"
 
 
 def essay(section: str) -> Citation:

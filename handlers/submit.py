@@ -9,6 +9,8 @@ from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidQuantity
 from bot.kinds import Quantity
 from bot.reply import Citation, Reply, ReplyField
+from handlers.context import FigureContext, figure_context
+from handlers.present import amount
 from knowledge.models import Domain
 from knowledge.quantity import format_quantity
 from knowledge.store import NewPoint, Submitter
@@ -41,20 +43,36 @@ def submit(
     )
     who = Submitter(request.user, request.platform, request.workspace, request.channel)
     submission = request.store.submit_once(point, who, request.request_id)
-    if submission.replayed:  # answered with what the first delivery stored
-        earlier = request.library.resolve(submission.point.domain) or domain
-        return submitted(submission.id, submission.point, earlier)
-    return submitted(submission.id, point, domain)
+    stored = request.store.get(submission.id)
+    assert stored is not None
+    # A replay is answered from the point as stored, the same way as its first delivery.
+    shown = request.library.resolve(stored.domain) or domain
+    return submitted(figure_context(request.store, stored), shown)
 
 
-def submitted(point_id: int, point: NewPoint, domain: Domain) -> Reply:
-    """The confirmation of a stored submission, drawn from the point as stored."""
+def submitted(context: FigureContext, domain: Domain) -> Reply:
+    """The confirmation of a stored submission: what it updates, drawn from the ledger."""
+    point = context.point
     year, note = point.year, point.note
     figure = f"{format_quantity(point.quantity)} {point.unit}" + (f" ({year})" if year else "")
+    if context.current is not None:
+        updates = (
+            f"It updates {point.dataset}'s {point.unit}: {amount(context.current)} now, "
+            f"{context.change} once approved."
+        )
+    elif context.new_dataset:
+        updates = f"{point.dataset} is a new dataset in {domain.name}."
+        if context.look_alikes:
+            updates += f" Did you mean {' or '.join(context.look_alikes)}? Nothing is merged "
+            updates += "unless a moderator merges it."
+    else:
+        updates = f"It is {point.dataset}'s first figure in {point.unit}."
+    # The canonical name stays; the spelling the submitter used is shown beside it.
+    typed = f" (typed “{point.typed_name}”)" if point.typed_name != point.dataset else ""
     return Reply(
-        title=f"Submitted #{point_id} for review",
-        summary=f"{point.dataset}: {figure} in {domain.name}. A moderator will approve or "
-        "reject it; until then it counts as pending.",
+        title=f"Submitted #{point.id} for review",
+        summary=f"{point.dataset}{typed}: {figure} in {domain.name}. {updates} A moderator "
+        "will approve or reject it; until then it counts as pending.",
         fields=[
             ReplyField(name="Domain", value=domain.slug),
             ReplyField(name="Dataset", value=point.dataset),
@@ -63,11 +81,20 @@ def submitted(point_id: int, point: NewPoint, domain: Domain) -> Reply:
             ReplyField(name="Note", value=note or "none", inline=False),
         ],
         citations=[Citation(label=point.source_url, url=point.source_url)],
-        footer=f"Moderators: /approve {point_id} or /reject {point_id} REASON",
+        footer=f"Moderators: /approve {point.id} or /reject {point.id} REASON",
         visibility="private",
         domain=domain.slug,
         colour=domain.colour,
-        data={"id": point_id, "status": "pending", "quantity": point.quantity},
+        data={
+            "id": point.id,
+            "status": "pending",
+            "quantity": point.quantity,
+            "dataset": point.dataset,
+            "dataset_id": point.dataset_id,
+            "new_dataset": context.new_dataset,
+            "updates": context.current.id if context.current else None,
+            "look_alikes": context.look_alikes,
+        },
     )
 
 

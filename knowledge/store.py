@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from knowledge import identity, measures
+from knowledge.identity import Dataset, dataset_key
 from knowledge.kb import Library
 from knowledge.migrations import migrations
 
@@ -44,16 +46,29 @@ REQUEST_KEY_RETENTION = timedelta(days=1)
 #: Seconds between two clear-outs of expired request keys (each a scan of the table).
 REQUEST_KEY_SWEEP_SECONDS = 3600.0
 
+#: Who approves a point that enough members confirmed (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS).
+AUTO_APPROVER = "system:confirmations"
+
 Status = Literal["pending", "approved", "rejected"]
+Outcome = Literal["approve", "reject", "keep", "withdraw"]
 Origin = Literal["community", "curated", "import"]
 DatasetSort = Literal["largest", "newest"]
 
-_COLUMNS = (
-    "id, domain, dataset, quantity_text, quantity, unit, year, source_url, note, status, "
-    "origin, is_current, submitted_by, platform, workspace, channel, submitted_at, "
-    "reviewed_by, reviewed_at, review_note"
+#: A point as read, with its dataset's canonical name (``dataset``) and the spelling it
+#: was submitted under (``typed_name``): every read goes through this one select.
+_SELECT = (
+    "SELECT p.id, p.domain, COALESCE(d.name, p.dataset), p.quantity_text, p.quantity, "
+    "p.unit, p.year, p.source_url, p.note, p.status, p.origin, p.is_current, "
+    "p.submitted_by, p.platform, p.workspace, p.channel, p.submitted_at, p.reviewed_by, "
+    "p.reviewed_at, p.review_note, p.dataset_id, p.dataset, p.disputes "
+    "FROM data_points AS p {index} LEFT JOIN datasets AS d ON d.id = p.dataset_id"
 )
-_CURRENT = "status = 'approved' AND is_current = 1"
+_CURRENT = "p.status = 'approved' AND p.is_current = 1"
+
+
+def _select(index: str | None = None) -> str:
+    return _SELECT.format(index=f"INDEXED BY {index}" if index else "")
+
 
 #: Sorts after every character a dataset key can hold: the end of a key-prefix range.
 _LAST_CHARACTER = "\U0010ffff"
@@ -82,6 +97,22 @@ class PointNotFound(LedgerError):
 class AlreadyReviewed(LedgerError):
     def __init__(self, point: DataPoint) -> None:
         super().__init__(f"#{point.id} is already {point.status}")
+        self.point = point
+
+
+class OwnPoint(LedgerError):
+    """A member cannot vouch for their own figure."""
+
+    def __init__(self, point: DataPoint) -> None:
+        super().__init__(f"#{point.id} was submitted by {point.submitted_by}")
+        self.point = point
+
+
+class AlreadyVouched(LedgerError):
+    """This member already confirmed (or has an open dispute on) this figure."""
+
+    def __init__(self, point: DataPoint) -> None:
+        super().__init__(f"#{point.id} already has your word")
         self.point = point
 
 
@@ -198,11 +229,6 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def dataset_key(name: str) -> str:
-    """Names that differ only in case, spaces or punctuation are the same dataset."""
-    return re.sub(r"[\W_]+", "", name.casefold())
-
-
 @dataclass(frozen=True)
 class NewPoint:
     """A validated data point, before it has an id or a status."""
@@ -262,9 +288,46 @@ class DataPoint:
     reviewed_by: str | None
     reviewed_at: str | None
     review_note: str | None
+    #: The dataset it is a figure of (its canonical name is ``dataset``).
+    dataset_id: int | None = None
+    #: The name as the submitter spelled it.
+    typed_name: str = ""
+    #: Open disputes (``/flag``) of this figure.
+    disputes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A moderator's decision on a point, and what it did: approve, reject, or (for a
+    disputed approved figure) keep or withdraw; ``cleared``: disputes it answered."""
+
+    point: DataPoint
+    outcome: Outcome
+    cleared: int = 0
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    point: DataPoint
+    count: int
+    auto_approved: bool = False
+
+
+@dataclass(frozen=True)
+class Flagging:
+    point: DataPoint
+    disputes: int
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A dataset as ``/datasets`` lists it: its canonical name and its current figures."""
+
+    dataset: Dataset
+    figures: list[DataPoint]
 
 
 @dataclass(frozen=True)
@@ -273,7 +336,7 @@ class AuditEntry:
     at: str
     actor: str
     action: str
-    data_point_id: int
+    data_point_id: int | None
     details: dict[str, Any]
 
 
@@ -284,6 +347,12 @@ class ClaimHit:
     section: str
     text: str
     rank: float
+
+
+def _curated_identity(values: tuple) -> tuple:
+    """What makes a curated row the same row in two editions of the file."""
+    domain, key, unit, quantity, year, source = values
+    return (domain, key, unit, float(quantity), year, source)
 
 
 def _point(row: tuple) -> DataPoint:
@@ -401,6 +470,8 @@ class Store:
         self._database = database or path
         #: When the next keyed submission clears out expired keys (monotonic seconds).
         self._next_sweep = 0.0
+        #: Each domain's headline unit (datasets rank by it); see :meth:`adopt_units`.
+        self.headline_units: dict[str, str] = {}
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -545,6 +616,29 @@ class Store:
 
     # -- writes --------------------------------------------------------------------------
 
+    def headline(self, domain: str) -> str | None:
+        """The unit a domain's datasets are ranked by (its headline unit)."""
+        return self.headline_units.get(domain)
+
+    def adopt_units(self, headline_units: dict[str, str]) -> None:
+        """Take the domains' headline units; re-rank datasets when they changed.
+
+        The ledger ranks each dataset by its figure in its domain's headline unit, which
+        the knowledge base decides: a changed unit (or the first open after the datasets
+        migration) re-ranks in one transaction, and an unchanged one costs a read.
+        """
+        self.headline_units = dict(headline_units)
+        wanted = json.dumps(self.headline_units, sort_keys=True)
+        if self.read_only or self.meta("rank_units") == wanted:
+            return
+        with self.write() as conn:
+            if self.meta("rank_units") == wanted:
+                return
+            measures.rank_by(conn, self.headline_units)
+            conn.execute(
+                "INSERT OR REPLACE INTO kb_meta (key, value) VALUES ('rank_units', ?)", (wanted,)
+            )
+
     def _insert(
         self,
         conn: sqlite3.Connection,
@@ -553,17 +647,19 @@ class Store:
         origin: Origin,
         who: Submitter,
         at: str,
-    ) -> int:
+    ) -> tuple[int, Dataset]:
+        dataset = identity.find_or_create(conn, point.domain, point.dataset, at)
         reviewed = (who.user, at) if status == "approved" else (None, None)
         cursor = conn.execute(
-            "INSERT INTO data_points (domain, dataset, dataset_key, quantity_text, quantity, "
-            "unit, year, source_url, note, status, origin, submitted_by, platform, workspace, "
-            "channel, submitted_at, reviewed_by, reviewed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO data_points (domain, dataset, dataset_key, dataset_id, quantity_text, "
+            "quantity, unit, year, source_url, note, status, origin, submitted_by, platform, "
+            "workspace, channel, submitted_at, reviewed_by, reviewed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 point.domain,
                 point.dataset,
                 dataset_key(point.dataset),
+                dataset.id,
                 point.quantity_text,
                 point.quantity,
                 point.unit,
@@ -591,8 +687,8 @@ class Store:
             (point.domain, pending),
         )
         if not pending:
-            self._refresh_current(conn, point.domain, dataset_key(point.dataset))
-        return point_id
+            measures.refresh(conn, dataset.id, point.unit, self.headline(point.domain))
+        return point_id, dataset
 
     @staticmethod
     def _audit(
@@ -600,40 +696,15 @@ class Store:
         at: str,
         actor: str,
         action: str,
-        point_id: int,
+        point_id: int | None,
         details: dict[str, Any],
+        dataset_id: int | None = None,
     ) -> None:
         conn.execute(
-            "INSERT INTO audit_log (at, actor, action, data_point_id, details) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (at, actor, action, point_id, json.dumps(details, sort_keys=True)),
+            "INSERT INTO audit_log (at, actor, action, data_point_id, dataset_id, details) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (at, actor, action, point_id, dataset_id, json.dumps(details, sort_keys=True)),
         )
-
-    @staticmethod
-    def _refresh_current(conn: sqlite3.Connection, domain: str, key: str) -> None:
-        """Mark the newest approved point of a dataset current (by year, then approval)."""
-        newest = conn.execute(
-            "SELECT id FROM data_points WHERE domain = ? AND dataset_key = ? "
-            "AND status = 'approved' "
-            "ORDER BY year DESC NULLS LAST, reviewed_at DESC, id DESC LIMIT 1",
-            (domain, key),
-        ).fetchone()
-        if newest is None:
-            return
-        previous = conn.execute(
-            "UPDATE data_points SET is_current = 0 WHERE domain = ? AND dataset_key = ? "
-            "AND status = 'approved' AND is_current = 1 AND id != ?",
-            (domain, key, newest[0]),
-        ).rowcount
-        made_current = conn.execute(
-            "UPDATE data_points SET is_current = 1 WHERE id = ? AND is_current = 0",
-            (newest[0],),
-        ).rowcount
-        if made_current and not previous:
-            conn.execute(
-                "UPDATE domain_counts SET datasets = datasets + 1 WHERE domain = ?",
-                (domain,),
-            )
 
     def submit(self, point: NewPoint, who: Submitter) -> int:
         """Store a pending community point; returns its id once it is committed."""
@@ -648,6 +719,9 @@ class Store:
         first request stored and writes nothing. The key is looked up and recorded
         inside the write transaction that stores the point, so two deliveries of one
         request, in this process or another, store one point between them.
+
+        The point joins the dataset its name means (found by key, never renamed by the
+        new spelling), or a new dataset of that name.
         """
         at = now()
         with self.write() as conn:
@@ -655,7 +729,7 @@ class Store:
                 earlier = self._earlier_submission(conn, request_key)
                 if earlier is not None:
                     return earlier
-            point_id = self._insert(conn, point, "pending", "community", who, at)
+            point_id, _ = self._insert(conn, point, "pending", "community", who, at)
             if request_key is not None:
                 self._remember_request(conn, request_key, point_id, at)
         return Submission(point_id, point)
@@ -695,18 +769,69 @@ class Store:
         """Store many points in one transaction: all of them, or none."""
         at = now()
         with self.write() as conn:
-            return [self._insert(conn, p, status, origin, who, at) for p in points]
+            return [self._insert(conn, p, status, origin, who, at)[0] for p in points]
 
     def seed_once(self, points: list[NewPoint], who: Submitter) -> bool:
-        """Load the curated starter set, once per database, however many processes race."""
+        """Load a starter set into a ledger never seeded (once, however many race)."""
+        if self.meta("curated_seeded") is not None:
+            return False
+        return self.sync_curated(points, who, "seed") > 0
+
+    def sync_curated(self, points: list[NewPoint], who: Submitter, edition: str) -> int:
+        """Bring the ledger's curated points to this edition of the curated file.
+
+        A curated row not in the ledger yet is added as an approved "curated" point; a
+        curated point whose row has left the file (a corrected figure) is withdrawn, so
+        the dataset's previous figure in that unit is current again and its history
+        keeps it. Community and imported points are never touched. Runs once per
+        edition, however many processes open the file at once; returns how many points
+        it added.
+        """
         with self.write() as conn:
-            if self.meta("curated_seeded"):
-                return False
+            if self.meta("curated_edition") == edition:
+                return 0
             at = now()
-            for point in points:
-                self._insert(conn, point, "approved", "curated", who, at)
-            conn.execute("INSERT INTO kb_meta (key, value) VALUES ('curated_seeded', ?)", (at,))
-        return True
+            held = {
+                _curated_identity(row[1:]): row[0]
+                for row in conn.execute(
+                    "SELECT id, domain, dataset_key, unit, quantity, year, source_url "
+                    "FROM data_points WHERE origin = 'curated' AND status = 'approved'"
+                )
+            }
+            wanted = {
+                _curated_identity(
+                    (p.domain, dataset_key(p.dataset), p.unit, p.quantity, p.year, p.source_url)
+                ): p
+                for p in points
+            }
+            added = 0
+            for identity_key, point in wanted.items():
+                if identity_key not in held:
+                    self._insert(conn, point, "approved", "curated", who, at)
+                    added += 1
+            for identity_key, point_id in held.items():
+                if identity_key not in wanted:
+                    self._withdraw_curated(conn, point_id, who.user, at)
+            conn.execute(
+                "INSERT OR REPLACE INTO kb_meta (key, value) VALUES ('curated_edition', ?)",
+                (edition,),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO kb_meta (key, value) VALUES ('curated_seeded', ?)", (at,)
+            )
+        return added
+
+    def _withdraw_curated(self, conn: sqlite3.Connection, point_id: int, who: str, at: str) -> None:
+        point = self.get(point_id)
+        assert point is not None
+        conn.execute(
+            "UPDATE data_points SET status = 'rejected', reviewed_by = ?, reviewed_at = ?, "
+            "review_note = 'no longer in the curated file' WHERE id = ?",
+            (who, at, point_id),
+        )
+        if point.dataset_id is not None:
+            measures.refresh(conn, point.dataset_id, point.unit, self.headline(point.domain))
+        self._audit(conn, at, who, "withdraw", point_id, {"note": "curated file corrected"})
 
     def review(
         self,
@@ -714,102 +839,293 @@ class Store:
         decision: Literal["approve", "reject"],
         moderator: str,
         note: str | None,
-    ) -> DataPoint:
-        """Approve or reject a pending point; the decision and who made it are audited."""
+    ) -> Decision:
+        """Decide a point: approve or reject a pending one, keep or withdraw a disputed one.
+
+        A disputed approved figure is kept (``approve``: its disputes are cleared, with the
+        moderator's note) or withdrawn (``reject``: the dataset's previous figure in that
+        unit is current again). Anything already decided and undisputed is final.
+        """
         at = now()
         with self.write() as conn:
             point = self.get(point_id)
             if point is None:
                 raise PointNotFound(f"there is no data point #{point_id}")
-            if point.status != "pending":
+            outcome: Outcome
+            if point.status == "approved" and point.disputes:
+                outcome = "keep" if decision == "approve" else "withdraw"
+            elif point.status != "pending":
                 raise AlreadyReviewed(point)
-            status = "approved" if decision == "approve" else "rejected"
+            else:
+                outcome = decision
+            if outcome != "keep":
+                status = "approved" if outcome == "approve" else "rejected"
+                conn.execute(
+                    "UPDATE data_points SET status = ?, reviewed_by = ?, reviewed_at = ?, "
+                    "review_note = ? WHERE id = ?",
+                    (status, moderator, at, note, point_id),
+                )
+            if point.status == "pending":
+                conn.execute(
+                    "UPDATE domain_counts SET pending = pending - 1 WHERE domain = ?",
+                    (point.domain,),
+                )
+            cleared = self._clear_flags(conn, point_id, moderator, at)
+            if outcome in ("approve", "withdraw") and point.dataset_id is not None:
+                measures.refresh(conn, point.dataset_id, point.unit, self.headline(point.domain))
+            self._audit(conn, at, moderator, outcome, point_id, {"note": note, "cleared": cleared})
+            decided = self.get(point_id)
+        assert decided is not None
+        return Decision(decided, outcome, cleared)
+
+    @staticmethod
+    def _clear_flags(conn: sqlite3.Connection, point_id: int, moderator: str, at: str) -> int:
+        """Close a point's open disputes (a decision answers them); how many there were."""
+        cleared = conn.execute(
+            "UPDATE flags SET cleared_at = ?, cleared_by = ? "
+            "WHERE point_id = ? AND cleared_at IS NULL",
+            (at, moderator, point_id),
+        ).rowcount
+        if cleared:
+            conn.execute("UPDATE data_points SET disputes = 0 WHERE id = ?", (point_id,))
+        return cleared
+
+    def confirm(self, point_id: int, user: str, auto_approve_at: int = 0) -> Confirmation:
+        """A member vouches that the source states the figure: once each, not for their own.
+
+        With ``auto_approve_at`` > 0, the confirmation that brings a pending point to that
+        many is also its approval, recorded in the audit log as such.
+        """
+        at = now()
+        with self.write() as conn:
+            point = self.get(point_id)
+            if point is None:
+                raise PointNotFound(f"there is no data point #{point_id}")
+            if point.submitted_by == user:
+                raise OwnPoint(point)
+            if point.status == "rejected":
+                raise AlreadyReviewed(point)
+            added = conn.execute(
+                "INSERT OR IGNORE INTO confirmations (point_id, user, at) VALUES (?, ?, ?)",
+                (point_id, user, at),
+            ).rowcount
+            if not added:
+                raise AlreadyVouched(point)
+            self._audit(conn, at, user, "confirm", point_id, {})
+            count = self._count(conn, "confirmations", point_id)
+            approved = False
+            if auto_approve_at and point.status == "pending" and count >= auto_approve_at:
+                conn.execute(
+                    "UPDATE data_points SET status = 'approved', reviewed_by = ?, "
+                    "reviewed_at = ?, review_note = ? WHERE id = ?",
+                    (AUTO_APPROVER, at, f"{count} confirmations", point_id),
+                )
+                conn.execute(
+                    "UPDATE domain_counts SET pending = pending - 1 WHERE domain = ?",
+                    (point.domain,),
+                )
+                if point.dataset_id is not None:
+                    measures.refresh(
+                        conn, point.dataset_id, point.unit, self.headline(point.domain)
+                    )
+                self._audit(
+                    conn, at, AUTO_APPROVER, "auto-approve", point_id, {"confirmations": count}
+                )
+                approved = True
+            confirmed = self.get(point_id)
+        assert confirmed is not None
+        return Confirmation(confirmed, count, approved)
+
+    def flag(self, point_id: int, user: str, reason: str) -> Flagging:
+        """A member disputes a figure; an approved one shows as disputed until decided."""
+        at = now()
+        with self.write() as conn:
+            point = self.get(point_id)
+            if point is None:
+                raise PointNotFound(f"there is no data point #{point_id}")
+            if point.status == "rejected":
+                raise AlreadyReviewed(point)
+            open_already = conn.execute(
+                "SELECT 1 FROM flags WHERE point_id = ? AND user = ? AND cleared_at IS NULL",
+                (point_id, user),
+            ).fetchone()
+            if open_already:
+                raise AlreadyVouched(point)
             conn.execute(
-                "UPDATE data_points SET status = ?, reviewed_by = ?, reviewed_at = ?, "
-                "review_note = ? WHERE id = ?",
-                (status, moderator, at, note, point_id),
+                "INSERT INTO flags (point_id, user, reason, at) VALUES (?, ?, ?, ?)",
+                (point_id, user, reason, at),
             )
+            conn.execute("UPDATE data_points SET disputes = disputes + 1 WHERE id = ?", (point_id,))
+            self._audit(conn, at, user, "flag", point_id, {"reason": reason})
+            flagged = self.get(point_id)
+        assert flagged is not None
+        return Flagging(flagged, flagged.disputes)
+
+    def merge(self, source: Dataset, target: Dataset, moderator: str) -> int:
+        """Make ``source`` part of ``target``: its figures and its names, history kept."""
+        at = now()
+        with self.write() as conn:
+            was_listed = source.measures > 0
+            moved = identity.merge(conn, source, target)
+            if was_listed:
+                conn.execute(
+                    "UPDATE domain_counts SET datasets = datasets - 1 WHERE domain = ?",
+                    (source.domain,),
+                )
+            measures.refresh_all_units(conn, target.id, self.headline(target.domain))
+            self._audit(
+                conn,
+                at,
+                moderator,
+                "merge",
+                None,
+                {"from": source.name, "from_id": source.id, "into": target.name, "moved": moved},
+                dataset_id=target.id,
+            )
+        return moved
+
+    @staticmethod
+    def _count(conn: sqlite3.Connection, table: str, point_id: int) -> int:
+        assert table in ("confirmations",)
+        return int(
             conn.execute(
-                "UPDATE domain_counts SET pending = pending - 1 WHERE domain = ?",
-                (point.domain,),
-            )
-            if status == "approved":
-                self._refresh_current(conn, point.domain, dataset_key(point.dataset))
-            self._audit(conn, at, moderator, decision, point_id, {"note": note})
-            reviewed = self.get(point_id)
-        assert reviewed is not None
-        return reviewed
+                f"SELECT COUNT(*) FROM {table} WHERE point_id = ?", (point_id,)
+            ).fetchone()[0]
+        )
 
     # -- reads ---------------------------------------------------------------------------
 
     def get(self, point_id: int) -> DataPoint | None:
-        row = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM data_points WHERE id = ?", (point_id,)
-        ).fetchone()
+        row = self.conn.execute(f"{_select()} WHERE p.id = ?", (point_id,)).fetchone()
         return _point(row) if row else None
 
     def largest(self, domain: str, unit: str) -> DataPoint | None:
-        """The largest current approved dataset of a domain counted in ``unit``."""
+        """The largest current figure in ``unit`` among a domain's datasets."""
         points = self.largest_in_unit(domain, unit, 1)
         return points[0] if points else None
 
     def largest_in_unit(self, domain: str, unit: str, limit: int) -> list[DataPoint]:
-        """The ``limit`` largest current approved datasets of a domain counted in ``unit``.
+        """The ``limit`` largest current figures of a domain's datasets in ``unit``.
 
-        Only one unit, because sizes in different units cannot be ranked against each other.
+        Only one unit, because sizes in different units cannot be ranked against each
+        other; each dataset has at most one current figure per unit.
         """
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM data_points INDEXED BY idx_current_by_unit "
-            f"WHERE domain = ? AND unit = ? AND {_CURRENT} ORDER BY quantity DESC LIMIT ?",
+            f"{_select('idx_current_by_unit')} WHERE p.domain = ? AND p.unit = ? "
+            f"AND {_CURRENT} ORDER BY p.quantity DESC LIMIT ?",
             (domain, unit, limit),
         ).fetchall()
         return [_point(row) for row in rows]
 
-    def current(
+    def units_of(self, domain: str) -> set[str]:
+        """The units the domain's datasets have current figures in."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT unit FROM data_points INDEXED BY idx_current_by_unit "
+            "WHERE domain = ? AND status = 'approved' AND is_current = 1",
+            (domain,),
+        )
+        return {row[0] for row in rows}
+
+    def datasets(
         self,
         domain: str,
         sort: DatasetSort = "largest",
         limit: int = 10,
         offset: int = 0,
-    ) -> list[DataPoint]:
-        """Current figures of a domain's datasets, largest or newest first."""
+    ) -> list[Listed]:
+        """A domain's datasets with their current figures, each dataset once.
+
+        ``largest`` ranks by the figure in the domain's headline unit (datasets without
+        one after, newest first); ``newest`` by the newest year of a current figure,
+        then by approval time. One index of datasets, then their figures by dataset.
+        """
         if sort == "largest":
-            index, order = "idx_current_by_size", "quantity DESC, id"
+            index = "idx_datasets_by_size"
+            order = "rank DESC, latest_year DESC, latest_at DESC, id"
         else:
-            index, order = "idx_current_by_year", "year DESC, reviewed_at DESC, id DESC"
+            index = "idx_datasets_by_year"
+            order = "latest_year DESC, latest_at DESC, id DESC"
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM data_points INDEXED BY {index} "
-            f"WHERE domain = ? AND {_CURRENT} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT id, domain, name, measures FROM datasets INDEXED BY {index} "
+            f"WHERE domain = ? AND measures > 0 AND merged_into IS NULL "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
             (domain, limit, offset),
         ).fetchall()
-        return [_point(row) for row in rows]
+        chosen = [Dataset(*row) for row in rows]
+        figures = self.figures_of([d.id for d in chosen], self.headline(domain))
+        return [Listed(d, figures.get(d.id, [])) for d in chosen]
+
+    def figures_of(
+        self, dataset_ids: list[int], headline_unit: str | None = None
+    ) -> dict[int, list[DataPoint]]:
+        """The current figures of each dataset, the headline unit's first, then largest."""
+        if not dataset_ids:
+            return {}
+        marks = ", ".join("?" for _ in dataset_ids)
+        rows = self.conn.execute(
+            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id IN ({marks}) "
+            f"AND {_CURRENT} ORDER BY p.dataset_id, p.unit != ?, p.quantity DESC",
+            (*dataset_ids, headline_unit or ""),
+        ).fetchall()
+        found: dict[int, list[DataPoint]] = {}
+        for row in rows:
+            point = _point(row)
+            assert point.dataset_id is not None
+            found.setdefault(point.dataset_id, []).append(point)
+        return found
 
     def newest(self, domain: str) -> DataPoint | None:
-        points = self.current(domain, "newest", limit=1)
-        return points[0] if points else None
+        """The newest current figure of the domain's newest dataset."""
+        listed = self.datasets(domain, "newest", limit=1)
+        if not listed or not listed[0].figures:
+            return None
+        return max(listed[0].figures, key=lambda p: (p.year or 0, p.reviewed_at or ""))
+
+    def _current_in(self, dataset_id: int, unit: str) -> DataPoint | None:
+        row = self.conn.execute(
+            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
+            f"AND {_CURRENT}",
+            (dataset_id, unit),
+        ).fetchone()
+        return _point(row) if row else None
+
+    def current_figure(self, dataset_id: int, unit: str, *, besides: int) -> DataPoint | None:
+        """The dataset's current figure in ``unit``, unless that is point ``besides``."""
+        current = self._current_in(dataset_id, unit)
+        return current if current is not None and current.id != besides else None
+
+    def find_dataset(self, domain: str, name: str) -> Dataset | None:
+        return identity.find(self.conn, domain, name)
+
+    def find_datasets(self, name: str) -> list[Dataset]:
+        """The datasets ``name`` means in any domain (usually one)."""
+        return identity.find_anywhere(self.conn, name)
+
+    def look_alikes(self, domain: str, name: str) -> list[Dataset]:
+        return identity.look_alikes(self.conn, domain, name)
 
     def dataset_names(self, domain: str | None, prefix: str, limit: int = 25) -> list[str]:
         """Names of datasets with a current figure whose key starts with ``prefix``'s key.
 
         Matching on :func:`dataset_key` ignores case, spaces and punctuation, as the
         ledger does when it tells datasets apart, so ``objaverse x`` finds
-        ``Objaverse-XL``. The key range reads a partial index in key order: the cost is
-        the number of names returned, however many points the ledger holds.
+        ``Objaverse-XL``. The key range reads an index of datasets in key order: the
+        cost is the number of names returned, however large the ledger grows.
         """
         low = dataset_key(prefix)
         high = low + _LAST_CHARACTER
         if domain is None:
             rows = self.conn.execute(
-                "SELECT dataset FROM data_points INDEXED BY idx_current_names "
-                f"WHERE dataset_key >= ? AND dataset_key < ? AND {_CURRENT} "
-                "GROUP BY dataset_key ORDER BY dataset_key LIMIT ?",
+                "SELECT name FROM datasets INDEXED BY idx_datasets_names "
+                "WHERE key >= ? AND key < ? AND measures > 0 AND merged_into IS NULL "
+                "GROUP BY key ORDER BY key LIMIT ?",
                 (low, high, limit),
             )
         else:
             rows = self.conn.execute(
-                "SELECT dataset FROM data_points INDEXED BY idx_current_by_name "
-                f"WHERE domain = ? AND dataset_key >= ? AND dataset_key < ? AND {_CURRENT} "
-                "ORDER BY dataset_key LIMIT ?",
+                "SELECT name FROM datasets INDEXED BY idx_datasets_key "
+                "WHERE domain = ? AND key >= ? AND key < ? AND measures > 0 "
+                "AND merged_into IS NULL ORDER BY key LIMIT ?",
                 (domain, low, high, limit),
             )
         return [row[0] for row in rows]
@@ -824,24 +1140,70 @@ class Store:
     def pending(self, limit: int = 10) -> list[DataPoint]:
         """The review queue, oldest first."""
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM data_points INDEXED BY idx_pending_queue "
-            "WHERE status = 'pending' ORDER BY id LIMIT ?",
+            f"{_select('idx_pending_queue')} WHERE p.status = 'pending' ORDER BY p.id LIMIT ?",
             (limit,),
         ).fetchall()
         return [_point(row) for row in rows]
+
+    def disputed(self, limit: int = 10) -> list[DataPoint]:
+        """Approved figures with open disputes, oldest first: the queue's other half."""
+        rows = self.conn.execute(
+            f"{_select('idx_disputed')} WHERE p.disputes > 0 AND p.status = 'approved' "
+            "ORDER BY p.id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_point(row) for row in rows]
+
+    def disputed_total(self) -> int:
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM data_points INDEXED BY idx_disputed "
+            "WHERE disputes > 0 AND status = 'approved'"
+        ).fetchone()
+        return int(row[0])
 
     def pending_total(self) -> int:
         row = self.conn.execute("SELECT COALESCE(SUM(pending), 0) FROM domain_counts").fetchone()
         return int(row[0])
 
-    def history(self, domain: str, dataset: str) -> list[DataPoint]:
-        """Every point ever submitted for a dataset, newest figure first."""
+    def history(self, dataset_id: int, limit: int = 1000, offset: int = 0) -> list[DataPoint]:
+        """Every figure of a dataset, unit by unit, oldest first (by year, then submission)."""
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM data_points WHERE domain = ? AND dataset_key = ? "
-            "ORDER BY status = 'approved' DESC, year DESC NULLS LAST, reviewed_at DESC, id DESC",
-            (domain, dataset_key(dataset)),
+            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? "
+            "ORDER BY p.unit, p.year NULLS FIRST, p.id LIMIT ? OFFSET ?",
+            (dataset_id, limit, offset),
         ).fetchall()
         return [_point(row) for row in rows]
+
+    def history_size(self, dataset_id: int) -> int:
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM data_points INDEXED BY idx_points_by_dataset "
+            "WHERE dataset_id = ?",
+            (dataset_id,),
+        ).fetchone()
+        return int(row[0])
+
+    def approved_before(self, point: DataPoint) -> DataPoint | None:
+        """The approved figure of the same dataset and unit just before ``point`` (history
+        order): what its change factor is measured against."""
+        row = self.conn.execute(
+            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
+            "AND p.status = 'approved' AND (COALESCE(p.year, -1), p.id) < (?, ?) "
+            "ORDER BY COALESCE(p.year, -1) DESC, p.id DESC LIMIT 1",
+            (point.dataset_id, point.unit, point.year if point.year is not None else -1, point.id),
+        ).fetchone()
+        return _point(row) if row else None
+
+    def cited_by(self, point: DataPoint) -> DataPoint | None:
+        """Another point with the same source link (the earliest), if any."""
+        row = self.conn.execute(
+            f"{_select('idx_points_by_source')} WHERE p.source_url = ? AND p.id != ? "
+            "ORDER BY p.id LIMIT 1",
+            (point.source_url, point.id),
+        ).fetchone()
+        return _point(row) if row else None
+
+    def confirmations(self, point_id: int) -> int:
+        return self._count(self.conn, "confirmations", point_id)
 
     def audit_log(self, point_id: int) -> list[AuditEntry]:
         rows = self.conn.execute(
@@ -919,7 +1281,7 @@ class Store:
         return [(point, scores[point.id]) for point in points if point is not None]
 
     def all_points(self) -> Iterator[DataPoint]:
-        for row in self.conn.execute(f"SELECT {_COLUMNS} FROM data_points ORDER BY id"):
+        for row in self.conn.execute(f"{_select()} ORDER BY p.id"):
             yield _point(row)
 
     def totals(self) -> dict[str, int]:

@@ -501,24 +501,35 @@ def test_datasets_lists_curated_datasets_largest_first(core: Core) -> None:
     rows = curated_rows("3d")
     assert reply.kind == "answer"
     assert core.library.resolve("3d").name in reply.title
-    assert reply.data["total"] == len(rows)
+    assert reply.data["total"] == len(curated_datasets("3d"))
     text = "\n".join(reply.items)
     for row in rows:
         assert row["dataset"] in text
         assert any(c.url == row["source_url"] for c in reply.citations)
+    # Ranked by the figure in the headline unit; datasets with none come after.
+    headline = core.library.resolve("3d").headline_unit
     points = [core.store.get(i) for i in reply.data["ids"]]
-    quantities = [p.quantity for p in points if p]
-    assert quantities == sorted(quantities, reverse=True)
     assert all(p is not None and p.status == "approved" for p in points)
+    order = [d["id"] for d in reply.data["datasets"]]
+    ranks = []
+    for dataset_id in order:
+        figures = [p for p in points if p and p.dataset_id == dataset_id and p.unit == headline]
+        ranks.append(figures[0].quantity if figures else -1)
+    assert ranks == sorted(ranks, reverse=True)
+    assert len(order) == len(set(order)), "each dataset once"
     assert reply.page is not None and (reply.page.number, reply.page.count) == (1, 1)
 
 
 def test_datasets_newest_sorts_by_year(core: Core) -> None:
     reply = core.ask("/datasets video sort:newest")
     assert "newest" in reply.title
-    years = [p.year for p in (core.store.get(i) for i in reply.data["ids"]) if p]
-    assert years == sorted(years, reverse=True)
-    assert len(years) == len(curated_datasets("video"))
+    points = [p for p in (core.store.get(i) for i in reply.data["ids"]) if p]
+    newest_years = [
+        max(p.year or 0 for p in points if p.dataset_id == listed["id"])
+        for listed in reply.data["datasets"]
+    ]
+    assert newest_years == sorted(newest_years, reverse=True)
+    assert len(newest_years) == len(curated_datasets("video"))
 
 
 def test_datasets_pending_points_are_not_listed(core: Core) -> None:

@@ -126,40 +126,56 @@ def run_together(procs: list[subprocess.Popen[str]]) -> list[tuple[int, str, str
 
 
 def check_ledger(conn: sqlite3.Connection) -> None:
-    """Invariants every write keeps, whatever the interleaving."""
+    """Invariants every write keeps, whatever the interleaving.
+
+    A dataset has one current figure per unit (its newest approved one there), and the
+    counters say how many datasets have any.
+    """
     assert_ledger_intact(conn)
     twice_current = conn.execute(
-        "SELECT domain, dataset_key FROM data_points WHERE is_current = 1 "
-        "GROUP BY domain, dataset_key HAVING COUNT(*) > 1"
+        "SELECT dataset_id, unit FROM data_points WHERE is_current = 1 "
+        "GROUP BY dataset_id, unit HAVING COUNT(*) > 1"
     ).fetchall()
     assert twice_current == []
     assert conn.execute(
         "SELECT COUNT(*) FROM data_points WHERE is_current = 1 AND status != 'approved'"
     ).fetchone() == (0,)
-    # Every dataset with an approved point has exactly one current figure: the newest.
+    assert conn.execute("SELECT COUNT(*) FROM data_points WHERE dataset_id IS NULL").fetchone() == (
+        0,
+    )
+    # Every measure with an approved figure has exactly one current figure: the newest.
     no_current = conn.execute(
-        "SELECT domain, dataset_key FROM data_points WHERE status = 'approved' "
-        "GROUP BY domain, dataset_key HAVING SUM(is_current) != 1"
+        "SELECT dataset_id, unit FROM data_points WHERE status = 'approved' "
+        "GROUP BY dataset_id, unit HAVING SUM(is_current) != 1"
     ).fetchall()
     assert no_current == []
-    newest: dict[tuple[str, str], tuple] = {}
+    newest: dict[tuple[int, str], tuple] = {}
     current_ids = set()
-    for domain, key, point_id, year, reviewed_at, is_current in conn.execute(
-        "SELECT domain, dataset_key, id, year, reviewed_at, is_current FROM data_points "
+    for dataset_id, unit, point_id, year, reviewed_at, is_current in conn.execute(
+        "SELECT dataset_id, unit, id, year, reviewed_at, is_current FROM data_points "
         "WHERE status = 'approved'"
     ):
         rank = (year if year is not None else -1, reviewed_at, point_id)
-        newest[domain, key] = max(newest.get((domain, key), rank), rank)
+        newest[dataset_id, unit] = max(newest.get((dataset_id, unit), rank), rank)
         if is_current:
             current_ids.add(point_id)
     assert {rank[2] for rank in newest.values()} == current_ids
     datasets = dict(conn.execute("SELECT domain, datasets FROM domain_counts").fetchall())
-    current = dict(
+    listed = dict(
         conn.execute(
-            "SELECT domain, COUNT(*) FROM data_points WHERE is_current = 1 GROUP BY domain"
+            "SELECT domain, COUNT(*) FROM datasets WHERE measures > 0 AND merged_into IS NULL "
+            "GROUP BY domain"
         ).fetchall()
     )
-    assert {d: n for d, n in datasets.items() if n} == current
+    assert {d: n for d, n in datasets.items() if n} == listed
+    measures = dict(
+        conn.execute(
+            "SELECT d.id, COUNT(p.id) FROM datasets AS d LEFT JOIN data_points AS p "
+            "ON p.dataset_id = d.id AND p.is_current = 1 GROUP BY d.id"
+        ).fetchall()
+    )
+    stored = dict(conn.execute("SELECT id, measures FROM datasets").fetchall())
+    assert stored == measures
 
 
 def test_two_submitters_on_one_fresh_file(tmp_path: Path) -> None:

@@ -105,13 +105,25 @@ def test_every_command_query_uses_an_index(core: Core) -> None:
         store.submit(new_point("Other", 3e6), ALICE)
         store.get(first)
         store.largest("video", "clips")
-        store.current("video", "largest", limit=5)
-        store.current("video", "newest", limit=5, offset=1)
+        store.datasets("video", "largest", limit=5)
+        store.datasets("video", "newest", limit=5, offset=1)
         store.newest("video")
         store.counts("video")
         store.pending(10)
+        store.disputed(10)
         store.pending_total()
-        store.history("video", "zorblax clips")
+        dataset = store.find_dataset("video", "zorblax clips")
+        assert dataset is not None
+        store.history(dataset.id)
+        store.history_size(dataset.id)
+        second_point = store.get(second)
+        assert second_point is not None
+        store.approved_before(second_point)
+        store.cited_by(second_point)
+        store.current_figure(dataset.id, "clips", besides=second)
+        store.look_alikes("video", "Zorblax Clipz")
+        store.dataset_names("video", "zorb")
+        store.dataset_names(None, "zorb")
         store.audit_log(first)
         store.search_points("zorblax clips")
         store.search_claims("why does video scale")
@@ -312,21 +324,22 @@ def test_history_newest_approved_first_and_current_moves(core: Core) -> None:
     store.review(rejected, "reject", MODERATOR, "no source")
     pending = store.submit(new_point("Zorblax", 50e6, 2025), ALICE)
 
-    history = store.history("video", "ZORBLAX")
-    ids = [p.id for p in history]
-    assert ids[:3] == [new, old, older]
-    assert set(ids[3:]) == {rejected, pending}
+    dataset = store.find_dataset("video", "ZORBLAX")
+    assert dataset is not None and dataset.name == "Zorblax", "the first spelling stays"
+    history = store.history(dataset.id)
+    # Oldest first by year (a pending or rejected figure sits at its own year).
+    assert [p.id for p in history] == [older, old, new, rejected, pending]
     assert [p.id for p in history if p.is_current] == [new]
     assert store.get(rejected).is_current == 0
     assert store.get(pending).is_current == 0
 
-    current = store.current("video", "largest", limit=100)
-    zorblax = [p for p in current if p.dataset.casefold() == "zorblax"]
-    assert [p.id for p in zorblax] == [new]
-    # Exactly one current figure per dataset across the whole ledger.
+    listed = store.datasets("video", "largest", limit=100)
+    zorblax = [entry for entry in listed if entry.dataset.id == dataset.id]
+    assert [[p.id for p in entry.figures] for entry in zorblax] == [[new]]
+    # Exactly one current figure per dataset and unit across the whole ledger.
     dupes = store.conn.execute(
-        "SELECT domain, dataset_key FROM data_points WHERE is_current = 1 "
-        "GROUP BY domain, dataset_key HAVING COUNT(*) > 1"
+        "SELECT dataset_id, unit FROM data_points WHERE is_current = 1 "
+        "GROUP BY dataset_id, unit HAVING COUNT(*) > 1"
     ).fetchall()
     assert dupes == []
     assert (

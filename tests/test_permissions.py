@@ -121,16 +121,23 @@ def test_approve_makes_the_point_current(core: Core) -> None:
     reply = core.ask(f"/approve {point_id} checked against the release notes", MODERATOR)
     assert reply.kind == "answer", reply.as_text()
     assert reply.title == f"Approved #{point_id}"
-    assert reply.data == {"id": point_id, "status": "approved", "reviewed_by": MODERATOR}
-    assert "this is now the dataset's current figure" in reply.as_text()
+    assert reply.data == {
+        "id": point_id,
+        "status": "approved",
+        "outcome": "approve",
+        "reviewed_by": MODERATOR,
+    }
+    assert "this is now Objaverse-XL's current figure in objects" in reply.as_text()
 
     point = core.store.get(point_id)
     assert point is not None
     assert (point.status, point.reviewed_by, point.is_current) == ("approved", MODERATOR, 1)
     assert point.review_note == "checked against the release notes"
     assert point.reviewed_at
-    history = core.store.history("3d", "objaverse xl")
-    assert [p.id for p in history[:2]] == [point_id, old.id]
+    dataset = core.store.find_dataset("3d", "objaverse xl")
+    assert dataset is not None and old.dataset_id == dataset.id
+    history = core.store.history(dataset.id)
+    assert [p.id for p in history][-2:] == [old.id, point_id], "oldest first"
     assert core.store.get(old.id).is_current == 0
 
     scale = core.ask("/scale 3d")
@@ -147,7 +154,7 @@ def test_approve_makes_the_point_current(core: Core) -> None:
     decisions = [entry for entry in log if entry.action == "approve"]
     assert len(decisions) == 1
     assert decisions[0].actor == MODERATOR
-    assert decisions[0].details == {"note": "checked against the release notes"}
+    assert decisions[0].details == {"note": "checked against the release notes", "cleared": 0}
 
 
 def test_approving_an_older_figure_keeps_the_newer_current(core: Core) -> None:
@@ -155,7 +162,7 @@ def test_approving_an_older_figure_keeps_the_newer_current(core: Core) -> None:
         core, '/submit 3d "Objaverse-XL" 9M objects https://example.org/old year:2022'
     )
     reply = core.ask(f"/approve {point_id}", MODERATOR)
-    assert "a newer approved figure of this dataset stays current" in reply.as_text()
+    assert "a newer approved figure of Objaverse-XL in objects stays current" in reply.as_text()
     assert core.store.get(point_id).is_current == 0
     assert core.ask("/scale 3d").data["largest"]["quantity"] == 10_200_000
 
@@ -175,7 +182,7 @@ def test_reject_stores_the_reason(core: Core) -> None:
     assert core.ask("/scale 3d").data["largest"]["quantity"] == 10_200_000
     assert core.store.pending_total() == 0
     rejects = [e for e in core.store.audit_log(point_id) if e.action == "reject"]
-    assert len(rejects) == 1 and rejects[0].details == {"note": reason}
+    assert len(rejects) == 1 and rejects[0].details == {"note": reason, "cleared": 0}
 
 
 @pytest.mark.parametrize(

@@ -197,7 +197,7 @@ def test_dataset_names_read_a_partial_index_by_key_range(core: Core, domain: str
         core.store.conn.set_trace_callback(None)
     (sql,) = statements
     plan = " ".join(row[-1] for row in core.store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
-    index = "idx_current_by_name" if domain else "idx_current_names"
-    assert f"SEARCH data_points USING INDEX {index}" in plan
-    assert "dataset_key>? AND dataset_key<?" in plan
+    index = "idx_datasets_key" if domain else "idx_datasets_names"
+    assert f"SEARCH datasets USING INDEX {index}" in plan
+    assert "key>? AND key<?" in plan
     assert "TEMP B-TREE" not in plan  # key order comes from the index: LIMIT stops early

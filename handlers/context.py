@@ -1,0 +1,85 @@
+"""What a reader needs beside a figure: what it updates, and what looks wrong about it.
+
+A submitter is told which dataset their figure updates and by how much; a moderator
+sees, beside every pending figure, the dataset's current figure in that unit and the
+change, and marks for what deserves a second look: lower than the current figure, a
+name that looks like another dataset's misspelt, a source another point already cites.
+Shared by ``/submit``, ``/review`` and the review-channel posts, so all say it alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.present import amount
+from knowledge.store import DataPoint, Store
+
+
+@dataclass(frozen=True)
+class FigureContext:
+    """A figure against its dataset's other figures and the rest of the ledger."""
+
+    point: DataPoint
+    #: The dataset's current figure in the same unit, when it is another point.
+    current: DataPoint | None
+    #: The figure is the first its dataset has: the name was new to the ledger.
+    new_dataset: bool
+    look_alikes: list[str] = field(default_factory=list)
+    cited_by: DataPoint | None = None
+    confirmations: int = 0
+
+    @property
+    def change(self) -> str | None:
+        """``×1.08 (+8%)`` against the current figure, or None when there is none."""
+        if self.current is None or self.current.quantity <= 0:
+            return None
+        factor = self.point.quantity / self.current.quantity
+        percent = (factor - 1) * 100
+        shown = f"×{factor:,.3g}"
+        return f"{shown} ({percent:+,.0f}%)"
+
+    @property
+    def lower(self) -> bool:
+        return self.current is not None and self.point.quantity < self.current.quantity
+
+    def marks(self) -> list[str]:
+        """Short warnings for a reviewer, most important first."""
+        marks = []
+        if self.lower:
+            marks.append("lower than the current figure")
+        if self.look_alikes:
+            marks.append("possible duplicate of " + ", ".join(self.look_alikes))
+        if self.cited_by is not None:
+            marks.append(f"source already cited by #{self.cited_by.id}")
+        if self.point.disputes:
+            marks.append(f"disputed ({self.point.disputes})")
+        return marks
+
+    def against_current(self) -> str:
+        """One line: the current figure and the change, or that the dataset is new."""
+        if self.current is not None:
+            return f"current {amount(self.current)} (#{self.current.id}), change {self.change}"
+        if self.new_dataset:
+            return "a new dataset"
+        return f"its first figure in {self.point.unit}"
+
+
+def figure_context(store: Store, point: DataPoint, *, look_alikes: int = 3) -> FigureContext:
+    """Everything :class:`FigureContext` says about ``point``, read from the ledger."""
+    if point.dataset_id is None:
+        return FigureContext(point, None, True)
+    current = store.current_figure(point.dataset_id, point.unit, besides=point.id)
+    new_dataset = store.history_size(point.dataset_id) == 1
+    alike = (
+        [d.name for d in store.look_alikes(point.domain, point.dataset)[:look_alikes]]
+        if new_dataset
+        else []
+    )
+    return FigureContext(
+        point,
+        current,
+        new_dataset,
+        alike,
+        store.cited_by(point),
+        store.confirmations(point.id),
+    )
