@@ -315,6 +315,12 @@ def doctor(ctx: click.Context) -> None:
         click.echo(f"  {environment_variable(name):24} {_shown(getattr(settings, name))}")
     platforms = settings.configured_platforms()
     click.echo(f"platforms configured: {', '.join(platforms) or 'none (console only)'}")
+    if not settings.moderators_possible():
+        click.echo(
+            "warning: no moderator can exist: set SCALEBOT_MODERATORS (platform:user_id) "
+            "or SCALEBOT_DISCORD_TRUSTED_GUILDS; until then nobody can /review, /approve "
+            "or /reject"
+        )
     core = open_core(ctx)
     click.echo(f"database: {Path(core.store.path).resolve()}")
     click.echo(f"schema: {', '.join(core.store.schema_version())}")

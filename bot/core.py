@@ -158,8 +158,24 @@ class Core:
     # -- permissions ---------------------------------------------------------------------
 
     def is_moderator(self, caller: Caller) -> bool:
-        """Moderators are named in configuration; platforms may add their admins."""
-        return caller.is_admin or caller.user in self.settings.moderators
+        """Moderators named in configuration, anywhere; a platform's admins, where trusted.
+
+        The adapter only reports the platform's own flag (Discord's Manage Server); the
+        decision is made here, so no adapter can hand out moderation by mistake.
+        """
+        return caller.user in self.settings.moderators or (
+            caller.is_admin and self.trusts_admins_of(caller)
+        )
+
+    def trusts_admins_of(self, caller: Caller) -> bool:
+        """Whether the caller's workspace is one whose admins the deployment trusts.
+
+        Anyone can add the bot to a server they own and hold Manage Server there, so the
+        flag counts only in the servers named in configuration
+        (``SCALEBOT_DISCORD_TRUSTED_GUILDS``), never by default.
+        """
+        trusted = self.settings.trusted_workspaces(caller.platform)
+        return caller.workspace is not None and caller.workspace in trusted
 
     # -- entry points --------------------------------------------------------------------
 

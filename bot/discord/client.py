@@ -4,7 +4,8 @@ Slash commands come from the core's declarations (:mod:`bot.discord.tree`); each
 interaction becomes a :class:`~bot.core.Caller` and a command for the core, and the
 core's :class:`~bot.reply.Reply` becomes embeds (:mod:`bot.discord.embeds`). Who may
 review is decided by the core: ``discord:<id>`` moderators, or members whose
-permissions include Manage Server (passed on as the platform's admin flag).
+permissions include Manage Server (passed on as the platform's admin flag), which the
+core honours only in the servers the deployment trusts.
 
 Commands are synced once per process, in ``setup_hook`` (which runs once per login),
 never in ``on_ready`` (which runs again on every gateway reconnect), and only when the
