@@ -28,6 +28,7 @@ from bot.console import (
     saved_lines,
 )
 from bot.core import IMPORT_COLUMNS, Core, ImportFailed
+from bot.courier import deliver_now
 from bot.serve import serve
 from knowledge.kb import KnowledgeBaseError, Library
 from knowledge.store import DataPoint
@@ -144,6 +145,7 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
         click.echo(reply.as_text())
     for line in saved_lines(save_attachments(reply, files_folder(settings.db))):
         click.echo(line, err=as_json)
+    deliver_now(core.take_notices(), core.settings)
     if reply.kind == "error":
         ctx.exit(1)
 

@@ -15,6 +15,8 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB = Path("scalebot.db")
+#: A Slack conversation id (C0123ABCD, G..., D...): upper-case letters and digits.
+_SLACK_CHANNEL = re.compile(r"[A-Z0-9]{1,40}")
 #: A Discord snowflake: a server's or channel's id is a number of up to 20 digits.
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")
 
@@ -63,6 +65,9 @@ class Settings(BaseSettings):
         description="comma-separated ids of the Discord servers whose Manage Server "
         "members are moderators",
     )
+    discord_review_channel: int | None = Field(
+        None, gt=0, description="Discord channel id where new pending points are posted"
+    )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=_platform_env("SLACK_BOT_TOKEN")
     )
@@ -80,6 +85,9 @@ class Settings(BaseSettings):
     slack_host: str = Field("0.0.0.0", description="address the Slack HTTP transport binds")
     slack_port: int = Field(
         3000, ge=0, le=65535, description="port of the Slack HTTP transport (/slack/events)"
+    )
+    slack_review_channel: str | None = Field(
+        None, description="Slack channel id where new pending points are posted"
     )
 
     @field_validator("moderators", mode="before")
@@ -112,6 +120,17 @@ class Settings(BaseSettings):
             return frozenset(ids)
         return value
 
+    @field_validator("slack_review_channel")
+    @classmethod
+    def _check_slack_channel(cls, value: str | None) -> str | None:
+        if value is not None and not _SLACK_CHANNEL.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value!r} is not a Slack channel id: SCALEBOT_SLACK_REVIEW_CHANNEL takes the "
+                "id from the channel's details, not its name (example: "
+                "SCALEBOT_SLACK_REVIEW_CHANNEL=C0123ABCDEF)"
+            )
+        return value.strip() if value is not None else None
+
     def trusted_workspaces(self, platform: str) -> frozenset[str]:
         """Workspaces where ``platform``'s own admin flag makes a moderator.
 
@@ -122,6 +141,14 @@ class Settings(BaseSettings):
         if platform == "discord":
             return self.discord_trusted_guilds
         return frozenset()
+
+    def review_channel(self, platform: str) -> str | None:
+        """The channel of ``platform`` where new pending points are posted, if any."""
+        if platform == "discord" and self.discord_review_channel is not None:
+            return str(self.discord_review_channel)
+        if platform == "slack":
+            return self.slack_review_channel
+        return None
 
     def moderators_possible(self) -> bool:
         """Whether anyone at all can be a moderator: a named one, or a trusted server."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from bot.errors import (
 )
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
 from bot.kinds import Quantity, suggest_commands
+from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
 from knowledge.kb import KB_DIR, Library
@@ -40,6 +42,8 @@ CURATED_CSV = KB_DIR / "datasets.csv"
 IMPORT_COLUMNS = ("domain", "dataset", "quantity", "unit", "year", "source_url", "note")
 #: CSV column -> /submit option name.
 _CSV_TO_OPTION = {"source_url": "source"}
+#: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
+NOTICE_BACKLOG = 100
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ class Core:
         self.library = library
         self.store = store
         self.commands = commands
+        self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
 
     @classmethod
     def open(
@@ -176,6 +181,22 @@ class Core:
         """
         trusted = self.settings.trusted_workspaces(caller.platform)
         return caller.workspace is not None and caller.workspace in trusted
+
+    def in_review_channel(self, caller: Caller) -> bool:
+        """Whether the caller writes from the platform's configured review channel."""
+        channel = self.settings.review_channel(caller.platform)
+        return channel is not None and caller.channel == channel
+
+    def take_notices(self) -> list[Notice]:
+        """The notices commands emitted since the last call, oldest first; clears them.
+
+        Whoever delivers them (the asyncio runner, the console) takes them after each
+        command. Nobody taking them (the Python API) loses only the oldest: the backlog
+        is bounded, so an embedding program that never asks does not grow without end.
+        """
+        taken = list(self._notices)
+        self._notices.clear()
+        return taken
 
     # -- entry points --------------------------------------------------------------------
 
@@ -320,8 +341,11 @@ class Core:
                 channel=caller.channel,
                 pressed=pressed,
                 request_id=caller.request_id,
+                in_review_channel=self.in_review_channel(caller),
             )
-            return command.handler(request, **values)
+            reply = command.handler(request, **values)
+            self._notices.extend(request.notices)
+            return reply
         except UserError as error:
             return error_reply(error)
         except Exception:

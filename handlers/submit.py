@@ -8,7 +8,9 @@ from typing import Any
 from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidQuantity
 from bot.kinds import Quantity
+from bot.notices import PointPending
 from bot.reply import Citation, Reply, ReplyField
+from handlers.review import review_card
 from knowledge.models import Domain
 from knowledge.quantity import format_quantity
 from knowledge.store import NewPoint, Submitter
@@ -44,6 +46,9 @@ def submit(
     if submission.replayed:  # answered with what the first delivery stored
         earlier = request.library.resolve(submission.point.domain) or domain
         return submitted(submission.id, submission.point, earlier)
+    stored = request.store.get(submission.id)
+    assert stored is not None, "a point just committed is there to read"
+    request.notify(PointPending(point_id=stored.id, message=review_card(stored)))
     return submitted(submission.id, point, domain)
 
 

@@ -29,6 +29,7 @@ from bot.config import Settings
 from bot.core import Caller
 from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
 from bot.discord.embeds import render_embeds
+from bot.discord.notices import DiscordNotices
 from bot.discord.tree import ScalebotTree, Suggestions, comparable, schema
 from bot.reply import Reply
 from bot.runner import AsyncCore
@@ -333,7 +334,9 @@ class DiscordService:
     name = "discord"
 
     def __init__(self, core: AsyncCore, settings: Settings) -> None:
+        self.core = core
         self.adapter = DiscordAdapter(core, settings)
+        self.notices = DiscordNotices(self.adapter.client, settings)
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
 
@@ -358,8 +361,10 @@ class DiscordService:
             self._task.result()  # the connection failed: raise why
             raise ConnectionError("the Discord gateway closed before READY")
         log.info("Discord: connected as %s", self.client.user)
+        self.core.listen(self.notices)
 
     async def stop(self) -> None:
+        self.core.unlisten(self.notices)
         await self.client.close()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
