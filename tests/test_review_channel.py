@@ -352,23 +352,32 @@ def _warnings_about(caplog: pytest.LogCaptureFixture, point_id: int) -> list[log
     ]
 
 
+@pytest.mark.parametrize("refusing", ["slack", "discord"])
 def test_a_refused_review_post_is_logged_once_and_the_submission_stands(
-    both: Both, caplog: pytest.LogCaptureFixture
+    both: Both, caplog: pytest.LogCaptureFixture, refusing: str
 ) -> None:
     caplog.set_level(logging.WARNING)
-    both.slack.refused_channels[SLACK_REVIEW] = "channel_not_found"
+    if refusing == "slack":
+        both.slack.refused_channels[SLACK_REVIEW] = "channel_not_found"
+    else:
+        both.discord.rest.refused_channels[DISCORD_REVIEW] = (404, 10003, "Unknown Channel")
     answer = both.sender.command("/submit", SUBMIT_TEXT, user=SLACK_MEMBER)
     assert answer.status == 200 and "Submitted #" in json.dumps(answer.json())
     point_id = int(json.dumps(answer.json()).split("Submitted #", 1)[1].split(" ", 1)[0])
     assert both.core.store.get(point_id).status == "pending"
 
-    both.discord_cards()  # the other platform's channel still gets its card
-    both.slack.wait_for("chat.postMessage")
+    # Each platform was asked; the one that did not refuse shows the card.
+    both.discord_cards()
+    (slack_post,) = both.slack.wait_for("chat.postMessage")
     both.settle()
     (warning,) = _warnings_about(caplog, point_id)
-    assert "slack" in warning.getMessage() and "channel_not_found" in warning.getMessage()
+    said = warning.getMessage()
+    assert said.startswith(f"{refusing}: could not post the notice about #{point_id}")
+    assert ("channel_not_found" if refusing == "slack" else "Unknown Channel") in said
     assert warning.exc_info is None
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    if refusing == "discord":
+        assert f"/approve {point_id}" in json.dumps(slack_post.body["blocks"])
 
 
 def test_a_member_who_blocks_direct_messages_is_logged_once_and_the_decision_stands(
@@ -465,3 +474,26 @@ def test_the_console_posts_cards_and_tells_a_slack_submitter(
         c.body for c in fake_slack.of("chat.postMessage") if c.body["channel"] != SLACK_REVIEW
     ]
     assert len(letters) == 1 and "no public source" in json.dumps(letters[0]["blocks"])
+
+
+def test_the_piped_console_posts_a_card_after_showing_the_reply(
+    fakes: tuple[BackgroundLoop, FakeDiscord, FakeSlackAPI],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    _, _, fake_slack = fakes
+    clear_settings_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-console-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+    monkeypatch.setenv("SCALEBOT_SLACK_REVIEW_CHANNEL", SLACK_REVIEW)
+    lines = f"{submit_line('Piped Set')}\n/scale 3d\n"
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "piped.db"), "run", "console", "--as", "alice"], input=lines
+    )
+    assert result.exit_code == 0, result.output
+    point_id = int(result.output.split("Submitted #", 1)[1].split(" ", 1)[0])
+    (card,) = fake_slack.of("chat.postMessage")  # one card: /scale announces nothing
+    assert card.body["channel"] == SLACK_REVIEW
+    assert f"/approve {point_id}" in json.dumps(card.body["blocks"])
