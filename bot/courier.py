@@ -19,6 +19,8 @@ from bot.notices import Deliverer, Notice, platform_of
 from bot.runner import deliver_safely
 
 log = logging.getLogger(__name__)
+#: Seconds the console waits for its notices to go out, every platform together.
+DELIVERY_TIMEOUT = 15.0
 
 
 def platforms_needed(notices: list[Notice], settings: Settings) -> list[str]:
@@ -36,11 +38,31 @@ def platforms_needed(notices: list[Notice], settings: Settings) -> list[str]:
     return needed
 
 
-def deliver_now(notices: list[Notice], settings: Settings) -> None:
-    """Deliver ``notices`` before returning (bounded by each client's own timeouts)."""
+def deliver_now(
+    notices: list[Notice], settings: Settings, timeout: float = DELIVERY_TIMEOUT
+) -> None:
+    """Deliver ``notices`` before returning, giving up (with a warning) after ``timeout``.
+
+    The terminal waits for this after showing the reply; an unreachable platform must
+    not hold it for the minutes a client's own timeouts allow.
+    """
     platforms = platforms_needed(notices, settings)
     if platforms:
-        asyncio.run(_deliver_all(notices, settings, platforms))
+        asyncio.run(_deliver_within(notices, settings, platforms, timeout))
+
+
+async def _deliver_within(
+    notices: list[Notice], settings: Settings, platforms: list[str], timeout: float
+) -> None:
+    try:
+        await asyncio.wait_for(_deliver_all(notices, settings, platforms), timeout)
+    except TimeoutError:
+        log.warning(
+            "gave up delivering %d notice(s) to %s after %.0f s",
+            len(notices),
+            " and ".join(platforms),
+            timeout,
+        )
 
 
 async def _deliver_all(notices: list[Notice], settings: Settings, platforms: list[str]) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.config import Settings
 from bot.core import Caller, Core
+from bot.courier import deliver_now
 from bot.discord.client import DiscordService
 from bot.notices import PointDecided, PointPending
 from bot.runner import AsyncCore
@@ -497,3 +500,25 @@ def test_the_piped_console_posts_a_card_after_showing_the_reply(
     (card,) = fake_slack.of("chat.postMessage")  # one card: /scale announces nothing
     assert card.body["channel"] == SLACK_REVIEW
     assert f"/approve {point_id}" in json.dumps(card.body["blocks"])
+
+
+def test_the_terminal_gives_up_on_a_platform_that_never_answers(
+    core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A socket that accepts and never answers: the console waits ``timeout``, not minutes."""
+    core.ask(submit_line("Silent Set"), MEMBER)
+    notices = core.take_notices()
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        settings = Settings(
+            slack_bot_token="xoxb-silent",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=f"http://127.0.0.1:{port}/api/",
+            slack_review_channel=SLACK_REVIEW,
+        )
+        started = time.monotonic()
+        deliver_now(notices, settings, timeout=0.5)
+        assert time.monotonic() - started < 5
+    assert any("gave up delivering 1 notice(s) to slack" in r.getMessage() for r in caplog.records)
