@@ -28,6 +28,7 @@ from bot.console import (
     saved_lines,
 )
 from bot.core import IMPORT_COLUMNS, Core, ImportFailed, storage_error
+from bot.courier import deliver_now
 from bot.serve import serve
 from knowledge.kb import KnowledgeBaseError, Library
 from knowledge.store import DataPoint, StorageFault
@@ -146,6 +147,7 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
         click.echo(reply.as_text())
     for line in saved_lines(save_attachments(reply, files_folder(settings.db))):
         click.echo(line, err=as_json)
+    deliver_now(core.take_notices(), core.settings)
     if reply.kind == "error":
         ctx.exit(1)
 
@@ -319,6 +321,12 @@ def doctor(ctx: click.Context) -> None:
         click.echo(f"  {environment_variable(name):24} {_shown(getattr(settings, name))}")
     platforms = settings.configured_platforms()
     click.echo(f"platforms configured: {', '.join(platforms) or 'none (console only)'}")
+    if not settings.moderators_possible():
+        click.echo(
+            "warning: no moderator can exist: set SCALEBOT_MODERATORS (platform:user_id) "
+            "or SCALEBOT_DISCORD_TRUSTED_GUILDS; until then nobody can /review, /approve "
+            "or /reject"
+        )
     core = open_core(ctx)
     click.echo(f"database: {Path(core.store.path).resolve()}")
     if core.store.read_only:

@@ -19,6 +19,7 @@ from bot import kinds
 from bot.phrasing import counted, join_and, number_word, with_article
 
 if TYPE_CHECKING:
+    from bot.notices import Notice
     from bot.reply import Reply
     from knowledge.kb import Library
     from knowledge.store import Store
@@ -94,6 +95,18 @@ class Request:
     pressed: bool = False
     #: The platform's id of this request (see ``Caller.request_id``); None on the terminal.
     request_id: str | None = None
+    #: Sent from the platform's review channel, where a decision replaces its card.
+    in_review_channel: bool = False
+    #: What others should hear of this command once it is answered (see ``notify``).
+    notices: list[Notice] = field(default_factory=list)
+
+    def notify(self, notice: Notice) -> None:
+        """Tell the review channels or a user something, after the reply is sent.
+
+        Handlers only record it: delivering is the platforms' job, and a failure there
+        must never undo or fail the command that caused it.
+        """
+        self.notices.append(notice)
 
 
 Handler = Callable[..., "Reply"]

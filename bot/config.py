@@ -7,6 +7,7 @@ Platform credentials keep the names their platforms' docs use (``DISCORD_TOKEN``
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,6 +15,10 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB = Path("scalebot.db")
+#: A Slack conversation id (C0123ABCD, G..., D...): upper-case letters and digits.
+_SLACK_CHANNEL = re.compile(r"[A-Z0-9]{1,40}")
+#: A Discord snowflake: a server's or channel's id is a number of up to 20 digits.
+_SNOWFLAKE = re.compile(r"[0-9]{1,20}")
 
 
 def _platform_env(name: str) -> AliasChoices:
@@ -55,6 +60,14 @@ class Settings(BaseSettings):
     discord_shards: Literal["auto"] | None = Field(
         None, description="auto: run AutoShardedClient (large bots)"
     )
+    discord_trusted_guilds: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(),
+        description="comma-separated ids of the Discord servers whose Manage Server "
+        "members are moderators",
+    )
+    discord_review_channel: int | None = Field(
+        None, gt=0, description="Discord channel id where new pending points are posted"
+    )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=_platform_env("SLACK_BOT_TOKEN")
     )
@@ -73,6 +86,9 @@ class Settings(BaseSettings):
     slack_port: int = Field(
         3000, ge=0, le=65535, description="port of the Slack HTTP transport (/slack/events)"
     )
+    slack_review_channel: str | None = Field(
+        None, description="Slack channel id where new pending points are posted"
+    )
 
     @field_validator("moderators", mode="before")
     @classmethod
@@ -88,6 +104,55 @@ class Settings(BaseSettings):
                     )
             return frozenset(ids)
         return value
+
+    @field_validator("discord_trusted_guilds", mode="before")
+    @classmethod
+    def _split_guilds(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids = [part.strip() for part in value.split(",") if part.strip()]
+            for guild_id in ids:
+                if not _SNOWFLAKE.fullmatch(guild_id):
+                    raise ValueError(
+                        f"{guild_id!r} is not a Discord server id: SCALEBOT_DISCORD_TRUSTED_GUILDS "
+                        "takes server ids, comma-separated "
+                        "(example: SCALEBOT_DISCORD_TRUSTED_GUILDS=81384788765712384,1234567890)"
+                    )
+            return frozenset(ids)
+        return value
+
+    @field_validator("slack_review_channel")
+    @classmethod
+    def _check_slack_channel(cls, value: str | None) -> str | None:
+        if value is not None and not _SLACK_CHANNEL.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value!r} is not a Slack channel id: SCALEBOT_SLACK_REVIEW_CHANNEL takes the "
+                "id from the channel's details, not its name (example: "
+                "SCALEBOT_SLACK_REVIEW_CHANNEL=C0123ABCDEF)"
+            )
+        return value.strip() if value is not None else None
+
+    def trusted_workspaces(self, platform: str) -> frozenset[str]:
+        """Workspaces where ``platform``'s own admin flag makes a moderator.
+
+        The bot's invite link is public: anyone can add it to a server of their own and
+        be its admin there. Only the servers named here are trusted; a platform with no
+        such setting (Slack, the console) trusts none.
+        """
+        if platform == "discord":
+            return self.discord_trusted_guilds
+        return frozenset()
+
+    def review_channel(self, platform: str) -> str | None:
+        """The channel of ``platform`` where new pending points are posted, if any."""
+        if platform == "discord" and self.discord_review_channel is not None:
+            return str(self.discord_review_channel)
+        if platform == "slack":
+            return self.slack_review_channel
+        return None
+
+    def moderators_possible(self) -> bool:
+        """Whether anyone at all can be a moderator: a named one, or a trusted server."""
+        return bool(self.moderators or self.discord_trusted_guilds)
 
     @property
     def slack_api_base_url(self) -> str | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core import Core
+from bot.courier import deliver_now
 from bot.reply import Reply
 
 EXIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit"})
@@ -116,5 +117,7 @@ def run_console(
             show(reply)
             for line in saved_lines(save_attachments(reply, files_folder(core.settings.db))):
                 print(line, file=stdout, flush=True)
+            # After the reply is shown: the review channels, and a submitter told by DM.
+            deliver_now(core.take_notices(), core.settings)
     except KeyboardInterrupt:
         print(file=stdout)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from bot.errors import (
 )
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
 from bot.kinds import Quantity, suggest_commands
+from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
 from knowledge.kb import KB_DIR, Library
@@ -54,6 +56,8 @@ CURATED_CSV = KB_DIR / "datasets.csv"
 IMPORT_COLUMNS = ("domain", "dataset", "quantity", "unit", "year", "source_url", "note")
 #: CSV column -> /submit option name.
 _CSV_TO_OPTION = {"source_url": "source"}
+#: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
+NOTICE_BACKLOG = 100
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,7 @@ class Core:
         self.library = library
         self.store = store
         self.commands = commands
+        self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
 
     @classmethod
     def open(
@@ -247,8 +252,40 @@ class Core:
     # -- permissions ---------------------------------------------------------------------
 
     def is_moderator(self, caller: Caller) -> bool:
-        """Moderators are named in configuration; platforms may add their admins."""
-        return caller.is_admin or caller.user in self.settings.moderators
+        """Moderators named in configuration, anywhere; a platform's admins, where trusted.
+
+        The adapter only reports the platform's own flag (Discord's Manage Server); the
+        decision is made here, so no adapter can hand out moderation by mistake.
+        """
+        return caller.user in self.settings.moderators or (
+            caller.is_admin and self.trusts_admins_of(caller)
+        )
+
+    def trusts_admins_of(self, caller: Caller) -> bool:
+        """Whether the caller's workspace is one whose admins the deployment trusts.
+
+        Anyone can add the bot to a server they own and hold Manage Server there, so the
+        flag counts only in the servers named in configuration
+        (``SCALEBOT_DISCORD_TRUSTED_GUILDS``), never by default.
+        """
+        trusted = self.settings.trusted_workspaces(caller.platform)
+        return caller.workspace is not None and caller.workspace in trusted
+
+    def in_review_channel(self, caller: Caller) -> bool:
+        """Whether the caller writes from the platform's configured review channel."""
+        channel = self.settings.review_channel(caller.platform)
+        return channel is not None and caller.channel == channel
+
+    def take_notices(self) -> list[Notice]:
+        """The notices commands emitted since the last call, oldest first; clears them.
+
+        Whoever delivers them (the asyncio runner, the console) takes them after each
+        command. Nobody taking them (the Python API) loses only the oldest: the backlog
+        is bounded, so an embedding program that never asks does not grow without end.
+        """
+        taken = list(self._notices)
+        self._notices.clear()
+        return taken
 
     # -- entry points --------------------------------------------------------------------
 
@@ -393,8 +430,11 @@ class Core:
                 channel=caller.channel,
                 pressed=pressed,
                 request_id=caller.request_id,
+                in_review_channel=self.in_review_channel(caller),
             )
-            return command.handler(request, **values)
+            reply = command.handler(request, **values)
+            self._notices.extend(request.notices)
+            return reply
         except UserError as error:
             return error_reply(error)
         except StorageFault as fault:

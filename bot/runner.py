@@ -5,12 +5,17 @@ is synchronous and its SQLite connection belongs to one thread at a time, so the
 adapters never call it directly: they await :class:`AsyncCore`, which hands each call
 to a single dedicated thread. The loop stays free to ack other requests meanwhile, and
 the store sees calls strictly one after another, as it expects.
+
+The notices a call leaves (a review card, a submitter's news; see :mod:`bot.notices`)
+are taken on that same thread, then handed to every running platform as background
+tasks: the reply is on its way first, and a platform refusing a notice fails nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ from typing import TypeVar
 from bot.cache import Kept, ReplyCache
 from bot.core import Caller, Core
 from bot.grammar import split_command
+from bot.notices import Deliverer, Notice
 from bot.reply import Reply
 
 T = TypeVar("T")
@@ -26,6 +32,27 @@ T = TypeVar("T")
 #: Answer in the platform's first response when the core is this quick; Slack and
 #: Discord both allow 3 s before they give up on a request, so this leaves a margin.
 ANSWER_BUDGET = 2.0
+#: How long a stop waits for notices still being delivered.
+DELIVERY_GRACE = 5.0
+
+log = logging.getLogger(__name__)
+
+
+def _with_notices(core: Core, work: Callable[[], T]) -> tuple[T, list[Notice]]:
+    """``work()``'s result and the notices it emitted (run on the core's thread)."""
+    return work(), core.take_notices()
+
+
+async def deliver_safely(deliverer: Deliverer, notice: Notice) -> None:
+    """One delivery; a failure the deliverer did not expect is logged here, never raised."""
+    try:
+        await deliverer.deliver(notice)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception(
+            "%s: could not deliver the notice about #%d", deliverer.platform, notice.point_id
+        )
 
 
 @dataclass(frozen=True)
@@ -54,13 +81,49 @@ class AsyncCore:
         self.core = core
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalebot-core")
         self.cache = ReplyCache(core.store if cache else ":memory:")
+        #: The running platforms' deliverers (see :meth:`listen`).
+        self._deliverers: list[Deliverer] = []
+        self._deliveries: set[asyncio.Task[None]] = set()
 
     async def call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
-        """Run ``function(*args, **kwargs)`` on the core's thread and await its result."""
+        """Run ``function(*args, **kwargs)`` on the core's thread and await its result.
+
+        The notices the call emitted are taken on the same thread, in the same turn, so
+        they belong to this call; they go out in the background (:meth:`announce`).
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._worker, functools.partial(function, *args, **kwargs)
-        )
+        work = functools.partial(function, *args, **kwargs)
+        result, notices = await loop.run_in_executor(self._worker, _with_notices, self.core, work)
+        self.announce(notices)
+        return result
+
+    # -- notices -------------------------------------------------------------------------
+
+    def listen(self, deliverer: Deliverer) -> None:
+        """Hand every future notice to ``deliverer`` (a platform's, while it runs)."""
+        self._deliverers.append(deliverer)
+
+    def unlisten(self, deliverer: Deliverer) -> None:
+        if deliverer in self._deliverers:
+            self._deliverers.remove(deliverer)
+
+    def announce(self, notices: list[Notice]) -> None:
+        """Start delivering ``notices`` to every listening platform, without waiting.
+
+        Each delivery is its own task: a slow or failing platform holds up neither the
+        reply (already on its way) nor the other platforms.
+        """
+        for notice in notices:
+            for deliverer in self._deliverers:
+                task = asyncio.ensure_future(deliver_safely(deliverer, notice))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
+
+    async def settle(self, timeout: float = DELIVERY_GRACE) -> None:
+        """Wait (at most ``timeout`` seconds) for the notices on their way: before a stop."""
+        pending = set(self._deliveries)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
 
     async def ask(self, text: str, caller: Caller) -> Reply:
         return await self.call(

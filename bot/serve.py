@@ -66,6 +66,7 @@ async def serve(
         log.info("running: %s", ", ".join(s.name for s in started))
         await stop.wait()
     finally:
+        await async_core.settle()  # notices already on their way still arrive
         for service in reversed(started):
             await service.stop()
         async_core.close()

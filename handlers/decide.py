@@ -6,10 +6,11 @@ from typing import Literal
 
 from bot.commands import Request
 from bot.errors import Conflict, NotFound
+from bot.notices import PointDecided
 from bot.reply import Reply, ReplyField
 from handlers.present import moment, point_line, source
 from handlers.review import review
-from knowledge.store import AlreadyReviewed, PointNotFound
+from knowledge.store import AlreadyReviewed, DataPoint, PointNotFound
 
 #: How each outcome is titled: a disputed approved figure is kept or withdrawn.
 VERBS = {"approve": "Approved", "reject": "Rejected", "keep": "Kept", "withdraw": "Withdrew"}
@@ -92,7 +93,44 @@ def decide(
             "reviewed_by": point.reviewed_by,
         },
     )
+    request.notify(
+        PointDecided(
+            point_id=point.id,
+            decision=decision,
+            submitter=point.submitted_by,
+            message=decision_letter(point),
+        )
+    )
+    if request.pressed and request.in_review_channel:
+        # The card everyone in the review channel sees becomes the outcome, buttons gone.
+        return decided.model_copy(update={"replace": True})
     return with_queue(decided, review(request)) if request.pressed else decided
+
+
+def decision_letter(point: DataPoint) -> Reply:
+    """What the submitter is told of the decision: which point, who decided, and why."""
+    approved = point.status == "approved"
+    fields = [
+        ReplyField(name="Decided by", value=f"{point.reviewed_by} at {moment(point.reviewed_at)}")
+    ]
+    if point.review_note:
+        fields.append(
+            ReplyField(name="Note" if approved else "Reason", value=point.review_note, inline=False)
+        )
+    outcome = (
+        "It is now part of the ledger."
+        if approved
+        else "It stays out of the ledger; you may submit a corrected figure."
+    )
+    return Reply(
+        title=f"Your data point #{point.id} was {point.status}",
+        summary=f"{point_line(point)} in {point.domain}. {outcome}",
+        fields=fields,
+        citations=[source(point)],
+        visibility="private",
+        domain=point.domain,
+        data={"id": point.id, "status": point.status, "reviewed_by": point.reviewed_by},
+    )
 
 
 def with_queue(decided: Reply, queue: Reply) -> Reply:

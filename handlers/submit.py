@@ -8,9 +8,11 @@ from typing import Any
 from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidQuantity
 from bot.kinds import Quantity
+from bot.notices import PointPending
 from bot.reply import Citation, Reply, ReplyField
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount
+from handlers.review import review_card
 from knowledge.models import Domain
 from knowledge.quantity import format_quantity
 from knowledge.store import NewPoint, Submitter
@@ -44,7 +46,9 @@ def submit(
     who = Submitter(request.user, request.platform, request.workspace, request.channel)
     submission = request.store.submit_once(point, who, request.request_id)
     stored = request.store.get(submission.id)
-    assert stored is not None
+    assert stored is not None, "a point just committed is there to read"
+    if not submission.replayed:  # a replay was posted for review on its first delivery
+        request.notify(PointPending(point_id=stored.id, message=review_card(stored)))
     # A replay is answered from the point as stored, the same way as its first delivery.
     shown = request.library.resolve(stored.domain) or domain
     return submitted(figure_context(request.store, stored), shown)

@@ -5,7 +5,7 @@ pending and its audit log is untouched. A moderator's approval makes the point i
 current figure (``/scale`` and the store's history show it); a rejection stores the reason;
 deciding twice is a conflict; a missing id is not found. Moderators parsed from
 ``Settings(moderators="console:a, slack:U1")`` are matched per platform, and a platform's own
-admin flag (``is_admin``) also counts.
+admin flag (``is_admin``) also counts, in the Discord servers the deployment trusts.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def test_deciding_twice_is_a_conflict(core: Core, first: str, second: str) -> No
     assert core.ask(first.format(id=point_id), MODERATOR).kind == "answer"
     decided = core.store.get(point_id)
     audit = core.store.audit_log(point_id)
-    reply = core.ask(second.format(id=point_id), "console:othermod", is_admin=True)
+    reply = core.ask(second.format(id=point_id), MODERATOR)
     assert reply.kind == "error"
     assert reply.visibility == "private"
     assert reply.data["error"] == "Conflict"
@@ -272,13 +272,19 @@ def test_moderator_ids_are_per_platform_and_exact(configured: Core, user: str) -
     assert configured.is_moderator(Caller(user)) is False
 
 
-def test_platform_admin_flag_counts_as_moderator(core: Core) -> None:
-    point_id = submit(core)
-    admin = "discord:1234"
-    assert_refused(core.ask("/review", admin), "review", admin)
-    reply = core.ask(f"/reject {point_id} duplicate", admin, is_admin=True)
-    assert reply.kind == "answer", reply.as_text()
-    assert core.store.get(point_id).reviewed_by == admin
+def test_platform_admin_flag_counts_only_in_a_trusted_guild(tmp_path: Path) -> None:
+    """Manage Server is a moderator's right in the servers the deployment trusts only
+    (tests/test_trusted_guilds.py has the rest, through Discord)."""
+    settings = Settings(db=tmp_path / "trust.db", discord_trusted_guilds="1200")
+    with Core.open(settings=settings) as core:
+        point_id = submit(core)
+        admin = "discord:1234"
+        assert_refused(core.ask("/review", admin), "review", admin)
+        elsewhere = core.ask(f"/reject {point_id} duplicate", admin, workspace="99", is_admin=True)
+        assert_refused(elsewhere, "reject", admin)
+        reply = core.ask(f"/reject {point_id} duplicate", admin, workspace="1200", is_admin=True)
+        assert reply.kind == "answer", reply.as_text()
+        assert core.store.get(point_id).reviewed_by == admin
 
 
 def test_no_moderators_configured_means_nobody_but_admins(tmp_path: Path) -> None:

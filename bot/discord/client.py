@@ -4,7 +4,8 @@ Slash commands come from the core's declarations (:mod:`bot.discord.tree`); each
 interaction becomes a :class:`~bot.core.Caller` and a command for the core, and the
 core's :class:`~bot.reply.Reply` becomes embeds (:mod:`bot.discord.embeds`). Who may
 review is decided by the core: ``discord:<id>`` moderators, or members whose
-permissions include Manage Server (passed on as the platform's admin flag).
+permissions include Manage Server (passed on as the platform's admin flag), which the
+core honours only in the servers the deployment trusts.
 
 Commands are synced once per process, in ``setup_hook`` (which runs once per login),
 never in ``on_ready`` (which runs again on every gateway reconnect), and only when the
@@ -28,6 +29,7 @@ from bot.config import Settings
 from bot.core import Caller
 from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
 from bot.discord.embeds import render_embeds
+from bot.discord.notices import DiscordNotices
 from bot.discord.tree import ScalebotTree, Suggestions, comparable, schema
 from bot.reply import Reply
 from bot.runner import AsyncCore
@@ -332,7 +334,9 @@ class DiscordService:
     name = "discord"
 
     def __init__(self, core: AsyncCore, settings: Settings) -> None:
+        self.core = core
         self.adapter = DiscordAdapter(core, settings)
+        self.notices = DiscordNotices(self.adapter.client, settings)
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
 
@@ -357,8 +361,10 @@ class DiscordService:
             self._task.result()  # the connection failed: raise why
             raise ConnectionError("the Discord gateway closed before READY")
         log.info("Discord: connected as %s", self.client.user)
+        self.core.listen(self.notices)
 
     async def stop(self) -> None:
+        self.core.unlisten(self.notices)
         await self.client.close()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)

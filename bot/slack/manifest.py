@@ -14,7 +14,9 @@ from typing import Any
 from bot.commands import Command
 from bot.slack.app import UMBRELLA
 
-BOT_SCOPES = ["app_mentions:read", "chat:write", "commands"]
+#: ``im:write`` opens the direct messages that tell a submitter of a decision (and carry
+#: a private reply's files).
+BOT_SCOPES = ["app_mentions:read", "chat:write", "commands", "im:write"]
 #: Slack's manifest limits for a slash command's description and usage hint.
 DESCRIPTION_MAX = 2000
 USAGE_HINT_MAX = 1000

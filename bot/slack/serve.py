@@ -34,6 +34,7 @@ from bot.slack.gate import (
     decode,
     parse,
 )
+from bot.slack.notices import SlackNotices
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ class SlackService:
 
     def __init__(self, core: AsyncCore, settings: Settings) -> None:
         self.settings = settings
+        self.core = core
         self.adapter = SlackAdapter(core, settings)
+        self.notices = SlackNotices(self.adapter.app.client, settings)
         secret = settings.slack_signing_secret
         self._signing_secret = secret.get_secret_value() if secret is not None else ""
         self.port: int | None = None
@@ -104,6 +107,11 @@ class SlackService:
         return web.json_response(body)
 
     async def start(self) -> None:
+        """Listen (HTTP) or connect (Socket Mode), then take notices to deliver."""
+        await self._connect()
+        self.core.listen(self.notices)
+
+    async def _connect(self) -> None:
         token = self.settings.slack_app_token
         if token is not None:
             self._socket = AsyncSocketModeHandler(self.adapter.app, token.get_secret_value())
@@ -125,6 +133,7 @@ class SlackService:
         )
 
     async def stop(self) -> None:
+        self.core.unlisten(self.notices)
         if self._socket is not None:
             await self._socket.close_async()
         if self._runner is not None:

@@ -2,7 +2,8 @@
 
 slack-sdk's ``AsyncWebClient`` is pointed at it through ``SLACK_API_URL``; it answers
 ``auth.test`` as Slack does and ``ok`` to everything else, and keeps every call so a
-test can assert what the adapter sent (``views.open``, ``chat.postMessage``...). File
+test can assert what the adapter sent (``views.open``, ``chat.postMessage``...); a test
+may make it refuse to post in a channel (``refused_channels``). File
 uploads follow Slack's three steps (``files.getUploadURLExternal``, a POST of the bytes
 to the URL it returns, ``files.completeUploadExternal``); the bytes are kept by file id.
 """
@@ -43,6 +44,10 @@ class FakeSlackAPI:
         self._from_app: asyncio.Queue[dict[str, Any]] | None = None
         #: Uploaded files: id -> (file name, bytes).
         self.files: dict[str, tuple[str, bytes]] = {}
+        #: Channels ``chat.postMessage`` refuses, with Slack's error code for each
+        #: (``channel_not_found``, ``not_in_channel``...), as Slack answers: HTTP 200 and
+        #: ``"ok": false``.
+        self.refused_channels: dict[str, str] = {}
 
     @property
     def url(self) -> str:
@@ -82,12 +87,18 @@ class FakeSlackAPI:
             body = await request.json()
         else:
             body = dict(await request.post())
+        # slack-sdk sends some methods' arguments in the query string (conversations.open's
+        # ``users``); Slack reads them from either place, and so does the fake.
+        body = {**dict(request.query), **(body or {})}
         for key in ("view", "blocks"):
             if isinstance(body.get(key), str):
                 body[key] = json.loads(body[key])
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
         self._record(method, body, token)
         answer: dict[str, Any] = {"ok": True}
+        refused = self.refused_channels.get(str(body.get("channel")))
+        if method == "chat.postMessage" and refused is not None:
+            return web.json_response({"ok": False, "error": refused})
         if method == "auth.test":
             answer |= {"user_id": BOT_USER, "bot_id": "B0BOT", "team_id": TEAM, "team": "lab"}
         elif method == "apps.connections.open":

@@ -93,6 +93,10 @@ class RestAPI:
         #: Messages the bot created or edited, by id.
         self.messages: dict[str, dict[str, Any]] = {}
         self._originals: dict[str, str] = {}  # interaction token -> message id
+        #: Channels where creating a message is refused: channel id -> (HTTP status,
+        #: Discord's error code, message), e.g. (403, 50007, "Cannot send messages to
+        #: this user") for a member who does not accept direct messages.
+        self.refused_channels: dict[str, tuple[int, int, str]] = {}
         self._command_ids: dict[tuple[str | None, str], str] = {}
 
     async def serve(self, request: web.Request) -> web.StreamResponse:
@@ -373,6 +377,9 @@ class RestAPI:
         return _error(404, 10003, "Unknown Channel")
 
     def _create_message(self, request: Request, channel_id: str) -> web.Response:
+        refused = self.refused_channels.get(channel_id)
+        if refused is not None:
+            return _error(*refused)
         body = request.json or {}
         message = message_object(
             channel_id=channel_id,

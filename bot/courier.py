@@ -1,0 +1,109 @@
+"""Notices from a process that serves no chat platform: the console and ``scalebot ask``.
+
+``scalebot run all`` delivers notices through the clients it already runs. The
+terminal has none, yet a point submitted there should reach the review channels, and
+a Slack member whose point a moderator approves at the terminal should hear of it. So
+for each command that leaves notices, this opens the platform clients it needs (the
+Slack Web API with the bot token; Discord over REST, no gateway), delivers, and closes
+them. Nothing happens, and nothing is opened, when no notice concerns a configured
+platform. Failures are logged like any platform's and never raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.config import Settings
+from bot.notices import Deliverer, Notice, platform_of
+from bot.runner import deliver_safely
+
+log = logging.getLogger(__name__)
+#: Seconds the console waits for its notices to go out, every platform together.
+DELIVERY_TIMEOUT = 15.0
+
+
+def platforms_needed(notices: list[Notice], settings: Settings) -> list[str]:
+    """The configured platforms that have something to deliver among ``notices``."""
+    needed = []
+    for platform in settings.configured_platforms():
+        for notice in notices:
+            recipient = notice.recipient
+            if recipient is None and settings.review_channel(platform) is not None:
+                needed.append(platform)
+                break
+            if recipient is not None and platform_of(recipient) == platform:
+                needed.append(platform)
+                break
+    return needed
+
+
+def deliver_now(
+    notices: list[Notice], settings: Settings, timeout: float = DELIVERY_TIMEOUT
+) -> None:
+    """Deliver ``notices`` before returning, giving up (with a warning) after ``timeout``.
+
+    The terminal waits for this after showing the reply; an unreachable platform must
+    not hold it for the minutes a client's own timeouts allow.
+    """
+    platforms = platforms_needed(notices, settings)
+    if platforms:
+        asyncio.run(_deliver_within(notices, settings, platforms, timeout))
+
+
+async def _deliver_within(
+    notices: list[Notice], settings: Settings, platforms: list[str], timeout: float
+) -> None:
+    try:
+        await asyncio.wait_for(_deliver_all(notices, settings, platforms), timeout)
+    except TimeoutError:
+        log.warning(
+            "gave up delivering %d notice(s) to %s after %.0f s",
+            len(notices),
+            " and ".join(platforms),
+            timeout,
+        )
+
+
+async def _deliver_all(notices: list[Notice], settings: Settings, platforms: list[str]) -> None:
+    for platform in platforms:
+        if platform == "slack":
+            await _by_slack(notices, settings)
+        elif platform == "discord":
+            await _by_discord(notices, settings)
+
+
+async def _each(deliverer: Deliverer, notices: list[Notice]) -> None:
+    for notice in notices:
+        await deliver_safely(deliverer, notice)
+
+
+async def _by_slack(notices: list[Notice], settings: Settings) -> None:
+    from bot.slack.app import slack_client
+    from bot.slack.notices import SlackNotices
+
+    # Without a session of its own, the client opens and closes one for each call.
+    await _each(SlackNotices(slack_client(settings), settings), notices)
+
+
+async def _by_discord(notices: list[Notice], settings: Settings) -> None:
+    import discord
+
+    from bot.discord.client import intents, point_at_servers
+    from bot.discord.notices import REFUSALS, DiscordNotices
+
+    point_at_servers(settings)
+    token = settings.discord_token
+    assert token is not None, "only configured platforms are asked to deliver"
+    client = discord.Client(intents=intents())
+    try:
+        try:
+            await client.login(token.get_secret_value())
+        except REFUSALS as error:
+            log.warning(
+                "discord: could not log in to deliver %d notice(s): %s", len(notices), error
+            )
+            return
+        await _each(DiscordNotices(client, settings), notices)
+    finally:
+        await client.close()

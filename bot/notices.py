@@ -1,0 +1,68 @@
+"""Notices: what a command tells people other than the one who ran it.
+
+A new pending point is announced in the review channels; a decided point is told to
+its submitter. Handlers record a notice on their :class:`~bot.commands.Request`
+(``request.notify(...)``) with the message already worded as a
+:class:`~bot.reply.Reply`; the core collects them, and whoever serves the platforms
+delivers them after the command's reply, so a notice can never delay or fail it.
+
+Every notice goes either to the review channels (``recipient`` is None) or to one user
+(``recipient`` is their ``platform:user_id``). Deliverers read only that and the
+message, never the kind of notice: a new kind (a dispute, say) is a new subclass here
+and a ``notify`` in its handler, with no change to any platform's code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.reply import Reply
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """Something to announce about a data point, with the message to show."""
+
+    point_id: int
+    message: Reply
+
+    @property
+    def recipient(self) -> str | None:
+        """The one user to tell (``platform:user_id``), or None: the review channels."""
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointPending(Notice):
+    """A point was submitted and waits for a moderator: its review card, with buttons."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointDecided(Notice):
+    """A moderator approved or rejected a point: its submitter hears the outcome."""
+
+    decision: Literal["approve", "reject"]
+    submitter: str
+
+    @property
+    def recipient(self) -> str | None:
+        return self.submitter
+
+
+def platform_of(user: str) -> str:
+    """``slack:U1`` -> ``slack`` (the platform whose adapter can reach that user)."""
+    return user.partition(":")[0]
+
+
+class Deliverer(Protocol):
+    """One platform's way of delivering notices (its review channel, its DMs).
+
+    ``deliver`` decides for itself whether a notice concerns its platform and does
+    nothing when it does not. It reports a failure it expects (the platform refused,
+    the user blocks direct messages) in one log line and returns; it never raises for it.
+    """
+
+    platform: str
+
+    async def deliver(self, notice: Notice) -> None: ...
