@@ -7,7 +7,7 @@ from bot.errors import InvalidValue
 from bot.reply import Reply, Table
 from handlers.present import essay, essay_scale, point_line, ratio_text, source, unique
 from knowledge.models import Domain
-from knowledge.store import DataPoint
+from knowledge.store import DataPoint, Store
 
 
 def _against_first(values: list[tuple[float, str] | None]) -> list[str]:
@@ -28,6 +28,19 @@ def _against_first(values: list[tuple[float, str] | None]) -> list[str]:
     return cells
 
 
+def shared_unit(store: Store, domains: list[Domain]) -> str | None:
+    """A unit every field has a current figure in, to compare datasets by; else None.
+
+    Video and self-driving both count hours: their records compare in hours. The first
+    field's headline unit is preferred, then any field's headline unit, then any unit.
+    """
+    units = set.intersection(*(store.units_of(d.slug) for d in domains))
+    for unit in [d.headline_unit for d in domains]:
+        if unit in units:
+            return unit
+    return min(units) if units else None
+
+
 def compare(
     request: Request,
     first: Domain,
@@ -44,12 +57,13 @@ def compare(
             f"{repeated.name} ({repeated.slug}) is named twice; name each field once.",
             example=f"/compare {repeated.slug} {others[0]}",
         )
-    largest: list[DataPoint | None] = [
-        request.store.largest(d.slug, d.headline_unit) for d in domains
-    ]
-    newest = [request.store.newest(d.slug) for d in domains]
+    store = request.store
+    largest: list[DataPoint | None] = [store.largest(d.slug, d.headline_unit) for d in domains]
+    newest = [store.newest(d.slug) for d in domains]
     essay_figures = [(d.scale.quantity, d.scale.unit) if d.scale else None for d in domains]
-    largest_figures = [(p.quantity, p.unit) if p else None for p in largest]
+    shared = shared_unit(store, domains)
+    in_shared = [store.largest(d.slug, shared) for d in domains] if shared else largest
+    shared_figures = [(p.quantity, p.unit) if p else None for p in in_shared]
     rows = [
         ["Scale (essay)", *(essay_scale(d) for d in domains)],
         ["Cost (essay)", *(d.cost for d in domains)],
@@ -57,18 +71,25 @@ def compare(
         ["Largest dataset", *(point_line(p) if p else "none yet" for p in largest)],
         ["Newest dataset", *(point_line(p) if p else "none yet" for p in newest)],
         [f"Essay scale vs {first.slug}", *_against_first(essay_figures)],
-        [f"Largest vs {first.slug}", *_against_first(largest_figures)],
     ]
+    ids = [[p.id if p else None for p in figures] for figures in (in_shared, largest)]
+    if shared and ids[0] != ids[1]:
+        rows.append([f"Largest in {shared}", *(point_line(p) if p else "none" for p in in_shared)])
+    label = f"Largest vs {first.slug}" + (f" (in {shared})" if shared else "")
+    rows.append([label, *_against_first(shared_figures)])
     citations = [essay("The Scaling Template")]
     citations += [essay(d.verdict_section) for d in domains]
-    citations += [source(p) for p in [*largest, *newest] if p]
+    citations += [source(p) for p in [*largest, *newest, *in_shared] if p]
+    summary = "Same rows for each field; ratios only where the units match."
+    if shared:
+        summary = f"Same rows for each field; datasets compared in {shared}, a unit all count."
     return Reply(
         title=" vs ".join(d.name for d in domains),
-        summary="Same rows for each field; ratios only where the units match.",
+        summary=summary,
         table=Table(columns=["", *(d.name for d in domains)], rows=rows),
         citations=unique(citations),
         footer="Details: " + " · ".join(f"/scale {d.slug}" for d in domains),
-        data={"domains": slugs},
+        data={"domains": slugs, "shared_unit": shared},
     )
 
 

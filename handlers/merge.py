@@ -1,0 +1,111 @@
+"""``/merge DATASET INTO [domain]``: two names of one dataset become one, history kept.
+
+"Objavers-XL" was submitted as a new dataset; it is Objaverse-XL misspelt. A moderator
+merges it: every figure of the first joins the second under the second's name, each
+unit's current figure is worked out again, and the first name keeps finding the
+second, so the next person who spells it that way updates the right dataset.
+"""
+
+from __future__ import annotations
+
+from bot.commands import Command, Option, OptionType, Permission, Request
+from bot.errors import InvalidValue, NotFound
+from bot.reply import Reply, ReplyField
+from handlers.present import measures_line
+from knowledge.identity import Dataset
+from knowledge.models import Domain
+from knowledge.store import Store
+
+
+def merge(request: Request, dataset: str, into: str, domain: Domain | None) -> Reply:
+    store = request.store
+    source = _one(store, dataset, domain)
+    field = domain or request.library.resolve(source.domain)
+    target = store.find_dataset(source.domain, into)
+    if target is None:
+        raise NotFound(
+            f"No dataset is called {into} in {field.name if field else source.domain}; both "
+            "names must be of one field.",
+            example=f'/merge "{source.name}" "{into}" domain:{source.domain}',
+        )
+    if target.id == source.id:
+        raise InvalidValue(
+            f"{dataset} and {into} are already one dataset ({target.name}).",
+            example='/merge "Objavers-XL" "Objaverse-XL"',
+        )
+    moved = store.merge(source, target, request.user)
+    figures = store.figures_of([target.id], store.headline(target.domain)).get(target.id, [])
+    return Reply(
+        title=f"Merged {source.name} into {target.name}",
+        summary=f"{moved} figure(s) of {source.name} are now {target.name}'s, their history "
+        f"kept; the name {source.name} now means {target.name}.",
+        fields=[
+            ReplyField(
+                name="Current figures",
+                value=measures_line(figures) if figures else "none approved yet",
+                inline=False,
+            ),
+            ReplyField(name="Merged by", value=request.user),
+        ],
+        footer=f'History: /history "{target.name}" domain:{target.domain}',
+        visibility="private",
+        domain=target.domain,
+        data={"from": source.id, "into": target.id, "moved": moved},
+    )
+
+
+def _one(store: Store, name: str, domain: Domain | None) -> Dataset:
+    if domain is not None:
+        found = store.find_dataset(domain.slug, name)
+        if found is None:
+            raise NotFound(
+                f"No dataset is called {name} in {domain.name}.",
+                example=f'/merge "{name}" "OTHER NAME" domain:{domain.slug}',
+            )
+        return found
+    candidates = store.find_datasets(name)
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise NotFound(
+            f"No dataset is called {name}.", example='/merge "Objavers-XL" "Objaverse-XL"'
+        )
+    where = ", ".join(d.domain for d in candidates)
+    raise InvalidValue(
+        f"{name} is a dataset in several fields ({where}); say which with domain:.",
+        example=f'/merge "{name}" "OTHER NAME" domain:{candidates[0].domain}',
+    )
+
+
+COMMAND = Command(
+    name="merge",
+    description="Moderators: make two names one dataset, keeping every figure's history",
+    handler=merge,
+    example='/merge "Objavers-XL" "Objaverse-XL"',
+    permission=Permission.MODERATOR,
+    order=97,
+    options=(
+        Option(
+            "dataset",
+            OptionType.DATASET,
+            "The name to merge away, e.g. Objavers-XL",
+            label="dataset name",
+            max_length=120,
+        ),
+        Option(
+            "into",
+            OptionType.DATASET,
+            "The dataset it is, e.g. Objaverse-XL",
+            label="dataset to merge into",
+            max_length=120,
+        ),
+        Option(
+            "domain",
+            OptionType.DOMAIN,
+            "Their field, when a name is used in several",
+            required=False,
+            label="field",
+            max_length=60,
+        ),
+    ),
+)
