@@ -50,6 +50,7 @@ READS: dict[str, tuple[str, float]] = {
     # A word common in other fields and absent from the one named: the slow case of a
     # search that intersects posting lists, kept here so it stays flat.
     "/ask (field, other word)": ("/ask how many hours of 3d data", 125),
+    "/history (1,000 figures)": ('/history "Bench history set"', 80),
 }
 #: Submissions must reach at least this share of the raw single-row commit rate.
 SUBMISSIONS_SHARE = 1 / 8
@@ -64,26 +65,37 @@ DOMAIN_UNITS: dict[str, tuple[str, ...]] = {
     "robotics": ("trajectories", "episodes"),
     "self-driving": ("hours", "miles", "scenes"),
 }
-VERSIONS_PER_DATASET = 4
+#: Points per dataset on average: 100k points make 30k datasets, each counted in up to
+#: three units (a measure each), some units with a second figure.
+POINTS_PER_DATASET = 10 / 3
 PENDING_SHARE = 0.1
 LOAD_CHUNK = 20_000
+#: The dataset whose history ``/history`` is timed on: this many figures of its own.
+HISTORY_FIGURES = 1_000
 
 FLOOR_READ = (
-    "SELECT id, dataset, quantity FROM data_points INDEXED BY idx_current_by_size "
-    "WHERE domain = ? AND status = 'approved' AND is_current = 1 "
-    "ORDER BY quantity DESC, id LIMIT 3"
+    "SELECT id, dataset, quantity FROM data_points INDEXED BY idx_current_by_unit "
+    "WHERE domain = ? AND unit = ? AND status = 'approved' AND is_current = 1 "
+    "ORDER BY quantity DESC LIMIT 3"
 )
 
 
 def generated_points(count: int, seed: int = 7) -> list[tuple[NewPoint, bool]]:
-    """``count`` plausible points, each with whether it stays pending."""
+    """``count`` plausible points, each with whether it stays pending.
+
+    Point ``n`` belongs to dataset ``n % datasets``: the first pass over the datasets
+    gives each a figure in its field's first unit, the next pass a second unit, and so
+    on, so a dataset has up to three measures and a few have a newer figure in one.
+    """
     rng = random.Random(seed)
     domains = list(DOMAIN_UNITS)
+    datasets = max(1, round(count / POINTS_PER_DATASET))
     points: list[tuple[NewPoint, bool]] = []
     for n in range(count):
-        domain = domains[n % len(domains)]
-        dataset_number = n // (len(domains) * VERSIONS_PER_DATASET)
-        unit = DOMAIN_UNITS[domain][dataset_number % len(DOMAIN_UNITS[domain])]
+        dataset_number = n % datasets
+        domain = domains[dataset_number % len(domains)]
+        units = DOMAIN_UNITS[domain]
+        unit = units[(n // datasets) % len(units)]
         quantity = round(rng.uniform(1, 10_000), 1) * 1_000
         point = NewPoint(
             domain=domain,
@@ -91,7 +103,7 @@ def generated_points(count: int, seed: int = 7) -> list[tuple[NewPoint, bool]]:
             quantity_text=f"{quantity:g}",
             quantity=quantity,
             unit=unit,
-            source_url=f"https://example.org/datasets/{dataset_number}",
+            source_url=f"https://example.org/datasets/{dataset_number}/{n}",
             year=2015 + rng.randrange(11),
             note="generated for the benchmark",
         )
@@ -99,10 +111,27 @@ def generated_points(count: int, seed: int = 7) -> list[tuple[NewPoint, bool]]:
     return points
 
 
+def history_points() -> list[NewPoint]:
+    """One dataset with :data:`HISTORY_FIGURES` approved figures, for ``/history``."""
+    return [
+        NewPoint(
+            domain="video",
+            dataset="Bench history set",
+            quantity_text=str(1_000 + n),
+            quantity=1_000.0 + n,
+            unit="hours",
+            source_url=f"https://example.org/history/{n}",
+            year=2000 + n % 26,
+        )
+        for n in range(HISTORY_FIGURES)
+    ]
+
+
 def load(core: Core, count: int) -> float:
     """Add ``count`` generated points in chunked transactions; returns seconds taken."""
     who = Submitter("system:bench", "system")
     started = time.perf_counter()
+    core.store.add_many(history_points(), who, origin="import", status="approved")
     points = generated_points(count)
     for start in range(0, count, LOAD_CHUNK):
         chunk = points[start : start + LOAD_CHUNK]
@@ -144,7 +173,9 @@ def raw_connection(path: Path) -> sqlite3.Connection:
 def floor_read(path: Path, repeat: int, warmup: int) -> list[float]:
     conn = raw_connection(path)
     try:
-        return timings(lambda: conn.execute(FLOOR_READ, ("video",)).fetchall(), repeat, warmup)
+        return timings(
+            lambda: conn.execute(FLOOR_READ, ("video", "hours")).fetchall(), repeat, warmup
+        )
     finally:
         conn.close()
 

@@ -10,6 +10,7 @@ safe to quote back in an error (control characters as ``\\x1b``, never raw).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 #: Direction controls (embeddings, overrides, isolates, marks): they reorder what follows.
@@ -24,6 +25,10 @@ class NotPlainText(ValueError):
     """The text holds something that would not read as what it is; the message says what."""
 
 
+#: Halves of UTF-16 pairs: what undecodable bytes become in Python text.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def is_surrogate(char: str) -> bool:
     """Half of a UTF-16 pair on its own: what undecodable bytes become in Python text."""
     return 0xD800 <= ord(char) <= 0xDFFF
@@ -31,15 +36,17 @@ def is_surrogate(char: str) -> bool:
 
 def check_text(text: str) -> None:
     """Refuse text that is not text: bytes that were not valid UTF-8 (lone surrogates)."""
-    position = next((n for n, c in enumerate(text) if is_surrogate(c)), None)
-    if position is not None:
+    found = _SURROGATES.search(text)
+    if found is not None:
         raise NotPlainText(
-            f"holds bytes that are not valid UTF-8 text (at character {position + 1})"
+            f"holds bytes that are not valid UTF-8 text (at character {found.start() + 1})"
         )
 
 
 def check_line(text: str) -> None:
     """Refuse what must not be stored in a one-line value shown to others."""
+    if text.isascii() and text.isprintable() and text.strip():
+        return  # the common case: nothing invisible, nothing that reorders, one line
     check_text(text)
     if "\n" in text or "\r" in text or "\u2028" in text or "\u2029" in text:
         raise NotPlainText("must be one line; it holds a line break")

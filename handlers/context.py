@@ -68,18 +68,14 @@ def figure_context(store: Store, point: DataPoint, *, look_alikes: int = 3) -> F
     """Everything :class:`FigureContext` says about ``point``, read from the ledger."""
     if point.dataset_id is None:
         return FigureContext(point, None, True)
-    current = store.current_figure(point.dataset_id, point.unit, besides=point.id)
+    # A dataset whose only figure is this one has no current figure to compare with, and
+    # only then are look-alike names worth the search.
     new_dataset = store.history_size(point.dataset_id) == 1
-    alike = (
-        [d.name for d in store.look_alikes(point.domain, point.dataset)[:look_alikes]]
-        if new_dataset
-        else []
-    )
-    return FigureContext(
-        point,
-        current,
-        new_dataset,
-        alike,
-        store.cited_by(point),
-        store.confirmations(point.id),
-    )
+    if new_dataset:
+        current = None
+        alike = [d.name for d in store.look_alikes(point.domain, point.dataset)[:look_alikes]]
+    else:
+        current = store.current_figure(point.dataset_id, point.unit, besides=point.id)
+        alike = []
+    vouched = store.confirmations(point.id)
+    return FigureContext(point, current, new_dataset, alike, store.cited_by(point), vouched)

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 #: How many names on each side of a new key, in key order, are compared with it. Typos
 #: keep a name's start, so its neighbours in key order are where a twin would sit.
-NEIGHBOURS = 12
+NEIGHBOURS = 8
 #: rapidfuzz ratio (0-100) from which two names look like one dataset misspelt.
 DUPLICATE_SCORE = 85.0
 
@@ -60,7 +60,7 @@ def find_anywhere(conn: sqlite3.Connection, name: str) -> list[Dataset]:
     """Every domain's dataset ``name`` means (usually one), for commands given no domain."""
     rows = conn.execute(
         "SELECT COALESCE(t.id, d.id), d.domain, COALESCE(t.name, d.name), "
-        "COALESCE(t.measures, d.measures) FROM datasets AS d "
+        "COALESCE(t.measures, d.measures) FROM datasets AS d INDEXED BY idx_datasets_by_key "
         "LEFT JOIN datasets AS t ON t.id = d.merged_into WHERE d.key = ? ORDER BY d.domain",
         (dataset_key(name),),
     ).fetchall()
@@ -94,21 +94,18 @@ def look_alikes(conn: sqlite3.Connection, domain: str, name: str) -> list[Datase
     flat however many datasets the domain holds; merged-away names are not offered.
     """
     key = dataset_key(name)
-    before = conn.execute(
-        "SELECT id, domain, name, measures FROM datasets WHERE domain = ? AND key < ? "
-        "AND merged_into IS NULL ORDER BY key DESC LIMIT ?",
-        (domain, key, NEIGHBOURS),
+    select = "SELECT key, id, domain, name, measures FROM datasets WHERE domain = ? AND key "
+    rows = conn.execute(
+        select + "< ? AND merged_into IS NULL ORDER BY key DESC LIMIT ?", (domain, key, NEIGHBOURS)
     ).fetchall()
-    after = conn.execute(
-        "SELECT id, domain, name, measures FROM datasets WHERE domain = ? AND key > ? "
-        "AND merged_into IS NULL ORDER BY key LIMIT ?",
-        (domain, key, NEIGHBOURS),
+    rows += conn.execute(
+        select + "> ? AND merged_into IS NULL ORDER BY key LIMIT ?", (domain, key, NEIGHBOURS)
     ).fetchall()
     scored = []
-    for row in [*before, *after]:
-        score = fuzz.ratio(key, dataset_key(row[2]))
-        if score >= DUPLICATE_SCORE:
-            scored.append((score, Dataset(*row)))
+    for neighbour, *dataset in rows:
+        score = fuzz.ratio(key, neighbour, score_cutoff=DUPLICATE_SCORE)
+        if score:
+            scored.append((score, Dataset(*dataset)))
     return [dataset for _, dataset in sorted(scored, key=lambda pair: -pair[0])]
 
 

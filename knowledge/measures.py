@@ -22,8 +22,8 @@ def refresh(
 ) -> None:
     """Make the newest approved figure of ``dataset_id`` in ``unit`` its current one."""
     conn.execute(
-        "UPDATE data_points SET is_current = 0 "
-        "WHERE dataset_id = ? AND unit = ? AND is_current = 1",
+        "UPDATE data_points INDEXED BY idx_current_by_dataset SET is_current = 0 "
+        "WHERE dataset_id = ? AND unit = ? AND status = 'approved' AND is_current = 1",
         (dataset_id, unit),
     )
     conn.execute(

@@ -229,8 +229,11 @@ def datasets_with_measures(db: Database) -> None:
         )
         """,
         "CREATE UNIQUE INDEX idx_datasets_key ON datasets (domain, key)",
+        # A name given without its field (/history InternVid) is looked up in every field.
+        "CREATE INDEX idx_datasets_by_key ON datasets (key)",
         """
-        CREATE INDEX idx_datasets_by_size ON datasets (domain, rank DESC, id)
+        CREATE INDEX idx_datasets_by_size
+            ON datasets (domain, rank DESC, latest_year DESC, latest_at DESC, id)
             WHERE measures > 0 AND merged_into IS NULL
         """,
         """
@@ -270,10 +273,14 @@ def datasets_with_measures(db: Database) -> None:
             ) WHERE newest = 1
         )
         """,
+        # A dataset's history, unit by unit in year order; and its current figures, kept
+        # in a partial index that only an approval writes to.
+        "CREATE INDEX idx_points_by_dataset ON data_points (dataset_id, unit, year, id)",
         """
-        CREATE INDEX idx_points_by_dataset
-            ON data_points (dataset_id, unit, status, year, id)
+        CREATE INDEX idx_current_by_dataset ON data_points (dataset_id, unit)
+            WHERE status = 'approved' AND is_current = 1
         """,
+        "DROP INDEX idx_dataset_history",
         "CREATE INDEX idx_points_by_source ON data_points (source_url)",
         # What listing a dataset needs; its rank (the headline-unit figure) depends on
         # the knowledge base, so the store fills it in when it opens the file.

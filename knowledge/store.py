@@ -1018,13 +1018,24 @@ class Store:
         return [_point(row) for row in rows]
 
     def units_of(self, domain: str) -> set[str]:
-        """The units the domain's datasets have current figures in."""
-        rows = self.conn.execute(
-            "SELECT DISTINCT unit FROM data_points INDEXED BY idx_current_by_unit "
-            "WHERE domain = ? AND status = 'approved' AND is_current = 1",
-            (domain,),
-        )
-        return {row[0] for row in rows}
+        """The units the domain's datasets have current figures in.
+
+        A skip through the index, one seek per unit: ``DISTINCT`` would read every
+        current figure of the domain, thousands of them in a large ledger.
+        """
+        units: set[str] = set()
+        after = ""
+        while True:
+            row = self.conn.execute(
+                "SELECT unit FROM data_points INDEXED BY idx_current_by_unit "
+                "WHERE domain = ? AND unit > ? AND status = 'approved' AND is_current = 1 "
+                "ORDER BY unit LIMIT 1",
+                (domain, after),
+            ).fetchone()
+            if row is None:
+                return units
+            after = row[0]
+            units.add(after)
 
     def datasets(
         self,
@@ -1063,7 +1074,7 @@ class Store:
             return {}
         marks = ", ".join("?" for _ in dataset_ids)
         rows = self.conn.execute(
-            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id IN ({marks}) "
+            f"{_select('idx_current_by_dataset')} WHERE p.dataset_id IN ({marks}) "
             f"AND {_CURRENT} ORDER BY p.dataset_id, p.unit != ?, p.quantity DESC",
             (*dataset_ids, headline_unit or ""),
         ).fetchall()
@@ -1083,7 +1094,7 @@ class Store:
 
     def _current_in(self, dataset_id: int, unit: str) -> DataPoint | None:
         row = self.conn.execute(
-            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
+            f"{_select('idx_current_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
             f"AND {_CURRENT}",
             (dataset_id, unit),
         ).fetchone()

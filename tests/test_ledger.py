@@ -146,12 +146,14 @@ def test_every_command_query_uses_an_index(core: Core) -> None:
 def test_indexes_cover_the_ledger_columns(core: Core) -> None:
     conn = core.store.conn
     indexed: dict[str, set[str]] = {}
-    for table in ("data_points", "audit_log"):
+    for table in ("data_points", "audit_log", "datasets"):
         for _, name, *_ in conn.execute(f"PRAGMA index_list({table})"):
             columns = {row[2] for row in conn.execute(f"PRAGMA index_info({name})")}
             indexed.setdefault(table, set()).add(",".join(sorted(c for c in columns if c)))
-    # history: domain + dataset_key; audit: data_point_id; cards: domain + unit/quantity.
-    assert any({"domain", "dataset_key"} <= set(i.split(",")) for i in indexed["data_points"])
+    # history: a dataset's points by unit and year; names: domain + key; audit:
+    # data_point_id; cards: domain + unit/quantity.
+    assert any({"dataset_id", "unit", "year"} <= set(i.split(",")) for i in indexed["data_points"])
+    assert any({"domain", "key"} <= set(i.split(",")) for i in indexed["datasets"])
     assert any("data_point_id" in i.split(",") for i in indexed["audit_log"])
     assert any({"domain", "unit", "quantity"} <= set(i.split(",")) for i in indexed["data_points"])
 
