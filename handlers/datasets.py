@@ -38,7 +38,8 @@ def datasets(request: Request, domain: Domain, sort: DatasetSort, page: int) -> 
         if total
         else "No approved datasets yet. Propose one with /submit.",
         items=[measures_line(entry.figures) for entry in listed if entry.figures],
-        citations=unique([source(point) for point in points]),
+        # One source a dataset (its first figure's): /history cites every figure.
+        citations=unique([source(entry.figures[0]) for entry in listed if entry.figures]),
         page=Page(
             number=page,
             count=pages,

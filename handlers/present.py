@@ -41,9 +41,14 @@ def point_line(point: DataPoint, *, with_id: bool = False) -> str:
 
 
 def moment(timestamp: str | None) -> str:
-    """A stored UTC timestamp as people read it: ``2026-11-30 01:03 UTC``."""
+    """A stored UTC timestamp as people read it: ``2026-11-30 01:03 UTC``.
+
+    The store writes ``2026-11-30T01:03:39.132723Z``; the minutes are enough to read.
+    """
     if not timestamp:
         return "an unknown time"
+    if len(timestamp) >= 16 and timestamp[10] == "T" and timestamp.endswith("Z"):
+        return f"{timestamp[:10]} {timestamp[11:16]} UTC"
     try:
         parsed = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     except ValueError:

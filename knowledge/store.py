@@ -1196,11 +1196,16 @@ class Store:
     def approved_before(self, point: DataPoint) -> DataPoint | None:
         """The approved figure of the same dataset and unit just before ``point`` (history
         order): what its change factor is measured against."""
+        if point.year is None:  # undated figures come first, in the order they came
+            earlier = "p.year IS NULL AND p.id < ?"
+            values: tuple[Any, ...] = (point.id,)
+        else:
+            earlier = "(p.year IS NULL OR p.year < ? OR (p.year = ? AND p.id < ?))"
+            values = (point.year, point.year, point.id)
         row = self.conn.execute(
             f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
-            "AND p.status = 'approved' AND (COALESCE(p.year, -1), p.id) < (?, ?) "
-            "ORDER BY COALESCE(p.year, -1) DESC, p.id DESC LIMIT 1",
-            (point.dataset_id, point.unit, point.year if point.year is not None else -1, point.id),
+            f"AND p.status = 'approved' AND {earlier} ORDER BY p.year DESC, p.id DESC LIMIT 1",
+            (point.dataset_id, point.unit, *values),
         ).fetchone()
         return _point(row) if row else None
 
