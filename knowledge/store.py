@@ -307,6 +307,8 @@ class Decision:
     point: DataPoint
     outcome: Outcome
     cleared: int = 0
+    #: When it was decided: a kept figure's ``reviewed_at`` stays its first approval's.
+    at: str = ""
 
 
 @dataclass(frozen=True)
@@ -320,6 +322,15 @@ class Confirmation:
 class Flagging:
     point: DataPoint
     disputes: int
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One member's open dispute of a figure: who, why, and when."""
+
+    user: str
+    reason: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -876,7 +887,7 @@ class Store:
             self._audit(conn, at, moderator, outcome, point_id, {"note": note, "cleared": cleared})
             decided = self.get(point_id)
         assert decided is not None
-        return Decision(decided, outcome, cleared)
+        return Decision(decided, outcome, cleared, at)
 
     @staticmethod
     def _clear_flags(conn: sqlite3.Connection, point_id: int, moderator: str, at: str) -> int:
@@ -1204,6 +1215,15 @@ class Store:
 
     def confirmations(self, point_id: int) -> int:
         return self._count(self.conn, "confirmations", point_id)
+
+    def open_flags(self, point_id: int, limit: int = 10) -> list[Flag]:
+        """A point's open disputes, oldest first: what a moderator weighs before deciding."""
+        rows = self.conn.execute(
+            "SELECT user, reason, at FROM flags INDEXED BY idx_open_flags "
+            "WHERE point_id = ? AND cleared_at IS NULL ORDER BY id LIMIT ?",
+            (point_id, limit),
+        ).fetchall()
+        return [Flag(*row) for row in rows]
 
     def audit_log(self, point_id: int) -> list[AuditEntry]:
         rows = self.conn.execute(
