@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     )
     console_user: str = Field("local", description="user name of the terminal console")
     log_level: str = Field("INFO", description="logging level")
+    auto_approve_confirmations: int = Field(
+        0,
+        ge=0,
+        description="a pending point with this many confirmations from members other than "
+        "its submitter is approved; 0 turns it off",
+    )
 
     discord_token: SecretStr | None = Field(None, validation_alias=_platform_env("DISCORD_TOKEN"))
     discord_api_url: str | None = Field(
