@@ -1105,6 +1105,23 @@ class Store:
         current = self._current_in(dataset_id, unit)
         return current if current is not None and current.id != besides else None
 
+    def next_current(self, point: DataPoint) -> DataPoint | None:
+        """The figure that would be current in ``point``'s place were it withdrawn.
+
+        The newest other approved figure of its dataset and unit, in the order
+        :func:`measures.refresh` picks the current one by; None when ``point`` is not
+        current (withdrawing it changes nothing) or is the only one.
+        """
+        if not point.is_current or point.dataset_id is None:
+            return None
+        row = self.conn.execute(
+            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
+            "AND p.status = 'approved' AND p.id != ? "
+            f"ORDER BY {measures.newest_first('p')} LIMIT 1",
+            (point.dataset_id, point.unit, point.id),
+        ).fetchone()
+        return _point(row) if row else None
+
     def find_dataset(self, domain: str, name: str) -> Dataset | None:
         return identity.find(self.conn, domain, name)
 

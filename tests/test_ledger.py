@@ -135,6 +135,7 @@ def test_every_command_query_uses_an_index(core: Core) -> None:
         store.audit_log(first)
         store.confirmations(first)
         store.open_flags(first)
+        store.next_current(second_point)
         store.search_points("zorblax clips")
         store.search_claims("why does video scale")
     finally:
@@ -472,7 +473,9 @@ def test_a_withdrawn_figure_gives_the_current_place_back(core: Core) -> None:
     store.review(newer, "approve", MODERATOR, None)
     assert (store.get(older).is_current, store.get(newer).is_current) == (0, 1)
 
+    assert store.next_current(store.get(older)) is None, "not current: withdrawing changes nothing"
     store.flag(newer, BOB, "9M counts test clips too")
+    assert store.next_current(store.get(newer)).id == older
     withdrawn = store.review(newer, "reject", MODERATOR, "the paper's train split is 3M")
     assert (withdrawn.outcome, withdrawn.cleared) == ("withdraw", 1)
     assert (withdrawn.point.status, withdrawn.point.is_current) == ("rejected", 0)
