@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         "members are moderators",
     )
     discord_review_channel: int | None = Field(
-        None, gt=0, description="Discord channel id where new pending points are posted"
+        None, gt=0, description="Discord channel id where new pending points and disputes are posted"
     )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=_platform_env("SLACK_BOT_TOKEN")
@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         3000, ge=0, le=65535, description="port of the Slack HTTP transport (/slack/events)"
     )
     slack_review_channel: str | None = Field(
-        None, description="Slack channel id where new pending points are posted"
+        None, description="Slack channel id where new pending points and disputes are posted"
     )
 
     @field_validator("moderators", mode="before")

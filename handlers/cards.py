@@ -159,7 +159,7 @@ def dispute_card(store: Store, point: DataPoint, flagger: str, reason: str) -> R
     """A new dispute, posted to the review channels: the figure, every open reason, and
     the buttons that decide it (Keep / Withdraw if approved, Approve / Reject if pending).
     """
-    said = f"{flagger} disputes {point_line(point, with_id=True)}: “{reason}”."
+    said = f"{flagger} disputes #{point.id}, {point.dataset}'s {amount(point)}: “{reason}”."
     if point.status == "approved":
         title = f"Data point #{point.id} disputed ({point.disputes})"
         how = (
