@@ -72,7 +72,9 @@ class Settings(BaseSettings):
         "members are moderators",
     )
     discord_review_channel: int | None = Field(
-        None, gt=0, description="Discord channel id where new pending points and disputes are posted"
+        None,
+        gt=0,
+        description="Discord channel id where new pending points and disputes are posted",
     )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=_platform_env("SLACK_BOT_TOKEN")

@@ -15,7 +15,7 @@ def reject(request: Request, id: int, reason: str) -> Reply:
 COMMAND = Command(
     name="reject",
     order=95,
-    description="Moderators: reject a pending data point, or withdraw a disputed one, with a reason",
+    description="Moderators: reject a pending data point or withdraw a disputed one, saying why",
     handler=reject,
     example="/reject 12 the source counts clips, not hours",
     permission=Permission.MODERATOR,
