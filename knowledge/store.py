@@ -837,7 +837,7 @@ class Store:
         assert point is not None
         conn.execute(
             "UPDATE data_points SET status = 'rejected', reviewed_by = ?, reviewed_at = ?, "
-            "review_note = 'no longer in the curated file' WHERE id = ?",
+            "review_note = 'no longer in the curated file', is_current = 0 WHERE id = ?",
             (who, at, point_id),
         )
         if point.dataset_id is not None:
@@ -871,10 +871,12 @@ class Store:
                 outcome = decision
             if outcome != "keep":
                 status = "approved" if outcome == "approve" else "rejected"
+                # A withdrawn figure stops being current in its own row, so that no later
+                # change to how a measure is refreshed can leave a rejected point current.
                 conn.execute(
                     "UPDATE data_points SET status = ?, reviewed_by = ?, reviewed_at = ?, "
-                    "review_note = ? WHERE id = ?",
-                    (status, moderator, at, note, point_id),
+                    "review_note = ?, is_current = is_current AND ? WHERE id = ?",
+                    (status, moderator, at, note, status == "approved", point_id),
                 )
             if point.status == "pending":
                 conn.execute(

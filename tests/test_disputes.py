@@ -245,6 +245,9 @@ def test_withdrawing_a_disputed_figure_makes_the_previous_one_current(core: Core
     )
     assert largest(core).id == before.id
     assert core.ask("/scale 3d").data["largest"]["id"] == before.id
+    found = core.ask(f"/ask {before.dataset} objects").data["results"]
+    assert {"type": "data point", "id": before.id} in found
+    assert {"type": "data point", "id": newer} not in found, "a withdrawn figure is not found"
     assert core.store.get(newer).status == "rejected"
 
     (letter,) = core.take_notices()
