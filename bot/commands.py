@@ -97,6 +97,9 @@ class Request:
     request_id: str | None = None
     #: Sent from the platform's review channel, where a decision replaces its card.
     in_review_channel: bool = False
+    #: Confirmations that approve a pending point (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS);
+    #: 0: only a moderator approves.
+    auto_approve_confirmations: int = 0
     #: What others should hear of this command once it is answered (see ``notify``).
     notices: list[Notice] = field(default_factory=list)
 

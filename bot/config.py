@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     )
     console_user: str = Field("local", description="user name of the terminal console")
     log_level: str = Field("INFO", description="logging level")
+    auto_approve_confirmations: int = Field(
+        0,
+        ge=0,
+        description="a pending point with this many confirmations from members other than "
+        "its submitter is approved; 0 turns it off",
+    )
 
     discord_token: SecretStr | None = Field(None, validation_alias=_platform_env("DISCORD_TOKEN"))
     discord_api_url: str | None = Field(
@@ -66,7 +72,9 @@ class Settings(BaseSettings):
         "members are moderators",
     )
     discord_review_channel: int | None = Field(
-        None, gt=0, description="Discord channel id where new pending points are posted"
+        None,
+        gt=0,
+        description="Discord channel id where new pending points and disputes are posted",
     )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=_platform_env("SLACK_BOT_TOKEN")
@@ -87,7 +95,7 @@ class Settings(BaseSettings):
         3000, ge=0, le=65535, description="port of the Slack HTTP transport (/slack/events)"
     )
     slack_review_channel: str | None = Field(
-        None, description="Slack channel id where new pending points are posted"
+        None, description="Slack channel id where new pending points and disputes are posted"
     )
 
     @field_validator("moderators", mode="before")

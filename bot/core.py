@@ -431,6 +431,7 @@ class Core:
                 pressed=pressed,
                 request_id=caller.request_id,
                 in_review_channel=self.in_review_channel(caller),
+                auto_approve_confirmations=self.settings.auto_approve_confirmations,
             )
             reply = command.handler(request, **values)
             self._notices.extend(request.notices)

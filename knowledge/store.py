@@ -307,6 +307,8 @@ class Decision:
     point: DataPoint
     outcome: Outcome
     cleared: int = 0
+    #: When it was decided: a kept figure's ``reviewed_at`` stays its first approval's.
+    at: str = ""
 
 
 @dataclass(frozen=True)
@@ -320,6 +322,15 @@ class Confirmation:
 class Flagging:
     point: DataPoint
     disputes: int
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One member's open dispute of a figure: who, why, and when."""
+
+    user: str
+    reason: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -826,7 +837,7 @@ class Store:
         assert point is not None
         conn.execute(
             "UPDATE data_points SET status = 'rejected', reviewed_by = ?, reviewed_at = ?, "
-            "review_note = 'no longer in the curated file' WHERE id = ?",
+            "review_note = 'no longer in the curated file', is_current = 0 WHERE id = ?",
             (who, at, point_id),
         )
         if point.dataset_id is not None:
@@ -860,10 +871,12 @@ class Store:
                 outcome = decision
             if outcome != "keep":
                 status = "approved" if outcome == "approve" else "rejected"
+                # A withdrawn figure stops being current in its own row, so that no later
+                # change to how a measure is refreshed can leave a rejected point current.
                 conn.execute(
                     "UPDATE data_points SET status = ?, reviewed_by = ?, reviewed_at = ?, "
-                    "review_note = ? WHERE id = ?",
-                    (status, moderator, at, note, point_id),
+                    "review_note = ?, is_current = is_current AND ? WHERE id = ?",
+                    (status, moderator, at, note, status == "approved", point_id),
                 )
             if point.status == "pending":
                 conn.execute(
@@ -876,7 +889,7 @@ class Store:
             self._audit(conn, at, moderator, outcome, point_id, {"note": note, "cleared": cleared})
             decided = self.get(point_id)
         assert decided is not None
-        return Decision(decided, outcome, cleared)
+        return Decision(decided, outcome, cleared, at)
 
     @staticmethod
     def _clear_flags(conn: sqlite3.Connection, point_id: int, moderator: str, at: str) -> int:
@@ -1105,6 +1118,23 @@ class Store:
         current = self._current_in(dataset_id, unit)
         return current if current is not None and current.id != besides else None
 
+    def next_current(self, point: DataPoint) -> DataPoint | None:
+        """The figure that would be current in ``point``'s place were it withdrawn.
+
+        The newest other approved figure of its dataset and unit, in the order
+        :func:`measures.refresh` picks the current one by; None when ``point`` is not
+        current (withdrawing it changes nothing) or is the only one.
+        """
+        if not point.is_current or point.dataset_id is None:
+            return None
+        row = self.conn.execute(
+            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
+            "AND p.status = 'approved' AND p.id != ? "
+            f"ORDER BY {measures.newest_first('p')} LIMIT 1",
+            (point.dataset_id, point.unit, point.id),
+        ).fetchone()
+        return _point(row) if row else None
+
     def find_dataset(self, domain: str, name: str) -> Dataset | None:
         return identity.find(self.conn, domain, name)
 
@@ -1220,6 +1250,15 @@ class Store:
 
     def confirmations(self, point_id: int) -> int:
         return self._count(self.conn, "confirmations", point_id)
+
+    def open_flags(self, point_id: int, limit: int = 10) -> list[Flag]:
+        """A point's open disputes, oldest first: what a moderator weighs before deciding."""
+        rows = self.conn.execute(
+            "SELECT user, reason, at FROM flags INDEXED BY idx_open_flags "
+            "WHERE point_id = ? AND cleared_at IS NULL ORDER BY id LIMIT ?",
+            (point_id, limit),
+        ).fetchall()
+        return [Flag(*row) for row in rows]
 
     def audit_log(self, point_id: int) -> list[AuditEntry]:
         rows = self.conn.execute(
