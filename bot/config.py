@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.limits import Limit, parse_limit
 
 DEFAULT_DB = Path("scalebot.db")
 
@@ -37,6 +39,13 @@ class Settings(BaseSettings):
     )
     console_user: str = Field("local", description="user name of the terminal console")
     log_level: str = Field("INFO", description="logging level")
+    submit_limit: Annotated[Limit, NoDecode] = Field(
+        Limit(20, "hour"),
+        description="COUNT/PERIOD: submissions (/submit and commands like it) per user",
+    )
+    command_limit: Annotated[Limit, NoDecode] = Field(
+        Limit(30, "minute"), description="COUNT/PERIOD: commands of any kind per user"
+    )
 
     discord_token: SecretStr | None = Field(None, validation_alias=_platform_env("DISCORD_TOKEN"))
     discord_api_url: str | None = Field(
@@ -87,6 +96,16 @@ class Settings(BaseSettings):
                         "(example: SCALEBOT_MODERATORS=discord:80351110224678912,slack:U024BE7LH)"
                     )
             return frozenset(ids)
+        return value
+
+    @field_validator("submit_limit", "command_limit", mode="before")
+    @classmethod
+    def _parse_limit(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            name = info.field_name
+            assert name is not None
+            default = cls.model_fields[name].default
+            return parse_limit(value, environment_variable(name), str(default))
         return value
 
     @property

@@ -78,3 +78,9 @@ class Conflict(UserError):
 
 class NotAllowed(UserError):
     title = "Moderators only"
+
+
+class RateLimited(UserError):
+    """Over a rate limit: the reply says which one and when to try again; nothing stored."""
+
+    title = "Slow down"
