@@ -302,4 +302,4 @@ def test_the_key_lookup_reads_one_index_entry(core: Core) -> None:
 
 
 def test_the_migration_is_recorded(core: Core) -> None:
-    assert core.store.schema_version()[-1] == "0004_request_keys"
+    assert "0004_request_keys" in core.store.schema_version()
