@@ -91,6 +91,8 @@ class CommandLimiter:
         self._write = write
         self._lock = threading.Lock()
         self._tallies: dict[str, Tally] = {}
+        #: Users with unwritten counts: a flush visits them, not every user of the window.
+        self._dirty: set[str] = set()
         #: The newest window seen; tallies of older ones are dropped when it moves.
         self._window = 0
         #: A flush was asked for and has not started: asking again would only queue more.
@@ -108,7 +110,7 @@ class CommandLimiter:
         window), never write. A full batch waiting to be written is ASK.
         """
         with self._lock:
-            verdict, due = self._decide(self._tally(user, now))
+            verdict, due = self._decide(user, self._tally(user, now))
         if due:
             self._flush_soon(None)
         return verdict
@@ -120,11 +122,11 @@ class CommandLimiter:
         (this thread is the only one that writes).
         """
         with self._lock:
-            verdict, due = self._decide(self._tally(user, now))
+            verdict, due = self._decide(user, self._tally(user, now))
         if verdict is Verdict.ASK:
             self.flush(now)
             with self._lock:
-                verdict, due = self._decide(self._tally(user, now))
+                verdict, due = self._decide(user, self._tally(user, now))
         if due:
             self._flush_soon(now)
         if verdict is Verdict.ADMIT:
@@ -137,13 +139,14 @@ class CommandLimiter:
         if window > self._window:
             self._window = window
             self._tallies = {u: t for u, t in self._tallies.items() if t.window >= window}
+            self._dirty &= self._tallies.keys()  # an ended window's counts are never written
         tally = self._tallies.get(user)
         if tally is None or tally.window != window:
             tally = Tally(window, self._read(user, window))
             self._tallies[user] = tally
         return tally
 
-    def _decide(self, tally: Tally) -> tuple[Verdict, bool]:
+    def _decide(self, user: str, tally: Tally) -> tuple[Verdict, bool]:
         """The verdict, and whether unwritten counts are now due (a full batch, or a
         refusal while some are unwritten: others must learn the user is at the limit)."""
         if tally.total >= self.limit.count:
@@ -152,6 +155,7 @@ class CommandLimiter:
             return Verdict.ASK, False
         else:
             tally.unsaved += 1
+            self._dirty.add(user)
             verdict = Verdict.ADMIT
         due = tally.unsaved > 0 and (verdict is Verdict.REFUSE or tally.unseen >= self.limit.batch)
         if due and self._requested:
@@ -181,8 +185,13 @@ class CommandLimiter:
         window = self.limit.window(now)
         with self._lock:
             self._requested = False
-            taken = [(u, t, t.unsaved) for u, t in self._tallies.items() if t.unsaved]
-            taken = [(user, tally, count) for user, tally, count in taken if tally.window == window]
+            tallies = [(user, self._tallies.get(user)) for user in self._dirty]
+            self._dirty = set()
+            taken = [
+                (user, tally, tally.unsaved)
+                for user, tally in tallies
+                if tally is not None and tally.window == window and tally.unsaved
+            ]
             for _, tally, count in taken:
                 tally.unsaved, tally.writing = 0, tally.writing + count
         if not taken:
@@ -192,8 +201,9 @@ class CommandLimiter:
             totals = self._write(window, window + self.limit.seconds, counts)
         except BaseException:
             with self._lock:
-                for _, tally, count in taken:
+                for user, tally, count in taken:
                     tally.writing, tally.unsaved = tally.writing - count, tally.unsaved + count
+                    self._dirty.add(user)
             raise
         with self._lock:
             for user, tally, count in taken:
