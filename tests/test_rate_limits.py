@@ -265,6 +265,25 @@ def test_scalebot_ask_has_the_submission_limit(
         store.close()
 
 
+def test_the_terminal_console_has_the_submission_limit_not_the_command_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scalebot run console`` (piped): 40 commands pass 3/day; the 3rd submission not."""
+    clear_settings_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCALEBOT_SUBMIT_LIMIT", "2/day")
+    monkeypatch.setenv("SCALEBOT_COMMAND_LIMIT", "3/day")
+    lines = [f"/submit {submission(n)}" for n in range(3)] + ["/scale video"] * 37 + ["exit"]
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "tty.db"), "run", "console"], input="\n".join(lines) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Submitted #") == 2
+    assert result.output.count("Slow down") == 1
+    assert_slow_down(result.output, "2 submissions per day", "Nothing was stored")
+    assert result.output.count("Video generation") >= 37
+
+
 def test_a_replayed_submission_is_answered_not_refused(tmp_path: Path) -> None:
     """A platform delivering a stored request again gets the first answer, even at the limit."""
     settings = Settings(db=tmp_path / "replay.db", submit_limit="1/hour")
