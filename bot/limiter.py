@@ -60,7 +60,7 @@ class OverCommandLimit(Exception):
         self.retry_at = retry_at
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     """One user's commands in one window, as this process knows them."""
 
@@ -69,17 +69,9 @@ class Tally:
     seen: int
     #: Admitted here and not written yet.
     unsaved: int = 0
-    #: Admitted here and being written now.
+    #: Admitted here and being written now. ``writing + unsaved`` is what the other
+    #: processes cannot see yet: the most this one can be ahead of them.
     writing: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.seen + self.writing + self.unsaved
-
-    @property
-    def unseen(self) -> int:
-        """What other processes cannot see yet: the most this one can be ahead of them."""
-        return self.writing + self.unsaved
 
 
 class CommandLimiter:
@@ -87,6 +79,8 @@ class CommandLimiter:
 
     def __init__(self, limit: Limit, read: Reader, write: Writer) -> None:
         self.limit = limit
+        # The limit's numbers, read on every command: plain attributes, not properties.
+        self._count, self._batch, self._seconds = limit.count, limit.batch, limit.seconds
         self._read = read
         self._write = write
         self._lock = threading.Lock()
@@ -135,7 +129,7 @@ class CommandLimiter:
 
     def _tally(self, user: str, now: float) -> Tally:
         """The user's tally for ``now``'s window, read from the database at first sight."""
-        window = self.limit.window(now)
+        window = int(now // self._seconds) * self._seconds
         if window > self._window:
             self._window = window
             self._tallies = {u: t for u, t in self._tallies.items() if t.window >= window}
@@ -149,15 +143,17 @@ class CommandLimiter:
     def _decide(self, user: str, tally: Tally) -> tuple[Verdict, bool]:
         """The verdict, and whether unwritten counts are now due (a full batch, or a
         refusal while some are unwritten: others must learn the user is at the limit)."""
-        if tally.total >= self.limit.count:
+        unseen = tally.writing + tally.unsaved
+        if tally.seen + unseen >= self._count:
             verdict = Verdict.REFUSE
-        elif tally.unseen >= self.limit.batch:
+        elif unseen >= self._batch:
             return Verdict.ASK, False
         else:
             tally.unsaved += 1
+            unseen += 1
             self._dirty.add(user)
             verdict = Verdict.ADMIT
-        due = tally.unsaved > 0 and (verdict is Verdict.REFUSE or tally.unseen >= self.limit.batch)
+        due = tally.unsaved > 0 and (verdict is Verdict.REFUSE or unseen >= self._batch)
         if due and self._requested:
             return verdict, False  # a flush is on its way already
         self._requested = self._requested or due
