@@ -140,6 +140,9 @@ class Command:
     #: A check across options once each is converted (a fraction of a count of clips);
     #: it raises a :class:`~bot.errors.UserError` saying what is wrong.
     check: Callable[[dict[str, Any]], None] | None = None
+    #: Counts toward ``SCALEBOT_SUBMIT_LIMIT`` as well as the command limit: each time it
+    #: stores something (in that write's own transaction; see ``Store.charging``).
+    counts_as_submission: bool = False
 
     def __post_init__(self) -> None:
         wanted = ["request", *(option.name for option in self.options)]

@@ -114,3 +114,9 @@ class NotStored(UserError):
     """The operating system failed to write the database (an I/O error)."""
 
     title = "Not stored"
+
+
+class RateLimited(UserError):
+    """Over a rate limit: the reply says which one and when to try again; nothing stored."""
+
+    title = "Slow down"

@@ -109,6 +109,7 @@ COMMAND = Command(
     description="Vouch that a data point's source states its figure (not your own)",
     handler=confirm,
     example="/confirm 12",
+    counts_as_submission=True,
     options=(
         Option(
             "id",

@@ -77,6 +77,7 @@ COMMAND = Command(
     description="Dispute a pending or approved data point, saying why",
     handler=flag,
     example="/flag 12 the source counts a different split",
+    counts_as_submission=True,
     options=(
         Option(
             "id",

@@ -128,6 +128,7 @@ COMMAND = Command(
     example=COMMAND_EXAMPLE,
     form=True,
     check=whole_counts,
+    counts_as_submission=True,
     options=(
         Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", label="field", max_length=60),
         Option(

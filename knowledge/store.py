@@ -32,10 +32,11 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from knowledge import identity, measures
+from knowledge import identity, measures, rates
 from knowledge.identity import Dataset, dataset_key
 from knowledge.kb import Library
 from knowledge.migrations import migrations
+from knowledge.rates import Charge
 
 #: How long a write waits for another connection's write to end before it gives up.
 #: Read at every open, so a test can shorten it.
@@ -483,6 +484,12 @@ class Store:
         self._next_sweep = 0.0
         #: Each domain's headline unit (datasets rank by it); see :meth:`adopt_units`.
         self.headline_units: dict[str, str] = {}
+        #: When the next rate count deletes ended windows' rows (monotonic seconds).
+        self._next_rate_sweep = 0.0
+        #: What the next write of a command declared as a submission must count.
+        self._charge: Charge | None = None
+        #: Whether the current transaction counted ``_charge`` already.
+        self._spent = False
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -563,32 +570,76 @@ class Store:
         return storage_fault(error, self.path, self.busy_timeout_ms) or error
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, ledger: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the write lock up front (queues, never deadlocks).
 
         Whatever fails, nothing of it stays: the transaction is rolled back (SQLite may
         have done so already, on a full disk), and a storage error is raised as its fault.
         A read-only store refuses before it begins: SQLite would let ``BEGIN IMMEDIATE``
         through and refuse only the first change, after the command had read and decided.
-        The translation is written out here rather than through :meth:`_faults`: every
-        submission passes this way, and a second generator costs it a microsecond.
+
+        A transaction that changes something raises the ledger's version (the reply
+        cache's cue), unless ``ledger`` is False: rate-limit counts change no reply. It
+        also pays the pending charge (:meth:`charging`) if its writer did not already,
+        so a command declared as a submission is counted whatever it writes; over the
+        limit, the transaction is rolled back and nothing is stored.
+
+        The fault translation is written out here rather than through :meth:`_faults`:
+        every submission passes this way, and a second generator costs it a microsecond.
         """
         if self.read_only is not None:
             raise LedgerReadOnly(self.path, self.read_only)
+        conn = self.conn
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
+            before = conn.total_changes
             try:
-                yield self.conn
-                self.conn.execute("COMMIT")
+                yield conn
+                if ledger and conn.total_changes != before:
+                    self.spend_charge(conn)
+                    conn.execute("UPDATE ledger_version SET version = version + 1 WHERE id = 1")
+                conn.execute("COMMIT")
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._spent = False
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
             fault = self._fault(error)
             if fault is error:
                 raise
             raise fault from error
+        if self._spent:
+            self._spent, self._charge = False, None
+
+    @contextmanager
+    def charging(self, charge: Charge | None) -> Iterator[None]:
+        """While inside, the first write that changes the ledger counts ``charge``.
+
+        The core opens this around a command declared as a submission; the count is
+        checked and raised in that write's own transaction (:func:`knowledge.rates.spend`),
+        so it is atomic with what it counts, across processes too.
+        """
+        self._charge, self._spent = charge, False
+        try:
+            yield
+        finally:
+            self._charge, self._spent = None, False
+
+    def spend_charge(self, conn: sqlite3.Connection) -> None:
+        """Count the pending charge now, in ``conn``'s transaction, before what it pays for.
+
+        Raises :class:`~knowledge.rates.OverLimit` when the allowance is used up (the
+        caller's transaction then rolls back). Once a transaction, then never again.
+        """
+        charge = self._charge
+        if charge is None or self._spent:
+            return
+        rates.spend(conn, charge)
+        self._spent = True
+        if time.monotonic() >= self._next_rate_sweep:
+            rates.sweep(conn, charge.window)
+            self._next_rate_sweep = time.monotonic() + rates.SWEEP_SECONDS
 
     def migrate(self) -> None:
         """Apply pending migrations; under the lock, so each runs once however many race."""
@@ -729,7 +780,9 @@ class Store:
         A key seen before (within :data:`REQUEST_KEY_RETENTION`) returns the point its
         first request stored and writes nothing. The key is looked up and recorded
         inside the write transaction that stores the point, so two deliveries of one
-        request, in this process or another, store one point between them.
+        request, in this process or another, store one point between them. A pending
+        charge (:meth:`charging`) is paid after that look-up (a replay is not counted
+        again) and before the point is written (over the limit, nothing is).
 
         The point joins the dataset its name means (found by key, never renamed by the
         new spelling), or a new dataset of that name.
@@ -740,6 +793,7 @@ class Store:
                 earlier = self._earlier_submission(conn, request_key)
                 if earlier is not None:
                     return earlier
+            self.spend_charge(conn)  # over the limit: nothing below is written
             point_id, _ = self._insert(conn, point, "pending", "community", who, at)
             if request_key is not None:
                 self._remember_request(conn, request_key, point_id, at)
@@ -1005,6 +1059,30 @@ class Store:
                 f"SELECT COUNT(*) FROM {table} WHERE point_id = ?", (point_id,)
             ).fetchone()[0]
         )
+
+    # -- rate limits ---------------------------------------------------------------------
+
+    def add_rate_counts(
+        self, scope: str, window: int, expires: int, counts: dict[str, int]
+    ) -> dict[str, int]:
+        """Add admitted requests (user -> how many) to a window; returns the stored totals.
+
+        One transaction for the whole batch, which the reply cache does not take for a
+        change of the ledger; about once an hour it also deletes ended windows' rows.
+        """
+        with self.write(ledger=False) as conn:
+            totals = {
+                user: rates.add(conn, user, scope, window, expires, count)
+                for user, count in counts.items()
+            }
+            if time.monotonic() >= self._next_rate_sweep:
+                rates.sweep(conn, window)
+                self._next_rate_sweep = time.monotonic() + rates.SWEEP_SECONDS
+        return totals
+
+    def rate_count(self, user: str, scope: str, window: int) -> int:
+        """How many of ``scope``'s requests ``user`` made in the window starting ``window``."""
+        return rates.count(self.conn, user, scope, window)
 
     # -- reads ---------------------------------------------------------------------------
 
