@@ -47,8 +47,11 @@ def submit(
     submission = request.store.submit_once(point, who, request.request_id)
     stored = request.store.get(submission.id)
     assert stored is not None, "a point just committed is there to read"
-    context = figure_context(request.store, stored)
-    if not submission.replayed:  # a replay was posted for review on its first delivery
+    fresh = not submission.replayed
+    context = figure_context(
+        request.store, stored, new_dataset=submission.new_dataset, just_stored=fresh
+    )
+    if fresh:  # a replay was posted for review on its first delivery
         request.notify(PointPending(point_id=stored.id, message=review_card(context)))
     # A replay is answered from the point as stored, the same way as its first delivery.
     shown = request.library.resolve(stored.domain) or domain

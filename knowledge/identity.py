@@ -74,17 +74,20 @@ def get(conn: sqlite3.Connection, dataset_id: int) -> Dataset | None:
     return Dataset(*row) if row else None
 
 
-def find_or_create(conn: sqlite3.Connection, domain: str, name: str, at: str) -> Dataset:
-    """The dataset ``name`` means, created (with that spelling as its name) if new."""
+def find_or_create(
+    conn: sqlite3.Connection, domain: str, name: str, at: str
+) -> tuple[Dataset, bool]:
+    """The dataset ``name`` means, created (with that spelling as its name) if new, and
+    whether it was created: a reply about a new dataset then needs no count to say so."""
     found = find(conn, domain, name)
     if found is not None:
-        return found
+        return found, False
     cursor = conn.execute(
         "INSERT INTO datasets (domain, name, key, created_at) VALUES (?, ?, ?, ?)",
         (domain, name, dataset_key(name), at),
     )
     assert cursor.lastrowid is not None
-    return Dataset(cursor.lastrowid, domain, name)
+    return Dataset(cursor.lastrowid, domain, name), True
 
 
 def look_alikes(conn: sqlite3.Connection, domain: str, name: str) -> list[Dataset]:

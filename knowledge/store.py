@@ -265,6 +265,8 @@ class Submission:
     id: int
     point: NewPoint
     replayed: bool = False
+    #: The submission created its dataset (None for a replay: not known without a read).
+    new_dataset: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -709,8 +711,9 @@ class Store:
         origin: Origin,
         who: Submitter,
         at: str,
-    ) -> tuple[int, Dataset]:
-        dataset = identity.find_or_create(conn, point.domain, point.dataset, at)
+    ) -> tuple[int, bool]:
+        """Store ``point``; its id, and whether its dataset is new (created for it)."""
+        dataset, created = identity.find_or_create(conn, point.domain, point.dataset, at)
         reviewed = (who.user, at) if status == "approved" else (None, None)
         cursor = conn.execute(
             "INSERT INTO data_points (domain, dataset, dataset_key, dataset_id, quantity_text, "
@@ -750,7 +753,7 @@ class Store:
         )
         if not pending:
             measures.refresh(conn, dataset.id, point.unit, self.headline(point.domain))
-        return point_id, dataset
+        return point_id, created
 
     @staticmethod
     def _audit(
@@ -794,10 +797,10 @@ class Store:
                 if earlier is not None:
                     return earlier
             self.spend_charge(conn)  # over the limit: nothing below is written
-            point_id, _ = self._insert(conn, point, "pending", "community", who, at)
+            point_id, created = self._insert(conn, point, "pending", "community", who, at)
             if request_key is not None:
                 self._remember_request(conn, request_key, point_id, at)
-        return Submission(point_id, point)
+        return Submission(point_id, point, new_dataset=created)
 
     @staticmethod
     def _earlier_submission(conn: sqlite3.Connection, key: str) -> Submission | None:
