@@ -1321,11 +1321,16 @@ class Store:
         return _point(row) if row else None
 
     def cited_by(self, point: DataPoint) -> DataPoint | None:
-        """Another point with the same source link (the earliest), if any."""
+        """The earliest point of another dataset with the same source link, if any.
+
+        A dataset's own paper states all its measures (InternVid's gives hours and
+        clips), so citing it again for the same dataset is expected; a link already
+        cited for a different dataset is what looks like a pasted wrong source.
+        """
         row = self.conn.execute(
             f"{_select('idx_points_by_source')} WHERE p.source_url = ? AND p.id != ? "
-            "ORDER BY p.id LIMIT 1",
-            (point.source_url, point.id),
+            "AND p.dataset_id IS NOT ? ORDER BY p.id LIMIT 1",
+            (point.source_url, point.id, point.dataset_id),
         ).fetchone()
         return _point(row) if row else None
 

@@ -289,6 +289,10 @@ def test_pending_points_are_reviewed_against_the_current_figure_with_marks(core:
     cited = submit(core, f'3d "Cited Objects" 2M objects {objaverse.source_url}')
     new = submit(core, '3d "Brand New Objects" 1M objects https://example.org/new')
     core.ask(f"/confirm {new}", BOB)
+    # The dataset's own paper, cited again for another of its measures, is no warning.
+    paper = "https://example.org/objaverse-paper"
+    submit(core, f'3d "Objaverse XL" 12M objects {paper}')
+    own = submit(core, f'3d "objaverse-xl" 5M scenes {paper}')
 
     queue = core.ask("/review", MODERATOR)
     entries = {int(f.name.split(" ")[0][1:]): f.value for f in queue.fields}
@@ -299,6 +303,7 @@ def test_pending_points_are_reviewed_against_the_current_figure_with_marks(core:
     assert "Check: possible duplicate of Objaverse-XL" in entries[alike]
     assert f"Check: source already cited by #{objaverse.id}" in entries[cited]
     assert "Check:" not in entries[new] and "Confirmed by one member" in entries[new]
+    assert "Check:" not in entries[own]
 
     # The review channel's card for a new point shows the same context.
     core.ask('/submit 3d "Objaverse-XL" 9M objects https://example.org/card', MEMBER)
