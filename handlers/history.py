@@ -11,6 +11,7 @@ import math
 
 from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidValue, NotFound
+from bot.phrasing import capitalized, counted
 from bot.reply import Page, Reply
 from handlers.present import amount, measures_line, moment, source, unique
 from knowledge.identity import Dataset
@@ -43,7 +44,7 @@ def history(request: Request, dataset: str, domain: Domain | None, page: int) ->
     return Reply(
         title=f"History of {found.name} ({field_name})",
         summary=(
-            f"{total} figure(s), unit by unit, oldest first. Current: "
+            f"{capitalized(counted(total, 'figure'))}, unit by unit, oldest first. Current: "
             + (measures_line(current).split(": ", 1)[1] if current else "none approved yet")
         ),
         items=lines,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.commands import Command, Option, OptionType, Permission, Request
 from bot.errors import InvalidValue, NotFound
+from bot.phrasing import capitalized, counted
 from bot.reply import Reply, ReplyField
 from handlers.present import measures_line
 from knowledge.identity import Dataset
@@ -37,8 +38,9 @@ def merge(request: Request, dataset: str, into: str, domain: Domain | None) -> R
     figures = store.figures_of([target.id], store.headline(target.domain)).get(target.id, [])
     return Reply(
         title=f"Merged {source.name} into {target.name}",
-        summary=f"{moved} figure(s) of {source.name} are now {target.name}'s, their history "
-        f"kept; the name {source.name} now means {target.name}.",
+        summary=f"{capitalized(counted(moved, 'figure'))} of {source.name} "
+        f"{'is' if moved == 1 else 'are'} now {target.name}'s, history kept; the name "
+        f"{source.name} now means {target.name}.",
         fields=[
             ReplyField(
                 name="Current figures",

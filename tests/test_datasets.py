@@ -9,6 +9,7 @@ existed migrates in place with every point, decision and audit row kept.
 
 from __future__ import annotations
 
+import gzip
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.config import Settings
 from bot.core import Core
+from bot.reply import render_text
 from knowledge.migrations import migrations
 from knowledge.store import Store
 from tests.discord_stack import DiscordStack, discord_stack
@@ -244,6 +246,69 @@ def test_an_old_ledger_migrates_in_place_keeping_everything(tmp_path: Path) -> N
         assert {p.unit for p in entry.figures} == {"hours", "clips"}
         origins = {row[0] for row in core.store.conn.execute("SELECT origin FROM data_points")}
         assert origins == {"community", "curated"}
+
+
+def release_ledger(tmp_path: Path) -> Path:
+    """The ledger file the release before datasets wrote (schema 0001 to 0004).
+
+    Made with that release's own code (commit 763e6e3), not rebuilt from our migrations:
+    on its fresh database (curated seed, points 1 to 58), ``scalebot ask`` as members
+    submitted #59 InternVid 234M clips (2023), #60 "Objaverse XL" 11M objects (2024),
+    #61 "Objavers-XL" 12M objects and #62 "Tiny Corpus" 5B tokens; a moderator approved
+    #59 ("checked the paper") and #60 and rejected #62 ("no such corpus"); then
+    ``VACUUM``. In that release an approved clips figure hid InternVid's hours.
+    """
+    path = tmp_path / "release.db"
+    packed = Path(__file__).parent / "data" / "ledger-before-datasets.db.gz"
+    path.write_bytes(gzip.decompress(packed.read_bytes()))
+    return path
+
+
+def test_a_ledger_written_by_the_previous_release_keeps_everything(tmp_path: Path) -> None:
+    path = release_ledger(tmp_path)
+    with sqlite3.connect(path) as conn:
+        before_points = conn.execute(
+            "SELECT id, quantity, unit, status, submitted_by, reviewed_by, review_note "
+            "FROM data_points ORDER BY id"
+        ).fetchall()
+        before_audit = conn.execute("SELECT id, action, data_point_id FROM audit_log").fetchall()
+    conn.close()
+    assert len(before_points) == 62 and len(before_audit) == 65
+
+    with Core.open(settings=Settings(db=path, moderators=frozenset({MOD}))) as core:
+        store = core.store
+        assert "0005_datasets" in store.schema_version()
+        after_points = store.conn.execute(
+            "SELECT id, quantity, unit, status, submitted_by, reviewed_by, review_note "
+            "FROM data_points WHERE id <= 62 ORDER BY id"
+        ).fetchall()
+        assert after_points == before_points
+        after_audit = store.conn.execute(
+            "SELECT id, action, data_point_id FROM audit_log WHERE id <= 65"
+        ).fetchall()
+        assert after_audit == before_audit
+
+        # InternVid's hours count again beside the approved clips.
+        internvid = store.find_dataset("video", "internvid")
+        assert internvid is not None and internvid.name == "InternVid"
+        current = {(p.unit, p.quantity) for p in store.history(internvid.id) if p.is_current}
+        assert current == {("hours", 760_000), ("clips", 234e6)}
+        assert core.ask("/scale video").data["largest"]["dataset"] == "InternVid"
+
+        # "Objaverse XL" was an update of the curated Objaverse-XL, which keeps its name.
+        objaverse = store.find_dataset("3d", "Objaverse XL")
+        assert objaverse is not None and objaverse.name == "Objaverse-XL"
+        largest = store.largest("3d", "objects")
+        assert largest is not None and (largest.id, largest.quantity) == (60, 11e6)
+        # The misspelling is its own pending dataset, offered as a look-alike.
+        typo = store.get(61)
+        assert typo is not None and typo.status == "pending"
+        assert typo.dataset_id != objaverse.id
+        (entry,) = [f for f in core.ask("/review", MOD).fields if f.name.startswith("#61")]
+        assert "possible duplicate of Objaverse-XL" in entry.value
+
+        history = render_text(core.ask("/history InternVid"))
+        assert "decided by console:mod" in history and "234M clips" in history
 
 
 # -- on Slack and Discord ------------------------------------------------------------------
