@@ -45,7 +45,7 @@ def submit(
     )
     who = Submitter(request.user, request.platform, request.workspace, request.channel)
     submission = request.store.submit_once(point, who, request.request_id)
-    stored = request.store.get(submission.id)
+    stored = submission.stored or request.store.get(submission.id)
     assert stored is not None, "a point just committed is there to read"
     fresh = not submission.replayed
     context = figure_context(

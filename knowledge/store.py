@@ -267,6 +267,8 @@ class Submission:
     replayed: bool = False
     #: The submission created its dataset (None for a replay: not known without a read).
     new_dataset: bool | None = None
+    #: The point as a read would give it, built from what was written (None: a replay).
+    stored: DataPoint | None = None
 
 
 @dataclass(frozen=True)
@@ -711,8 +713,8 @@ class Store:
         origin: Origin,
         who: Submitter,
         at: str,
-    ) -> tuple[int, bool]:
-        """Store ``point``; its id, and whether its dataset is new (created for it)."""
+    ) -> tuple[int, Dataset, bool]:
+        """Store ``point``: its id, its dataset, and whether that was created for it."""
         dataset, created = identity.find_or_create(conn, point.domain, point.dataset, at)
         reviewed = (who.user, at) if status == "approved" else (None, None)
         cursor = conn.execute(
@@ -753,7 +755,7 @@ class Store:
         )
         if not pending:
             measures.refresh(conn, dataset.id, point.unit, self.headline(point.domain))
-        return point_id, created
+        return point_id, dataset, created
 
     @staticmethod
     def _audit(
@@ -797,10 +799,34 @@ class Store:
                 if earlier is not None:
                     return earlier
             self.spend_charge(conn)  # over the limit: nothing below is written
-            point_id, created = self._insert(conn, point, "pending", "community", who, at)
+            point_id, dataset, created = self._insert(conn, point, "pending", "community", who, at)
             if request_key is not None:
                 self._remember_request(conn, request_key, point_id, at)
-        return Submission(point_id, point, new_dataset=created)
+        stored = DataPoint(
+            point_id,
+            point.domain,
+            dataset.name,
+            point.quantity_text,
+            point.quantity,
+            point.unit,
+            point.year,
+            point.source_url,
+            point.note,
+            "pending",
+            "community",
+            0,
+            who.user,
+            who.platform,
+            who.workspace,
+            who.channel,
+            at,
+            None,
+            None,
+            None,
+            dataset.id,
+            point.dataset,
+        )
+        return Submission(point_id, point, new_dataset=created, stored=stored)
 
     @staticmethod
     def _earlier_submission(conn: sqlite3.Connection, key: str) -> Submission | None:

@@ -231,6 +231,19 @@ def test_submitted_point_is_indexed_and_found_once_approved(core: Core) -> None:
     assert matched == [(point_id,)]
 
 
+@pytest.mark.parametrize("spelling", ["Zorblax Clips", "zorblax-clips"])
+def test_a_submission_returns_its_point_as_a_read_would(core: Core, spelling: str) -> None:
+    """/submit answers from the point it wrote, not a read: the two must never differ."""
+    core.store.submit(new_point("Zorblax Clips", 1e6), ALICE)  # the dataset exists
+    for point in (new_point(spelling, 2e6, note="a note"), new_point("Fresh Name", 3e6)):
+        submission = core.store.submit_once(point, ALICE)
+        assert submission.stored is not None
+        assert submission.stored == core.store.get(submission.id)
+    replay = core.store.submit_once(new_point("Other", 4e6), ALICE, request_key="k")
+    again = core.store.submit_once(new_point("Other", 4e6), ALICE, request_key="k")
+    assert replay.stored is not None and again.replayed and again.stored is None
+
+
 def test_rejected_point_is_never_found(core: Core) -> None:
     point_id = core.ask("/submit video Xylofakevid 3M clips https://example.org/x", MEMBER).data[
         "id"
