@@ -61,6 +61,18 @@ class Growth:
             return None
         return self.last_year + math.log(factor) / math.log(self.per_year)
 
+    def by_year(self, factor: float) -> int | None:
+        """The calendar year "by" which the record is ``factor`` times today's, as said aloud.
+
+        Records are dated by year, so the fitted moment is rounded to the nearest year,
+        halves up, and never before the year after the last record: at ×100 a year, ten
+        times today's record is "by next year", not "by this year".
+        """
+        reached = self.year_reaching(factor)
+        if reached is None or not math.isfinite(reached):
+            return None
+        return max(self.last_year + 1, math.floor(reached + 0.5))
+
 
 @dataclass(frozen=True)
 class NotEnoughHistory:
