@@ -23,19 +23,22 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 
-from knowledge import identity, measures
+from knowledge import community, identity, measures
 from knowledge.identity import Dataset, dataset_key
 from knowledge.kb import Library
 from knowledge.migrations import migrations
+from knowledge.models import CommunityDomain
+
+T = TypeVar("T")
 
 #: How long a write waits for another connection's write to end before it gives up.
 #: Read at every open, so a test can shorten it.
@@ -45,6 +48,11 @@ BUSY_TIMEOUT_MS = 10_000
 REQUEST_KEY_RETENTION = timedelta(days=1)
 #: Seconds between two clear-outs of expired request keys (each a scan of the table).
 REQUEST_KEY_SWEEP_SECONDS = 3600.0
+
+#: Results kept by :meth:`Store.remember` for one version of the ledger (records, charts).
+MEMO_SIZE = 64
+#: /trend draws at most this many of a field's figures in a unit as dots (the largest).
+CHART_FIGURES = 5_000
 
 #: Who approves a point that enough members confirmed (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS).
 AUTO_APPROVER = "system:confirmations"
@@ -472,6 +480,11 @@ class Store:
         self._next_sweep = 0.0
         #: Each domain's headline unit (datasets rank by it); see :meth:`adopt_units`.
         self.headline_units: dict[str, str] = {}
+        #: Transactions this store committed: ``PRAGMA data_version`` counts only other
+        #: connections' commits, so :meth:`version` adds this.
+        self._writes = 0
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_version: tuple[int, int] | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -569,6 +582,7 @@ class Store:
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
+                self._writes += 1
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
@@ -578,6 +592,37 @@ class Store:
             if fault is error:
                 raise
             raise fault from error
+
+    # -- what changed ----------------------------------------------------------------------
+
+    def version(self) -> tuple[int, int]:
+        """The ledger's version: changes with every commit, this connection's or another's.
+
+        SQLite's ``data_version`` moves when another connection (this process's cache,
+        the CLI, a second bot) commits; our own commits are counted here.
+        """
+        row = self.conn.execute("PRAGMA data_version").fetchone()
+        return int(row[0]), self._writes
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the ledger changes: a field's records, its charts.
+
+        Reading the version costs one pragma; anything kept from an older version is
+        dropped at once, so nothing stale is ever returned. At most :data:`MEMO_SIZE`
+        results are kept, the oldest going first.
+        """
+        version = self.version()
+        if version != self._memo_version:
+            self._memo.clear()
+            self._memo_version = version
+        if key in self._memo:
+            found: T = self._memo[key]
+            return found
+        value = compute()
+        self._memo[key] = value
+        while len(self._memo) > MEMO_SIZE:
+            del self._memo[next(iter(self._memo))]
+        return value
 
     def migrate(self) -> None:
         """Apply pending migrations; under the lock, so each runs once however many race."""
@@ -614,6 +659,35 @@ class Store:
             )
         return True
 
+    # -- community fields ----------------------------------------------------------------
+
+    def community_domains(self) -> list[CommunityDomain]:
+        """The fields moderators added, oldest first."""
+        return community.load(self.conn)
+
+    def community_signature(self) -> tuple[int, int]:
+        """Changes when a field is added (by any process): when to read them again."""
+        return community.signature(self.conn)
+
+    def add_domain(self, domain: CommunityDomain) -> None:
+        """Store a community field with its names, and an audit entry, in one transaction.
+
+        :class:`~knowledge.community.NameInUse` when another process gave one of its
+        names to a field first; nothing is stored then.
+        """
+        with self.write() as conn:
+            community.insert(conn, domain)
+            self._audit(
+                conn,
+                domain.added_at,
+                domain.added_by,
+                "add-domain",
+                None,
+                domain.model_dump(exclude={"added_by", "added_at"}),
+            )
+        if domain.headline_unit:
+            self.headline_units[domain.slug] = domain.headline_unit
+
     # -- writes --------------------------------------------------------------------------
 
     def headline(self, domain: str) -> str | None:
@@ -632,9 +706,18 @@ class Store:
         if self.read_only or self.meta("rank_units") == wanted:
             return
         with self.write() as conn:
-            if self.meta("rank_units") == wanted:
+            held = self.meta("rank_units")
+            if held == wanted:
                 return
-            measures.rank_by(conn, self.headline_units)
+            # Only the domains whose unit changed (a field added): re-ranking every
+            # dataset of a large ledger for one new field would hold the lock for long.
+            before: dict[str, str] = json.loads(held) if held else {}
+            changed = {
+                domain: unit
+                for domain, unit in self.headline_units.items()
+                if before.get(domain) != unit
+            }
+            measures.rank_by(conn, changed)
             conn.execute(
                 "INSERT OR REPLACE INTO kb_meta (key, value) VALUES ('rank_units', ?)", (wanted,)
             )
@@ -1016,6 +1099,64 @@ class Store:
             (domain, unit, limit),
         ).fetchall()
         return [_point(row) for row in rows]
+
+    def yearly_records(self, domain: str, unit: str) -> list[DataPoint]:
+        """The largest current dated figure of each year in ``unit``, oldest year first.
+
+        The record frontier (:func:`knowledge.trend.frontier`) needs nothing else: a
+        year's largest figure is the only one of that year that can set a record. A skip
+        through ``idx_record_by_year``, one seek per year, so the cost is the number of
+        years the field has figures in, however many figures each year holds.
+        """
+        records: list[DataPoint] = []
+        after = -(2**62)
+        while True:
+            row = self.conn.execute(
+                f"{_select('idx_record_by_year')} WHERE p.domain = ? AND p.unit = ? "
+                f"AND p.year > ? AND p.year IS NOT NULL AND {_CURRENT} "
+                "ORDER BY p.year, p.quantity DESC, p.id LIMIT 1",
+                (domain, unit, after),
+            ).fetchone()
+            if row is None:
+                return records
+            point = _point(row)
+            records.append(point)
+            assert point.year is not None
+            after = point.year
+
+    def dated_figures(
+        self, domain: str, unit: str, limit: int = CHART_FIGURES
+    ) -> list[tuple[str, float, int]]:
+        """(dataset, quantity, year) of the domain's current dated figures in ``unit``.
+
+        What a chart draws as dots beside the records; at most ``limit`` of them, the
+        largest of each year first.
+        """
+        rows = self.conn.execute(
+            "SELECT COALESCE(d.name, p.dataset), p.quantity, p.year "
+            "FROM data_points AS p INDEXED BY idx_record_by_year "
+            "LEFT JOIN datasets AS d ON d.id = p.dataset_id "
+            f"WHERE p.domain = ? AND p.unit = ? AND p.year IS NOT NULL AND {_CURRENT} "
+            "ORDER BY p.year, p.quantity DESC LIMIT ?",
+            (domain, unit, limit),
+        ).fetchall()
+        return [(name, float(quantity), int(year)) for name, quantity, year in rows]
+
+    def most_used_unit(self, domain: str) -> str | None:
+        """The unit most of a domain's current figures are counted in (ties: by name).
+
+        For a community field whose moderator gave no unit; reads its current figures
+        once per unit through ``idx_current_by_unit``.
+        """
+        counts = []
+        for unit in self.units_of(domain):
+            row = self.conn.execute(
+                "SELECT COUNT(*) FROM data_points INDEXED BY idx_current_by_unit "
+                "WHERE domain = ? AND unit = ? AND status = 'approved' AND is_current = 1",
+                (domain, unit),
+            ).fetchone()
+            counts.append((-int(row[0]), unit))
+        return min(counts)[1] if counts else None
 
     def units_of(self, domain: str) -> set[str]:
         """The units the domain's datasets have current figures in.
