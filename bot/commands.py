@@ -99,6 +99,9 @@ class Request:
     in_review_channel: bool = False
     #: The platform shows images: a chart goes as a PNG, else as lines of text.
     images: bool = False
+    #: Confirmations that approve a pending point (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS);
+    #: 0: only a moderator approves.
+    auto_approve_confirmations: int = 0
     #: What others should hear of this command once it is answered (see ``notify``).
     notices: list[Notice] = field(default_factory=list)
 
@@ -142,6 +145,9 @@ class Command:
     #: A check across options once each is converted (a fraction of a count of clips);
     #: it raises a :class:`~bot.errors.UserError` saying what is wrong.
     check: Callable[[dict[str, Any]], None] | None = None
+    #: Counts toward ``SCALEBOT_SUBMIT_LIMIT`` as well as the command limit: each time it
+    #: stores something (in that write's own transaction; see ``Store.charging``).
+    counts_as_submission: bool = False
 
     def __post_init__(self) -> None:
         wanted = ["request", *(option.name for option in self.options)]

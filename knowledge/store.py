@@ -32,11 +32,12 @@ from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 
-from knowledge import community, identity, measures
+from knowledge import community, identity, measures, rates
 from knowledge.identity import Dataset, dataset_key
 from knowledge.kb import Library
 from knowledge.migrations import migrations
 from knowledge.models import CommunityDomain
+from knowledge.rates import Charge
 
 T = TypeVar("T")
 
@@ -315,6 +316,8 @@ class Decision:
     point: DataPoint
     outcome: Outcome
     cleared: int = 0
+    #: When it was decided: a kept figure's ``reviewed_at`` stays its first approval's.
+    at: str = ""
 
 
 @dataclass(frozen=True)
@@ -328,6 +331,15 @@ class Confirmation:
 class Flagging:
     point: DataPoint
     disputes: int
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One member's open dispute of a figure: who, why, and when."""
+
+    user: str
+    reason: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -480,11 +492,20 @@ class Store:
         self._next_sweep = 0.0
         #: Each domain's headline unit (datasets rank by it); see :meth:`adopt_units`.
         self.headline_units: dict[str, str] = {}
-        #: Transactions this store committed: ``PRAGMA data_version`` counts only other
-        #: connections' commits, so :meth:`version` adds this.
+        #: When the next rate count deletes ended windows' rows (monotonic seconds).
+        self._next_rate_sweep = 0.0
+        #: What the next write of a command declared as a submission must count.
+        self._charge: Charge | None = None
+        #: Whether the current transaction counted ``_charge`` already.
+        self._spent = False
+        #: Ledger changes this store committed: ``PRAGMA data_version`` counts only other
+        #: connections' commits, so :meth:`version` rereads ``ledger_version`` after these.
         self._writes = 0
+        #: The ``(data_version, own writes)`` pair ``ledger_version`` was last read at.
+        self._version_seen: tuple[int, int] | None = None
+        self._ledger_version = 0
         self._memo: dict[Hashable, Any] = {}
-        self._memo_version: tuple[int, int] | None = None
+        self._memo_version: int | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -565,44 +586,96 @@ class Store:
         return storage_fault(error, self.path, self.busy_timeout_ms) or error
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, ledger: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the write lock up front (queues, never deadlocks).
 
         Whatever fails, nothing of it stays: the transaction is rolled back (SQLite may
         have done so already, on a full disk), and a storage error is raised as its fault.
         A read-only store refuses before it begins: SQLite would let ``BEGIN IMMEDIATE``
         through and refuse only the first change, after the command had read and decided.
-        The translation is written out here rather than through :meth:`_faults`: every
-        submission passes this way, and a second generator costs it a microsecond.
+
+        A transaction that changes something raises the ledger's version (the reply
+        cache's cue), unless ``ledger`` is False: rate-limit counts change no reply. It
+        also pays the pending charge (:meth:`charging`) if its writer did not already,
+        so a command declared as a submission is counted whatever it writes; over the
+        limit, the transaction is rolled back and nothing is stored.
+
+        The fault translation is written out here rather than through :meth:`_faults`:
+        every submission passes this way, and a second generator costs it a microsecond.
         """
         if self.read_only is not None:
             raise LedgerReadOnly(self.path, self.read_only)
+        conn = self.conn
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
+            before = conn.total_changes
             try:
-                yield self.conn
-                self.conn.execute("COMMIT")
-                self._writes += 1
+                yield conn
+                changed = ledger and conn.total_changes != before
+                if changed:
+                    self.spend_charge(conn)
+                    conn.execute("UPDATE ledger_version SET version = version + 1 WHERE id = 1")
+                conn.execute("COMMIT")
+                if changed:
+                    self._writes += 1
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._spent = False
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
             fault = self._fault(error)
             if fault is error:
                 raise
             raise fault from error
+        if self._spent:
+            self._spent, self._charge = False, None
+
+    @contextmanager
+    def charging(self, charge: Charge | None) -> Iterator[None]:
+        """While inside, the first write that changes the ledger counts ``charge``.
+
+        The core opens this around a command declared as a submission; the count is
+        checked and raised in that write's own transaction (:func:`knowledge.rates.spend`),
+        so it is atomic with what it counts, across processes too.
+        """
+        self._charge, self._spent = charge, False
+        try:
+            yield
+        finally:
+            self._charge, self._spent = None, False
+
+    def spend_charge(self, conn: sqlite3.Connection) -> None:
+        """Count the pending charge now, in ``conn``'s transaction, before what it pays for.
+
+        Raises :class:`~knowledge.rates.OverLimit` when the allowance is used up (the
+        caller's transaction then rolls back). Once a transaction, then never again.
+        """
+        charge = self._charge
+        if charge is None or self._spent:
+            return
+        rates.spend(conn, charge)
+        self._spent = True
+        if time.monotonic() >= self._next_rate_sweep:
+            rates.sweep(conn, charge.window)
+            self._next_rate_sweep = time.monotonic() + rates.SWEEP_SECONDS
 
     # -- what changed ----------------------------------------------------------------------
 
-    def version(self) -> tuple[int, int]:
-        """The ledger's version: changes with every commit, this connection's or another's.
+    def version(self) -> int:
+        """The ledger's version: changes with every commit that changes the ledger.
 
-        SQLite's ``data_version`` moves when another connection (this process's cache,
-        the CLI, a second bot) commits; our own commits are counted here.
+        SQLite's ``data_version`` moves when another connection commits anything, a rate
+        count too; only then (or after a ledger write of our own) is ``ledger_version``
+        read again, which moves only with what a reply can show. So a command's count
+        never empties what :meth:`remember` keeps.
         """
         row = self.conn.execute("PRAGMA data_version").fetchone()
-        return int(row[0]), self._writes
+        seen = (int(row[0]), self._writes)
+        if seen != self._version_seen:
+            found = self.conn.execute("SELECT version FROM ledger_version").fetchone()
+            self._version_seen, self._ledger_version = seen, int(found[0])
+        return self._ledger_version
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, kept until the ledger changes: a field's records, its charts.
@@ -801,7 +874,9 @@ class Store:
         A key seen before (within :data:`REQUEST_KEY_RETENTION`) returns the point its
         first request stored and writes nothing. The key is looked up and recorded
         inside the write transaction that stores the point, so two deliveries of one
-        request, in this process or another, store one point between them.
+        request, in this process or another, store one point between them. A pending
+        charge (:meth:`charging`) is paid after that look-up (a replay is not counted
+        again) and before the point is written (over the limit, nothing is).
 
         The point joins the dataset its name means (found by key, never renamed by the
         new spelling), or a new dataset of that name.
@@ -812,6 +887,7 @@ class Store:
                 earlier = self._earlier_submission(conn, request_key)
                 if earlier is not None:
                     return earlier
+            self.spend_charge(conn)  # over the limit: nothing below is written
             point_id, _ = self._insert(conn, point, "pending", "community", who, at)
             if request_key is not None:
                 self._remember_request(conn, request_key, point_id, at)
@@ -909,7 +985,7 @@ class Store:
         assert point is not None
         conn.execute(
             "UPDATE data_points SET status = 'rejected', reviewed_by = ?, reviewed_at = ?, "
-            "review_note = 'no longer in the curated file' WHERE id = ?",
+            "review_note = 'no longer in the curated file', is_current = 0 WHERE id = ?",
             (who, at, point_id),
         )
         if point.dataset_id is not None:
@@ -943,10 +1019,12 @@ class Store:
                 outcome = decision
             if outcome != "keep":
                 status = "approved" if outcome == "approve" else "rejected"
+                # A withdrawn figure stops being current in its own row, so that no later
+                # change to how a measure is refreshed can leave a rejected point current.
                 conn.execute(
                     "UPDATE data_points SET status = ?, reviewed_by = ?, reviewed_at = ?, "
-                    "review_note = ? WHERE id = ?",
-                    (status, moderator, at, note, point_id),
+                    "review_note = ?, is_current = is_current AND ? WHERE id = ?",
+                    (status, moderator, at, note, status == "approved", point_id),
                 )
             if point.status == "pending":
                 conn.execute(
@@ -959,7 +1037,7 @@ class Store:
             self._audit(conn, at, moderator, outcome, point_id, {"note": note, "cleared": cleared})
             decided = self.get(point_id)
         assert decided is not None
-        return Decision(decided, outcome, cleared)
+        return Decision(decided, outcome, cleared, at)
 
     @staticmethod
     def _clear_flags(conn: sqlite3.Connection, point_id: int, moderator: str, at: str) -> int:
@@ -1075,6 +1153,30 @@ class Store:
                 f"SELECT COUNT(*) FROM {table} WHERE point_id = ?", (point_id,)
             ).fetchone()[0]
         )
+
+    # -- rate limits ---------------------------------------------------------------------
+
+    def add_rate_counts(
+        self, scope: str, window: int, expires: int, counts: dict[str, int]
+    ) -> dict[str, int]:
+        """Add admitted requests (user -> how many) to a window; returns the stored totals.
+
+        One transaction for the whole batch, which the reply cache does not take for a
+        change of the ledger; about once an hour it also deletes ended windows' rows.
+        """
+        with self.write(ledger=False) as conn:
+            totals = {
+                user: rates.add(conn, user, scope, window, expires, count)
+                for user, count in counts.items()
+            }
+            if time.monotonic() >= self._next_rate_sweep:
+                rates.sweep(conn, window)
+                self._next_rate_sweep = time.monotonic() + rates.SWEEP_SECONDS
+        return totals
+
+    def rate_count(self, user: str, scope: str, window: int) -> int:
+        """How many of ``scope``'s requests ``user`` made in the window starting ``window``."""
+        return rates.count(self.conn, user, scope, window)
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -1246,6 +1348,23 @@ class Store:
         current = self._current_in(dataset_id, unit)
         return current if current is not None and current.id != besides else None
 
+    def next_current(self, point: DataPoint) -> DataPoint | None:
+        """The figure that would be current in ``point``'s place were it withdrawn.
+
+        The newest other approved figure of its dataset and unit, in the order
+        :func:`measures.refresh` picks the current one by; None when ``point`` is not
+        current (withdrawing it changes nothing) or is the only one.
+        """
+        if not point.is_current or point.dataset_id is None:
+            return None
+        row = self.conn.execute(
+            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
+            "AND p.status = 'approved' AND p.id != ? "
+            f"ORDER BY {measures.newest_first('p')} LIMIT 1",
+            (point.dataset_id, point.unit, point.id),
+        ).fetchone()
+        return _point(row) if row else None
+
     def find_dataset(self, domain: str, name: str) -> Dataset | None:
         return identity.find(self.conn, domain, name)
 
@@ -1361,6 +1480,15 @@ class Store:
 
     def confirmations(self, point_id: int) -> int:
         return self._count(self.conn, "confirmations", point_id)
+
+    def open_flags(self, point_id: int, limit: int = 10) -> list[Flag]:
+        """A point's open disputes, oldest first: what a moderator weighs before deciding."""
+        rows = self.conn.execute(
+            "SELECT user, reason, at FROM flags INDEXED BY idx_open_flags "
+            "WHERE point_id = ? AND cleared_at IS NULL ORDER BY id LIMIT ?",
+            (point_id, limit),
+        ).fetchall()
+        return [Flag(*row) for row in rows]
 
     def audit_log(self, point_id: int) -> list[AuditEntry]:
         rows = self.conn.execute(
