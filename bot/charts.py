@@ -36,13 +36,15 @@ INK = "#202124"
 MUTED = "#5f6368"
 GRID = "#e8eaed"
 #: Font sizes in points (at 120 dpi a point is 1.67 pixels).
-TITLE, SUBTITLE, LABEL, TICK, NOTE = 16, 12, 12, 11.5, 10.5
+TITLE, SUBTITLE, LABEL, TICK, NOTE = 17, 13, 13, 13, 12
 #: Where the axes sit in the figure (fractions): room for the title and year labels.
-MARGINS = {"left": 0.1, "right": 0.975, "top": 0.8, "bottom": 0.2}
+MARGINS = {"left": 0.115, "right": 0.975, "top": 0.8, "bottom": 0.2}
 #: A title longer than this is set smaller, so it stays on the image.
 TITLE_CHARACTERS = 46
 #: A record's label: at most this many characters of the dataset's name.
 NAME_CHARACTERS = 20
+#: Points along the fit and projection lines that record labels keep off.
+FIT_SAMPLES = 80
 #: The extrapolation to 10x is drawn when it lands within this many years of the record.
 PROJECTION_YEARS = 8
 
@@ -133,13 +135,16 @@ def _short(name: str) -> str:
     return (cut[:space] if space >= NAME_CHARACTERS // 2 else cut).rstrip(" (-,") + "…"
 
 
-def _label_records(axes: Any, frontier: Sequence[Figure]) -> None:
+def _label_records(
+    axes: Any, frontier: Sequence[Figure], avoid: Sequence[tuple[float, float]] = ()
+) -> None:
     """Name each record beside it, where the chart is empty, with a leader if moved.
 
     Nothing lies above the record staircase, so a label goes up and to the left of its
-    point, else up and to the right, staying inside the axes and off the other labels
-    and markers; when both places are taken it moves up a line at a time. Sizes are
-    estimated from character counts rather than measured, which would need a draw.
+    point, else up and to the right, staying inside the axes and off the other labels,
+    the markers and the ``avoid`` points (the fit line, sampled); when both places are
+    taken it moves up a line at a time. Sizes are estimated from character counts
+    rather than measured, which would need a draw.
     """
     if not frontier:
         return
@@ -156,6 +161,8 @@ def _label_records(axes: Any, frontier: Sequence[Figure]) -> None:
     taken: list[tuple[float, float, float, float]] = [
         (x - 8, y - 8, x + 8, y + 8) for x, y in points
     ]
+    for x, y in (to_pixels(spot) for spot in avoid):
+        taken.append((x - 3, y - 3, x + 3, y + 3))
     # The newest records matter most (the last is today's): they choose their places first.
     for point, (x, y) in reversed(list(zip(frontier, points, strict=True))):
         text = f"{_short(point.dataset)}\n{format_quantity(point.quantity)}"
@@ -273,6 +280,7 @@ def trend_chart(
             zorder=2,
         )
     projection = None
+    fit_spots: list[tuple[float, float]] = []
     if isinstance(result, Growth):
         reached = result.by_year(10)
         if reached is not None and reached - result.last_year <= PROJECTION_YEARS:
@@ -289,6 +297,11 @@ def trend_chart(
             label=f"fit, {_rate(result)}/yr",
             zorder=3,
         )
+        span = result.last_year - result.first_year
+        fit_spots = [
+            (year, 10 ** (intercept + slope * year))
+            for year in (result.first_year + span * n / FIT_SAMPLES for n in range(FIT_SAMPLES + 1))
+        ]
     steps_x, steps_y = _staircase(frontier, last + 0.4)
     axes.plot(steps_x, steps_y, color=colour, linewidth=2.2, alpha=0.85, zorder=4)
     axes.plot(
@@ -306,6 +319,14 @@ def trend_chart(
     values = [f.quantity for f in figures] + [f.quantity for f in frontier]
     if projection is not None:
         target = frontier[-1].quantity * 10
+        start = frontier[-1]
+        fit_spots += [
+            (
+                start.year + (projection - start.year) * n / FIT_SAMPLES,
+                start.quantity * 10 ** (n / FIT_SAMPLES),
+            )
+            for n in range(FIT_SAMPLES + 1)
+        ]
         axes.plot(
             [frontier[-1].year, projection],
             [frontier[-1].quantity, target],
@@ -334,7 +355,7 @@ def trend_chart(
     # A few years at least, so the year axis has whole years to mark.
     widen = max(0.0, (4 - (right - first)) / 2)
     axes.set_xlim(first - 0.6 - widen, right + widen)
-    _label_records(axes, frontier)
+    _label_records(axes, frontier, fit_spots)
     _legend(axes)
     if isinstance(result, Growth):
         subtitle = (
