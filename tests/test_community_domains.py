@@ -268,6 +268,11 @@ def test_what_the_data_says_follows_size_and_speed(core: Core) -> None:
     said = next(f.value for f in card.fields if f.name == "What the data says")
     assert said.startswith("Huge and growing fast: its record, 100K hours, is at least a tenth")
     assert "InternVid" in said and "[" not in said
+    # Huge but growing slowly: the card says which half is missing, and that the other holds.
+    core.store.add_many(audio_points(("Late", 110_000, 2040)), SYSTEM)
+    said = next(f.value for f in core.ask("/scale audio").fields if f.name == "What the data says")
+    assert said.startswith("Not yet: its record grows ×")
+    assert "It does pass the other half: its record, 110K hours, is at least a tenth" in said
 
 
 def test_a_field_without_a_unit_uses_the_one_its_figures_use_most(core: Core) -> None:
