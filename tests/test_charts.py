@@ -9,6 +9,7 @@ the size, and a line that says how the bars are scaled.
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -80,7 +81,7 @@ def test_a_field_without_enough_history_still_gets_its_records_drawn() -> None:
     few = figures(("RT-1", 130_000, 2022))
     chart = trend_chart("Robotics", "robotics", "episodes", few, growth(few), "#6c757d")
     assert_a_real_picture(chart.png, "#6c757d")
-    assert "Not enough history for a rate: only 1 figure(s) set a record" in chart.alt
+    assert "Not enough history for a rate: only 1 figure set a record" in chart.alt
 
 
 def test_a_comparison_puts_each_field_in_its_colour() -> None:
@@ -171,3 +172,17 @@ def test_a_rate_chart_ranks_fields_by_growth_and_keeps_those_without_a_rate() ->
     assert 0 < three_d.count(textchart.BAR) < llms.count(textchart.BAR)
     assert textchart.BAR not in audio and audio.endswith("not enough history")
     assert legend.startswith("bars: log scale")
+
+
+def test_the_readme_shows_charts_the_code_drew() -> None:
+    """The Growth section's pictures are in docs/, decode, and are the renderer's size."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Growth")
+    section = readme[start : readme.index("\n## ", start + 1)]
+    shown = re.findall(r"!\[([^\]]+)\]\((docs/[^)]+\.png)\)", section)
+    assert len(shown) >= 2, "the Growth section shows a trend and a comparison"
+    for alt, path in shown:
+        assert len(alt) > 40, f"{path} has alt text that says what it shows"
+        # The video trend is drawn in video's colour, the comparison in each field's.
+        colour = "#f4a261" if "trend-video" in path else BLUE
+        assert_a_real_picture((ROOT / path).read_bytes(), colour)

@@ -61,7 +61,7 @@ def test_an_unordered_ledger_gives_the_same_frontier() -> None:
 def test_fewer_than_three_records_is_not_enough() -> None:
     result = growth(figures((10, 2020), (5, 2021), (20, 2022)))
     assert isinstance(result, NotEnoughHistory)
-    assert "2 figure(s) set a record" in result.reason
+    assert "2 figures set a record" in result.reason
     assert "1 more" in result.remedy
 
 

@@ -127,8 +127,8 @@ def test_not_enough_history_gives_null_keys_and_says_what_would_help(core: Core)
         GROWTH_KEYS - {"unit"}
     )
     assert reply.data["unit"] == "episodes"
-    assert "only 1 figure(s) set a record" in reply.summary
-    assert "2 more dated record-setting figure(s)" in reply.summary
+    assert "only 1 figure set a record" in reply.summary
+    assert "2 more dated record-setting figures" in reply.summary
     assert reply.items == ["2022: RT-1, 130K episodes"]
     nothing = core.ask("/trend 3d unit:tokens")
     assert nothing.data["frontier"] is None
