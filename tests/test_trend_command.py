@@ -253,6 +253,25 @@ def test_the_same_chart_is_drawn_once_until_the_ledger_changes(core: Core) -> No
     assert "Huge Video Set" in redrawn.description
 
 
+def test_counting_commands_keeps_the_chart_another_processs_decision_does_not(
+    core: Core,
+) -> None:
+    """A rate count is a commit that changes no reply: the kept chart survives it, here or
+    from another connection; a figure approved elsewhere replaces it at the next ask."""
+    first = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    core.store.add_rate_counts("command", 0, 60, {"slack:U0ALICE": 3})
+    other = Store.open(core.store.path)
+    try:
+        other.add_rate_counts("command", 0, 60, {"slack:U0BOB": 2})
+        assert core.ask("/trend video", user="slack:U0ALICE").attachments[0].data is first.data
+        other.adopt_units(core.store.headline_units)
+        other.add_many([point("video", "Elsewhere Set", 6e6, "hours", 2025)], SYSTEM)
+    finally:
+        other.close()
+    redrawn = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    assert "Elsewhere Set" in redrawn.description
+
+
 def test_the_terminal_prints_a_text_chart_and_saves_no_picture(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
