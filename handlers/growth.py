@@ -82,8 +82,8 @@ def read(store: Store, domain: AnyDomain, unit: str | None = None) -> FieldGrowt
 
 
 def _read(store: Store, domain: AnyDomain, unit: str) -> FieldGrowth:
-    yearly = store.yearly_records(domain.slug, unit)
-    figures = [_figure(point) for point in yearly]
+    setting = store.record_frontier(domain.slug, unit)
+    figures = [_figure(point) for point in setting]
     result = growth(figures)
     if not result.frontier:
         result = NotEnoughHistory(
@@ -92,7 +92,7 @@ def _read(store: Store, domain: AnyDomain, unit: str) -> FieldGrowth:
             f"dated figures in {unit} (/submit) would start one",
         )
     # The frontier is made of the very Figure objects given, so each leads back to its point.
-    point_of = {id(figure): point for figure, point in zip(figures, yearly, strict=True)}
+    point_of = {id(figure): point for figure, point in zip(figures, setting, strict=True)}
     records = tuple(point_of[id(figure)] for figure in result.frontier)
     return FieldGrowth(domain, unit, records, result)
 

@@ -75,6 +75,32 @@ _SELECT = (
 _CURRENT = "p.status = 'approved' AND p.is_current = 1"
 
 
+#: Each year's largest current figure of a domain in a unit, oldest year first, as
+#: (quantity, id): a recursive skip from year to next year through
+#: ``idx_record_by_year``, then one seek per year to its largest. ``?1`` is the domain,
+#: ``?2`` the unit.
+_RECORD_WHERE = (
+    "p.domain = ?1 AND p.unit = ?2 AND p.year IS NOT NULL "
+    "AND p.status = 'approved' AND p.is_current = 1"
+)
+_YEARLY_LARGEST = f"""
+WITH RECURSIVE years(year) AS (
+    SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
+            WHERE {_RECORD_WHERE} ORDER BY p.year LIMIT 1)
+    UNION ALL
+    SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
+            WHERE {_RECORD_WHERE} AND p.year > years.year ORDER BY p.year LIMIT 1)
+    FROM years WHERE years.year IS NOT NULL
+)
+SELECT top.quantity, top.id FROM years JOIN data_points AS top ON top.id = (
+    SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year
+    WHERE {_RECORD_WHERE} AND p.year = years.year
+    ORDER BY p.quantity DESC, p.id LIMIT 1
+)
+ORDER BY years.year
+"""
+
+
 def _select(index: str | None = None) -> str:
     return _SELECT.format(index=f"INDEXED BY {index}" if index else "")
 
@@ -1202,29 +1228,28 @@ class Store:
         ).fetchall()
         return [_point(row) for row in rows]
 
-    def yearly_records(self, domain: str, unit: str) -> list[DataPoint]:
-        """The largest current dated figure of each year in ``unit``, oldest year first.
+    def record_frontier(self, domain: str, unit: str) -> list[DataPoint]:
+        """The current dated figures that set the record in ``unit``, oldest year first.
 
-        The record frontier (:func:`knowledge.trend.frontier`) needs nothing else: a
-        year's largest figure is the only one of that year that can set a record. A skip
-        through ``idx_record_by_year``, one seek per year, so the cost is the number of
-        years the field has figures in, however many figures each year holds.
+        What :func:`knowledge.trend.frontier` keeps of all the figures, read without
+        reading them all: a skip through ``idx_record_by_year`` (:data:`_YEARLY_LARGEST`),
+        one seek a year to that year's largest (ties: the earliest point), so the cost is
+        the number of years the field has figures in, however many figures each year
+        holds. The skip runs inside SQLite, one statement; the few rows that beat the
+        record so far are then read whole, with their datasets' names, in one more.
         """
-        records: list[DataPoint] = []
-        after = -(2**62)
-        while True:
-            row = self.conn.execute(
-                f"{_select('idx_record_by_year')} WHERE p.domain = ? AND p.unit = ? "
-                f"AND p.year > ? AND p.year IS NOT NULL AND {_CURRENT} "
-                "ORDER BY p.year, p.quantity DESC, p.id LIMIT 1",
-                (domain, unit, after),
-            ).fetchone()
-            if row is None:
-                return records
-            point = _point(row)
-            records.append(point)
-            assert point.year is not None
-            after = point.year
+        chosen: list[int] = []
+        best = 0.0
+        for quantity, point_id in self.conn.execute(_YEARLY_LARGEST, (domain, unit)):
+            if quantity > best:
+                best = quantity
+                chosen.append(point_id)
+        if not chosen:
+            return []
+        marks = ", ".join("?" * len(chosen))
+        rows = self.conn.execute(f"{_select()} WHERE p.id IN ({marks})", chosen).fetchall()
+        by_id = {point.id: point for point in map(_point, rows)}
+        return [by_id[point_id] for point_id in chosen]
 
     def dated_figures(
         self, domain: str, unit: str, limit: int = CHART_FIGURES
