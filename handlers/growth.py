@@ -150,16 +150,22 @@ def record_line(point: DataPoint) -> str:
 
 
 def data(found: FieldGrowth) -> dict[str, Any]:
-    """The keys programs read (``scalebot ask --json``); null where there is no rate."""
+    """The keys programs read (``scalebot ask --json``).
+
+    Without a rate, every key the issue names is null, ``unit`` too, so a program tests
+    one thing (``growth_per_year is None``) and never reads a unit as a rate's;
+    ``unit_asked`` always says which unit the record was read in.
+    """
     rate = found.rate
     if rate is None:
         return {
             "growth_per_year": None,
             "doubling_months": None,
             "r2": None,
-            "unit": found.unit,
+            "unit": None,
             "years": None,
             "frontier": None,
+            "unit_asked": found.unit,
         }
     return {
         "growth_per_year": rate.per_year,
@@ -171,6 +177,7 @@ def data(found: FieldGrowth) -> dict[str, Any]:
             {"dataset": p.dataset, "quantity": p.quantity, "unit": p.unit, "year": p.year}
             for p in found.records
         ],
+        "unit_asked": found.unit,
     }
 
 

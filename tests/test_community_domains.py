@@ -292,7 +292,7 @@ def test_a_field_without_a_unit_uses_the_one_its_figures_use_most(core: Core) ->
     core.store.add_many(structures, SYSTEM)
     card = core.ask("/scale proteins")
     assert card.fields[0].name == "Largest dataset in objects"
-    assert core.ask("/trend proteins").data["unit"] == "objects"
+    assert core.ask("/trend proteins").data["unit_asked"] == "objects"
 
 
 def test_suggestions_and_forms_offer_the_field_at_once(core: Core) -> None:

@@ -123,10 +123,8 @@ def test_a_series_that_doubles_every_year_reads_as_twelve_months(core: Core) -> 
 def test_not_enough_history_gives_null_keys_and_says_what_would_help(core: Core) -> None:
     reply = core.ask("/trend robotics unit:episodes")
     assert reply.kind == "answer"
-    assert {key: reply.data[key] for key in GROWTH_KEYS - {"unit"}} == dict.fromkeys(
-        GROWTH_KEYS - {"unit"}
-    )
-    assert reply.data["unit"] == "episodes"
+    assert {key: reply.data[key] for key in GROWTH_KEYS} == dict.fromkeys(GROWTH_KEYS)
+    assert reply.data["unit_asked"] == "episodes"
     assert "only 1 figure set a record" in reply.summary
     assert "2 more dated record-setting figures" in reply.summary
     assert reply.items == ["2022: RT-1, 130K episodes"]
@@ -211,9 +209,9 @@ def test_compare_has_a_growth_row_and_the_same_keys_per_field(core: Core) -> Non
     growth = reply.data["growth"]
     assert list(growth) == ["3d", "llm", "robotics"]
     for slug, keys in growth.items():
-        assert set(keys) == GROWTH_KEYS
+        assert set(keys) == GROWTH_KEYS | {"unit_asked"}
         trend = core.ask(f"/trend {slug}").data
-        assert keys == {key: trend[key] for key in GROWTH_KEYS}
+        assert keys == {key: trend[key] for key in keys}
     assert not reply.attachments and not reply.preformatted, "the table says it on a terminal"
 
 
