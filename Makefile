@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format bench bench-slack bench-discord bench-console manifest clean
+.PHONY: run test test-alone lint format bench bench-charts bench-slack bench-discord bench-console manifest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ format: $(STAMP)
 ## bench: the core benchmark at 1k and 100k points (add SIZES=1000000 for the big run)
 bench: $(STAMP)
 	$(BIN)/python bench/core.py $(if $(SIZES),--sizes $(SIZES),)
+
+## bench-charts: a warm chart beside a bare matplotlib script, the first chart, memory
+bench-charts: $(STAMP)
+	$(BIN)/python bench/charts.py
 
 ## bench-slack: signed /scale requests over loopback HTTP, ours against a bare Bolt app
 bench-slack: $(STAMP)

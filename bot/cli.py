@@ -152,6 +152,60 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
         ctx.exit(1)
 
 
+@cli.command()
+@click.argument("domains", nargs=-1, required=True)
+@click.option("--unit", help="The unit to follow (default: each field's headline unit).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The PNG file to write.",
+)
+@click.pass_context
+def chart(ctx: click.Context, domains: tuple[str, ...], unit: str | None, output: Path) -> None:
+    """Write the growth chart of DOMAIN, or of several side by side, as a PNG.
+
+    One field: its record in a unit by year, every approved figure and the fitted rate,
+    as /trend shows it on Slack and Discord. Several: each field's record as a multiple
+    of its first, as /compare shows them.
+    """
+    from bot.errors import UserError
+    from bot.kinds import resolve_domain
+    from handlers import growth
+    from knowledge.units import canonical_unit
+
+    core = open_core(ctx)
+    try:
+        fields = [resolve_domain(name, core.library) for name in domains]
+    except UserError as error:
+        raise click.ClickException(error.message) from None
+    slugs = [field.slug for field in fields]
+    repeated = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    if repeated:
+        raise click.ClickException(f"name each field once ({', '.join(repeated)} is repeated)")
+    chosen = None
+    if unit is not None:
+        chosen = canonical_unit(unit)
+        if chosen is None:
+            raise click.ClickException(f"{unit!r} is not a unit of knowledge/units.py")
+    found = [growth.read(core.store, field, chosen) for field in fields]
+    if len(found) == 1:
+        drawn = growth.trend_chart(core.store, found[0])
+        if drawn is None:
+            raise click.ClickException(f"nothing to draw: {found[0].reason}; {found[0].remedy}")
+    else:
+        if not any(entry.records for entry in found):
+            raise click.ClickException("nothing to draw: none of these fields has dated figures")
+        drawn = growth.compare_chart(core.store, found)
+    try:
+        output.write_bytes(drawn.png)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from None
+    click.echo(f"Wrote {output} ({len(drawn.png):,} bytes)")
+    click.echo(drawn.alt)
+
+
 @cli.group("discord")
 def discord_group() -> None:
     """Discord set-up: command sync and the invite link."""

@@ -97,6 +97,8 @@ class Request:
     request_id: str | None = None
     #: Sent from the platform's review channel, where a decision replaces its card.
     in_review_channel: bool = False
+    #: The platform shows images: a chart goes as a PNG, else as lines of text.
+    images: bool = False
     #: Confirmations that approve a pending point (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS);
     #: 0: only a moderator approves.
     auto_approve_confirmations: int = 0
@@ -137,6 +139,9 @@ class Command:
     #: Its reply depends on its options, the knowledge base and the ledger alone, never
     #: on who asks or where: the adapters may reuse it until the ledger changes.
     pure: bool = False
+    #: Its reply may carry a chart: where matplotlib is not loaded yet, the platforms
+    #: defer at once instead of waiting out their answer budget on the import.
+    draws: bool = False
     #: A check across options once each is converted (a fraction of a count of clips);
     #: it raises a :class:`~bot.errors.UserError` saying what is wrong.
     check: Callable[[dict[str, Any]], None] | None = None

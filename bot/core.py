@@ -43,7 +43,7 @@ from bot.limits import too_many_commands, too_many_submissions
 from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
-from knowledge.kb import KB_DIR, Library
+from knowledge.kb import KB_DIR, Library, NameTaken
 from knowledge.rates import Charge, CountReader, OverLimit
 from knowledge.store import (
     LedgerBusy,
@@ -66,6 +66,8 @@ SUBMISSIONS = "submissions"
 _CSV_TO_OPTION = {"source_url": "source"}
 #: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
 NOTICE_BACKLOG = 100
+#: Platforms that show an image in a reply; the terminal gets charts as text instead.
+IMAGE_PLATFORMS = frozenset({"slack", "discord"})
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ class Caller:
     @property
     def platform(self) -> str:
         return self.user.partition(":")[0] or "console"
+
+    @property
+    def shows_images(self) -> bool:
+        """Whether a chart reaches this caller as a picture (else as lines of text)."""
+        return self.platform in IMAGE_PLATFORMS
 
 
 class ImportFailed(Exception):
@@ -203,6 +210,10 @@ class Core:
         self.store = store
         self.commands = commands
         self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
+        #: The ledger's ``data_version`` and community fields as last read: another
+        #: process adding a field is seen at the next command (see ``_follow_domains``).
+        self._seen_version: int | None = None
+        self._seen_domains: tuple[int, int] | None = None
         self.clock = clock
         self._counts = CountReader(store.connect_again) if store.path != ":memory:" else None
         self._kept_counts: tuple[int, dict[str, int]] = (0, {})  # when writes are off
@@ -226,6 +237,7 @@ class Core:
         store = Store.open(settings.db)
         core = cls(settings, library, store, commands)
         try:
+            core.load_domains()
             core._catch_up()
         except BaseException:
             store.close()
@@ -242,7 +254,13 @@ class Core:
         store = self.store
         try:
             store.compile_claims(self.library)
-            store.adopt_units({d.slug: d.headline_unit for d in self.library.domains.values()})
+            store.adopt_units(
+                {
+                    domain.slug: domain.headline_unit
+                    for domain in self.library.domains.values()
+                    if domain.headline_unit
+                }
+            )
         except LedgerReadOnly as fault:
             log.warning("the claims index predates the knowledge base files: %s", fault)
         edition = curated_edition(CURATED_CSV)
@@ -253,6 +271,39 @@ class Core:
             store.sync_curated(points, Submitter("system:curated", "system"), edition)
         except LedgerReadOnly as fault:
             log.warning("the curated data points are not up to date: %s", fault)
+
+    def load_domains(self) -> None:
+        """Serve every community field the ledger holds that the library lacks.
+
+        A field whose name the knowledge base has taken since it was added (a new alias
+        in a domain file) is left out with a warning: the essay's names come first.
+        """
+        self._seen_domains = self.store.community_signature()
+        for domain in self.store.community_domains():
+            if domain.slug in self.library.domains:
+                continue
+            try:
+                self.library.add_community(domain)
+            except NameTaken as clash:
+                log.warning(
+                    "community field %r is not served: %r is now a name of %r",
+                    domain.slug,
+                    clash.name,
+                    clash.owner.slug,
+                )
+
+    def _follow_domains(self) -> None:
+        """Load fields another process added, when the ledger has changed since last look.
+
+        One pragma per command; the community table is read only after another
+        connection committed, and only reloaded when it changed.
+        """
+        version = self.store.version()
+        if version == self._seen_version:
+            return
+        self._seen_version = version
+        if self.store.community_signature() != self._seen_domains:
+            self.load_domains()
 
     def close(self) -> None:
         """Write the command counts still in memory, then close the database."""
@@ -503,6 +554,7 @@ class Core:
         """
         try:
             self.admit(caller)
+            self._follow_domains()
             readable(name, "The command's name")
             command = self.command(name)
             for option_name, raw in raw_options.items():
@@ -529,6 +581,7 @@ class Core:
                 pressed=pressed,
                 request_id=caller.request_id,
                 in_review_channel=self.in_review_channel(caller),
+                images=caller.shows_images,
                 auto_approve_confirmations=self.settings.auto_approve_confirmations,
             )
             charge = self.submission_charge(command, caller)

@@ -68,6 +68,12 @@ class NotText(InvalidValue):
     title = "Not plain text"
 
 
+class NameInUse(InvalidValue):
+    """A new field would take a name another field answers to."""
+
+    title = "Name already taken"
+
+
 class NotFound(UserError):
     title = "Not found"
 

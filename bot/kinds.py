@@ -42,7 +42,7 @@ from knowledge.units import UNITS, canonical_unit, suggest_units
 if TYPE_CHECKING:
     from bot.commands import Command, Option
     from knowledge.kb import Library
-    from knowledge.models import Domain
+    from knowledge.models import AnyDomain
     from knowledge.store import Store
 
 #: How a form asks for a value: a menu of fixed entries, one line, or a paragraph.
@@ -350,7 +350,7 @@ def suggest_commands(name: str, commands: Mapping[str, Command]) -> list[str]:
     return [match for match, score, _ in matches if score >= 60]
 
 
-def resolve_domain(raw: str, library: Library, command: Command | None = None) -> Domain:
+def resolve_domain(raw: str, library: Library, command: Command | None = None) -> AnyDomain:
     """The domain ``raw`` names (slug, name, alias, any case), or why it names none.
 
     The example in the error is the command the user was typing, with the likeliest

@@ -65,6 +65,9 @@ class Attachment(BaseModel):
     data: bytes = Field(exclude=True, repr=False)
     media_type: str = "image/png"
     description: str = ""
+    #: The same content as lines of text, for where the file cannot go (a Slack channel
+    #: the bot may not post files in): a chart's rows and bars.
+    text: str = Field(default="", exclude=True, repr=False)
 
     @property
     def size(self) -> int:
@@ -86,6 +89,9 @@ class Reply(BaseModel):
     fields: list[ReplyField] = Field(default_factory=list)
     table: Table | None = None
     items: list[str] = Field(default_factory=list, description="numbered steps or results")
+    #: Lines shown exactly as they are, in a fixed-width font: a chart drawn in text for
+    #: a platform that shows no images.
+    preformatted: str = ""
     citations: list[Citation] = Field(default_factory=list)
     footer: str = ""
     actions: list[Action] = Field(default_factory=list)
@@ -147,6 +153,8 @@ def render_text(reply: Reply) -> str:
     if reply.items:
         lines.append("")
         lines += [f"{n}. {item}" for n, item in enumerate(reply.items, start=1)]
+    if reply.preformatted:
+        lines += ["", reply.preformatted]
     if reply.actions:
         lines.append("")
         # A button that asks for more (a reason) before it runs: the command is unfinished.

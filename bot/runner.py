@@ -21,7 +21,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot import charts
 from bot.cache import Kept, ReplyCache
+from bot.commands import Command
 from bot.core import Caller, Core
 from bot.grammar import split_command
 from bot.limiter import Verdict
@@ -169,7 +171,11 @@ class AsyncCore:
 
     async def answer(self, text: str, caller: Caller) -> Timely:
         """The reply to a typed command within the budget; a pure command's from the cache."""
-        return await self._answer(self._text_key(text), lambda: self.ask(text, caller), caller)
+        line = text.strip()
+        name = split_command(line)[0] if line.startswith("/") else "ask"
+        command = self.core.commands.get(name)
+        key = ("text", line) if line and command is not None and command.pure else None
+        return await self._answer(key, lambda: self.ask(text, caller), caller, command)
 
     async def answer_options(self, name: str, options: dict[str, str], caller: Caller) -> Timely:
         """The reply to a command whose options came split (Discord), as :meth:`answer`."""
@@ -177,20 +183,30 @@ class AsyncCore:
         key = (
             ("options", name, tuple(sorted(options.items()))) if command and command.pure else None
         )
-        return await self._answer(key, lambda: self.invoke(name, options, caller), caller)
+        return await self._answer(key, lambda: self.invoke(name, options, caller), caller, command)
 
-    def _text_key(self, text: str) -> Hashable | None:
-        """What identifies a typed pure command's reply: the line itself (None: not pure)."""
-        line = text.strip()
-        name = split_command(line)[0] if line.startswith("/") else "ask"
-        command = self.core.commands.get(name)
-        return ("text", line) if line and command is not None and command.pure else None
+    @staticmethod
+    def budget_for(command: Command | None) -> float | None:
+        """No wait at all for a chart while matplotlib is not loaded yet; else the default.
+
+        The first chart after a start imports matplotlib on the core's thread (about a
+        second): the platform is told at once that the answer is coming (Discord's
+        "thinking…", Slack's acknowledgement) rather than after most of its 3 s.
+        """
+        if command is not None and command.draws and not charts.loaded():
+            return 0.0
+        return None
 
     async def _answer(
-        self, key: Hashable | None, start: Callable[[], Awaitable[Reply]], caller: Caller
+        self,
+        key: Hashable | None,
+        start: Callable[[], Awaitable[Reply]],
+        caller: Caller,
+        command: Command | None = None,
     ) -> Timely:
+        budget = self.budget_for(command)
         if key is None or not self.cache.enabled:
-            return await self.within(start())
+            return await self.within(start(), budget)
         version = self.cache.version()  # before the work: a write meanwhile makes it stale
         kept = self.cache.get(key, version)
         if kept is not None:
@@ -203,7 +219,7 @@ class AsyncCore:
                 return Timely(refusal, _done(refusal))
             timely = await self.within(self._admitted(kept, caller))
             return Timely(timely.reply, timely.later, kept if timely.reply is kept.reply else None)
-        timely = await self.within(start())
+        timely = await self.within(start(), budget)
         if timely.reply is not None:
             return Timely(timely.reply, timely.later, self.cache.put(key, version, timely.reply))
         timely.later.add_done_callback(

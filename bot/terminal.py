@@ -130,6 +130,9 @@ def renderable(reply: Reply) -> RenderableType:
         parts.append(real_table(reply.table, heading))
     if reply.items:
         parts.append(numbered(reply.items))
+    if reply.preformatted:
+        # A text chart: drawn in the reply's colour, never wrapped (its rows are aligned).
+        parts.append(Text(reply.preformatted, style=reply.colour or "", no_wrap=True))
     if reply.actions:
         parts.append(actions_line(reply.actions))
     if reply.attachments:

@@ -14,9 +14,10 @@ from typing import Any
 
 from bot.commands import Command, Option, OptionType, Request
 from bot.reply import Citation, Reply
+from handlers.growth import field_unit
 from handlers.present import essay, point_line, source, unique
 from knowledge.kb import FieldMentions
-from knowledge.models import Domain
+from knowledge.models import AnyDomain
 from knowledge.store import ClaimHit, DataPoint, Store
 
 MAX_RESULTS = 3
@@ -65,7 +66,7 @@ def search_hits(store: Store, question: str, limit: int) -> list[Hit]:
     return interleave(claims, points)[:limit]
 
 
-def field_claims(store: Store, domain: Domain, words: str, limit: int) -> list[Hit]:
+def field_claims(store: Store, domain: AnyDomain, words: str, limit: int) -> list[Hit]:
     """A field's claims that match ``words`` (best first), then its others in file order.
 
     A question that only names the field ("/ask NeRF") thus gets the field's key reasons.
@@ -76,19 +77,20 @@ def field_claims(store: Store, domain: Domain, words: str, limit: int) -> list[H
     return distinct([claim_hit(claim) for claim in claims])[:limit]
 
 
-def field_points(store: Store, domain: Domain, words: str, limit: int) -> list[Hit]:
+def field_points(store: Store, domain: AnyDomain, words: str, limit: int) -> list[Hit]:
     """A field's points that match ``words``, then its largest datasets in its headline unit.
 
     The headline unit is the one the field's card ranks by, so "/ask 3dgs" shows the
     same largest datasets as "/scale 3d".
     """
     points = [point for point, _ in store.search_points(words, limit, domain=domain.slug)]
-    if len(points) < limit:
-        points += store.largest_in_unit(domain.slug, domain.headline_unit, limit)
+    unit = field_unit(store, domain)
+    if len(points) < limit and unit is not None:
+        points += store.largest_in_unit(domain.slug, unit, limit)
     return distinct([point_hit(point) for point in points])[:limit]
 
 
-def field_hits(store: Store, domain: Domain, words: str, limit: int) -> list[Hit]:
+def field_hits(store: Store, domain: AnyDomain, words: str, limit: int) -> list[Hit]:
     """A field's own claims and points, interleaved, best first."""
     claims = field_claims(store, domain, words, limit)
     points = field_points(store, domain, words, limit)

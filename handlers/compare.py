@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidValue
-from bot.reply import Reply, Table
-from handlers.present import essay, essay_scale, point_line, ratio_text, source, unique
-from knowledge.models import Domain
+from bot.reply import Citation, Reply, Table
+from handlers import growth
+from handlers.present import (
+    NOT_IN_ESSAY,
+    essay,
+    essay_scale,
+    point_line,
+    ratio_text,
+    source,
+    unique,
+)
+from knowledge.models import AnyDomain, CommunityDomain, Domain
 from knowledge.store import DataPoint, Store
+
+#: The row every field gets, comparable across units: a rate is a pure number.
+GROWTH_ROW = "Record growth (×/yr)"
 
 
 def _against_first(values: list[tuple[float, str] | None]) -> list[str]:
@@ -28,7 +40,7 @@ def _against_first(values: list[tuple[float, str] | None]) -> list[str]:
     return cells
 
 
-def shared_unit(store: Store, domains: list[Domain]) -> str | None:
+def shared_unit(store: Store, domains: list[AnyDomain]) -> str | None:
     """A unit every field has a current figure in, to compare datasets by; else None.
 
     Video and self-driving both count hours: their records compare in hours. The first
@@ -41,12 +53,29 @@ def shared_unit(store: Store, domains: list[Domain]) -> str | None:
     return min(units) if units else None
 
 
+def _essay_cells(domain: AnyDomain) -> list[str]:
+    """Scale, cost and template fit as the essay gives them; nothing for a community field."""
+    if isinstance(domain, CommunityDomain):
+        return [NOT_IN_ESSAY, NOT_IN_ESSAY, NOT_IN_ESSAY]
+    return [essay_scale(domain), domain.cost, "yes" if domain.fits_template else "no"]
+
+
+def _essay_citations(domain: AnyDomain) -> list[Citation]:
+    return [] if isinstance(domain, CommunityDomain) else [essay(domain.verdict_section)]
+
+
+def _essay_figure(domain: AnyDomain) -> tuple[float, str] | None:
+    if isinstance(domain, Domain) and domain.scale:
+        return domain.scale.quantity, domain.scale.unit
+    return None
+
+
 def compare(
     request: Request,
-    first: Domain,
-    second: Domain,
-    third: Domain | None,
-    fourth: Domain | None,
+    first: AnyDomain,
+    second: AnyDomain,
+    third: AnyDomain | None,
+    fourth: AnyDomain | None,
 ) -> Reply:
     domains = [d for d in (first, second, third, fourth) if d is not None]
     slugs = [d.slug for d in domains]
@@ -58,18 +87,24 @@ def compare(
             example=f"/compare {repeated.slug} {others[0]}",
         )
     store = request.store
-    largest: list[DataPoint | None] = [store.largest(d.slug, d.headline_unit) for d in domains]
+    rates = [growth.read(store, d) for d in domains]
+    largest: list[DataPoint | None] = [
+        store.largest(d.slug, found.unit) if found.unit else None
+        for d, found in zip(domains, rates, strict=True)
+    ]
     newest = [store.newest(d.slug) for d in domains]
-    essay_figures = [(d.scale.quantity, d.scale.unit) if d.scale else None for d in domains]
+    essay_figures = [_essay_figure(d) for d in domains]
     shared = shared_unit(store, domains)
     in_shared = [store.largest(d.slug, shared) for d in domains] if shared else largest
     shared_figures = [(p.quantity, p.unit) if p else None for p in in_shared]
+    essay_cells = [_essay_cells(d) for d in domains]
     rows = [
-        ["Scale (essay)", *(essay_scale(d) for d in domains)],
-        ["Cost (essay)", *(d.cost for d in domains)],
-        ["Fits template", *("yes" if d.fits_template else "no" for d in domains)],
+        ["Scale (essay)", *(cells[0] for cells in essay_cells)],
+        ["Cost (essay)", *(cells[1] for cells in essay_cells)],
+        ["Fits template", *(cells[2] for cells in essay_cells)],
         ["Largest dataset", *(point_line(p) if p else "none yet" for p in largest)],
         ["Newest dataset", *(point_line(p) if p else "none yet" for p in newest)],
+        [GROWTH_ROW, *(growth.cell(found) for found in rates)],
         [f"Essay scale vs {first.slug}", *_against_first(essay_figures)],
     ]
     ids = [[p.id if p else None for p in figures] for figures in (in_shared, largest)]
@@ -78,19 +113,33 @@ def compare(
     label = f"Largest vs {first.slug}" + (f" (in {shared})" if shared else "")
     rows.append([label, *_against_first(shared_figures)])
     citations = [essay("The Scaling Template")]
-    citations += [essay(d.verdict_section) for d in domains]
+    citations += [citation for d in domains for citation in _essay_citations(d)]
     citations += [source(p) for p in [*largest, *newest, *in_shared] if p]
     summary = "Same rows for each field; ratios only where the units match."
     if shared:
         summary = f"Same rows for each field; datasets compared in {shared}, a unit all count."
-    return Reply(
+    reply = Reply(
         title=" vs ".join(d.name for d in domains),
         summary=summary,
         table=Table(columns=["", *(d.name for d in domains)], rows=rows),
         citations=unique(citations),
-        footer="Details: " + " · ".join(f"/scale {d.slug}" for d in domains),
-        data={"domains": slugs, "shared_unit": shared},
+        footer="Details: "
+        + " · ".join(f"/scale {d.slug}" for d in domains)
+        + " · growth: "
+        + " · ".join(f"/trend {d.slug}" for d in domains),
+        data={
+            "domains": slugs,
+            "shared_unit": shared,
+            "growth": {d.slug: growth.data(found) for d, found in zip(domains, rates, strict=True)},
+        },
     )
+    # A terminal has the rates in the table already; the chart is for the platforms that
+    # show pictures (its text version only for where the picture cannot go).
+    if not request.images or not any(found.records for found in rates):
+        return reply
+    chart = growth.compare_chart(store, rates)
+    text = growth.compare_text_chart(rates)
+    return reply.model_copy(update={"attachments": [growth.attachment(chart, text)]})
 
 
 _DOMAIN = "A field, e.g. video, 3d, llm"
@@ -98,6 +147,7 @@ COMMAND = Command(
     name="compare",
     order=20,
     pure=True,
+    draws=True,
     description="Two to four fields side by side: scale, cost, template fit, datasets",
     handler=compare,
     example="/compare 3d llm",

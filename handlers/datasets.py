@@ -9,13 +9,13 @@ from bot.errors import InvalidValue
 from bot.phrasing import counted
 from bot.reply import Page, Reply
 from handlers.present import measures_line, source, unique
-from knowledge.models import Domain
+from knowledge.models import AnyDomain
 from knowledge.store import DatasetSort
 
 PAGE_SIZE = 10
 
 
-def datasets(request: Request, domain: Domain, sort: DatasetSort, page: int) -> Reply:
+def datasets(request: Request, domain: AnyDomain, sort: DatasetSort, page: int) -> Reply:
     _, total = request.store.counts(domain.slug)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:

@@ -10,17 +10,20 @@ def domains(request: Request) -> Reply:
     fields = [
         ReplyField(
             name=f"{domain.name} ({domain.slug})",
-            value=f"{domain.summary}\nAlso: {', '.join(domain.aliases)}",
+            value=domain.summary
+            + (f"\nAlso: {', '.join(domain.aliases)}" if domain.aliases else ""),
             inline=False,
         )
         for domain in request.library.domains.values()
     ]
+    added = [slug for slug, domain in request.library.domains.items() if domain.community]
     return Reply(
         title="Domains",
         summary="Use any of these names (or an alias) with /scale, /compare, /why, /datasets.",
         fields=fields,
-        footer="Example: /scale video",
-        data={"domains": list(request.library.domains)},
+        footer="Example: /scale video"
+        + (" · moderators add a field with /domain add" if not added else ""),
+        data={"domains": list(request.library.domains), "community": added},
     )
 
 

@@ -15,13 +15,13 @@ from bot.phrasing import capitalized, counted
 from bot.reply import Page, Reply
 from handlers.present import amount, measures_line, moment, source, unique
 from knowledge.identity import Dataset
-from knowledge.models import Domain
+from knowledge.models import AnyDomain
 from knowledge.store import DataPoint, Store
 
 PAGE_SIZE = 20
 
 
-def history(request: Request, dataset: str, domain: Domain | None, page: int) -> Reply:
+def history(request: Request, dataset: str, domain: AnyDomain | None, page: int) -> Reply:
     store = request.store
     found = _dataset(store, request, dataset, domain)
     total = store.history_size(found.id)
@@ -68,7 +68,7 @@ def history(request: Request, dataset: str, domain: Domain | None, page: int) ->
     )
 
 
-def _dataset(store: Store, request: Request, name: str, domain: Domain | None) -> Dataset:
+def _dataset(store: Store, request: Request, name: str, domain: AnyDomain | None) -> Dataset:
     """The dataset ``name`` means (in ``domain`` if given), or a reply saying why not."""
     if domain is not None:
         found = store.find_dataset(domain.slug, name)

@@ -14,11 +14,11 @@ from bot.phrasing import capitalized, counted
 from bot.reply import Reply, ReplyField
 from handlers.present import measures_line
 from knowledge.identity import Dataset
-from knowledge.models import Domain
+from knowledge.models import AnyDomain
 from knowledge.store import Store
 
 
-def merge(request: Request, dataset: str, into: str, domain: Domain | None) -> Reply:
+def merge(request: Request, dataset: str, into: str, domain: AnyDomain | None) -> Reply:
     store = request.store
     source = _one(store, dataset, domain)
     field = domain or request.library.resolve(source.domain)
@@ -56,7 +56,7 @@ def merge(request: Request, dataset: str, into: str, domain: Domain | None) -> R
     )
 
 
-def _one(store: Store, name: str, domain: Domain | None) -> Dataset:
+def _one(store: Store, name: str, domain: AnyDomain | None) -> Dataset:
     if domain is not None:
         found = store.find_dataset(domain.slug, name)
         if found is None:

@@ -14,6 +14,9 @@ from knowledge.models import Domain, Figure
 from knowledge.quantity import format_quantity
 from knowledge.store import DataPoint
 
+#: What a table cell says where the essay would speak, for a field it does not discuss.
+NOT_IN_ESSAY = "not discussed by the essay"
+
 
 def figure_text(figure: Figure) -> str:
     if figure.qualifier == "millions of":

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from bot.commands import Command, Option, OptionType, Request
 from bot.reply import Reply, ReplyField
-from handlers.present import amount, essay, essay_scale, point_line, source, unique
-from knowledge.models import Domain
+from handlers import growth
+from handlers.present import amount, essay, essay_scale, moment, point_line, source, unique
+from knowledge.models import AnyDomain, CommunityDomain, Domain
 
 
-def scale(request: Request, domain: Domain) -> Reply:
+def scale(request: Request, domain: AnyDomain) -> Reply:
+    if isinstance(domain, CommunityDomain):
+        return community_card(request, domain)
+    return essay_card(request, domain)
+
+
+def essay_card(request: Request, domain: Domain) -> Reply:
+    """A field the essay discusses: its figures and verdict beside the ledger's newest."""
     store = request.store
     largest = store.largest(domain.slug, domain.headline_unit)
     newest = store.newest(domain.slug)
@@ -47,6 +55,60 @@ def scale(request: Request, domain: Domain) -> Reply:
             "newest": newest.as_dict() if newest else None,
             "pending": pending,
             "datasets": datasets,
+        },
+    )
+
+
+def community_card(request: Request, domain: CommunityDomain) -> Reply:
+    """A field moderators added: what the ledger holds, and nothing in the essay's name.
+
+    The essay does not discuss it, so no scale, cost or verdict is quoted: its largest
+    figure, its growth and what those two say against the template, all from the ledger.
+    """
+    store = request.store
+    found = growth.read(store, domain)
+    unit = found.unit
+    largest = store.largest(domain.slug, unit) if unit else None
+    newest = store.newest(domain.slug)
+    pending, datasets = store.counts(domain.slug)
+    said = growth.verdict(store, request.library, found)
+    fields = [
+        ReplyField(
+            name=f"Largest dataset in {unit}" if unit else "Largest dataset",
+            value=point_line(largest) if largest else "none approved yet",
+        ),
+        ReplyField(name="Newest dataset", value=point_line(newest) if newest else "none yet"),
+        ReplyField(name="Record growth (×/yr)", value=growth.cell(found), inline=False),
+        ReplyField(name="What the data says", value=said.because, inline=False),
+        ReplyField(
+            name="Community ledger",
+            value=f"{datasets} datasets tracked, {pending} data points pending review",
+        ),
+    ]
+    points = [largest, newest, said.benchmark]
+    return Reply(
+        title=f"{domain.name}: what the ledger holds",
+        summary=(
+            f"The essay does not discuss {domain.name}: a moderator added it "
+            f"({domain.added_by}, {moment(domain.added_at)}) so its datasets can be tracked. "
+            "Everything here comes from approved data points."
+        ),
+        fields=fields,
+        citations=unique([source(p) for p in points if p]),
+        footer=f"More: /trend {domain.slug} · /datasets {domain.slug} · newer figure? /submit",
+        domain=domain.slug,
+        colour=domain.colour,
+        data={
+            "domain": domain.slug,
+            "community": True,
+            "fits_template": None,
+            "largest": largest.as_dict() if largest else None,
+            "largest_amount": amount(largest) if largest else None,
+            "newest": newest.as_dict() if newest else None,
+            "pending": pending,
+            "datasets": datasets,
+            "huge_and_growing_fast": said.huge_and_fast,
+            **growth.data(found),
         },
     )
 

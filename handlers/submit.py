@@ -13,7 +13,7 @@ from bot.reply import Citation, Reply, ReplyField
 from handlers.cards import review_card
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount
-from knowledge.models import Domain
+from knowledge.models import AnyDomain
 from knowledge.quantity import format_quantity
 from knowledge.store import NewPoint, Submitter
 from knowledge.units import is_count
@@ -25,7 +25,7 @@ URL_MAX = 500
 
 def submit(
     request: Request,
-    domain: Domain,
+    domain: AnyDomain,
     dataset: str,
     quantity: Quantity,
     unit: str,
@@ -58,7 +58,7 @@ def submit(
     return submitted(context, shown)
 
 
-def submitted(context: FigureContext, domain: Domain) -> Reply:
+def submitted(context: FigureContext, domain: AnyDomain) -> Reply:
     """The confirmation of a stored submission: what it updates, drawn from the ledger."""
     point = context.point
     year, note = point.year, point.note

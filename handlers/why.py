@@ -5,14 +5,14 @@ from __future__ import annotations
 from bot.commands import Command, Option, OptionType, Request
 from bot.reply import Reply
 from handlers.present import essay, unique
-from knowledge.models import Claim, Domain
+from knowledge.models import AnyDomain, Claim, CommunityDomain
 
 
 def _steps(claims: list[Claim]) -> list[str]:
     return [f"{claim.text} [{claim.section}]" for claim in claims]
 
 
-def why(request: Request, domain: Domain | None) -> Reply:
+def why(request: Request, domain: AnyDomain | None) -> Reply:
     if domain is None:
         claims = request.library.argument
         return Reply(
@@ -23,6 +23,8 @@ def why(request: Request, domain: Domain | None) -> Reply:
             footer="For one field: /why 3d",
             data={"claims": [c.id for c in claims]},
         )
+    if isinstance(domain, CommunityDomain):
+        return _not_in_essay(request, domain)
     verdict = "fits" if domain.fits_template else "does not fit"
     return Reply(
         title=f"Why {domain.name} {verdict} the scaling template",
@@ -35,6 +37,23 @@ def why(request: Request, domain: Domain | None) -> Reply:
         domain=domain.slug,
         colour=domain.colour,
         data={"domain": domain.slug, "claims": [c.id for c in domain.reasons]},
+    )
+
+
+def _not_in_essay(request: Request, domain: CommunityDomain) -> Reply:
+    """A field moderators added has no argument to show: say so, and where its data is."""
+    discussed = ", ".join(d.name for d in request.library.essay_domains)
+    return Reply(
+        title=f"The essay does not discuss {domain.name}",
+        summary=(
+            f"The essay's argument covers {discussed}. {domain.name} was added by a moderator "
+            "to track its datasets, so there are no reasons to quote for it; its ledger can "
+            "still say whether its data is huge and growing fast."
+        ),
+        footer=f"Its data: /scale {domain.slug} · /trend {domain.slug} · the argument: /why",
+        domain=domain.slug,
+        colour=domain.colour,
+        data={"domain": domain.slug, "community": True, "claims": []},
     )
 
 

@@ -16,7 +16,16 @@ from pathlib import Path
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
-from knowledge.models import Argument, Claim, Domain, Essay, KnowledgeBase, name_key
+from knowledge.models import (
+    AnyDomain,
+    Argument,
+    Claim,
+    CommunityDomain,
+    Domain,
+    Essay,
+    KnowledgeBase,
+    name_key,
+)
 from knowledge.units import canonical_unit
 
 KB_DIR = Path(__file__).parent
@@ -50,7 +59,7 @@ def name_words(name: str) -> NameWords:
 class FieldMentions:
     """What a question says about fields: the ones it names, and the rest of its words."""
 
-    domains: list[Domain]
+    domains: list[AnyDomain]
     #: The question's words that named no field, for the full-text search within a field.
     other_words: str
 
@@ -187,20 +196,69 @@ def fingerprint(directory: Path = KB_DIR) -> str:
     return digest.hexdigest()
 
 
+class NameTaken(ValueError):
+    """A community field would take a name another field answers to."""
+
+    def __init__(self, name: str, owner: AnyDomain) -> None:
+        super().__init__(f"{name!r} is already a name of {owner.slug!r}")
+        self.name = name
+        self.owner = owner
+
+
+def names_of(domain: AnyDomain) -> tuple[str, ...]:
+    """Every name a field answers to: its slug, its name and its aliases."""
+    return (domain.slug, domain.name, *domain.aliases)
+
+
 @dataclass
 class Library:
-    """The validated knowledge base with look-ups by slug, name and alias."""
+    """The validated knowledge base with look-ups by slug, name and alias.
+
+    It also holds the fields moderators added (:meth:`add_community`), so that resolving,
+    suggesting and reading fields in questions see them as soon as they are added. The
+    core's thread adds them while an event loop may be reading: every index is rebuilt
+    aside and swapped in whole, never changed in place.
+    """
 
     kb: KnowledgeBase
     fingerprint: str
 
     def __post_init__(self) -> None:
-        self.domains: dict[str, Domain] = {d.slug: d for d in self.kb.domains}
-        self._names: dict[str, str] = {}
-        for domain in self.kb.domains:
-            for name in (domain.slug, domain.name, *domain.aliases):
-                self._names[name_key(name)] = domain.slug
+        self.domains: dict[str, AnyDomain] = {d.slug: d for d in self.kb.domains}
+        self._index()
+
+    def _index(self) -> None:
+        names: dict[str, str] = {}
+        for domain in self.domains.values():
+            for name in names_of(domain):
+                names.setdefault(name_key(name), domain.slug)
+        self._names = names
         self._mention_names, self._mention_lengths = self._index_mentions()
+
+    def add_community(self, domain: CommunityDomain) -> None:
+        """Serve ``domain`` from now on; :class:`NameTaken` if it would take another's name."""
+        taken = self.clash(domain)
+        if taken is not None:
+            raise taken
+        domains = dict(self.domains)
+        domains[domain.slug] = domain
+        self.domains = domains
+        self._index()
+
+    def clash(self, domain: AnyDomain) -> NameTaken | None:
+        """The first of ``domain``'s names that another field already answers to, if any."""
+        for name in names_of(domain):
+            owner = self.resolve(name)
+            if owner is not None and owner.slug != domain.slug:
+                return NameTaken(name, owner)
+        if domain.slug in self.domains:
+            return NameTaken(domain.slug, self.domains[domain.slug])
+        return None
+
+    @property
+    def essay_domains(self) -> list[Domain]:
+        """The fields the essay discusses, in file order."""
+        return list(self.kb.domains)
 
     def _index_mentions(self) -> tuple[dict[NameWords, str], dict[str, tuple[int, ...]]]:
         """Every name's words -> its slug, and each first word -> name lengths, longest first.
@@ -210,8 +268,8 @@ class Library:
         name already; real names are indexed first so they always win.
         """
         names: dict[NameWords, str] = {}
-        for domain in self.kb.domains:
-            for name in (domain.slug, domain.name, *domain.aliases):
+        for domain in self.domains.values():
+            for name in names_of(domain):
                 if words := name_words(name):
                     names.setdefault(words, domain.slug)
         for words, slug in list(names.items()):
@@ -227,7 +285,7 @@ class Library:
     def load(cls, directory: Path = KB_DIR) -> Library:
         return cls(load_knowledge_base(directory), fingerprint(directory))
 
-    def resolve(self, name: str) -> Domain | None:
+    def resolve(self, name: str) -> AnyDomain | None:
         slug = self._names.get(name_key(name))
         return self.domains[slug] if slug else None
 
@@ -261,7 +319,7 @@ class Library:
                 return length
         return 0
 
-    def domains_named_in(self, text: str) -> list[Domain]:
+    def domains_named_in(self, text: str) -> list[AnyDomain]:
         """The fields a question names, in order of first mention (see :meth:`fields_in`)."""
         return self.fields_in(text).domains
 

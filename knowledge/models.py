@@ -7,7 +7,7 @@ the entry and the field named, instead of surfacing later as a wrong answer in c
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -87,10 +87,17 @@ class Claim(_Strict):
     section: Section
 
 
+#: A field's slug: what commands and files name it by.
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,29}$"
+
+
 class Domain(_Strict):
     """A research field the essay measures against its scaling template."""
 
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,29}$")
+    #: The essay discusses it: its card, /why and /compare quote the essay.
+    community: ClassVar[bool] = False
+
+    slug: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=1, max_length=60)
     aliases: list[str] = Field(min_length=1)
     summary: str = Field(min_length=10, max_length=200)
@@ -116,6 +123,44 @@ class Domain(_Strict):
             if not alias.strip() or len(alias) > 40:
                 raise ValueError(f"alias {alias!r} must be 1-40 characters")
         return aliases
+
+
+class CommunityDomain(_Strict):
+    """A field moderators added (``/domain add``) that the essay does not discuss.
+
+    It has names, a colour and, if the moderator gave one, a headline unit: nothing
+    else. There is no verdict, cost or reason to fill in, so no command can show a claim
+    for it that nobody wrote; what it shows comes from the ledger.
+    """
+
+    community: ClassVar[bool] = True
+
+    slug: str = Field(pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=60)
+    aliases: list[str] = Field(default_factory=list, max_length=10)
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    #: The unit its largest dataset and its growth are read in; None when the moderator
+    #: gave none (then the unit most of its figures use).
+    headline_unit: str | None = Field(default=None, min_length=1, max_length=40)
+    added_by: str = Field(min_length=1, max_length=120)
+    added_at: str = Field(min_length=1, max_length=40)
+
+    @property
+    def summary(self) -> str:
+        """What ``/domains`` says of it: who brought it in, and that the essay is silent."""
+        return "Added by a moderator; the essay does not discuss it. Figures from the ledger only."
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_are_words(cls, aliases: list[str]) -> list[str]:
+        for alias in aliases:
+            if not alias.strip() or len(alias) > 40:
+                raise ValueError(f"alias {alias!r} must be 1-40 characters")
+        return aliases
+
+
+#: Any field a command may be asked about: the essay's, or one moderators added.
+AnyDomain = Domain | CommunityDomain
 
 
 class Argument(_Strict):

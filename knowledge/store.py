@@ -23,20 +23,23 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 
-from knowledge import identity, measures, rates
+from knowledge import community, identity, measures, rates
 from knowledge.identity import Dataset, dataset_key
 from knowledge.kb import Library
 from knowledge.migrations import migrations
+from knowledge.models import CommunityDomain
 from knowledge.rates import Charge
+
+T = TypeVar("T")
 
 #: How long a write waits for another connection's write to end before it gives up.
 #: Read at every open, so a test can shorten it.
@@ -46,6 +49,11 @@ BUSY_TIMEOUT_MS = 10_000
 REQUEST_KEY_RETENTION = timedelta(days=1)
 #: Seconds between two clear-outs of expired request keys (each a scan of the table).
 REQUEST_KEY_SWEEP_SECONDS = 3600.0
+
+#: Results kept by :meth:`Store.remember` for one version of the ledger (records, charts).
+MEMO_SIZE = 64
+#: /trend draws at most this many of a field's figures in a unit as dots (the largest).
+CHART_FIGURES = 5_000
 
 #: Who approves a point that enough members confirmed (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS).
 AUTO_APPROVER = "system:confirmations"
@@ -65,6 +73,32 @@ _SELECT = (
     "FROM data_points AS p {index} LEFT JOIN datasets AS d ON d.id = p.dataset_id"
 )
 _CURRENT = "p.status = 'approved' AND p.is_current = 1"
+
+
+#: Each year's largest current figure of a domain in a unit, oldest year first, as
+#: (quantity, id): a recursive skip from year to next year through
+#: ``idx_record_by_year``, then one seek per year to its largest. ``?1`` is the domain,
+#: ``?2`` the unit.
+_RECORD_WHERE = (
+    "p.domain = ?1 AND p.unit = ?2 AND p.year IS NOT NULL "
+    "AND p.status = 'approved' AND p.is_current = 1"
+)
+_YEARLY_LARGEST = f"""
+WITH RECURSIVE years(year) AS (
+    SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
+            WHERE {_RECORD_WHERE} ORDER BY p.year LIMIT 1)
+    UNION ALL
+    SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
+            WHERE {_RECORD_WHERE} AND p.year > years.year ORDER BY p.year LIMIT 1)
+    FROM years WHERE years.year IS NOT NULL
+)
+SELECT top.quantity, top.id FROM years JOIN data_points AS top ON top.id = (
+    SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year
+    WHERE {_RECORD_WHERE} AND p.year = years.year
+    ORDER BY p.quantity DESC, p.id LIMIT 1
+)
+ORDER BY years.year
+"""
 
 
 def _select(index: str | None = None) -> str:
@@ -494,6 +528,14 @@ class Store:
         self._charge: Charge | None = None
         #: Whether the current transaction counted ``_charge`` already.
         self._spent = False
+        #: Ledger changes this store committed: ``PRAGMA data_version`` counts only other
+        #: connections' commits, so :meth:`version` rereads ``ledger_version`` after these.
+        self._writes = 0
+        #: The ``(data_version, own writes)`` pair ``ledger_version`` was last read at.
+        self._version_seen: tuple[int, int] | None = None
+        self._ledger_version = 0
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_version: int | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -599,10 +641,13 @@ class Store:
             before = conn.total_changes
             try:
                 yield conn
-                if ledger and conn.total_changes != before:
+                changed = ledger and conn.total_changes != before
+                if changed:
                     self.spend_charge(conn)
                     conn.execute("UPDATE ledger_version SET version = version + 1 WHERE id = 1")
                 conn.execute("COMMIT")
+                if changed:
+                    self._writes += 1
             except BaseException:
                 self._spent = False
                 if conn.in_transaction:
@@ -645,6 +690,43 @@ class Store:
             rates.sweep(conn, charge.window)
             self._next_rate_sweep = time.monotonic() + rates.SWEEP_SECONDS
 
+    # -- what changed ----------------------------------------------------------------------
+
+    def version(self) -> int:
+        """The ledger's version: changes with every commit that changes the ledger.
+
+        SQLite's ``data_version`` moves when another connection commits anything, a rate
+        count too; only then (or after a ledger write of our own) is ``ledger_version``
+        read again, which moves only with what a reply can show. So a command's count
+        never empties what :meth:`remember` keeps.
+        """
+        row = self.conn.execute("PRAGMA data_version").fetchone()
+        seen = (int(row[0]), self._writes)
+        if seen != self._version_seen:
+            found = self.conn.execute("SELECT version FROM ledger_version").fetchone()
+            self._version_seen, self._ledger_version = seen, int(found[0])
+        return self._ledger_version
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the ledger changes: a field's records, its charts.
+
+        Reading the version costs one pragma; anything kept from an older version is
+        dropped at once, so nothing stale is ever returned. At most :data:`MEMO_SIZE`
+        results are kept, the oldest going first.
+        """
+        version = self.version()
+        if version != self._memo_version:
+            self._memo.clear()
+            self._memo_version = version
+        if key in self._memo:
+            found: T = self._memo[key]
+            return found
+        value = compute()
+        self._memo[key] = value
+        while len(self._memo) > MEMO_SIZE:
+            del self._memo[next(iter(self._memo))]
+        return value
+
     def migrate(self) -> None:
         """Apply pending migrations; under the lock, so each runs once however many race."""
         with self.write():
@@ -680,6 +762,35 @@ class Store:
             )
         return True
 
+    # -- community fields ----------------------------------------------------------------
+
+    def community_domains(self) -> list[CommunityDomain]:
+        """The fields moderators added, oldest first."""
+        return community.load(self.conn)
+
+    def community_signature(self) -> tuple[int, int]:
+        """Changes when a field is added (by any process): when to read them again."""
+        return community.signature(self.conn)
+
+    def add_domain(self, domain: CommunityDomain) -> None:
+        """Store a community field with its names, and an audit entry, in one transaction.
+
+        :class:`~knowledge.community.NameInUse` when another process gave one of its
+        names to a field first; nothing is stored then.
+        """
+        with self.write() as conn:
+            community.insert(conn, domain)
+            self._audit(
+                conn,
+                domain.added_at,
+                domain.added_by,
+                "add-domain",
+                None,
+                domain.model_dump(exclude={"added_by", "added_at"}),
+            )
+        if domain.headline_unit:
+            self.headline_units[domain.slug] = domain.headline_unit
+
     # -- writes --------------------------------------------------------------------------
 
     def headline(self, domain: str) -> str | None:
@@ -698,9 +809,18 @@ class Store:
         if self.read_only or self.meta("rank_units") == wanted:
             return
         with self.write() as conn:
-            if self.meta("rank_units") == wanted:
+            held = self.meta("rank_units")
+            if held == wanted:
                 return
-            measures.rank_by(conn, self.headline_units)
+            # Only the domains whose unit changed (a field added): re-ranking every
+            # dataset of a large ledger for one new field would hold the lock for long.
+            before: dict[str, str] = json.loads(held) if held else {}
+            changed = {
+                domain: unit
+                for domain, unit in self.headline_units.items()
+                if before.get(domain) != unit
+            }
+            measures.rank_by(conn, changed)
             conn.execute(
                 "INSERT OR REPLACE INTO kb_meta (key, value) VALUES ('rank_units', ?)", (wanted,)
             )
@@ -1136,6 +1256,63 @@ class Store:
             (domain, unit, limit),
         ).fetchall()
         return [_point(row) for row in rows]
+
+    def record_frontier(self, domain: str, unit: str) -> list[DataPoint]:
+        """The current dated figures that set the record in ``unit``, oldest year first.
+
+        What :func:`knowledge.trend.frontier` keeps of all the figures, read without
+        reading them all: a skip through ``idx_record_by_year`` (:data:`_YEARLY_LARGEST`),
+        one seek a year to that year's largest (ties: the earliest point), so the cost is
+        the number of years the field has figures in, however many figures each year
+        holds. The skip runs inside SQLite, one statement; the few rows that beat the
+        record so far are then read whole, with their datasets' names, in one more.
+        """
+        chosen: list[int] = []
+        best = 0.0
+        for quantity, point_id in self.conn.execute(_YEARLY_LARGEST, (domain, unit)):
+            if quantity > best:
+                best = quantity
+                chosen.append(point_id)
+        if not chosen:
+            return []
+        marks = ", ".join("?" * len(chosen))
+        rows = self.conn.execute(f"{_select()} WHERE p.id IN ({marks})", chosen).fetchall()
+        by_id = {point.id: point for point in map(_point, rows)}
+        return [by_id[point_id] for point_id in chosen]
+
+    def dated_figures(
+        self, domain: str, unit: str, limit: int = CHART_FIGURES
+    ) -> list[tuple[str, float, int]]:
+        """(dataset, quantity, year) of the domain's current dated figures in ``unit``.
+
+        What a chart draws as dots beside the records; at most ``limit`` of them, the
+        largest of each year first.
+        """
+        rows = self.conn.execute(
+            "SELECT COALESCE(d.name, p.dataset), p.quantity, p.year "
+            "FROM data_points AS p INDEXED BY idx_record_by_year "
+            "LEFT JOIN datasets AS d ON d.id = p.dataset_id "
+            f"WHERE p.domain = ? AND p.unit = ? AND p.year IS NOT NULL AND {_CURRENT} "
+            "ORDER BY p.year, p.quantity DESC LIMIT ?",
+            (domain, unit, limit),
+        ).fetchall()
+        return [(name, float(quantity), int(year)) for name, quantity, year in rows]
+
+    def most_used_unit(self, domain: str) -> str | None:
+        """The unit most of a domain's current figures are counted in (ties: by name).
+
+        For a community field whose moderator gave no unit; reads its current figures
+        once per unit through ``idx_current_by_unit``.
+        """
+        counts = []
+        for unit in self.units_of(domain):
+            row = self.conn.execute(
+                "SELECT COUNT(*) FROM data_points INDEXED BY idx_current_by_unit "
+                "WHERE domain = ? AND unit = ? AND status = 'approved' AND is_current = 1",
+                (domain, unit),
+            ).fetchone()
+            counts.append((-int(row[0]), unit))
+        return min(counts)[1] if counts else None
 
     def units_of(self, domain: str) -> set[str]:
         """The units the domain's datasets have current figures in.

@@ -61,6 +61,18 @@ class Growth:
             return None
         return self.last_year + math.log(factor) / math.log(self.per_year)
 
+    def by_year(self, factor: float) -> int | None:
+        """The calendar year "by" which the record is ``factor`` times today's, as said aloud.
+
+        Records are dated by year, so the fitted moment is rounded to the nearest year,
+        halves up, and never before the year after the last record: at ×100 a year, ten
+        times today's record is "by next year", not "by this year".
+        """
+        reached = self.year_reaching(factor)
+        if reached is None or not math.isfinite(reached):
+            return None
+        return max(self.last_year + 1, math.floor(reached + 0.5))
+
 
 @dataclass(frozen=True)
 class NotEnoughHistory:
@@ -108,6 +120,12 @@ def fit(points: tuple[Figure, ...]) -> tuple[float, float, float]:
     return slope, intercept, r2
 
 
+def _figures(count: int, kind: str = "") -> str:
+    """``1 figure``, ``2 more … figures``: the counts a reply reads aloud."""
+    words = f"{count} {kind} figure" if kind else f"{count} figure"
+    return words if count == 1 else words + "s"
+
+
 def growth(figures: Iterable[Figure]) -> Growth | NotEnoughHistory:
     """The growth of the record over ``figures`` (one field, one unit), or why there is none."""
     records = frontier(figures)
@@ -115,8 +133,8 @@ def growth(figures: Iterable[Figure]) -> Growth | NotEnoughHistory:
         missing = MIN_POINTS - len(records)
         return NotEnoughHistory(
             records,
-            f"only {len(records)} figure(s) set a record",
-            f"{missing} more dated record-setting figure(s) in this unit would give a rate",
+            f"only {_figures(len(records))} set a record",
+            f"{_figures(missing, 'more dated record-setting')} in this unit would give a rate",
         )
     # A frontier holds one figure a year, so three records always span two years or more:
     # the "at least 2 years" rule needs no check of its own.

@@ -41,6 +41,7 @@ from tests.fakes.discord.payloads import (
 from tests.helpers import assert_embeds_within_limits
 
 CHANNEL_MESSAGE = 4
+DEFERRED = 5
 AUTOCOMPLETE_RESULT = 8
 MODAL = 9
 UPDATE_MESSAGE = 7
@@ -66,8 +67,18 @@ def assert_message_within_limits(message: dict[str, Any]) -> None:
 
 
 def answer(stack: DiscordStack, payload: dict[str, Any]) -> dict[str, Any]:
-    """The callback's JSON for an interaction that should be answered with a message."""
+    """The message an interaction is answered with: in the callback, or after a deferral.
+
+    A command with a chart defers at once while matplotlib is still to be imported (the
+    first chart of a process), then edits its answer in; either way it is one message.
+    """
     callback = stack.interact(payload).json
+    if callback["type"] == DEFERRED:
+        edited = stack.fake.wait_for(
+            rf"^PATCH /webhooks/\d+/{payload['token']}/messages/@original$"
+        )
+        assert_message_within_limits(edited[0].json)
+        return edited[0].json
     assert callback["type"] == CHANNEL_MESSAGE, callback
     assert_message_within_limits(callback["data"])
     return callback["data"]

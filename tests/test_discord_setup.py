@@ -39,7 +39,7 @@ from tests.helpers import ROOT, clear_settings_env, free_port, wait_for_health
 from tests.slack_stack import SLACK_MODERATOR
 
 #: What the bot does in a channel; anything beyond would be more than it needs.
-NEEDED = {"view_channel", "send_messages", "embed_links"}
+NEEDED = {"view_channel", "send_messages", "embed_links", "attach_files"}
 HARMLESS = {"send_messages_in_threads", "read_message_history"}
 #: Generous: the first start imports discord.py and slack-bolt and seeds the database.
 START_TIMEOUT = 30.0

@@ -61,6 +61,11 @@ def test_every_public_command_answers_with_block_kit_within_limits(
     answer = slack.sender.command(f"/{name}", COMMAND_TEXT[name])
     assert answer.status == 200
     body = answer.json()
+    if "blocks" not in body:
+        # A command with a chart acknowledges at once while matplotlib is still to be
+        # imported (the process's first chart); its answer follows on the response URL.
+        assert body["text"] == "Working on it…"
+        body = slack.api.wait_for(f"response:cmd{slack.sender.sent}")[0].body
     assert_blocks_within_limits(body["blocks"])
     assert body["blocks"][0]["type"] == "header"
     expected = slack.core.ask(f"/{name} {COMMAND_TEXT[name]}", f"slack:{SLACK_MODERATOR}")
@@ -95,8 +100,8 @@ def test_umbrella_command_runs_every_command(slack: SlackStack) -> None:
     direct = slack.sender.command("/why", "3d").json()
     umbrella = slack.sender.command("/scalebot", "why 3d").json()
     assert umbrella["blocks"] == direct["blocks"]
-    slashed = slack.sender.command("/scalebot", "/compare 3d llm").json()
-    assert slashed["blocks"][0]["text"]["text"] == "3D vs LLMs"
+    slashed = slack.sender.command("/scalebot", "/datasets 3d").json()
+    assert slashed["blocks"][0]["text"]["text"] == "3D: datasets (largest first)"
     empty = slack.sender.command("/scalebot", "").json()
     assert empty["blocks"][0]["text"]["text"] == "scalebot commands"
     unknown = slack.sender.command("/scalebot", "scael video").json()
@@ -505,11 +510,11 @@ def test_socket_mode_answers_a_slash_command_over_the_websocket(tmp_path: Path) 
             "team_id": TEAM,
             "channel_id": "C0CHAN1",
             "user_id": SLACK_MEMBER,
-            "command": "/compare",
-            "text": "3d llm",
+            "command": "/datasets",
+            "text": "3d",
             "response_url": stack.api.response_url("socket"),
             "trigger_id": "trigger.socket",
         }
         answer = stack.loop.run(stack.api.envelope("slash_commands", payload))
         assert answer["payload"]["response_type"] == "in_channel"
-        assert answer["payload"]["blocks"][0]["text"]["text"] == "3D vs LLMs"
+        assert answer["payload"]["blocks"][0]["text"]["text"] == "3D: datasets (largest first)"

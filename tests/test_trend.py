@@ -61,7 +61,7 @@ def test_an_unordered_ledger_gives_the_same_frontier() -> None:
 def test_fewer_than_three_records_is_not_enough() -> None:
     result = growth(figures((10, 2020), (5, 2021), (20, 2022)))
     assert isinstance(result, NotEnoughHistory)
-    assert "2 figure(s) set a record" in result.reason
+    assert "2 figures set a record" in result.reason
     assert "1 more" in result.remedy
 
 
@@ -100,3 +100,17 @@ def test_any_exact_exponential_is_recovered(
     assert isinstance(result, Growth)
     assert result.per_year == pytest.approx(rate, rel=1e-9)
     assert result.r2 == pytest.approx(1.0, abs=1e-9)
+
+
+def test_the_year_said_aloud_is_rounded_and_never_this_year() -> None:
+    tenfold = growth(figures((1e6, 2015), (1e7, 2016), (1e8, 2017)))
+    hundredfold = growth(figures((1, 2015), (100, 2016), (10_000, 2017)))
+    slow = growth(figures((100, 2015), (150, 2016), (225, 2017)))
+    assert isinstance(tenfold, Growth) and tenfold.by_year(10) == 2018
+    # Ten times today's at x100 a year is half a year away: "by next year", never 2017.
+    assert isinstance(hundredfold, Growth) and hundredfold.year_reaching(10) == pytest.approx(
+        2017.5
+    )
+    assert hundredfold.by_year(10) == 2018
+    # x1.5 a year: log 10 / log 1.5 = 5.68 years after 2017, said as 2023.
+    assert isinstance(slow, Growth) and slow.by_year(10) == 2023

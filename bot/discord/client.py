@@ -37,12 +37,14 @@ from bot.runner import AsyncCore
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-#: Permissions the bot needs: see channels, post, embed, reply in threads and to mentions.
+#: Permissions the bot needs: see channels, post, embed, reply in threads and to mentions,
+#: and attach a chart to its reply to a mention (slash commands' replies need no permission).
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     send_messages_in_threads=True,
     embed_links=True,
+    attach_files=True,
     read_message_history=True,
 )
 INVITE_SCOPES = ("bot", "applications.commands")

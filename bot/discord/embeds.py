@@ -131,6 +131,10 @@ def build_drafts(reply: Reply) -> list[EmbedDraft]:
     body = [inert(reply.summary)] if reply.summary else []
     if reply.items:
         body.append("\n".join(f"{n}. {inert(i)}" for n, i in enumerate(reply.items, start=1)))
+    if reply.preformatted:
+        # In a code block Discord neither styles nor pings; only a closing fence matters.
+        fenced = defused(reply.preformatted).replace("```", "`\u200b``")
+        body.append(f"```\n{fenced}\n```")
     if reply.page and reply.page.count > 1:
         page = f"Page {reply.page.number} of {reply.page.count}"
         if reply.page.next_command:

@@ -23,6 +23,7 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -31,9 +32,15 @@ from bot.core import Caller, internal_error
 from bot.errors import UserError
 from bot.grammar import split_command
 from bot.kinds import Context
-from bot.reply import Reply
+from bot.reply import Attachment, Reply
 from bot.runner import AsyncCore
-from bot.slack.blocks import ACTION_PATTERN, action_needs_reason, render_messages
+from bot.slack.blocks import (
+    ACTION_PATTERN,
+    action_needs_reason,
+    escape,
+    preformatted,
+    render_messages,
+)
 from bot.slack.forms import (
     FORM_CALLBACK,
     REASON_CALLBACK,
@@ -46,6 +53,9 @@ from bot.slack.forms import (
 log = logging.getLogger(__name__)
 
 UMBRELLA = "scalebot"
+#: Slack's answers when the app may not put a file in a channel (not a member, or a
+#: private channel it cannot see): the user is told how to invite it.
+NOT_THERE = frozenset({"not_in_channel", "channel_not_found"})
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
@@ -138,7 +148,7 @@ class SlackAdapter:
         await ack(**first, response_type=response_type(reply))
         for message in rest:
             await respond(**message, response_type=response_type(reply))
-        await self._upload(client, reply, caller)
+        await self._upload(client, reply, caller, respond=respond)
 
     async def _respond_when_done(
         self, work: asyncio.Future[Reply], respond: Respond, client: AsyncWebClient, who: Caller
@@ -146,7 +156,7 @@ class SlackAdapter:
         reply = await work
         for message in render_messages(reply):
             await respond(**message, response_type=response_type(reply))
-        await self._upload(client, reply, who)
+        await self._upload(client, reply, who, respond=respond)
 
     async def _open_form(self, line: str, body: dict[str, Any], client: AsyncWebClient) -> bool:
         """A command declared with a form that lacks options opens it, pre-filled.
@@ -232,7 +242,7 @@ class SlackAdapter:
                 response_type=response_type(reply),
                 replace_original=replace and number == 0,
             )
-        await self._upload(client, reply, caller)
+        await self._upload(client, reply, caller, respond=respond)
 
     # -- forms ---------------------------------------------------------------------------
 
@@ -306,11 +316,15 @@ class SlackAdapter:
         reply: Reply,
         caller: Caller,
         thread: str | None = None,
+        respond: Respond | None = None,
     ) -> None:
         """A reply's files: into the channel when the reply is public, else to the user.
 
         Slack files cannot be ephemeral, so a private reply's files go to a direct
-        message with the bot rather than into the channel.
+        message with the bot rather than into the channel. A channel the app is not a
+        member of refuses files (a slash command's answer still reaches it through its
+        response URL): the user is told, only them, how to invite the app, with the file's
+        text version (a chart's rows) so the answer is whole anyway.
         """
         if not reply.attachments:
             return
@@ -319,13 +333,57 @@ class SlackAdapter:
             opened = await client.conversations_open(users=caller.user.removeprefix("slack:"))
             channel = opened["channel"]["id"]
         for attachment in reply.attachments:
-            await client.files_upload_v2(
-                channel=channel,
-                content=attachment.data,
-                filename=attachment.filename,
-                title=attachment.description or attachment.filename,
-                thread_ts=thread,
-            )
+            try:
+                await client.files_upload_v2(
+                    channel=channel,
+                    content=attachment.data,
+                    filename=attachment.filename,
+                    title=attachment.filename,
+                    alt_txt=attachment.description[:1000] or None,
+                    thread_ts=thread,
+                )
+            except SlackApiError as refusal:
+                code = refusal.response.get("error") if refusal.response is not None else None
+                if code not in NOT_THERE:
+                    raise
+                log.info("Slack refused %s in %s (%s)", attachment.filename, channel, code)
+                await self._cannot_post_file(client, caller, channel, attachment, respond)
+
+    async def _cannot_post_file(
+        self,
+        client: AsyncWebClient,
+        caller: Caller,
+        channel: str,
+        attachment: Attachment,
+        respond: Respond | None,
+    ) -> None:
+        """Tell the user (ephemeral) how to let the app post files here, with the text."""
+        name = await self._app_name(client)
+        text = (
+            f"I can't post files in <#{channel}> because I'm not a member there. "
+            f"Invite me with `/invite @{name}` and ask again to get {attachment.filename}."
+        )
+        message: dict[str, Any] = {
+            "text": text,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        }
+        if attachment.text:
+            message["blocks"] += preformatted(attachment.text)
+            message["text"] += "\n" + escape(attachment.text)
+        if respond is not None:
+            await respond(**message, response_type="ephemeral", replace_original=False)
+            return
+        opened = await client.conversations_open(users=caller.user.removeprefix("slack:"))
+        await client.chat_postMessage(channel=opened["channel"]["id"], **message)
+
+    async def _app_name(self, client: AsyncWebClient) -> str:
+        """The app's user name in this workspace, as ``/invite @...`` wants it."""
+        try:
+            found = await client.auth_test()
+        except SlackApiError:
+            return UMBRELLA
+        user = found.get("user")
+        return user if isinstance(user, str) and user else UMBRELLA
 
     # -- errors --------------------------------------------------------------------------
 

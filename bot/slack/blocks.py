@@ -113,6 +113,17 @@ def _table(reply: Reply) -> list[Block]:
     return blocks
 
 
+def preformatted(text: str) -> list[Block]:
+    """Lines kept as they are (a text chart) in code blocks, split at line ends to fit.
+
+    Inside a code block Slack styles nothing, so only its three escapes are needed;
+    three backquotes in the text itself would close the block, and are broken up.
+    """
+    safe = escape(text).replace("```", "`\u200b``")
+    pieces = split_text(safe, SECTION_TEXT - 8)
+    return [{"type": "section", "text": _mrkdwn(f"```{piece}```")} for piece in pieces]
+
+
 def _context(texts: list[str]) -> list[Block]:
     blocks = []
     for start in range(0, len(texts), CONTEXT_ELEMENTS):
@@ -166,6 +177,8 @@ def render_blocks(reply: Reply) -> list[Block]:
     if reply.items:
         numbered = "\n".join(f"{n}. {literal(item)}" for n, item in enumerate(reply.items, 1))
         blocks += _sections(numbered)
+    if reply.preformatted:
+        blocks += preformatted(reply.preformatted)
     if reply.actions:
         blocks += _actions(reply)
     notes = []

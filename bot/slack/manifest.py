@@ -15,8 +15,9 @@ from bot.commands import Command
 from bot.slack.app import UMBRELLA
 
 #: ``im:write`` opens the direct messages that tell a submitter of a decision (and carry
-#: a private reply's files).
-BOT_SCOPES = ["app_mentions:read", "chat:write", "commands", "im:write"]
+#: a private reply's files); ``files:write`` uploads the charts of /trend and /compare
+#: (``files_upload_v2``), which Slack refuses without it.
+BOT_SCOPES = ["app_mentions:read", "chat:write", "commands", "files:write", "im:write"]
 #: Slack's manifest limits for a slash command's description and usage hint.
 DESCRIPTION_MAX = 2000
 USAGE_HINT_MAX = 1000

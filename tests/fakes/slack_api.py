@@ -3,7 +3,7 @@
 slack-sdk's ``AsyncWebClient`` is pointed at it through ``SLACK_API_URL``; it answers
 ``auth.test`` as Slack does and ``ok`` to everything else, and keeps every call so a
 test can assert what the adapter sent (``views.open``, ``chat.postMessage``...); a test
-may make it refuse to post in a channel (``refused_channels``). File
+may make it refuse to post messages and files in a channel (``refused_channels``). File
 uploads follow Slack's three steps (``files.getUploadURLExternal``, a POST of the bytes
 to the URL it returns, ``files.completeUploadExternal``); the bytes are kept by file id.
 """
@@ -22,6 +22,7 @@ from aiohttp import WSMsgType, web
 from tests.fakes.loop import STEP_TIMEOUT
 
 BOT_USER = "UBOT0001"
+BOT_NAME = "labbot"
 TEAM = "T0LAB0001"
 
 
@@ -99,8 +100,18 @@ class FakeSlackAPI:
         refused = self.refused_channels.get(str(body.get("channel")))
         if method == "chat.postMessage" and refused is not None:
             return web.json_response({"ok": False, "error": refused})
+        # An upload names its channel only in its last step, where Slack refuses it.
+        refused_upload = self.refused_channels.get(str(body.get("channel_id")))
+        if method == "files.completeUploadExternal" and refused_upload is not None:
+            return web.json_response({"ok": False, "error": refused_upload})
         if method == "auth.test":
-            answer |= {"user_id": BOT_USER, "bot_id": "B0BOT", "team_id": TEAM, "team": "lab"}
+            answer |= {
+                "user_id": BOT_USER,
+                "user": BOT_NAME,
+                "bot_id": "B0BOT",
+                "team_id": TEAM,
+                "team": "lab",
+            }
         elif method == "apps.connections.open":
             answer["url"] = self.socket_url
         elif method.startswith("chat."):

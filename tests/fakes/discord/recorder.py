@@ -37,6 +37,8 @@ class Request:
     headers: dict[str, str]
     #: File names of a multipart upload.
     files: list[str] = field(default_factory=list)
+    #: The uploaded files' bytes, in the order of ``files``.
+    contents: list[bytes] = field(default_factory=list, repr=False)
     answered: threading.Event = field(default_factory=threading.Event, compare=False)
 
 

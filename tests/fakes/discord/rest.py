@@ -52,23 +52,24 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return _json_response({"message": message, "code": code}, status)
 
 
-async def read_body(request: web.Request) -> tuple[Any, list[str]]:
-    """The JSON body (or a multipart upload's ``payload_json``) and any uploaded file names."""
+async def read_body(request: web.Request) -> tuple[Any, list[str], list[bytes]]:
+    """The JSON body (or a multipart upload's ``payload_json``), uploaded names and bytes."""
     if request.content_type == "application/json":
         text = await request.text()
-        return (json.loads(text) if text else None), []
+        return (json.loads(text) if text else None), [], []
     if request.content_type.startswith("multipart/"):
         body: Any = None
         files: list[str] = []
+        contents: list[bytes] = []
         reader = await request.multipart()
         async for part in reader:
             if part.name == "payload_json":
                 body = json.loads(await part.text())
             else:
                 files.append(part.filename or part.name or "")
-                await part.read()
-        return body, files
-    return None, []
+                contents.append(bytes(await part.read()))
+        return body, files, contents
+    return None, [], []
 
 
 class RestAPI:
@@ -102,9 +103,9 @@ class RestAPI:
     async def serve(self, request: web.Request) -> web.StreamResponse:
         """The aiohttp handler of every ``/api/v10/...`` request."""
         path = "/" + request.match_info["tail"]
-        body, files = await read_body(request)
+        body, files, contents = await read_body(request)
         recorded = Request(
-            request.method, path, dict(request.query), body, dict(request.headers), files
+            request.method, path, dict(request.query), body, dict(request.headers), files, contents
         )
         # Recorded first, so whatever the bot does after this answer sees it recorded;
         # ``answered`` tells a test that stops the bot that the answer is on the wire.

@@ -1,0 +1,325 @@
+"""A field's record growth, read from the ledger and worded once for every command.
+
+``/trend`` shows one field's, ``/compare`` a row of them, a community field's card says
+what they mean, and ``scalebot chart`` draws them: all through here, so the rate, its
+wording and the keys programs read are the same everywhere. Records and charts are kept
+by the store until the ledger changes (:meth:`~knowledge.store.Store.remember`), so a
+question asked again costs a look-up, and the first after a decision one read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot import charts, textchart
+from bot.charts import Chart, Series
+from bot.reply import Attachment
+from knowledge.kb import Library
+from knowledge.models import AnyDomain
+from knowledge.quantity import format_quantity
+from knowledge.store import DataPoint, Store
+from knowledge.trend import Figure, Growth, NotEnoughHistory, growth
+
+#: The projection the reply states: when the record would be this many times today's.
+PROJECTED_FACTOR = 10
+#: "Growing fast", read from the ledger: the record at least doubles every year.
+FAST_PER_YEAR = 2.0
+#: "Huge", read from the ledger: at least this share of the largest dataset in the same
+#: unit among the fields the essay says fit its template.
+HUGE_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class FieldGrowth:
+    """A field's record in one unit: the points that set it, and the rate fitted to them."""
+
+    domain: AnyDomain
+    #: None when the field has no unit yet (a community field with no approved figure).
+    unit: str | None
+    #: The record frontier as ledger points, oldest first (what the reply cites).
+    records: tuple[DataPoint, ...]
+    result: Growth | NotEnoughHistory
+
+    @property
+    def rate(self) -> Growth | None:
+        return self.result if isinstance(self.result, Growth) else None
+
+    @property
+    def reason(self) -> str:
+        """Why there is no rate ("" when there is one)."""
+        return self.result.reason if isinstance(self.result, NotEnoughHistory) else ""
+
+    @property
+    def remedy(self) -> str:
+        """What would give a rate ("" when there is one)."""
+        return self.result.remedy if isinstance(self.result, NotEnoughHistory) else ""
+
+
+def field_unit(store: Store, domain: AnyDomain) -> str | None:
+    """The unit a field's record is read in: its headline unit, else its most used one."""
+    if domain.headline_unit:
+        return domain.headline_unit
+    return store.remember(("unit", domain.slug), lambda: store.most_used_unit(domain.slug))
+
+
+def read(store: Store, domain: AnyDomain, unit: str | None = None) -> FieldGrowth:
+    """The field's growth in ``unit`` (default: :func:`field_unit`), kept until a change."""
+    unit = unit or field_unit(store, domain)
+    if unit is None:
+        return FieldGrowth(
+            domain,
+            None,
+            (),
+            NotEnoughHistory(
+                (), "it has no approved figures yet", "dated figures (/submit) would start one"
+            ),
+        )
+    chosen: str = unit
+    return store.remember(("growth", domain.slug, chosen), lambda: _read(store, domain, chosen))
+
+
+def _read(store: Store, domain: AnyDomain, unit: str) -> FieldGrowth:
+    setting = store.record_frontier(domain.slug, unit)
+    figures = [_figure(point) for point in setting]
+    result = growth(figures)
+    if not result.frontier:
+        result = NotEnoughHistory(
+            (),
+            f"{domain.name} has no approved dated figures in {unit}",
+            f"dated figures in {unit} (/submit) would start one",
+        )
+    # The frontier is made of the very Figure objects given, so each leads back to its point.
+    point_of = {id(figure): point for figure, point in zip(figures, setting, strict=True)}
+    records = tuple(point_of[id(figure)] for figure in result.frontier)
+    return FieldGrowth(domain, unit, records, result)
+
+
+def _figure(point: DataPoint) -> Figure:
+    assert point.year is not None
+    return Figure(point.dataset, point.quantity, point.year)
+
+
+# -- wording ---------------------------------------------------------------------------
+
+
+def times(per_year: float) -> str:
+    """A growth factor as people say it: ``×5.8``, ``×12``, ``×1,300``."""
+    return f"×{per_year:.2g}" if per_year < 10 else f"×{per_year:,.0f}"
+
+
+def months(value: float) -> str:
+    return f"{value:.1f} months" if value < 36 else f"{value / 12:.1f} years"
+
+
+def span(rate: Growth) -> str:
+    return f"{rate.first_year}–{rate.last_year} ({rate.years} years, {rate.points} records)"
+
+
+def projection(found: FieldGrowth) -> str | None:
+    """The extrapolation sentence, labelled as one; None without a rate."""
+    rate = found.rate
+    if rate is None or not found.records:
+        return None
+    year = rate.by_year(PROJECTED_FACTOR)
+    if year is None:
+        return None
+    record = found.records[-1]
+    return (
+        f"At this rate, {PROJECTED_FACTOR}× today's record ({record.dataset}, "
+        f"{format_quantity(record.quantity)} {record.unit}) by {year}. This extrapolates the "
+        "fit; it is not a forecast."
+    )
+
+
+def cell(found: FieldGrowth) -> str:
+    """One field's growth in a table cell: the rate, and the unit and years it is read over.
+
+    Short enough for one line of a terminal's table; the doubling time is /trend's.
+    """
+    rate = found.rate
+    if rate is None:
+        return f"not enough history ({found.reason})"
+    return f"{times(rate.per_year)} ({found.unit}, {rate.first_year}–{rate.last_year})"
+
+
+def record_line(point: DataPoint) -> str:
+    return f"{point.year}: {point.dataset}, {format_quantity(point.quantity)} {point.unit}"
+
+
+def data(found: FieldGrowth) -> dict[str, Any]:
+    """The keys programs read (``scalebot ask --json``).
+
+    Without a rate, every key the issue names is null, ``unit`` too, so a program tests
+    one thing (``growth_per_year is None``) and never reads a unit as a rate's;
+    ``unit_asked`` always says which unit the record was read in.
+    """
+    rate = found.rate
+    if rate is None:
+        return {
+            "growth_per_year": None,
+            "doubling_months": None,
+            "r2": None,
+            "unit": None,
+            "years": None,
+            "frontier": None,
+            "unit_asked": found.unit,
+        }
+    return {
+        "growth_per_year": rate.per_year,
+        "doubling_months": rate.doubling_months if math.isfinite(rate.doubling_months) else None,
+        "r2": rate.r2,
+        "unit": found.unit,
+        "years": [rate.first_year, rate.last_year],
+        "frontier": [
+            {"dataset": p.dataset, "quantity": p.quantity, "unit": p.unit, "year": p.year}
+            for p in found.records
+        ],
+        "unit_asked": found.unit,
+    }
+
+
+# -- what the data says -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a field's ledger says "huge and growing fast", and why or why not."""
+
+    huge_and_fast: bool
+    because: str
+    #: The dataset its size was measured against (None when no template field shares
+    #: its unit).
+    benchmark: DataPoint | None = None
+
+
+def verdict(store: Store, library: Library, found: FieldGrowth) -> Verdict:
+    """What the ledger alone says of a field, against the essay's template.
+
+    Growing fast: its record at least doubles a year (:data:`FAST_PER_YEAR`). Huge: its
+    record is at least :data:`HUGE_SHARE` of the largest dataset in the same unit among
+    the fields the essay says fit the template; when none of them counts in that unit,
+    its size has nothing to be measured against and the answer is "not yet". Both
+    judge figures alone: the ledger knows nothing of what data costs.
+    """
+    rate = found.rate
+    if not found.records:
+        return Verdict(False, f"Not yet: {found.reason}.")
+    record = found.records[-1]
+    benchmark = _benchmark(store, library, record.unit)
+    size = f"its record, {format_quantity(record.quantity)} {record.unit},"
+    lacks: list[str] = []
+    holds: list[str] = []
+    if rate is None:
+        lacks.append(f"no growth rate yet ({found.reason})")
+    elif rate.per_year < FAST_PER_YEAR:
+        lacks.append(
+            f"its record grows {times(rate.per_year)} a year, under the "
+            f"{times(FAST_PER_YEAR)} of a record that doubles every year"
+        )
+    else:
+        holds.append(f"it grows {times(rate.per_year)} a year")
+    if benchmark is None:
+        lacks.append(
+            f"no field the essay says fits the template counts {found.unit}, so its size has "
+            "nothing to be measured against"
+        )
+    else:
+        against = (
+            f"{benchmark.dataset}'s {format_quantity(benchmark.quantity)} ({benchmark.domain})"
+        )
+        if record.quantity < HUGE_SHARE * benchmark.quantity:
+            lacks.append(f"{size} is under a tenth of {against}")
+        else:
+            holds.insert(0, f"{size} is at least a tenth of {against}")
+    if lacks:
+        said = "Not yet: " + "; ".join(lacks) + "."
+        if holds:  # what the ledger does show, so a reader sees both halves of the test
+            said += " (It does pass the other half: " + "; ".join(holds) + ".)"
+        return Verdict(False, said, benchmark)
+    return Verdict(True, "Huge and growing fast: " + ", and ".join(holds) + ".", benchmark)
+
+
+def _benchmark(store: Store, library: Library, unit: str) -> DataPoint | None:
+    """The largest current figure in ``unit`` of the fields the essay says fit the template."""
+    found = [
+        point
+        for domain in library.essay_domains
+        if domain.fits_template
+        for point in [store.largest(domain.slug, unit)]
+        if point is not None
+    ]
+    return max(found, key=lambda point: point.quantity, default=None)
+
+
+# -- charts ----------------------------------------------------------------------------
+
+
+def fit_line(found: FieldGrowth) -> str:
+    rate = found.rate
+    if rate is None:
+        return f"not enough history: {found.reason}"
+    return (
+        f"fit: {times(rate.per_year)} a year, doubling every {months(rate.doubling_months)}, "
+        f"R² {rate.r2:.2f}"
+    )
+
+
+def text_chart(found: FieldGrowth) -> str:
+    """The record as rows of text (the terminal's chart, and Slack's when it has no file)."""
+    rows = [textchart.Row(p.year or 0, p.dataset, p.quantity) for p in found.records]
+    return textchart.record_chart(rows, found.unit or "", fit_line(found))
+
+
+def compare_text_chart(found: Sequence[FieldGrowth]) -> str:
+    rows = []
+    for entry in found:
+        rate = entry.rate
+        if rate is None:
+            rows.append(textchart.RateRow(entry.domain.name, None, "not enough history"))
+            continue
+        first, last = entry.records[0], entry.records[-1]
+        note = (
+            f"×{format_quantity(last.quantity / first.quantity)} since {first.year} ({entry.unit})"
+            if first.quantity > 0
+            else ""
+        )
+        rows.append(textchart.RateRow(entry.domain.name, rate.per_year, note))
+    return textchart.rate_chart(rows)
+
+
+def trend_chart(store: Store, found: FieldGrowth) -> Chart | None:
+    """The field's PNG (every dated figure, the records, the fit); None with nothing to draw."""
+    if found.unit is None or not found.records:
+        return None
+    unit: str = found.unit
+
+    def draw() -> Chart:
+        figures = [Figure(*row) for row in store.dated_figures(found.domain.slug, unit)]
+        domain = found.domain
+        return charts.trend_chart(
+            domain.name, domain.slug, unit, figures, found.result, domain.colour
+        )
+
+    return store.remember(("trend chart", found.domain.slug, unit), draw)
+
+
+def compare_chart(store: Store, found: Sequence[FieldGrowth]) -> Chart:
+    """Each field's record as a multiple of its first, in one PNG."""
+    key = ("compare chart", tuple((entry.domain.slug, entry.unit) for entry in found))
+
+    def draw() -> Chart:
+        series = [
+            Series(entry.domain.name, entry.domain.colour, entry.result, entry.unit or "")
+            for entry in found
+        ]
+        return charts.compare_chart(series, [entry.domain.slug for entry in found])
+
+    return store.remember(key, draw)
+
+
+def attachment(chart: Chart, text: str) -> Attachment:
+    """A chart as a reply's file, with its text version for where files cannot go."""
+    return Attachment(filename=chart.filename, data=chart.png, description=chart.alt, text=text)
