@@ -46,7 +46,7 @@ def shared_unit(store: Store, domains: list[AnyDomain]) -> str | None:
     Video and self-driving both count hours: their records compare in hours. The first
     field's headline unit is preferred, then any field's headline unit, then any unit.
     """
-    units = set.intersection(*(store.units_of(d.slug) for d in domains))
+    units = frozenset.intersection(*(store.units_of(d.slug) for d in domains))
     for unit in [d.headline_unit for d in domains]:
         if unit in units:
             return unit

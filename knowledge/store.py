@@ -1314,12 +1314,16 @@ class Store:
             counts.append((-int(row[0]), unit))
         return min(counts)[1] if counts else None
 
-    def units_of(self, domain: str) -> set[str]:
+    def units_of(self, domain: str) -> frozenset[str]:
         """The units the domain's datasets have current figures in.
 
         A skip through the index, one seek per unit: ``DISTINCT`` would read every
-        current figure of the domain, thousands of them in a large ledger.
+        current figure of the domain, thousands of them in a large ledger. Kept until
+        the ledger changes (:meth:`remember`): ``/compare`` asks for every field's.
         """
+        return self.remember(("units", domain), lambda: frozenset(self._units_of(domain)))
+
+    def _units_of(self, domain: str) -> set[str]:
         units: set[str] = set()
         after = ""
         while True:

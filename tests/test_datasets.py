@@ -169,6 +169,15 @@ def test_compare_without_a_shared_unit_says_so(core: Core) -> None:
     assert row[2] == "units differ"
 
 
+def test_compare_sees_a_unit_approved_after_it_last_answered(core: Core) -> None:
+    """The units a field counts are kept between commands, never past an approval."""
+    assert core.ask("/compare 3d llm").data["shared_unit"] is None
+    reply = core.ask('/submit 3d "Caption Pile" 2B tokens https://example.org/pile', ALICE)
+    assert core.ask("/compare 3d llm").data["shared_unit"] is None  # pending: no unit yet
+    core.ask(f"/approve {reply.data['id']}", MOD)
+    assert core.ask("/compare 3d llm").data["shared_unit"] == "tokens"
+
+
 # -- migration from a ledger made before datasets ------------------------------------------
 
 
