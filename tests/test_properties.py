@@ -10,6 +10,7 @@ line with :class:`BadSyntax` or keeps every character that is not a quote or a s
 from __future__ import annotations
 
 import string
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +29,9 @@ from bot.registry import COMMANDS
 from bot.reply import Reply
 from knowledge.kb import Library
 from knowledge.quantity import MAX_QUANTITY_TEXT, QuantityError, parse_quantity
+from knowledge.store import Store, Submitter
 from knowledge.units import UNITS, canonical_unit, is_count
-from tests.helpers import count_rows
+from tests.helpers import count_rows, new_point
 
 PROPERTY = settings(
     max_examples=200,
@@ -289,3 +291,40 @@ def test_parse_binds_only_declared_options_or_refuses(core: Core, name: str, res
     assert command.name == name.casefold()
     assert set(options) <= {option.name for option in command.options}
     assert all(isinstance(value, str) for value in options.values())
+
+
+# -- the figure a change is measured against -------------------------------------------------
+
+FIGURE = st.tuples(
+    st.sampled_from(["clips", "hours"]),
+    st.one_of(st.none(), st.integers(2019, 2022)),
+    st.sampled_from(["approved", "approved", "pending", "rejected"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(figures=st.lists(FIGURE, min_size=1, max_size=12))
+def test_approved_before_is_the_last_approved_figure_earlier_in_history_order(
+    figures: list[tuple[str, int | None, str]],
+) -> None:
+    """``Store.approved_before`` against the definition: walk the dataset's history in
+    its order (unit, undated first, year, id) and take the last approved figure of the
+    unit before each point."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder) / "ledger.db")
+        try:
+            who = Submitter("console:prop", "console", None, None)
+            for n, (unit, year, status) in enumerate(figures):
+                point = new_point("Prop Set", 1e6 + n, year, unit=unit)
+                store.add_many([point], who, origin="import", status=status)  # type: ignore[arg-type]
+            dataset = store.find_dataset("video", "Prop Set")
+            assert dataset is not None
+            history = store.history(dataset.id)
+            for index, point in enumerate(history):
+                expected = None
+                for earlier in history[:index]:
+                    if earlier.unit == point.unit and earlier.status == "approved":
+                        expected = earlier
+                assert store.approved_before(point) == expected
+        finally:
+            store.close()
