@@ -431,6 +431,7 @@ class Core:
                 pressed=pressed,
                 request_id=caller.request_id,
                 in_review_channel=self.in_review_channel(caller),
+                web_url=self.settings.web_url,
             )
             reply = command.handler(request, **values)
             self._notices.extend(request.notices)

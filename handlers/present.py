@@ -79,6 +79,11 @@ def source(point: DataPoint) -> Citation:
     return Citation(label=f"{point.dataset}: {point.source_url}", url=point.source_url)
 
 
+def web_page(url: str) -> Citation:
+    """The web view's page for what a reply shows (``SCALEBOT_WEB_URL`` is set)."""
+    return Citation(label=f"Web: {url}", url=url)
+
+
 def unique(citations: list[Citation]) -> list[Citation]:
     seen: dict[str, Citation] = {}
     for citation in citations:
