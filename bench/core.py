@@ -5,14 +5,20 @@ points spread over the six domains, several versions per dataset, a tenth of the
 pending), then times, in-process through ``Core.ask``:
 
 * the read commands ``/scale``, ``/compare``, ``/datasets`` and ``/ask`` (median, p99);
-* ``/submit``: validated, audited, committed submissions per second.
+* ``/submit``: validated, audited, committed submissions per second;
+* the rate limits' cost: ``/scale video`` from a user the command limit counts, alternating
+  with one it exempts (the console's), and the SQL of a count read and a count written.
 
 Beside them it measures the floor on the same file in the same run: a raw indexed top-3
 query over the ledger and a raw single-row WAL commit, so the ratios show what the
 bot adds over SQLite itself. Targets (from the brief), as ratios to that floor: p99 at
 most 40x the floor read for /scale, /compare, /datasets (about 1 ms) and 125x for /ask
 (about 3 ms) at 100k points, flat from 1k to 1M, and submissions at least 1/8 of the raw
-commit rate.
+commit rate; the limits add at most 20 µs to a command's p99.
+
+The bench submits and asks as one user thousands of times a minute, so it sets both
+limits to 1,000,000,000 per window (and says so): nothing is refused, and every command
+and submission is still counted as in production.
 
     python bench/core.py                        # 1k and 100k points
     python bench/core.py --sizes 1000 100000 1000000
@@ -35,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings
 from bot.core import Core
+from bot.limiter import SCOPE
+from bot.limits import MOST, Limit
 from knowledge.store import NewPoint, Submitter
 
 #: label -> (command, the most its p99 may be as a multiple of the floor read's p99).
@@ -54,6 +62,13 @@ READS: dict[str, tuple[str, float]] = {
 }
 #: Submissions must reach at least this share of the raw single-row commit rate.
 SUBMISSIONS_SHARE = 1 / 8
+#: The most the command limit may add to a command's p99, in seconds.
+LIMITS_BUDGET = 20e-6
+#: Limits no run of the bench reaches: it measures what counting costs, not refusals.
+SUBMIT_LIMIT = Limit(MOST, "hour")
+COMMAND_LIMIT = Limit(MOST, "minute")
+#: The console's users are exempt from the command limit; a Slack user is counted.
+EXEMPT, COUNTED = "console:bench", "slack:Ubench"
 LABEL = 26
 
 #: domain -> units its generated points are counted in.
@@ -221,11 +236,50 @@ def submissions_per_second(
     return repeat / sum(samples), samples
 
 
+def alternating(core: Core, text: str, repeat: int, warmup: int) -> tuple[list[float], list[float]]:
+    """``text`` asked by the exempt and the counted user in turn: (exempt, counted) times."""
+    exempt: list[float] = []
+    counted: list[float] = []
+    for n in range(warmup + repeat):
+        for user, samples in ((EXEMPT, exempt), (COUNTED, counted)):
+            started = time.perf_counter()
+            reply = core.ask(text, user=user)
+            elapsed = time.perf_counter() - started
+            if n >= warmup:
+                samples.append(elapsed)
+    assert reply.kind == "answer", reply.summary
+    return exempt, counted
+
+
+def count_sql(core: Core, repeat: int) -> tuple[list[float], list[float]]:
+    """The SQL a user's count costs: one read (a user's first command in a window) and one
+    write of a batch for one user (once per tenth of the limit), each in its own timing."""
+    window = COMMAND_LIMIT.window(time.time())
+    users = [f"slack:Ucount{n}" for n in range(repeat)]
+    writes = [
+        timed(lambda user=user: core.store.add_rate_counts(SCOPE, window, window + 60, {user: 3}))
+        for user in users
+    ]
+    reads = [timed(lambda user=user: core.store.rate_count(user, SCOPE, window)) for user in users]
+    return reads, writes
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
 def run_size(
     size: int, repeat: int, warmup: int, directory: Path, request_ids: bool = False
 ) -> dict[str, object]:
     path = directory / f"bench-{size}.db"
-    settings = Settings(db=path, moderators=frozenset())
+    settings = Settings(
+        db=path,
+        moderators=frozenset(),
+        submit_limit=SUBMIT_LIMIT,
+        command_limit=COMMAND_LIMIT,
+    )
     with Core.open(settings=settings) as core:
         load_seconds = load(core, size)
         results: dict[str, object] = {"load": load_seconds}
@@ -235,6 +289,8 @@ def run_size(
             results[label] = timings(
                 lambda text=text: core.ask(text, user="console:bench"), repeat, warmup
             )
+        results["exempt"], results["counted"] = alternating(core, "/scale video", repeat, warmup)
+        results["count read"], results["count write"] = count_sql(core, repeat)
         results["floor read"] = floor_read(path, repeat, warmup)
         results["floor commits/s"] = floor_commit(path, repeat)
         results["submissions/s"], results["submit"] = submissions_per_second(
@@ -274,6 +330,37 @@ def report(size: int, results: dict[str, object]) -> None:
         f"/submit: {rate:,.0f}/s (median {micros(statistics.median(submit))} µs, "
         f"p99 {micros(p99(submit))} µs); floor: raw single-row commit {floor_rate:,.0f}/s; "
         f"share {share:.3f} of the floor (target >= {SUBMISSIONS_SHARE:.3f}): {verdict}"
+    )
+    limits(results)
+
+
+def limits(results: dict[str, object]) -> None:
+    """What the rate limits cost, beside the same command from an exempt user."""
+    exempt, counted = results["exempt"], results["counted"]
+    read, write = results["count read"], results["count write"]
+    assert isinstance(exempt, list) and isinstance(counted, list)
+    assert isinstance(read, list) and isinstance(write, list)
+    added = p99(counted) - p99(exempt)
+    verdict = "meets" if added <= LIMITS_BUDGET else "MISSES"
+    print(
+        f"rate limits (set to {SUBMIT_LIMIT} and {COMMAND_LIMIT} for this bench, so every "
+        "submission and command is counted and none refused):"
+    )
+    for label, samples in (
+        (f"/scale video as {EXEMPT} (exempt)", exempt),
+        (f"/scale video as {COUNTED} (counted)", counted),
+    ):
+        print(
+            f"  {label:<40}median {micros(statistics.median(samples)):>5} µs, "
+            f"p99 {micros(p99(samples)):>6} µs"
+        )
+    print(
+        f"  counting adds {added * 1e6:,.1f} µs to the p99 (target <= "
+        f"{LIMITS_BUDGET * 1e6:.0f} µs): {verdict}; in SQL, a user's first command in a "
+        f"window reads its count ({micros(statistics.median(read))} / "
+        f"{micros(p99(read))} µs median / p99), each tenth of the limit writes it "
+        f"({micros(statistics.median(write))} / {micros(p99(write))} µs; on Slack and "
+        "Discord after the reply)"
     )
 
 

@@ -7,6 +7,11 @@ again until the ledger changes. SQLite says when that is: ``PRAGMA data_version`
 connection of our own changes whenever any other connection (this process's core, the
 CLI, another bot) commits. Reading it costs a few microseconds on the event loop, where
 asking the core costs a hop to its thread and back.
+
+Not every commit changes the ledger: the rate limits write users' command counts,
+which no reply shows. So when ``data_version`` moves, the cache reads the ledger's own
+version (``ledger_version``, raised by every other write in the same transaction) and
+keeps its replies if that has not moved.
 """
 
 from __future__ import annotations
@@ -59,6 +64,9 @@ class ReplyCache:
         self.misses = 0
         self._kept: OrderedDict[Hashable, Kept] = OrderedDict()
         self._watch: sqlite3.Connection | None = None
+        #: The last ``PRAGMA data_version`` read, and the ledger's version as of then.
+        self._data_version: int | None = None
+        self._ledger_version = 0
         if isinstance(database, Store):
             if database.path != ":memory:":
                 self._watch = database.connect_again()
@@ -71,10 +79,17 @@ class ReplyCache:
         return self._watch is not None
 
     def version(self) -> int:
-        """The ledger's version as this connection sees it: changes with every commit."""
+        """The ledger's version: changes with every commit that changes the ledger.
+
+        ``data_version`` first (it moves with any commit, a count's too); the version
+        row only when it moved.
+        """
         assert self._watch is not None, "no cache without a database file"
-        row = self._watch.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
+        data_version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        if data_version != self._data_version:
+            row = self._watch.execute("SELECT version FROM ledger_version").fetchone()
+            self._data_version, self._ledger_version = data_version, int(row[0])
+        return self._ledger_version
 
     def get(self, key: Hashable, version: int) -> Kept | None:
         kept = self._kept.get(key)

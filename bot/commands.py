@@ -97,6 +97,9 @@ class Request:
     request_id: str | None = None
     #: Sent from the platform's review channel, where a decision replaces its card.
     in_review_channel: bool = False
+    #: Confirmations that approve a pending point (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS);
+    #: 0: only a moderator approves.
+    auto_approve_confirmations: int = 0
     #: What others should hear of this command once it is answered (see ``notify``).
     notices: list[Notice] = field(default_factory=list)
     #: The web view's public base URL (``SCALEBOT_WEB_URL``): replies link to its pages.
@@ -139,6 +142,9 @@ class Command:
     #: A check across options once each is converted (a fraction of a count of clips);
     #: it raises a :class:`~bot.errors.UserError` saying what is wrong.
     check: Callable[[dict[str, Any]], None] | None = None
+    #: Counts toward ``SCALEBOT_SUBMIT_LIMIT`` as well as the command limit: each time it
+    #: stores something (in that write's own transaction; see ``Store.charging``).
+    counts_as_submission: bool = False
 
     def __post_init__(self) -> None:
         wanted = ["request", *(option.name for option in self.options)]

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.limits import Limit, parse_limit
 
 DEFAULT_DB = Path("scalebot.db")
 #: A Slack conversation id (C0123ABCD, G..., D...): upper-case letters and digits.
@@ -43,6 +45,19 @@ class Settings(BaseSettings):
     )
     console_user: str = Field("local", description="user name of the terminal console")
     log_level: str = Field("INFO", description="logging level")
+    auto_approve_confirmations: int = Field(
+        0,
+        ge=0,
+        description="a pending point with this many confirmations from members other than "
+        "its submitter is approved; 0 turns it off",
+    )
+    submit_limit: Annotated[Limit, NoDecode] = Field(
+        Limit(20, "hour"),
+        description="COUNT/PERIOD: submissions (/submit and commands like it) per user",
+    )
+    command_limit: Annotated[Limit, NoDecode] = Field(
+        Limit(30, "minute"), description="COUNT/PERIOD: commands of any kind per user"
+    )
 
     discord_token: SecretStr | None = Field(None, validation_alias=_platform_env("DISCORD_TOKEN"))
     discord_api_url: str | None = Field(
@@ -67,7 +82,9 @@ class Settings(BaseSettings):
         "members are moderators",
     )
     discord_review_channel: int | None = Field(
-        None, gt=0, description="Discord channel id where new pending points are posted"
+        None,
+        gt=0,
+        description="Discord channel id where new pending points and disputes are posted",
     )
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=_platform_env("SLACK_BOT_TOKEN")
@@ -88,7 +105,7 @@ class Settings(BaseSettings):
         3000, ge=0, le=65535, description="port of the Slack HTTP transport (/slack/events)"
     )
     slack_review_channel: str | None = Field(
-        None, description="Slack channel id where new pending points are posted"
+        None, description="Slack channel id where new pending points and disputes are posted"
     )
     web_port: int | None = Field(
         None,
@@ -189,6 +206,16 @@ class Settings(BaseSettings):
     def moderators_possible(self) -> bool:
         """Whether anyone at all can be a moderator: a named one, or a trusted server."""
         return bool(self.moderators or self.discord_trusted_guilds)
+
+    @field_validator("submit_limit", "command_limit", mode="before")
+    @classmethod
+    def _parse_limit(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            name = info.field_name
+            assert name is not None
+            default = cls.model_fields[name].default
+            return parse_limit(value, environment_variable(name), str(default))
+        return value
 
     @property
     def slack_api_base_url(self) -> str | None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from bot.errors import (
     NotAllowed,
     NotStored,
     NotText,
+    RateLimited,
     TooLong,
     UnknownCommand,
     UserError,
@@ -35,10 +37,14 @@ from bot.errors import (
 )
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
 from bot.kinds import Quantity, suggest_commands
+from bot.limiter import SCOPE as COMMAND_SCOPE
+from bot.limiter import CommandLimiter, OverCommandLimit, Verdict
+from bot.limits import too_many_commands, too_many_submissions
 from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
 from knowledge.kb import KB_DIR, Library
+from knowledge.rates import Charge, CountReader, OverLimit
 from knowledge.store import (
     LedgerBusy,
     LedgerFull,
@@ -54,6 +60,8 @@ log = logging.getLogger(__name__)
 
 CURATED_CSV = KB_DIR / "datasets.csv"
 IMPORT_COLUMNS = ("domain", "dataset", "quantity", "unit", "year", "source_url", "note")
+#: The scope submission counts are stored under in ``rate_counts``.
+SUBMISSIONS = "submissions"
 #: CSV column -> /submit option name.
 _CSV_TO_OPTION = {"source_url": "source"}
 #: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
@@ -183,7 +191,9 @@ class Core:
         library: Library,
         store: Store,
         commands: dict[str, Command] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock``: UTC epoch seconds, for the rate limits' windows (tests move it)."""
         if commands is None:
             from bot.registry import COMMANDS
 
@@ -193,6 +203,10 @@ class Core:
         self.store = store
         self.commands = commands
         self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
+        self.clock = clock
+        self._counts = CountReader(store.connect_again) if store.path != ":memory:" else None
+        self._kept_counts: tuple[int, dict[str, int]] = (0, {})  # when writes are off
+        self.limiter = CommandLimiter(settings.command_limit, self._read_count, self._add_counts)
 
     @classmethod
     def open(
@@ -241,7 +255,13 @@ class Core:
             log.warning("the curated data points are not up to date: %s", fault)
 
     def close(self) -> None:
-        self.store.close()
+        """Write the command counts still in memory, then close the database."""
+        try:
+            self.limiter.close(self.clock())
+        finally:
+            if self._counts is not None:
+                self._counts.close()
+            self.store.close()
 
     def __enter__(self) -> Core:
         return self
@@ -286,6 +306,83 @@ class Core:
         taken = list(self._notices)
         self._notices.clear()
         return taken
+
+    # -- rate limits ---------------------------------------------------------------------
+
+    def command_limited(self, caller: Caller) -> bool:
+        """The command limit spares moderators and the terminal (its user runs the bot)."""
+        return caller.platform != "console" and not self.is_moderator(caller)
+
+    def admit(self, caller: Caller) -> None:
+        """Count one command of ``caller``'s, or raise :class:`RateLimited` (core thread)."""
+        if not self.command_limited(caller):
+            return
+        now = self.clock()
+        try:
+            self.limiter.admit(caller.user, now)
+        except OverCommandLimit:
+            raise too_many_commands(self.settings.command_limit, now) from None
+
+    def admit_quickly(self, caller: Caller) -> Verdict:
+        """:meth:`admit` without writing, for a reply served from the adapters' cache.
+
+        ASK: only :meth:`admission` on the core's thread can tell.
+        """
+        if not self.command_limited(caller):
+            return Verdict.ADMIT
+        return self.limiter.quick(caller.user, self.clock())
+
+    def admission(self, caller: Caller) -> Reply | None:
+        """:meth:`admit` as a reply: None when admitted, else the refusal to send."""
+        try:
+            self.admit(caller)
+        except UserError as error:
+            return error_reply(error)
+        return None
+
+    def refusal(self) -> Reply:
+        """The reply to a command over the command limit (the window is the same for all)."""
+        return error_reply(too_many_commands(self.settings.command_limit, self.clock()))
+
+    def flush_limits(self) -> None:
+        """Write the command counts due (the runner calls it on the core's thread)."""
+        self.limiter.flush(self.clock())
+
+    def _read_count(self, user: str, window: int) -> int:
+        if self._counts is None:
+            return self.store.rate_count(user, COMMAND_SCOPE, window)
+        return self._counts.count(user, COMMAND_SCOPE, window)
+
+    def _add_counts(self, window: int, expires: int, counts: dict[str, int]) -> dict[str, int]:
+        """Store the command counts; on a read-only ledger, keep them in this process.
+
+        Reads go on when writes are off, so the limit must too: it then holds per
+        process rather than across them, which is the best a file we cannot write allows.
+        """
+        if self.store.read_only is None:
+            return self.store.add_rate_counts(COMMAND_SCOPE, window, expires, counts)
+        kept_window, kept = self._kept_counts
+        if kept_window != window:
+            kept = {}
+            self._kept_counts = (window, kept)
+        for user, count in counts.items():
+            kept[user] = kept.get(user, 0) + count
+        return {user: kept[user] for user in counts}
+
+    def submission_charge(self, command: Command, caller: Caller) -> Charge | None:
+        """What a run of ``command`` must count toward the submission limit, if anything.
+
+        Moderators are exempt; everyone else, the terminal's user too, is counted.
+        """
+        if not command.counts_as_submission or self.is_moderator(caller):
+            return None
+        limit = self.settings.submit_limit
+        window = limit.window(self.clock())
+        return Charge(caller.user, SUBMISSIONS, window, window + limit.seconds, limit.count)
+
+    def _too_many_submissions(self) -> RateLimited:
+        counted = [name for name, c in self.commands.items() if c.counts_as_submission]
+        return too_many_submissions(self.settings.submit_limit, self.clock(), counted)
 
     # -- entry points --------------------------------------------------------------------
 
@@ -405,6 +502,7 @@ class Core:
         ``pressed``: the command comes from a button of an earlier reply.
         """
         try:
+            self.admit(caller)
             readable(name, "The command's name")
             command = self.command(name)
             for option_name, raw in raw_options.items():
@@ -432,12 +530,20 @@ class Core:
                 request_id=caller.request_id,
                 in_review_channel=self.in_review_channel(caller),
                 web_url=self.settings.web_url,
+                auto_approve_confirmations=self.settings.auto_approve_confirmations,
             )
-            reply = command.handler(request, **values)
+            charge = self.submission_charge(command, caller)
+            if charge is None:
+                reply = command.handler(request, **values)
+            else:
+                with self.store.charging(charge):
+                    reply = command.handler(request, **values)
             self._notices.extend(request.notices)
             return reply
         except UserError as error:
             return error_reply(error)
+        except OverLimit:
+            return error_reply(self._too_many_submissions())
         except StorageFault as fault:
             return refused_write(name, fault)
         except Exception:

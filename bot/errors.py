@@ -80,6 +80,18 @@ class NotAllowed(UserError):
     title = "Moderators only"
 
 
+class OwnFigure(UserError):
+    """A member vouching for a figure they submitted: a confirmation is another's check."""
+
+    title = "Your own figure"
+
+
+class AlreadyCounted(UserError):
+    """A member's second confirmation, or second open dispute, of the same figure."""
+
+    title = "Already counted"
+
+
 class LedgerBusyError(UserError):
     """Another process kept the ledger's write lock past the busy timeout (an import, say)."""
 
@@ -102,3 +114,9 @@ class NotStored(UserError):
     """The operating system failed to write the database (an I/O error)."""
 
     title = "Not stored"
+
+
+class RateLimited(UserError):
+    """Over a rate limit: the reply says which one and when to try again; nothing stored."""
+
+    title = "Slow down"

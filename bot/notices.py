@@ -1,15 +1,16 @@
 """Notices: what a command tells people other than the one who ran it.
 
-A new pending point is announced in the review channels; a decided point is told to
-its submitter. Handlers record a notice on their :class:`~bot.commands.Request`
-(``request.notify(...)``) with the message already worded as a
-:class:`~bot.reply.Reply`; the core collects them, and whoever serves the platforms
-delivers them after the command's reply, so a notice can never delay or fail it.
+A new pending point, and a new dispute of a figure, are announced in the review
+channels; a decided point is told to its submitter. Handlers record a notice on their
+:class:`~bot.commands.Request` (``request.notify(...)``) with the message already
+worded as a :class:`~bot.reply.Reply`; the core collects them, and whoever serves the
+platforms delivers them after the command's reply, so a notice can never delay or
+fail it.
 
 Every notice goes either to the review channels (``recipient`` is None) or to one user
 (``recipient`` is their ``platform:user_id``). Deliverers read only that and the
-message, never the kind of notice: a new kind (a dispute, say) is a new subclass here
-and a ``notify`` in its handler, with no change to any platform's code.
+message, never the kind of notice: a new kind is a new subclass here and a ``notify``
+in its handler, with no change to any platform's code.
 """
 
 from __future__ import annotations
@@ -36,6 +37,19 @@ class Notice:
 @dataclass(frozen=True, kw_only=True)
 class PointPending(Notice):
     """A point was submitted and waits for a moderator: its review card, with buttons."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointDisputed(Notice):
+    """A member flagged a figure: its card, with every open reason and the buttons that
+    decide it (Keep / Withdraw for an approved figure, Approve / Reject for a pending one).
+
+    Posted for every flag, pending figures included: a moderator about to approve a
+    point from its first card should see that a member doubts it.
+    """
+
+    #: Open disputes of the figure, this one included.
+    disputes: int
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,17 +17,19 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.cache import Kept, ReplyCache
 from bot.core import Caller, Core
 from bot.grammar import split_command
+from bot.limiter import Verdict
 from bot.notices import Deliverer, Notice
 from bot.reply import Reply
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Answer in the platform's first response when the core is this quick; Slack and
 #: Discord both allow 3 s before they give up on a request, so this leaves a margin.
@@ -84,6 +86,8 @@ class AsyncCore:
         #: The running platforms' deliverers (see :meth:`listen`).
         self._deliverers: list[Deliverer] = []
         self._deliveries: set[asyncio.Task[None]] = set()
+        # Command counts are written on the core's thread after the reply, not before it.
+        core.limiter.defer = self._flush_limits_later
 
     async def call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run ``function(*args, **kwargs)`` on the core's thread and await its result.
@@ -155,9 +159,17 @@ class AsyncCore:
             return Timely(None, later)
         return Timely(reply, later)
 
+    def _flush_limits_later(self) -> None:
+        """Queue the write of due command counts behind the core's current work."""
+        try:
+            job = self._worker.submit(self.core.flush_limits)
+        except RuntimeError:  # shut down: Core.close() writes what is left
+            return
+        job.add_done_callback(_log_failure)
+
     async def answer(self, text: str, caller: Caller) -> Timely:
         """The reply to a typed command within the budget; a pure command's from the cache."""
-        return await self._answer(self._text_key(text), lambda: self.ask(text, caller))
+        return await self._answer(self._text_key(text), lambda: self.ask(text, caller), caller)
 
     async def answer_options(self, name: str, options: dict[str, str], caller: Caller) -> Timely:
         """The reply to a command whose options came split (Discord), as :meth:`answer`."""
@@ -165,7 +177,7 @@ class AsyncCore:
         key = (
             ("options", name, tuple(sorted(options.items()))) if command and command.pure else None
         )
-        return await self._answer(key, lambda: self.invoke(name, options, caller))
+        return await self._answer(key, lambda: self.invoke(name, options, caller), caller)
 
     def _text_key(self, text: str) -> Hashable | None:
         """What identifies a typed pure command's reply: the line itself (None: not pure)."""
@@ -174,15 +186,23 @@ class AsyncCore:
         command = self.core.commands.get(name)
         return ("text", line) if line and command is not None and command.pure else None
 
-    async def _answer(self, key: Hashable | None, start: Callable[[], Awaitable[Reply]]) -> Timely:
+    async def _answer(
+        self, key: Hashable | None, start: Callable[[], Awaitable[Reply]], caller: Caller
+    ) -> Timely:
         if key is None or not self.cache.enabled:
             return await self.within(start())
         version = self.cache.version()  # before the work: a write meanwhile makes it stale
         kept = self.cache.get(key, version)
         if kept is not None:
-            done: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-            done.set_result(kept.reply)
-            return Timely(kept.reply, done, kept)
+            # Served without the core, so counted here: the core counts everything else.
+            verdict = self.core.admit_quickly(caller)
+            if verdict is Verdict.ADMIT:
+                return Timely(kept.reply, _done(kept.reply), kept)
+            if verdict is Verdict.REFUSE:
+                refusal = self.core.refusal()
+                return Timely(refusal, _done(refusal))
+            timely = await self.within(self._admitted(kept, caller))
+            return Timely(timely.reply, timely.later, kept if timely.reply is kept.reply else None)
         timely = await self.within(start())
         if timely.reply is not None:
             return Timely(timely.reply, timely.later, self.cache.put(key, version, timely.reply))
@@ -195,6 +215,24 @@ class AsyncCore:
         )
         return timely
 
+    async def _admitted(self, kept: Kept, caller: Caller) -> Reply:
+        """The kept reply once the core's thread admits ``caller``, else its refusal."""
+        refusal = await self.call(self.core.admission, caller)
+        return kept.reply if refusal is None else refusal
+
     def close(self) -> None:
         self._worker.shutdown(wait=True)
+        self.core.limiter.defer = None
         self.cache.close()
+
+
+def _done(reply: Reply) -> asyncio.Future[Reply]:
+    """A future that already holds ``reply`` (a reply that needed no work)."""
+    done: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+    done.set_result(reply)
+    return done
+
+
+def _log_failure(job: Future[None]) -> None:
+    if not job.cancelled() and job.exception() is not None:
+        log.error("writing command counts failed", exc_info=job.exception())

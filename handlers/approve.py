@@ -1,4 +1,4 @@
-"""``/approve ID [NOTE]``: a moderator accepts a pending point."""
+"""``/approve ID [NOTE]``: a moderator accepts a pending point, or keeps a disputed one."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def approve(request: Request, id: int, note: str | None) -> Reply:
 COMMAND = Command(
     name="approve",
     order=90,
-    description="Moderators: approve a pending data point",
+    description="Moderators: approve a pending data point, or keep a disputed one",
     handler=approve,
     example="/approve 12 checked against the paper",
     permission=Permission.MODERATOR,

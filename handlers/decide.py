@@ -7,10 +7,11 @@ from typing import Literal
 from bot.commands import Request
 from bot.errors import Conflict, NotFound
 from bot.notices import PointDecided
+from bot.phrasing import counted
 from bot.reply import Reply, ReplyField
 from handlers.present import moment, point_line, source
 from handlers.review import review
-from knowledge.store import AlreadyReviewed, DataPoint, PointNotFound
+from knowledge.store import AUTO_APPROVER, AlreadyReviewed, Decision, PointNotFound
 
 #: How each outcome is titled: a disputed approved figure is kept or withdrawn.
 VERBS = {"approve": "Approved", "reject": "Rejected", "keep": "Kept", "withdraw": "Withdrew"}
@@ -39,12 +40,7 @@ def decide(
     point = outcome.point
     verb = VERBS[outcome.outcome]
     fields = [
-        ReplyField(
-            name="Decided by",
-            value=request.user
-            if outcome.outcome == "keep"  # the figure keeps its first approval's record
-            else f"{point.reviewed_by} at {point.reviewed_at}",
-        ),
+        ReplyField(name="Decided by", value=f"{request.user} at {moment(outcome.at)}"),
         ReplyField(name="Submitted by", value=point.submitted_by),
     ]
     if note:
@@ -56,30 +52,15 @@ def decide(
             )
         )
     if outcome.cleared:
-        fields.append(ReplyField(name="Disputes", value=f"{outcome.cleared} answered and closed"))
-    if outcome.outcome in ("approve", "keep"):
         fields.append(
             ReplyField(
-                name="Current figure",
-                value=f"this is now {point.dataset}'s current figure in {point.unit}"
-                if point.is_current
-                else f"a newer approved figure of {point.dataset} in {point.unit} stays current",
-                inline=False,
+                name="Disputes",
+                value=f"{counted(outcome.cleared, 'open flag')} answered and closed",
             )
         )
-    elif outcome.outcome == "withdraw":
-        current = (
-            request.store.current_figure(point.dataset_id, point.unit, besides=point.id)
-            if point.dataset_id is not None
-            else None
-        )
-        fields.append(
-            ReplyField(
-                name="Current figure",
-                value=f"{point_line(current)} is current again" if current else "none now",
-                inline=False,
-            )
-        )
+    now = standing(request, outcome)
+    if now is not None:
+        fields.append(ReplyField(name="Current figure", value=now, inline=False))
     decided = Reply(
         title=f"{verb} #{point.id}",
         summary=f"{point_line(point)} in {point.domain}.",
@@ -98,7 +79,7 @@ def decide(
             point_id=point.id,
             decision=decision,
             submitter=point.submitted_by,
-            message=decision_letter(point),
+            message=decision_letter(outcome, request.user, note),
         )
     )
     if request.pressed and request.in_review_channel:
@@ -107,29 +88,70 @@ def decide(
     return with_queue(decided, review(request)) if request.pressed else decided
 
 
-def decision_letter(point: DataPoint) -> Reply:
-    """What the submitter is told of the decision: which point, who decided, and why."""
-    approved = point.status == "approved"
-    fields = [
-        ReplyField(name="Decided by", value=f"{point.reviewed_by} at {moment(point.reviewed_at)}")
-    ]
-    if point.review_note:
-        fields.append(
-            ReplyField(name="Note" if approved else "Reason", value=point.review_note, inline=False)
+def standing(request: Request, outcome: Decision) -> str | None:
+    """Where the decision leaves the dataset's current figure in that unit (None: a
+    rejected pending point never was current, so it changes nothing there)."""
+    point = outcome.point
+    where = f"{point.dataset}'s current figure in {point.unit}"
+    if outcome.outcome == "reject":
+        return None
+    if outcome.outcome == "withdraw":
+        current = (
+            request.store.current_figure(point.dataset_id, point.unit, besides=point.id)
+            if point.dataset_id is not None
+            else None
         )
-    outcome = (
-        "It is now part of the ledger."
-        if approved
-        else "It stays out of the ledger; you may submit a corrected figure."
-    )
+        if current is None:
+            return f"none now: {point.dataset} has no other approved figure in {point.unit}"
+        return f"{point_line(current, with_id=True)} is current again"
+    if point.is_current:
+        return f"it stays {where}" if outcome.outcome == "keep" else f"this is now {where}"
+    return f"a newer approved figure of {point.dataset} in {point.unit} stays current"
+
+
+def decision_letter(outcome: Decision, decided_by: str, note: str | None) -> Reply:
+    """What the submitter is told of a decision: which point, who decided, and why.
+
+    A figure kept or withdrawn after a dispute says so, since its submitter had heard
+    it was approved; an approval by members' confirmations names them, not a moderator.
+    """
+    point = outcome.point
+    if decided_by == AUTO_APPROVER:
+        who = f"{point.review_note or 'enough confirmations'} from members"
+    else:
+        who = decided_by
+    fields = [ReplyField(name="Decided by", value=f"{who} at {moment(outcome.at)}")]
+    if note and decided_by != AUTO_APPROVER:
+        label = "Note" if outcome.outcome in ("approve", "keep") else "Reason"
+        fields.append(ReplyField(name=label, value=note, inline=False))
+    title, said = {
+        "approve": ("was approved", "It is now part of the ledger."),
+        "reject": (
+            "was rejected",
+            "It stays out of the ledger; you may submit a corrected figure.",
+        ),
+        "keep": (
+            "was kept after a dispute",
+            "A moderator checked the dispute: the figure stays in the ledger, its flags closed.",
+        ),
+        "withdraw": (
+            "was withdrawn after a dispute",
+            "It no longer counts as the dataset's figure; you may submit a corrected one.",
+        ),
+    }[outcome.outcome]
     return Reply(
-        title=f"Your data point #{point.id} was {point.status}",
-        summary=f"{point_line(point)} in {point.domain}. {outcome}",
+        title=f"Your data point #{point.id} {title}",
+        summary=f"{point_line(point)} in {point.domain}. {said}",
         fields=fields,
         citations=[source(point)],
         visibility="private",
         domain=point.domain,
-        data={"id": point.id, "status": point.status, "reviewed_by": point.reviewed_by},
+        data={
+            "id": point.id,
+            "status": point.status,
+            "outcome": outcome.outcome,
+            "decided_by": decided_by,
+        },
     )
 
 

@@ -1,4 +1,5 @@
-"""``/reject ID REASON``: a moderator turns down a pending point, saying why."""
+"""``/reject ID REASON``: a moderator turns down a pending point, or withdraws a disputed
+one, saying why."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def reject(request: Request, id: int, reason: str) -> Reply:
 COMMAND = Command(
     name="reject",
     order=95,
-    description="Moderators: reject a pending data point, with a reason",
+    description="Moderators: reject a pending data point or withdraw a disputed one, saying why",
     handler=reject,
     example="/reject 12 the source counts clips, not hours",
     permission=Permission.MODERATOR,

@@ -1,95 +1,106 @@
-"""``/review``: the moderators' queue of pending points, each with approve/reject actions.
+"""``/review``: the moderators' queue: pending points, then disputed approved figures.
 
-The same entry (the point's details, its Approve and Reject buttons) is also the card
-posted to the review channels when a point is submitted (:func:`review_card`), so a
-moderator decides the same way from the queue, the channel or a typed command.
+Each pending point shows what it changes and what deserves a second look; each
+disputed figure shows why members dispute it; every one has the buttons that decide it
+(see :mod:`handlers.cards`, which also draws the review channels' cards).
+
+One reply holds at most :data:`QUEUE_SIZE` entries of two buttons each, inside
+Discord's 25 buttons a message. When both halves are long, the disputed figures keep
+:data:`DISPUTED_SHARE` of the places: a published figure under dispute should not wait
+behind a long queue of new submissions.
 """
 
 from __future__ import annotations
 
 from bot.commands import Command, Permission, Request
-from bot.reply import Action, Reply, ReplyField
-from handlers.present import amount, source
+from bot.phrasing import counted
+from bot.reply import Reply, ReplyField
+from handlers.cards import (
+    REASONS_SHOWN,
+    decisions,
+    dispute_decisions,
+    dispute_of,
+    disputed_entry,
+    pending_entry,
+)
+from handlers.context import figure_context
+from handlers.present import source
 from knowledge.store import DataPoint
 
 QUEUE_SIZE = 10
+DISPUTED_SHARE = 4
 
 
-def entry(point: DataPoint) -> ReplyField:
-    """One pending point as moderators see it: figure, how it was typed, source, who."""
-    year = f" ({point.year})" if point.year else ""
-    note = f"\nNote: {point.note}" if point.note else ""
-    return ReplyField(
-        name=f"#{point.id} · {point.domain} · {point.dataset}",
-        value=f"{amount(point)}{year}, typed as “{point.quantity_text}”\n"
-        f"Source: {point.source_url}\nBy {point.submitted_by}{note}",
-        inline=False,
-    )
-
-
-def decisions(point: DataPoint) -> list[Action]:
-    """The point's Approve and Reject buttons (Reject asks for its reason first)."""
-    return [
-        Action(
-            id=f"approve:{point.id}",
-            label=f"Approve #{point.id}",
-            command=f"/approve {point.id}",
-            style="primary",
-        ),
-        Action(
-            id=f"reject:{point.id}",
-            label=f"Reject #{point.id}",
-            command=f"/reject {point.id}",
-            style="danger",
-            needs_reason=True,
-        ),
-    ]
-
-
-def review_card(point: DataPoint) -> Reply:
-    """A new pending point, posted to the review channels with its buttons.
-
-    Public: it goes to a channel the deployment chose for its moderators, and pressing a
-    button there still passes the core's moderator check.
-    """
-    return Reply(
-        title=f"New data point #{point.id} to review",
-        summary=f"Submitted from {point.platform}. Approve with /approve {point.id} [NOTE], "
-        f"reject with /reject {point.id} REASON.",
-        fields=[entry(point)],
-        actions=decisions(point),
-        citations=[source(point)],
-        domain=point.domain,
-        data={"id": point.id, "status": point.status},
-    )
+def shares(pending: list[DataPoint], disputed: list[DataPoint]) -> tuple[int, int]:
+    """How many pending points and disputed figures one reply shows."""
+    shown_disputed = min(len(disputed), max(DISPUTED_SHARE, QUEUE_SIZE - len(pending)))
+    return min(len(pending), QUEUE_SIZE - shown_disputed), shown_disputed
 
 
 def review(request: Request) -> Reply:
-    points = request.store.pending(QUEUE_SIZE)
-    total = request.store.pending_total()
-    if not points:
+    store = request.store
+    pending_total, disputed_total = store.pending_total(), store.disputed_total()
+    pending, disputed = store.pending(QUEUE_SIZE), store.disputed(QUEUE_SIZE)
+    pending_shown, disputed_shown = shares(pending, disputed)
+    pending, disputed = pending[:pending_shown], disputed[:disputed_shown]
+    data = {
+        "pending": pending_total,
+        "ids": [p.id for p in pending],
+        "disputed": disputed_total,
+        "disputed_ids": [p.id for p in disputed],
+    }
+    if not pending and not disputed:
         return Reply(
             title="Nothing to review",
-            summary="The queue is empty.",
+            summary="The queue is empty and no figure is disputed.",
             visibility="private",
-            data={"pending": 0, "ids": []},
+            data=data,
         )
-    shown = f"Showing the oldest {len(points)}" if total > len(points) else "Oldest first"
+    fields = [
+        pending_entry(
+            figure_context(store, point),
+            store.open_flags(point.id, REASONS_SHOWN) if point.disputes else None,
+        )
+        for point in pending
+    ]
+    actions = [action for point in pending for action in decisions(point)]
+    if disputed:
+        more = f"; the oldest {len(disputed)} here" if disputed_total > len(disputed) else ""
+        fields.append(
+            ReplyField(
+                name="Disputed",
+                value=f"{counted(disputed_total, 'approved figure')} disputed by members{more}. "
+                "Keep one with /approve ID [NOTE] (its flags are cleared), or withdraw it with "
+                "/reject ID REASON (the figure before it is current again).",
+                inline=False,
+            )
+        )
+        fields += [disputed_entry(dispute_of(store, point)) for point in disputed]
+        actions += [action for point in disputed for action in dispute_decisions(point)]
+    if not pending:
+        shown = "Nothing pending"
+    elif pending_total > len(pending):
+        shown = f"Pending: the oldest {len(pending)}"
+    else:
+        shown = "Pending: oldest first"
+    title = f"Review queue: {pending_total} pending"
+    if disputed_total:
+        title += f", {disputed_total} disputed"
     return Reply(
-        title=f"Review queue: {total} pending",
+        title=title,
         summary=f"{shown}. Approve with /approve ID [NOTE], reject with /reject ID REASON.",
-        fields=[entry(point) for point in points],
-        actions=[action for point in points for action in decisions(point)],
-        citations=[source(point) for point in points],
+        fields=fields,
+        actions=actions,
+        citations=[source(point) for point in [*pending, *disputed]],
         visibility="private",
-        data={"pending": total, "ids": [p.id for p in points]},
+        data=data,
     )
 
 
 COMMAND = Command(
     name="review",
     order=80,
-    description="Moderators: the queue of pending data points",
+    description="Moderators: pending data points and disputed figures, to decide",
     handler=review,
     example="/review",
     permission=Permission.MODERATOR,

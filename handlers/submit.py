@@ -10,9 +10,9 @@ from bot.errors import InvalidQuantity
 from bot.kinds import Quantity
 from bot.notices import PointPending
 from bot.reply import Citation, Reply, ReplyField
+from handlers.cards import review_card
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount
-from handlers.review import review_card
 from knowledge.models import Domain
 from knowledge.quantity import format_quantity
 from knowledge.store import NewPoint, Submitter
@@ -47,11 +47,12 @@ def submit(
     submission = request.store.submit_once(point, who, request.request_id)
     stored = request.store.get(submission.id)
     assert stored is not None, "a point just committed is there to read"
+    context = figure_context(request.store, stored)
     if not submission.replayed:  # a replay was posted for review on its first delivery
-        request.notify(PointPending(point_id=stored.id, message=review_card(stored)))
+        request.notify(PointPending(point_id=stored.id, message=review_card(context)))
     # A replay is answered from the point as stored, the same way as its first delivery.
     shown = request.library.resolve(stored.domain) or domain
-    return submitted(figure_context(request.store, stored), shown)
+    return submitted(context, shown)
 
 
 def submitted(context: FigureContext, domain: Domain) -> Reply:
@@ -127,6 +128,7 @@ COMMAND = Command(
     example=COMMAND_EXAMPLE,
     form=True,
     check=whole_counts,
+    counts_as_submission=True,
     options=(
         Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", label="field", max_length=60),
         Option(

@@ -17,6 +17,16 @@ from __future__ import annotations
 import sqlite3
 
 
+def newest_first(table: str = "") -> str:
+    """The order whose first approved figure of a dataset and unit is its current one.
+
+    One definition, so that the store, saying which figure a withdrawal would make
+    current, orders exactly as :func:`refresh` does; ``table`` qualifies the columns.
+    """
+    prefix = f"{table}." if table else ""
+    return f"{prefix}year DESC NULLS LAST, {prefix}reviewed_at DESC, {prefix}id DESC"
+
+
 def refresh(
     conn: sqlite3.Connection, dataset_id: int, unit: str, headline_unit: str | None
 ) -> None:
@@ -29,7 +39,7 @@ def refresh(
     conn.execute(
         "UPDATE data_points SET is_current = 1 WHERE id = ("
         " SELECT id FROM data_points WHERE dataset_id = ? AND unit = ? AND status = 'approved'"
-        " ORDER BY year DESC NULLS LAST, reviewed_at DESC, id DESC LIMIT 1)",
+        f" ORDER BY {newest_first()} LIMIT 1)",
         (dataset_id, unit),
     )
     summarise(conn, dataset_id, headline_unit)

@@ -32,10 +32,11 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from knowledge import identity, measures
+from knowledge import identity, measures, rates
 from knowledge.identity import Dataset, dataset_key
 from knowledge.kb import Library
 from knowledge.migrations import migrations
+from knowledge.rates import Charge
 
 #: How long a write waits for another connection's write to end before it gives up.
 #: Read at every open, so a test can shorten it.
@@ -307,6 +308,8 @@ class Decision:
     point: DataPoint
     outcome: Outcome
     cleared: int = 0
+    #: When it was decided: a kept figure's ``reviewed_at`` stays its first approval's.
+    at: str = ""
 
 
 @dataclass(frozen=True)
@@ -320,6 +323,15 @@ class Confirmation:
 class Flagging:
     point: DataPoint
     disputes: int
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One member's open dispute of a figure: who, why, and when."""
+
+    user: str
+    reason: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -472,6 +484,12 @@ class Store:
         self._next_sweep = 0.0
         #: Each domain's headline unit (datasets rank by it); see :meth:`adopt_units`.
         self.headline_units: dict[str, str] = {}
+        #: When the next rate count deletes ended windows' rows (monotonic seconds).
+        self._next_rate_sweep = 0.0
+        #: What the next write of a command declared as a submission must count.
+        self._charge: Charge | None = None
+        #: Whether the current transaction counted ``_charge`` already.
+        self._spent = False
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -552,32 +570,76 @@ class Store:
         return storage_fault(error, self.path, self.busy_timeout_ms) or error
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, ledger: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the write lock up front (queues, never deadlocks).
 
         Whatever fails, nothing of it stays: the transaction is rolled back (SQLite may
         have done so already, on a full disk), and a storage error is raised as its fault.
         A read-only store refuses before it begins: SQLite would let ``BEGIN IMMEDIATE``
         through and refuse only the first change, after the command had read and decided.
-        The translation is written out here rather than through :meth:`_faults`: every
-        submission passes this way, and a second generator costs it a microsecond.
+
+        A transaction that changes something raises the ledger's version (the reply
+        cache's cue), unless ``ledger`` is False: rate-limit counts change no reply. It
+        also pays the pending charge (:meth:`charging`) if its writer did not already,
+        so a command declared as a submission is counted whatever it writes; over the
+        limit, the transaction is rolled back and nothing is stored.
+
+        The fault translation is written out here rather than through :meth:`_faults`:
+        every submission passes this way, and a second generator costs it a microsecond.
         """
         if self.read_only is not None:
             raise LedgerReadOnly(self.path, self.read_only)
+        conn = self.conn
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
+            before = conn.total_changes
             try:
-                yield self.conn
-                self.conn.execute("COMMIT")
+                yield conn
+                if ledger and conn.total_changes != before:
+                    self.spend_charge(conn)
+                    conn.execute("UPDATE ledger_version SET version = version + 1 WHERE id = 1")
+                conn.execute("COMMIT")
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._spent = False
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:
             fault = self._fault(error)
             if fault is error:
                 raise
             raise fault from error
+        if self._spent:
+            self._spent, self._charge = False, None
+
+    @contextmanager
+    def charging(self, charge: Charge | None) -> Iterator[None]:
+        """While inside, the first write that changes the ledger counts ``charge``.
+
+        The core opens this around a command declared as a submission; the count is
+        checked and raised in that write's own transaction (:func:`knowledge.rates.spend`),
+        so it is atomic with what it counts, across processes too.
+        """
+        self._charge, self._spent = charge, False
+        try:
+            yield
+        finally:
+            self._charge, self._spent = None, False
+
+    def spend_charge(self, conn: sqlite3.Connection) -> None:
+        """Count the pending charge now, in ``conn``'s transaction, before what it pays for.
+
+        Raises :class:`~knowledge.rates.OverLimit` when the allowance is used up (the
+        caller's transaction then rolls back). Once a transaction, then never again.
+        """
+        charge = self._charge
+        if charge is None or self._spent:
+            return
+        rates.spend(conn, charge)
+        self._spent = True
+        if time.monotonic() >= self._next_rate_sweep:
+            rates.sweep(conn, charge.window)
+            self._next_rate_sweep = time.monotonic() + rates.SWEEP_SECONDS
 
     def migrate(self) -> None:
         """Apply pending migrations; under the lock, so each runs once however many race."""
@@ -718,7 +780,9 @@ class Store:
         A key seen before (within :data:`REQUEST_KEY_RETENTION`) returns the point its
         first request stored and writes nothing. The key is looked up and recorded
         inside the write transaction that stores the point, so two deliveries of one
-        request, in this process or another, store one point between them.
+        request, in this process or another, store one point between them. A pending
+        charge (:meth:`charging`) is paid after that look-up (a replay is not counted
+        again) and before the point is written (over the limit, nothing is).
 
         The point joins the dataset its name means (found by key, never renamed by the
         new spelling), or a new dataset of that name.
@@ -729,6 +793,7 @@ class Store:
                 earlier = self._earlier_submission(conn, request_key)
                 if earlier is not None:
                     return earlier
+            self.spend_charge(conn)  # over the limit: nothing below is written
             point_id, _ = self._insert(conn, point, "pending", "community", who, at)
             if request_key is not None:
                 self._remember_request(conn, request_key, point_id, at)
@@ -826,7 +891,7 @@ class Store:
         assert point is not None
         conn.execute(
             "UPDATE data_points SET status = 'rejected', reviewed_by = ?, reviewed_at = ?, "
-            "review_note = 'no longer in the curated file' WHERE id = ?",
+            "review_note = 'no longer in the curated file', is_current = 0 WHERE id = ?",
             (who, at, point_id),
         )
         if point.dataset_id is not None:
@@ -860,10 +925,12 @@ class Store:
                 outcome = decision
             if outcome != "keep":
                 status = "approved" if outcome == "approve" else "rejected"
+                # A withdrawn figure stops being current in its own row, so that no later
+                # change to how a measure is refreshed can leave a rejected point current.
                 conn.execute(
                     "UPDATE data_points SET status = ?, reviewed_by = ?, reviewed_at = ?, "
-                    "review_note = ? WHERE id = ?",
-                    (status, moderator, at, note, point_id),
+                    "review_note = ?, is_current = is_current AND ? WHERE id = ?",
+                    (status, moderator, at, note, status == "approved", point_id),
                 )
             if point.status == "pending":
                 conn.execute(
@@ -876,7 +943,7 @@ class Store:
             self._audit(conn, at, moderator, outcome, point_id, {"note": note, "cleared": cleared})
             decided = self.get(point_id)
         assert decided is not None
-        return Decision(decided, outcome, cleared)
+        return Decision(decided, outcome, cleared, at)
 
     @staticmethod
     def _clear_flags(conn: sqlite3.Connection, point_id: int, moderator: str, at: str) -> int:
@@ -993,6 +1060,30 @@ class Store:
             ).fetchone()[0]
         )
 
+    # -- rate limits ---------------------------------------------------------------------
+
+    def add_rate_counts(
+        self, scope: str, window: int, expires: int, counts: dict[str, int]
+    ) -> dict[str, int]:
+        """Add admitted requests (user -> how many) to a window; returns the stored totals.
+
+        One transaction for the whole batch, which the reply cache does not take for a
+        change of the ledger; about once an hour it also deletes ended windows' rows.
+        """
+        with self.write(ledger=False) as conn:
+            totals = {
+                user: rates.add(conn, user, scope, window, expires, count)
+                for user, count in counts.items()
+            }
+            if time.monotonic() >= self._next_rate_sweep:
+                rates.sweep(conn, window)
+                self._next_rate_sweep = time.monotonic() + rates.SWEEP_SECONDS
+        return totals
+
+    def rate_count(self, user: str, scope: str, window: int) -> int:
+        """How many of ``scope``'s requests ``user`` made in the window starting ``window``."""
+        return rates.count(self.conn, user, scope, window)
+
     # -- reads ---------------------------------------------------------------------------
 
     def get(self, point_id: int) -> DataPoint | None:
@@ -1104,6 +1195,23 @@ class Store:
         """The dataset's current figure in ``unit``, unless that is point ``besides``."""
         current = self._current_in(dataset_id, unit)
         return current if current is not None and current.id != besides else None
+
+    def next_current(self, point: DataPoint) -> DataPoint | None:
+        """The figure that would be current in ``point``'s place were it withdrawn.
+
+        The newest other approved figure of its dataset and unit, in the order
+        :func:`measures.refresh` picks the current one by; None when ``point`` is not
+        current (withdrawing it changes nothing) or is the only one.
+        """
+        if not point.is_current or point.dataset_id is None:
+            return None
+        row = self.conn.execute(
+            f"{_select('idx_points_by_dataset')} WHERE p.dataset_id = ? AND p.unit = ? "
+            "AND p.status = 'approved' AND p.id != ? "
+            f"ORDER BY {measures.newest_first('p')} LIMIT 1",
+            (point.dataset_id, point.unit, point.id),
+        ).fetchone()
+        return _point(row) if row else None
 
     def find_dataset(self, domain: str, name: str) -> Dataset | None:
         return identity.find(self.conn, domain, name)
@@ -1220,6 +1328,15 @@ class Store:
 
     def confirmations(self, point_id: int) -> int:
         return self._count(self.conn, "confirmations", point_id)
+
+    def open_flags(self, point_id: int, limit: int = 10) -> list[Flag]:
+        """A point's open disputes, oldest first: what a moderator weighs before deciding."""
+        rows = self.conn.execute(
+            "SELECT user, reason, at FROM flags INDEXED BY idx_open_flags "
+            "WHERE point_id = ? AND cleared_at IS NULL ORDER BY id LIMIT ?",
+            (point_id, limit),
+        ).fetchall()
+        return [Flag(*row) for row in rows]
 
     def audit_log(self, point_id: int) -> list[AuditEntry]:
         rows = self.conn.execute(

@@ -154,7 +154,9 @@ def new_point(
 
 #: The FTS5 indexes the store keeps in step with their content tables by triggers.
 FTS_TABLES = ("data_points_fts", "claims_fts")
-_COUNTED_TABLES = frozenset({"data_points", "audit_log", "claims", *FTS_TABLES})
+_COUNTED_TABLES = frozenset(
+    {"data_points", "audit_log", "claims", "confirmations", "flags", *FTS_TABLES}
+)
 
 
 def count_rows(conn: sqlite3.Connection, table: str) -> int:

@@ -568,7 +568,7 @@ def test_review_approve_reject_happy_path(core: Core, settings: Settings) -> Non
     second = core.ask("/submit video Clips 800k clips https://example.org/c", MEMBER).data["id"]
     queue = core.ask("/review", moderator)
     assert queue.kind == "answer"
-    assert queue.data == {"pending": 2, "ids": [first, second]}
+    assert queue.data == {"pending": 2, "ids": [first, second], "disputed": 0, "disputed_ids": []}
     assert f"#{first}" in queue.as_text()
     assert {a.command for a in queue.actions} >= {f"/approve {first}", f"/approve {second}"}
     approved = core.ask(f"/approve {first} matches the paper", moderator)
@@ -577,7 +577,12 @@ def test_review_approve_reject_happy_path(core: Core, settings: Settings) -> Non
     rejected = core.ask(f"/reject #{second} counts hours, not clips", moderator)
     assert rejected.title == f"Rejected #{second}"
     assert core.store.get(second).review_note == "counts hours, not clips"
-    assert core.ask("/review", moderator).data == {"pending": 0, "ids": []}
+    assert core.ask("/review", moderator).data == {
+        "pending": 0,
+        "ids": [],
+        "disputed": 0,
+        "disputed_ids": [],
+    }
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,13 @@ print(json.dumps(decided), flush=True)
 
 
 def start(script: str, *args: str) -> subprocess.Popen[str]:
-    env = {**environ_without_settings(), "PYTHONPATH": str(ROOT), "SCALEBOT_MODERATORS": MODERATOR}
+    env = {
+        **environ_without_settings(),
+        "PYTHONPATH": str(ROOT),
+        "SCALEBOT_MODERATORS": MODERATOR,
+        # Each submitter stores M points in seconds: far past the default submission limit.
+        "SCALEBOT_SUBMIT_LIMIT": f"{10 * M}/hour",
+    }
     return subprocess.Popen(
         [sys.executable, "-c", script, *args],
         cwd=ROOT,

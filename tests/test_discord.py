@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bot.discord.client import rendered
 from tests.discord_stack import (
     EPHEMERAL,
     DiscordStack,
@@ -393,6 +394,96 @@ def test_every_message_carries_no_mentions(fresh: DiscordStack) -> None:
 
 def test_the_bot_user_is_the_application(stack: DiscordStack) -> None:
     assert stack.service.client.application_id == int(APP_ID)
+
+
+# -- confirmations and disputes ------------------------------------------------------------
+
+
+def _largest_3d(stack: DiscordStack) -> int:
+    point = stack.core.store.largest("3d", "objects")
+    assert point is not None
+    return point.id
+
+
+def test_confirm_is_refused_for_your_own_point_and_counted_for_others(fresh: DiscordStack) -> None:
+    point_id = _submit(fresh, "Confirmed Set")
+    own = answer(fresh, slash_command("confirm", {"id": point_id}))
+    assert own["flags"] & EPHEMERAL and "Your own figure" in text_of(own)
+    vouched = answer(fresh, slash_command("confirm", {"id": point_id}, user_id=MODERATOR_ID))
+    assert not vouched.get("flags", 0) & EPHEMERAL
+    assert f"Confirmed #{point_id}" in text_of(vouched)
+    again = answer(fresh, slash_command("confirm", {"id": point_id}, user_id=MODERATOR_ID))
+    assert again["flags"] & EPHEMERAL and "Already counted" in text_of(again)
+
+
+def test_a_flag_shows_disputed_and_the_queue_offers_keep_and_withdraw(fresh: DiscordStack) -> None:
+    top = _largest_3d(fresh)
+    flagged = answer(fresh, slash_command("flag", {"id": top, "reason": "counts renders"}))
+    assert f"Flagged #{top}" in text_of(flagged)
+    for name in ("scale", "datasets"):
+        assert "(disputed (1))" in text_of(answer(fresh, slash_command(name, {"domain": "3d"})))
+    queue = answer(fresh, slash_command("review", user_id=MODERATOR_ID))
+    assert '"name": "Disputed"' in text_of(queue) and "counts renders" in text_of(queue)
+    assert [(b["label"], b["custom_id"]) for b in _buttons(queue)] == [
+        (f"Keep #{top}", f"scalebot:ask:/approve {top}"),
+        (f"Withdraw #{top}", f"scalebot:ask:/reject {top}"),
+    ]
+
+
+def test_keep_asks_for_an_optional_note_and_clears_the_flags(fresh: DiscordStack) -> None:
+    top = _largest_3d(fresh)
+    answer(fresh, slash_command("flag", {"id": top, "reason": "counts renders"}))
+    pressed = review_button(fresh, f"Keep #{top}")
+    callback = fresh.interact(button(pressed, user_id=MODERATOR_ID, label=f"Keep #{top}")).json
+    assert callback["type"] == MODAL
+    modal = callback["data"]
+    (field,) = [c for row in modal["components"] for c in row["components"]]
+    assert field["custom_id"] == "note" and field["required"] is False
+    done = fresh.interact(modal_submit(modal["custom_id"], {"note": ""}, user_id=MODERATOR_ID)).json
+    assert f"Kept #{top}" in json.dumps(done["data"]["embeds"])
+    point = fresh.core.store.get(top)
+    assert point is not None and (point.status, point.disputes) == ("approved", 0)
+
+
+def test_withdraw_asks_why_and_the_previous_figure_is_current_again(fresh: DiscordStack) -> None:
+    before = _largest_3d(fresh)
+    newer = _submit(fresh, "Objaverse-XL")
+    answer(fresh, slash_command("approve", {"id": newer}, user_id=MODERATOR_ID))
+    assert _largest_3d(fresh) == newer
+    answer(fresh, slash_command("flag", {"id": newer, "reason": "counts scenes"}))
+    pressed = review_button(fresh, f"Withdraw #{newer}")
+    modal = fresh.interact(button(pressed, user_id=MODERATOR_ID, label=f"Withdraw #{newer}")).json[
+        "data"
+    ]
+    assert modal["title"] == f"Withdraw #{newer}"
+    done = fresh.interact(
+        modal_submit(modal["custom_id"], {"reason": "it counts scenes"}, user_id=MODERATOR_ID)
+    ).json
+    shown = json.dumps(done["data"]["embeds"])
+    assert f"Withdrew #{newer}" in shown and "is current again" in shown
+    assert _largest_3d(fresh) == before
+
+
+def test_a_full_queue_with_disputes_stays_within_discords_limits(fresh: DiscordStack) -> None:
+    note = ("sizes " * 82).strip() + " end."
+    for n in range(12):
+        queued = {**FULL_SUBMISSION, "dataset": f"Queued {n}", "note": note}
+        answer(fresh, slash_command("submit", queued))
+    reason = ("renders " * 36).strip()
+    for point in fresh.core.store.largest_in_unit("3d", "objects", 5):
+        answer(fresh, slash_command("flag", {"id": point.id, "reason": reason}))
+    payload = slash_command("review", user_id=MODERATOR_ID)
+    first = fresh.interact(payload).json
+    assert first["type"] == CHANNEL_MESSAGE
+    drawn = rendered(fresh.core.ask("/review", f"discord:{MODERATOR_ID}"))
+    rest = [r.json for r in fresh.followups(payload, len(drawn) - 1)] if len(drawn) > 1 else []
+    messages = [first["data"], *rest]
+    assert len(messages) > 1, "the queue is split across messages, never cut"
+    for message in messages:
+        assert_message_within_limits(message)
+    buttons = [b for message in messages for b in _buttons(message)]
+    assert len(buttons) == 20
+    assert sum(b["label"].startswith("Keep") for b in buttons) == 4
 
 
 # -- mentions and slow work ----------------------------------------------------------------

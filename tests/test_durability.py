@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.core import Core
+from bot.limits import Limit
 from tests.helpers import (
     MODERATOR,
     ROOT,
@@ -63,7 +65,13 @@ for n in range(int(sys.argv[2])):
 
 
 def spawn(db: Path, submissions: int) -> subprocess.Popen[bytes]:
-    env = {**environ_without_settings(), "PYTHONPATH": str(ROOT), "SCALEBOT_MODERATORS": MODERATOR}
+    env = {
+        **environ_without_settings(),
+        "PYTHONPATH": str(ROOT),
+        "SCALEBOT_MODERATORS": MODERATOR,
+        # Hundreds of submissions in seconds: far past the default submission limit.
+        "SCALEBOT_SUBMIT_LIMIT": f"{10 * submissions}/hour",
+    }
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, str(db), str(submissions)],
         cwd=ROOT,
@@ -179,7 +187,8 @@ def test_acknowledged_submissions_survive_sigkill(tmp_path: Path, acks: int) -> 
         conn.close()
 
     # The killed file opens normally and takes new writes; no curated point was seeded twice.
-    with Core.open(db) as core:
+    # (The child's submissions count toward the submission limit here too: lift it.)
+    with Core.open(db, Settings(submit_limit=Limit(1_000_000, "hour"))) as core:
         assert (
             core.ask("/submit video After 1k clips https://example.org/after", MEMBER).kind
             == "answer"

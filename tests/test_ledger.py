@@ -17,7 +17,15 @@ import pytest
 from bot.config import Settings
 from bot.core import Core, ImportFailed
 from knowledge.migrations import migrations
-from knowledge.store import AlreadyReviewed, PointNotFound, Store, Submitter
+from knowledge.store import (
+    AUTO_APPROVER,
+    AlreadyReviewed,
+    AlreadyVouched,
+    OwnPoint,
+    PointNotFound,
+    Store,
+    Submitter,
+)
 from tests.helpers import MEMBER, MODERATOR, check_fts_index, curated_rows, new_point
 
 ALICE = Submitter(MEMBER, "console", "lab", "general")
@@ -125,6 +133,9 @@ def test_every_command_query_uses_an_index(core: Core) -> None:
         store.dataset_names("video", "zorb")
         store.dataset_names(None, "zorb")
         store.audit_log(first)
+        store.confirmations(first)
+        store.open_flags(first)
+        store.next_current(second_point)
         store.search_points("zorblax clips")
         store.search_claims("why does video scale")
     finally:
@@ -376,6 +387,105 @@ def test_review_is_final_and_unknown_ids_are_refused(core: Core) -> None:
     with pytest.raises(PointNotFound):
         store.review(10**9, "approve", MODERATOR, None)
     assert [e.action for e in store.audit_log(point_id)] == ["submit", "reject"]
+
+
+# -- confirmations and disputes ------------------------------------------------------------
+
+BOB, CAROL, DAVE = "console:bob", "console:carol", "console:dave"
+
+
+def test_confirmations_count_once_per_member_and_never_the_submitters(core: Core) -> None:
+    store = core.store
+    point_id = store.submit(new_point("Vouched Clips"), ALICE)
+    with pytest.raises(OwnPoint):
+        store.confirm(point_id, MEMBER)
+    first = store.confirm(point_id, BOB)
+    assert (first.count, first.auto_approved, first.point.status) == (1, False, "pending")
+    with pytest.raises(AlreadyVouched):
+        store.confirm(point_id, BOB)
+    assert store.confirm(point_id, CAROL).count == store.confirmations(point_id) == 2
+    with pytest.raises(PointNotFound):
+        store.confirm(10**9, BOB)
+    store.review(point_id, "reject", MODERATOR, "wrong")
+    with pytest.raises(AlreadyReviewed):
+        store.confirm(point_id, DAVE)
+    actions = [(e.action, e.actor) for e in store.audit_log(point_id)]
+    assert actions == [
+        ("submit", MEMBER),
+        ("confirm", BOB),
+        ("confirm", CAROL),
+        ("reject", MODERATOR),
+    ]
+
+
+def test_the_nth_confirmation_approves_and_the_audit_log_says_so(core: Core) -> None:
+    store = core.store
+    pending_before = store.pending_total()
+    point_id = store.submit(new_point("Auto Clips", 4e6), ALICE)
+    assert not store.confirm(point_id, BOB, auto_approve_at=2).auto_approved
+    second = store.confirm(point_id, CAROL, auto_approve_at=2)
+    assert second.auto_approved and second.count == 2
+    point = second.point
+    assert (point.status, point.reviewed_by, point.is_current) == ("approved", AUTO_APPROVER, 1)
+    assert store.pending_total() == pending_before
+    *_, last = store.audit_log(point_id)
+    assert (last.action, last.actor, last.details) == (
+        "auto-approve",
+        AUTO_APPROVER,
+        {"confirmations": 2},
+    )
+    # A later confirmation of an approved figure is counted and approves nothing again.
+    third = store.confirm(point_id, DAVE, auto_approve_at=2)
+    assert (third.count, third.auto_approved) == (3, False)
+
+
+def test_a_disputed_figure_is_kept_with_its_flags_cleared(core: Core) -> None:
+    store = core.store
+    point_id = store.submit(new_point("Kept Clips", 6e6, 2024), ALICE)
+    store.review(point_id, "approve", MODERATOR, "first look")
+    assert store.flag(point_id, BOB, "the paper says 5M").disputes == 1
+    with pytest.raises(AlreadyVouched):
+        store.flag(point_id, BOB, "again")
+    assert store.flag(point_id, CAROL, "counts duplicates").disputes == 2
+    assert [(f.user, f.reason) for f in store.open_flags(point_id)] == [
+        (BOB, "the paper says 5M"),
+        (CAROL, "counts duplicates"),
+    ]
+    assert [p.id for p in store.disputed(10)] == [point_id]
+    assert store.disputed_total() == 1
+
+    kept = store.review(point_id, "approve", "console:mod2", "checked table 2")
+    assert (kept.outcome, kept.cleared) == ("keep", 2)
+    assert kept.at, "when the figure was kept"
+    point = kept.point
+    assert (point.status, point.disputes, point.is_current) == ("approved", 0, 1)
+    assert (point.reviewed_by, point.review_note) == (MODERATOR, "first look")
+    assert store.open_flags(point_id) == [] and store.disputed_total() == 0
+    # Kept is final again until someone flags it anew; the same member may.
+    with pytest.raises(AlreadyReviewed):
+        store.review(point_id, "approve", MODERATOR, None)
+    assert store.flag(point_id, BOB, "still 5M").disputes == 1
+
+
+def test_a_withdrawn_figure_gives_the_current_place_back(core: Core) -> None:
+    store = core.store
+    older = store.submit(new_point("Withdrawn Clips", 3e6, 2022), ALICE)
+    store.review(older, "approve", MODERATOR, None)
+    newer = store.submit(new_point("Withdrawn Clips", 9e6, 2024), ALICE)
+    store.review(newer, "approve", MODERATOR, None)
+    assert (store.get(older).is_current, store.get(newer).is_current) == (0, 1)
+
+    assert store.next_current(store.get(older)) is None, "not current: withdrawing changes nothing"
+    store.flag(newer, BOB, "9M counts test clips too")
+    assert store.next_current(store.get(newer)).id == older
+    withdrawn = store.review(newer, "reject", MODERATOR, "the paper's train split is 3M")
+    assert (withdrawn.outcome, withdrawn.cleared) == ("withdraw", 1)
+    assert (withdrawn.point.status, withdrawn.point.is_current) == ("rejected", 0)
+    assert store.get(older).is_current == 1
+    dataset = store.find_dataset("video", "withdrawn clips")
+    assert dataset is not None
+    assert store.current_figure(dataset.id, "clips", besides=newer).id == older
+    assert [e.action for e in store.audit_log(newer)][-2:] == ["flag", "withdraw"]
 
 
 # -- audit log -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from bot.converters import clean_text
 from bot.core import Core
 from bot.errors import BadSyntax, UserError
 from bot.grammar import MAX_COMMAND_LENGTH, tokenize
+from bot.limits import Limit
 from bot.plaintext import NotPlainText, check_line
 from bot.registry import COMMANDS
 from bot.reply import Reply
@@ -42,7 +43,10 @@ QUOTES = "\"'“”„‘’"
 @pytest.fixture(scope="module")
 def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Core]:
     path: Path = tmp_path_factory.mktemp("props") / "scalebot.db"
-    with Core.open(settings=Settings(db=path, moderators=frozenset())) as opened:
+    # Hypothesis submits hundreds of points as one user: no submission limit in the way.
+    many = Limit(1_000_000, "hour")
+    configured = Settings(db=path, moderators=frozenset(), submit_limit=many)
+    with Core.open(settings=configured) as opened:
         yield opened
 
 

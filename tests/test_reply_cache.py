@@ -8,7 +8,6 @@ cache itself.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from bot.cache import ReplyCache
 from bot.core import Core
 from bot.reply import Reply
+from knowledge.store import NewPoint, Store, Submitter
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, SlackStack, slack_stack
 
 
@@ -82,17 +82,28 @@ def test_commands_that_depend_on_the_caller_are_never_cached(slack: SlackStack) 
 # -- the cache itself --------------------------------------------------------------------
 
 
-def test_the_version_moves_with_every_commit_of_another_connection(tmp_path: Path) -> None:
-    database = tmp_path / "v.db"
-    writer = sqlite3.connect(database)
-    writer.execute("CREATE TABLE t (x)")
-    writer.commit()
-    cache = ReplyCache(database)
+def test_the_version_moves_with_every_ledger_commit_of_another_connection(tmp_path: Path) -> None:
+    writer = Store.open(tmp_path / "v.db")
+    cache = ReplyCache(writer.path)
     first = cache.version()
     assert cache.version() == first
-    writer.execute("INSERT INTO t VALUES (1)")
-    writer.commit()
-    assert cache.version() != first
+    writer.submit(
+        NewPoint("video", "Version Mover", "5M", 5e6, "hours", "https://example.org/v"),
+        Submitter("console:alice", "console"),
+    )
+    moved = cache.version()
+    assert moved != first
+    cache.close()
+    writer.close()
+
+
+def test_a_rate_count_is_no_change_of_the_ledger(tmp_path: Path) -> None:
+    """Counting commands commits too; it must not throw away every cached reply."""
+    writer = Store.open(tmp_path / "v.db")
+    cache = ReplyCache(writer.path)
+    first = cache.version()
+    writer.add_rate_counts("commands", 0, 60, {"slack:U1": 3})
+    assert cache.version() == first
     cache.close()
     writer.close()
 

@@ -41,7 +41,7 @@ from tests.fakes.discord.objects import (
     MODERATOR_ID,
     TOKEN,
 )
-from tests.fakes.discord.payloads import button, option, slash_command
+from tests.fakes.discord.payloads import button, modal_submit, option, slash_command
 from tests.fakes.loop import BackgroundLoop
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SIGNING_SECRET, SlackSender
@@ -55,6 +55,7 @@ SLACK_MEMBER = "UMEMBER1"
 DISCORD_REVIEW = CHANNEL_ID
 UPDATE_MESSAGE = 7
 CHANNEL_MESSAGE = 4
+MODAL = 9
 SUBMIT_TEXT = '3d "Channel Objects" 12M objects https://example.org/channel year:2025'
 
 
@@ -143,7 +144,7 @@ def test_a_press_in_the_review_channel_replaces_the_card_with_the_outcome(
         elsewhere = Caller("slack:UMOD", workspace="T1", channel="C0OTHER")
         queued = core.press(f"/approve {second}", elsewhere)
         assert queued.replace and queued.visibility == "private"
-        assert queued.data["queue"] == {"pending": 0, "ids": []}
+        assert queued.data["queue"] == {"pending": 0, "ids": [], "disputed": 0, "disputed_ids": []}
 
 
 @pytest.mark.parametrize(
@@ -227,6 +228,8 @@ def both(tmp_path: Path) -> Iterator[Both]:
             slack_host="127.0.0.1",
             slack_port=0,
             slack_review_channel=SLACK_REVIEW,
+            # Points no test confirms stay pending; the confirmation tests need two.
+            auto_approve_confirmations=2,
         )
         core = Core.open(settings=settings)
         async_core = AsyncCore(core)
@@ -406,6 +409,85 @@ def test_a_member_who_blocks_direct_messages_is_logged_once_and_the_decision_sta
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+# -- disputes and confirmations in the review channels --------------------------------------
+
+
+def test_a_dispute_is_posted_to_both_channels_and_withdrawn_there(both: Both) -> None:
+    """A Discord member's figure, approved on Slack, flagged on Slack, withdrawn on Discord."""
+    point_id = both.core.ask(submit_line("Disputed Set"), f"discord:{MEMBER_ID}").data["id"]
+    both.core.take_notices()  # asked on the core directly: its card is not this test's
+    both.sender.command("/approve", str(point_id), user=SLACK_MODERATOR)
+    both.discord.wait_for(f"POST /channels/{DM_CHANNEL_ID}/messages$")  # told: approved
+
+    flagged = both.sender.command("/flag", f"{point_id} the page counts scenes", user=SLACK_MEMBER)
+    assert f"Flagged #{point_id}" in json.dumps(flagged.json())
+    (slack_card,) = both.slack_posts(SLACK_REVIEW)
+    said = json.dumps(slack_card["blocks"])
+    assert f"Data point #{point_id} disputed (1)" in said and "the page counts scenes" in said
+    assert [(b["action_id"], b["value"]) for b in slack_buttons(slack_card["blocks"])] == [
+        (f"scalebot:ask:keep:{point_id}", f"/approve {point_id}"),
+        (f"scalebot:ask:withdraw:{point_id}", f"/reject {point_id}"),
+    ]
+    (discord_card,) = both.discord_cards()
+    keep, withdraw = f"scalebot:ask:/approve {point_id}", f"scalebot:ask:/reject {point_id}"
+    assert [b["custom_id"] for b in discord_buttons(discord_card)] == [keep, withdraw]
+    assert discord_card["allowed_mentions"] == {"parse": []}
+
+    # A moderator presses Withdraw on the card in the Discord review channel.
+    message = stored_message(both.discord, keep)
+    modal = both.interact(button(withdraw, message, user_id=MODERATOR_ID))
+    assert modal["type"] == MODAL
+    callback = both.interact(
+        modal_submit(
+            modal["data"]["custom_id"],
+            {"reason": "the page counts scenes, not objects"},
+            user_id=MODERATOR_ID,
+            message=message,
+        )
+    )
+    assert callback["type"] == UPDATE_MESSAGE
+    assert f"Withdrew #{point_id}" in json.dumps(callback["data"]["embeds"])
+    assert callback["data"]["components"] == []
+    point = both.core.store.get(point_id)
+    assert point is not None and (point.status, point.disputes) == ("rejected", 0)
+
+    letters = both.discord.wait_for(f"POST /channels/{DM_CHANNEL_ID}/messages$", 2)
+    said = json.dumps(letters[-1].json["embeds"])
+    assert f"Your data point #{point_id} was withdrawn after a dispute" in said
+    assert "the page counts scenes, not objects" in said
+
+
+def test_a_flagged_pending_point_is_posted_with_approve_and_reject(both: Both) -> None:
+    point_id = both.core.ask(submit_line("Doubted Set"), "slack:UOTHER01").data["id"]
+    both.core.take_notices()
+    payload = slash_command(
+        "flag", [option("id", point_id), option("reason", "a blog post")], user_id=MEMBER_ID
+    )
+    callback = both.interact(payload)
+    assert callback["type"] == CHANNEL_MESSAGE
+    (card,) = both.discord_cards()
+    assert f"Pending data point #{point_id} flagged (1)" in json.dumps(card["embeds"])
+    ids = [b["custom_id"] for b in discord_buttons(card)]
+    assert ids == [f"scalebot:run:/approve {point_id}", f"scalebot:ask:/reject {point_id}"]
+    (slack_card,) = both.slack_posts(SLACK_REVIEW)
+    assert "a blog post" in json.dumps(slack_card["blocks"])
+
+
+def test_confirmations_on_slack_approve_a_discord_members_point(both: Both) -> None:
+    point_id = both.core.ask(submit_line("Vouched Set"), f"discord:{MEMBER_ID}").data["id"]
+    both.core.take_notices()
+    first = both.sender.command("/confirm", str(point_id), user=SLACK_MEMBER).json()
+    assert "one to go" in json.dumps(first)
+    second = both.sender.command("/confirm", str(point_id), user=SLACK_MODERATOR).json()
+    assert "enough to approve it" in json.dumps(second)
+    point = both.core.store.get(point_id)
+    assert point is not None and point.status == "approved"
+    (letter,) = both.discord.wait_for(f"POST /channels/{DM_CHANNEL_ID}/messages$")
+    said = json.dumps(letter.json["embeds"])
+    assert f"Your data point #{point_id} was approved" in said
+    assert "2 confirmations from members" in said
+
+
 # -- the terminal: ``scalebot ask`` delivers through the platforms' APIs -------------------
 
 
@@ -477,6 +559,31 @@ def test_the_console_posts_cards_and_tells_a_slack_submitter(
         c.body for c in fake_slack.of("chat.postMessage") if c.body["channel"] != SLACK_REVIEW
     ]
     assert len(letters) == 1 and "no public source" in json.dumps(letters[0]["blocks"])
+
+
+def test_scalebot_ask_posts_a_dispute_to_the_review_channel(
+    fakes: tuple[BackgroundLoop, FakeDiscord, FakeSlackAPI],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    _, _, fake_slack = fakes
+    clear_settings_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-console-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+    monkeypatch.setenv("SCALEBOT_SLACK_REVIEW_CHANNEL", SLACK_REVIEW)
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(tmp_path / "flag.db"), "ask", "/flag 12 counts a different split"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Flagged #12" in result.output
+    (card,) = fake_slack.of("chat.postMessage")
+    assert card.body["channel"] == SLACK_REVIEW
+    values = [b["value"] for b in slack_buttons(card.body["blocks"])]
+    assert values == ["/approve 12", "/reject 12"]
+    assert "counts a different split" in json.dumps(card.body["blocks"])
 
 
 def test_the_piped_console_posts_a_card_after_showing_the_reply(

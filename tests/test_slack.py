@@ -19,6 +19,7 @@ import pytest
 
 from bot.commands import Permission
 from bot.registry import COMMANDS
+from bot.slack.blocks import render_messages
 from tests.fakes.slack_api import BOT_USER, TEAM
 from tests.fakes.slack_client import sign
 from tests.helpers import assert_blocks_within_limits, block_text
@@ -381,6 +382,113 @@ def test_a_point_submitted_on_slack_is_seen_on_the_console(slack: SlackStack) ->
     slack.sender.command("/approve", str(point), user=SLACK_MODERATOR)
     reply = slack.core.ask("/datasets 3d", "console:alice")
     assert any("Objaverse-XL" in item for item in reply.items)
+
+
+# -- confirmations and disputes ----------------------------------------------------------
+
+
+def test_confirm_counts_another_members_word_once(slack: SlackStack) -> None:
+    point = submit(slack)
+    own = slack.sender.command("/confirm", str(point), user=SLACK_MEMBER).json()
+    assert own["response_type"] == "ephemeral"
+    assert "Your own figure" in block_text(own["blocks"])
+    confirmed = slack.sender.command("/confirm", str(point), user=SLACK_MODERATOR).json()
+    assert confirmed["response_type"] == "in_channel"
+    assert_blocks_within_limits(confirmed["blocks"])
+    assert f"Confirmed #{point}" in block_text(confirmed["blocks"])
+    again = slack.sender.command("/confirm", str(point), user=SLACK_MODERATOR).json()
+    assert "Already counted" in block_text(again["blocks"])
+    assert slack.core.store.confirmations(point) == 1
+
+
+def test_auto_approval_by_confirmations_on_slack(tmp_path: Path) -> None:
+    with slack_stack(tmp_path, auto_approve_confirmations=1) as stack:
+        point = submit(stack)
+        body = stack.sender.command("/confirm", str(point), user="UOTHER01").json()
+        assert "enough to approve it" in block_text(body["blocks"])
+        stored = stack.core.store.get(point)
+        assert stored is not None and stored.status == "approved"
+        assert stack.core.store.audit_log(point)[-1].action == "auto-approve"
+
+
+def largest_3d(slack: SlackStack) -> int:
+    point = slack.core.store.largest("3d", "objects")
+    assert point is not None
+    return point.id
+
+
+def test_a_flagged_figure_reads_disputed_and_waits_under_disputed(slack: SlackStack) -> None:
+    top = largest_3d(slack)
+    flagged = slack.sender.command("/flag", f"{top} the page counts renders").json()
+    assert flagged["response_type"] == "in_channel"
+    assert f"Flagged #{top}" in block_text(flagged["blocks"])
+    for command, text in (("/scale", "3d"), ("/datasets", "3d")):
+        body = slack.sender.command(command, text).json()
+        assert "(disputed (1))" in block_text(body["blocks"]), command
+
+    queue = slack.sender.command("/review", "", user=SLACK_MODERATOR).json()
+    assert_blocks_within_limits(queue["blocks"])
+    text = block_text(queue["blocks"])
+    assert "*Disputed*" in text and "the page counts renders" in text
+    assert [(b["action_id"], b["value"]) for b in buttons_of(queue["blocks"])] == [
+        (f"scalebot:ask:keep:{top}", f"/approve {top}"),
+        (f"scalebot:ask:withdraw:{top}", f"/reject {top}"),
+    ]
+
+
+def test_the_withdraw_button_asks_why_and_the_previous_figure_is_current(
+    slack: SlackStack,
+) -> None:
+    before = largest_3d(slack)
+    newer = submit(slack, '3d "Objaverse-XL" 40M objects https://example.org/newer year:2026')
+    slack.sender.command("/approve", str(newer), user=SLACK_MODERATOR)
+    slack.sender.command("/flag", f"{newer} the page counts scenes")
+    slack.sender.press(review_button(slack, f"Withdraw #{newer}"), SLACK_MODERATOR)
+    (call,) = slack.api.wait_for("views.open")
+    view = call.body["view"]
+    assert view["title"]["text"] == f"Withdraw #{newer}"
+    assert view["blocks"][0]["block_id"] == "reason"
+    slack.sender.view_submission(view, {"reason": "it counts scenes"}, SLACK_MODERATOR)
+    (update,) = slack.api.wait_for("response:review")
+    assert update.body["replace_original"] is True
+    text = block_text(update.body["blocks"])
+    assert f"Withdrew #{newer}" in text and "is current again" in text
+    assert largest_3d(slack) == before
+
+
+def test_the_keep_button_asks_for_a_note_and_clears_the_flags(slack: SlackStack) -> None:
+    top = largest_3d(slack)
+    slack.sender.command("/flag", f"{top} the page counts renders")
+    slack.sender.press(review_button(slack, f"Keep #{top}"), SLACK_MODERATOR)
+    (call,) = slack.api.wait_for("views.open")
+    view = call.body["view"]
+    assert view["blocks"][0]["block_id"] == "note" and view["blocks"][0]["optional"] is True
+    slack.sender.view_submission(view, {}, SLACK_MODERATOR)  # the note left empty
+    (update,) = slack.api.wait_for("response:review")
+    assert f"Kept #{top}" in block_text(update.body["blocks"])
+    stored = slack.core.store.get(top)
+    assert stored is not None and (stored.status, stored.disputes) == ("approved", 0)
+    kept = slack.core.store.audit_log(top)[-1]
+    assert (kept.action, kept.details) == ("keep", {"note": None, "cleared": 1})
+
+
+def test_a_full_queue_with_disputes_stays_within_block_kits_limits(slack: SlackStack) -> None:
+    note = ("sizes " * 82).strip() + " end."
+    for n in range(12):
+        submit(slack, f'3d "Queued {n}" {n + 1}M objects https://example.org/q{n} note:"{note}"')
+    for point in slack.core.store.largest_in_unit("3d", "objects", 5):
+        reason = ("renders " * 36).strip()
+        slack.sender.command("/flag", f"{point.id} {reason}")
+    answer = slack.sender.command("/review", "", user=SLACK_MODERATOR).json()
+    drawn = render_messages(slack.core.ask("/review", f"slack:{SLACK_MODERATOR}"))
+    rest = drawn[1:] and slack.api.wait_for(f"response:cmd{slack.sender.sent}", len(drawn) - 1)
+    messages = [answer, *(call.body for call in rest)]
+    assert len(messages) == len(drawn)
+    for message in messages:
+        assert_blocks_within_limits(message["blocks"])
+    buttons = [b for message in messages for b in buttons_of(message["blocks"])]
+    assert len(buttons) == 20
+    assert sum("keep:" in b["action_id"] for b in buttons) == 4
 
 
 # -- Socket Mode ------------------------------------------------------------------------

@@ -497,3 +497,16 @@ def _discord_submit(discord: DiscordStack, n: int) -> str:
     callback = discord.interact(slash_command("submit", options)).json
     assert callback["data"]["flags"] & (1 << 6), "only the member sees it"
     return json.dumps(callback["data"], ensure_ascii=False)
+
+
+def test_the_command_limit_holds_in_process_when_writes_are_off(tmp_path: Path) -> None:
+    """Counts cannot be stored on a read-only ledger; the limit still refuses, per process."""
+    folder = tmp_path / "data"
+    database = folder / "slack.db"
+    Core.open(database).close()
+    with read_only(folder), slack_stack(folder, command_limit="3/minute") as slack:
+        answers = [_slack_read(slack) for _ in range(3)]
+        assert all("Video generation" in shown for shown in answers)
+        assert "Slow down" in _slack_read(slack)
+        other = slack.sender.command("/scale", "video", user="UOTHER01").json()
+        assert "Video generation" in json.dumps(other), "another member is not held back"

@@ -111,7 +111,7 @@ def test_every_number_links_to_its_source(site: Site) -> None:
         link = re.search(r'<a href="([^"]+)"', cell)
         assert link, cell
         assert html.unescape(link.group(1)) == row["source"]
-    assert '>760K</a>' in page.body
+    assert ">760K</a>" in page.body
 
 
 def test_a_dataset_name_opens_its_history(site: Site) -> None:

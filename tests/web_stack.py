@@ -30,7 +30,16 @@ CONFIRMER = "console:carol-confirms"
 WORKSPACE = "T0WORKSPACE9"
 CHANNEL = "C0CHANNEL42"
 REVIEW_NOTE = "checked against the paper by the moderators only"
-PRIVATE = (SUBMITTER, "U0SUBMITTER7", FLAGGER, CONFIRMER, WORKSPACE, CHANNEL, REVIEW_NOTE, MODERATOR)
+PRIVATE = (
+    SUBMITTER,
+    "U0SUBMITTER7",
+    FLAGGER,
+    CONFIRMER,
+    WORKSPACE,
+    CHANNEL,
+    REVIEW_NOTE,
+    MODERATOR,
+)
 
 #: What the community added: a figure approved, one pending, one rejected.
 APPROVED = ("Community Clips", "5M", "clips", "https://example.org/community-clips", 2025)

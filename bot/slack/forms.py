@@ -86,10 +86,14 @@ def command_form(command: Command, context: Context, given: dict[str, str], extr
 
 
 def reason_form(option: Option, title: str, text: str, extra: dict) -> View:
-    """The one-input modal a button opens to ask for the value its command ``text`` lacks."""
+    """The one-input modal a button opens to ask for the value its command ``text`` lacks.
+
+    Optional when the option is (Keep's note on a disputed figure), as Discord's is.
+    """
     block = {
         "type": "input",
         "block_id": option.name,
+        "optional": not option.required,
         "label": _plain(capitalized(option.noun)),
         "element": {
             "type": "plain_text_input",

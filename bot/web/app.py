@@ -20,13 +20,40 @@ from datasette.plugins import pm
 
 from bot.web import plugin
 from bot.web.links import DATABASE, chart_url, table_url
+from bot.web.privacy import table_is_public
 from knowledge.kb import Library
+
+
+class Ledger(Database):
+    """The ledger as Datasette reads it, with links only between tables it may show.
+
+    A row page counts the rows of other tables that point at it (``audit_log`` and
+    ``data_points`` point at a dataset): counting a private table's rows is a read the
+    authorizer refuses, so those links are left out unless user ids are shown.
+    """
+
+    def __init__(self, datasette: Datasette, path: str, *, show_users: bool) -> None:
+        super().__init__(datasette, path=path, is_mutable=True)
+        self.show_users = show_users
+
+    async def get_all_foreign_keys(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        every = await super().get_all_foreign_keys()
+
+        def shown(table: str) -> bool:
+            return table_is_public(table, show_users=self.show_users)
+
+        return {
+            table: {
+                "incoming": [fk for fk in keys["incoming"] if shown(fk["other_table"])],
+                "outgoing": [fk for fk in keys["outgoing"] if shown(fk["other_table"])],
+            }
+            for table, keys in every.items()
+        }
 
 
 POINT_COLUMNS = {
     "id": "The figure's number: #N in chat (/history, /review)",
-    "dataset": "The dataset, by its canonical name (the first spelling stored); "
-    "opens its history",
+    "dataset": "The dataset, by its canonical name (the first spelling stored); opens its history",
     "domain": "The research field",
     "value": "The figure; it links to its source",
     "unit": "What is counted (hours, tokens, objects...)",
@@ -50,8 +77,20 @@ def _described(*names: str) -> dict[str, str]:
 
 
 FIGURES_VIEW = _described(
-    "dataset", "domain", "value", "unit", "year", "status", "current", "decided_on",
-    "disputes", "source", "note", "origin", "id", "dataset_id",
+    "dataset",
+    "domain",
+    "value",
+    "unit",
+    "year",
+    "status",
+    "current",
+    "decided_on",
+    "disputes",
+    "source",
+    "note",
+    "origin",
+    "id",
+    "dataset_id",
 )
 CURRENT_VIEW = {k: v for k, v in FIGURES_VIEW.items() if k not in ("status", "current")}
 
@@ -235,7 +274,7 @@ def build(
     # With no files Datasette adds an empty in-memory database: not part of this site.
     datasette.remove_database("_memory")
     resolved = str(Path(path).resolve())
-    datasette.add_database(Database(datasette, path=resolved, is_mutable=True), name=DATABASE)
+    datasette.add_database(Ledger(datasette, resolved, show_users=show_users), name=DATABASE)
     plugin.adopt(datasette, plugin.Site(library, show_users=show_users, allow_sql=allow_sql))
     # Datasette made its internal client (``datasette.client``) from its app before the
     # plugin knew this instance: make it again, with the chart routes and the guard.

@@ -175,9 +175,7 @@ def render_cell(
         shown = format_quantity(float(value))
         if not source:
             return Markup(f'<span title="{value:,}">{escape(shown)}</span>')
-        return Markup(
-            f'<a href="{escape(source)}" title="{value:,} (source)">{escape(shown)}</a>'
-        )
+        return Markup(f'<a href="{escape(source)}" title="{value:,} (source)">{escape(shown)}</a>')
     if column == "dataset" and isinstance(value, str) and "value" in keys:
         return Markup(f'<a href="{escape(links.history_url("", value))}">{escape(value)}</a>')
     if column == "source" and isinstance(value, str) and value.startswith(("http://", "https://")):
@@ -248,9 +246,7 @@ async def _trend_png(request: Request, datasette: Datasette) -> Response:
 async def _compare_png(request: Request, datasette: Datasette) -> Response:
     site = _site(datasette)
     asked = [name for name in request.args.get("fields", "").split(",") if name.strip()]
-    domains = [site.library.resolve(name) for name in asked] or list(
-        site.library.domains.values()
-    )
+    domains = [site.library.resolve(name) for name in asked] or list(site.library.domains.values())
     if any(domain is None for domain in domains):
         raise NotFound("No field is called that")
     db = datasette.get_database(links.DATABASE)

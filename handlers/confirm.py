@@ -1,0 +1,124 @@
+"""``/confirm ID``: a member vouches that a figure's source states it.
+
+Confirmations are how members who checked a source say so, once each, and never for
+their own figure. With ``SCALEBOT_AUTO_APPROVE_CONFIRMATIONS=N`` the Nth one approves a
+pending point as a moderator would (the audit log names the confirmations as its
+approver), and its submitter hears of it the same way.
+"""
+
+from __future__ import annotations
+
+from bot.commands import Command, Option, OptionType, Request
+from bot.errors import AlreadyCounted, Conflict, NotFound, OwnFigure
+from bot.notices import PointDecided
+from bot.phrasing import counted, number_word
+from bot.reply import Reply, ReplyField
+from handlers.decide import decision_letter
+from handlers.present import moment, point_line, source
+from knowledge.store import (
+    AUTO_APPROVER,
+    AlreadyReviewed,
+    AlreadyVouched,
+    Confirmation,
+    Decision,
+    OwnPoint,
+    PointNotFound,
+)
+
+#: Where members find figures' ids: each dataset's line starts with one.
+FIND_IDS = "/datasets video lists figures with their ids"
+
+
+def confirm(request: Request, id: int) -> Reply:
+    threshold = request.auto_approve_confirmations
+    try:
+        confirmed = request.store.confirm(id, request.user, threshold)
+    except PointNotFound:
+        raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
+    except OwnPoint:
+        raise OwnFigure(
+            f"#{id} is your own submission. A confirmation is another member's check of "
+            "the source, so it has to come from someone else; nothing was recorded.",
+            example=FIND_IDS,
+        ) from None
+    except AlreadyVouched:
+        raise AlreadyCounted(
+            f"You have already confirmed #{id}; each member counts once.",
+            example=f"/flag {id} REASON, if you have since found a problem",
+        ) from None
+    except AlreadyReviewed as error:
+        earlier = error.point
+        raise Conflict(
+            f"#{id} was rejected by {earlier.reviewed_by} on {moment(earlier.reviewed_at)}, "
+            "so there is no figure to confirm.",
+            example=FIND_IDS,
+        ) from None
+    point = confirmed.point
+    if confirmed.auto_approved:
+        approval = Decision(point, "approve", 0, point.reviewed_at or "")
+        request.notify(
+            PointDecided(
+                point_id=point.id,
+                decision="approve",
+                submitter=point.submitted_by,
+                message=decision_letter(approval, AUTO_APPROVER, point.review_note),
+            )
+        )
+    return Reply(
+        title=f"Confirmed #{point.id}",
+        summary=f"You vouch that the source states {point_line(point)} ({point.domain}). "
+        f"{outlook(confirmed, threshold)}",
+        fields=[
+            ReplyField(name="Confirmations", value=str(confirmed.count)),
+            ReplyField(name="Status", value=point.status),
+            ReplyField(name="Submitted by", value=point.submitted_by),
+        ],
+        citations=[source(point)],
+        domain=point.domain,
+        data={
+            "id": point.id,
+            "status": point.status,
+            "confirmations": confirmed.count,
+            "auto_approved": confirmed.auto_approved,
+        },
+    )
+
+
+def outlook(confirmed: Confirmation, threshold: int) -> str:
+    """What the confirmations amount to now: an approval, how many more, or nothing."""
+    point, count = confirmed.point, confirmed.count
+    so_far = f"It has {counted(count, 'confirmation')}"
+    if confirmed.auto_approved:
+        current = (
+            f"and is now {point.dataset}'s current figure in {point.unit}"
+            if point.is_current
+            else f"and a newer figure of {point.dataset} in {point.unit} stays current"
+        )
+        return f"{so_far}, enough to approve it: it is part of the ledger {current}."
+    if point.status == "pending" and threshold:
+        left = number_word(threshold - count)
+        return f"{so_far}; at {threshold} it is approved without a moderator ({left} to go)."
+    if point.status == "pending":
+        return f"{so_far}; a moderator decides it and will see them."
+    return f"{so_far}."
+
+
+COMMAND = Command(
+    name="confirm",
+    order=65,
+    description="Vouch that a data point's source states its figure (not your own)",
+    handler=confirm,
+    example="/confirm 12",
+    counts_as_submission=True,
+    options=(
+        Option(
+            "id",
+            OptionType.INTEGER,
+            "The data point's number, e.g. 12",
+            label="data point number",
+            min_value=1,
+            max_value=2**62,
+            max_length=24,
+        ),
+    ),
+)

@@ -1,0 +1,99 @@
+"""``/flag ID REASON``: a member disputes a pending or approved figure, saying why.
+
+A flagged approved figure shows as "disputed (N)" wherever it appears and waits in
+``/review`` under Disputed until a moderator keeps it (``/approve``) or withdraws it
+(``/reject``). Every flag is also posted to the review channels with the figure's card,
+pending figures included, so that nobody approves a point a member doubts unawares.
+"""
+
+from __future__ import annotations
+
+from bot.commands import Command, Option, OptionType, Request
+from bot.errors import AlreadyCounted, Conflict, NotFound
+from bot.notices import PointDisputed
+from bot.reply import Reply, ReplyField
+from handlers.cards import dispute_card
+from handlers.present import amount, moment, source
+from knowledge.store import AlreadyReviewed, AlreadyVouched, PointNotFound
+
+REASON_MAX = 300
+FIND_IDS = "/datasets video lists figures with their ids"
+
+
+def flag(request: Request, id: int, reason: str) -> Reply:
+    try:
+        flagged = request.store.flag(id, request.user, reason)
+    except PointNotFound:
+        raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
+    except AlreadyVouched:
+        raise AlreadyCounted(
+            f"You already dispute #{id}; your flag stays open until a moderator decides it, "
+            "and each member counts once.",
+            example=f"/confirm {id}, for a figure you checked and found right",
+        ) from None
+    except AlreadyReviewed as error:
+        earlier = error.point
+        raise Conflict(
+            f"#{id} was rejected by {earlier.reviewed_by} on {moment(earlier.reviewed_at)}; "
+            "it is no figure of the ledger, so there is nothing to dispute.",
+            example=FIND_IDS,
+        ) from None
+    point = flagged.point
+    request.notify(
+        PointDisputed(
+            point_id=point.id,
+            disputes=flagged.disputes,
+            message=dispute_card(request.store, point, request.user, reason),
+        )
+    )
+    if point.status == "approved":
+        said = (
+            f"It shows as disputed ({flagged.disputes}) wherever it appears, and moderators "
+            "see it in /review under Disputed until one keeps or withdraws it."
+        )
+    else:
+        said = (
+            f"It is pending, marked disputed ({flagged.disputes}); moderators see your reason "
+            "beside it in /review before they decide."
+        )
+    return Reply(
+        title=f"Flagged #{point.id}",
+        summary=f"You dispute #{point.id}, {point.dataset}'s {amount(point)} in "
+        f"{point.domain}. {said}",
+        fields=[
+            ReplyField(name="Reason", value=reason, inline=False),
+            ReplyField(name="Disputes", value=str(flagged.disputes)),
+            ReplyField(name="Status", value=point.status),
+        ],
+        citations=[source(point)],
+        domain=point.domain,
+        data={"id": point.id, "status": point.status, "disputes": flagged.disputes},
+    )
+
+
+COMMAND = Command(
+    name="flag",
+    order=66,
+    description="Dispute a pending or approved data point, saying why",
+    handler=flag,
+    example="/flag 12 the source counts a different split",
+    counts_as_submission=True,
+    options=(
+        Option(
+            "id",
+            OptionType.INTEGER,
+            "The data point's number, e.g. 12",
+            label="data point number",
+            min_value=1,
+            max_value=2**62,
+            max_length=24,
+        ),
+        Option(
+            "reason",
+            OptionType.TEXT,
+            "What is wrong with the figure, for the moderators",
+            max_length=REASON_MAX,
+            greedy=True,
+        ),
+    ),
+)
