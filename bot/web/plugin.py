@@ -67,8 +67,8 @@ dl.column-descriptions {
 }
 dl.column-descriptions dt { font-weight: 600; }
 dl.column-descriptions dd { margin: 0; padding: 0; color: #555; }
-td.col-note { min-width: 18em; }
-td.col-source { max-width: 22em; overflow-wrap: anywhere; }
+td.col-note { min-width: 16em; }
+td.col-source { min-width: 14em; max-width: 22em; overflow-wrap: anywhere; }
 td.col-value { text-align: right; white-space: nowrap; }
 figure { margin: 1.5em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e8eaed; }
