@@ -32,7 +32,11 @@ def datasets(request: Request, domain: Domain, sort: DatasetSort, page: int) -> 
         return f"/datasets {domain.slug} sort:{sort} page:{number}"
 
     order = "largest first" if sort == "largest" else "newest first"
-    web = [web_page(table_url(request.web_url, domain.slug))] if request.web_url else []
+    web = (
+        [web_page("every current figure", table_url(request.web_url, domain.slug))]
+        if request.web_url
+        else []
+    )
     return Reply(
         title=f"{domain.name}: datasets ({order})",
         summary=f"{total} datasets with an approved figure; each shows its current figure in "

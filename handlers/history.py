@@ -41,7 +41,11 @@ def history(request: Request, dataset: str, domain: Domain | None, page: int) ->
     def command(number: int) -> str:
         return f'/history "{found.name}" domain:{found.domain} page:{number}'
 
-    web = [web_page(history_url(request.web_url, found.name))] if request.web_url else []
+    web = (
+        [web_page("the whole history", history_url(request.web_url, found.name))]
+        if request.web_url
+        else []
+    )
 
     return Reply(
         title=f"History of {found.name} ({field_name})",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import Command, Option, OptionType, Request
 from bot.reply import Reply, ReplyField
-from bot.web.links import chart_url
+from bot.web.links import chart_url, table_url
 from handlers.present import amount, essay, essay_scale, point_line, source, unique, web_page
 from knowledge.models import Domain
 
@@ -33,7 +33,10 @@ def scale(request: Request, domain: Domain) -> Reply:
     citations = [essay(s) for s in sections]
     citations += [source(p) for p in (largest, newest) if p]
     if request.web_url:
-        citations.append(web_page(chart_url(request.web_url, domain.slug)))
+        citations += [
+            web_page("every current figure", table_url(request.web_url, domain.slug)),
+            web_page("the growth chart", chart_url(request.web_url, domain.slug)),
+        ]
     return Reply(
         title=f"{domain.name}: scale and cost",
         summary=domain.summary,

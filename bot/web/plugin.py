@@ -172,16 +172,22 @@ def render_cell(
     keys = row.keys() if hasattr(row, "keys") else ()
     if column == "value" and "source" in keys and isinstance(value, int | float):
         source = row["source"]
-        shown = format_quantity(float(value))
-        if not source:
-            return Markup(f'<span title="{value:,}">{escape(shown)}</span>')
-        return Markup(f'<a href="{escape(source)}" title="{value:,} (source)">{escape(shown)}</a>')
+        shown = escape(format_quantity(float(value)))
+        exact = f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+        if not _linkable(source):
+            return Markup(f'<span title="{exact}">{shown}</span>')
+        return Markup(f'<a href="{escape(source)}" title="{exact} (source)">{shown}</a>')
     if column == "dataset" and isinstance(value, str) and "value" in keys:
         return Markup(f'<a href="{escape(links.history_url("", value))}">{escape(value)}</a>')
-    if column == "source" and isinstance(value, str) and value.startswith(("http://", "https://")):
-        shown = value.split("://", 1)[1]
-        return Markup(f'<a href="{escape(value)}">{escape(shown)}</a>')
+    if column == "source" and _linkable(value):
+        address = str(value).split("://", 1)[1]
+        return Markup(f'<a href="{escape(value)}">{escape(address)}</a>')
     return None
+
+
+def _linkable(source: object) -> bool:
+    """Only web addresses become links (submissions are checked; this keeps pages safe)."""
+    return isinstance(source, str) and source.startswith(("http://", "https://"))
 
 
 _CHARTS_PAGE = """{% extends "base.html" %}
