@@ -143,6 +143,14 @@ def test_current_by_field_is_a_field_s_figures(site: Site) -> None:
     assert "Objaverse-XL" in {row["dataset"] for row in found}
 
 
+def test_current_by_field_with_no_field_is_every_field_s(site: Site) -> None:
+    every = rows(site, "/ledger/current_by_field.json")
+    assert {row["domain"] for row in every} == set(Library.load().domains)
+    assert len(every) == len(rows(site, "/ledger/current_figures.json"))
+    keys = [(row["dataset"], row["domain"], row["unit"]) for row in every]
+    assert len(keys) == len(set(keys))
+
+
 @pytest.mark.parametrize("slug", sorted(Library.load().domains))
 def test_growth_record_is_the_trend_s_frontier(
     site: Site, ledger: tuple[Path, dict[str, int]], slug: str

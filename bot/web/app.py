@@ -97,11 +97,13 @@ CURRENT_VIEW = {k: v for k, v in FIGURES_VIEW.items() if k not in ("status", "cu
 
 def _current_by_field() -> dict[str, Any]:
     return {
-        "title": "Current figures of a field, per dataset and unit",
+        "title": "Current figures per dataset and unit",
         "description": "Each dataset's newest approved figure in every unit it is counted "
-        "in, largest first within a unit. field: a field's slug (video, llm, 3d...).",
+        "in, largest first within a unit. field: a field's slug (video, llm, 3d...), or "
+        "empty for every field.",
         "sql": f"SELECT {_FIGURE_COLUMNS}, decided_on, disputes, source, note, id\n"
-        "FROM current_figures\nWHERE domain = :field\nORDER BY unit, value DESC",
+        "FROM current_figures\nWHERE :field = '' OR domain = :field\n"
+        "ORDER BY domain, unit, value DESC",
         "hide_sql": True,
     }
 
@@ -182,7 +184,7 @@ def metadata(library: Library) -> dict[str, Any]:
             ("pending_review", "pending review"),
             ("dataset_history", "a dataset's history"),
             ("growth_record", "a field's growth record"),
-            ("current_by_field", "a field's current figures"),
+            ("current_by_field", "current figures per dataset and unit"),
         )
     )
     return {
