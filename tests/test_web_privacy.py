@@ -21,7 +21,15 @@ import pytest
 from bot.config import Settings
 from bot.web.privacy import PRIVATE_COLUMNS, PUBLIC_READS, Authorizer, protect
 from tests.helpers import MODERATOR
-from tests.web_stack import PRIVATE, SUBMITTER, Site, community_ledger, serving
+from tests.web_stack import (
+    CONFIRMER,
+    FLAGGER,
+    PRIVATE,
+    SUBMITTER,
+    Site,
+    community_ledger,
+    serving,
+)
 
 #: Every table the ledger has (and those colleagues' migrations may add): none but the
 #: public views and ``datasets`` may be shown.
@@ -133,6 +141,24 @@ def assert_nothing_private(text: str, where: str) -> None:
 
 def links_of(body: str) -> list[str]:
     return [urllib.parse.urljoin("/", href) for href in re.findall(r'href="(/[^"#]*)"', body)]
+
+
+def test_the_ledger_holds_what_must_stay_private(ledger: Path) -> None:
+    """The tests below mean something: each kind of private row is there to leak."""
+    conn = sqlite3.connect(ledger)
+    try:
+        for table, column, who in (
+            ("data_points", "submitted_by", SUBMITTER),
+            ("data_points", "reviewed_by", MODERATOR),
+            ("audit_log", "actor", MODERATOR),
+            ("flags", "user", FLAGGER),
+            ("confirmations", "user", CONFIRMER),
+            ("rate_counts", "user", SUBMITTER),
+        ):
+            found = conn.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (who,))
+            assert found.fetchone()[0] > 0, f"no {table}.{column} = {who!r} in the ledger"
+    finally:
+        conn.close()
 
 
 # -- pages ----------------------------------------------------------------------------------
