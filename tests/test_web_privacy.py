@@ -367,3 +367,41 @@ def test_show_users_publishes_ids_and_every_table(users_site: Site) -> None:
 def test_show_users_still_keeps_sql_off_and_introspection_hidden(users_site: Site) -> None:
     assert users_site.get("/ledger?sql=select+1").status == 403
     assert users_site.get("/-/databases.json").status == 404
+
+
+# -- a ledger from a later release -----------------------------------------------------------
+
+#: A moderator's id in a table a later migration adds (community fields, 0007).
+FIELD_ADDER = "discord:99887766554433221"
+
+
+def test_tables_a_later_migration_adds_stay_private(tmp_path: Path) -> None:
+    """A new table is private until the privacy rule names it: here, community fields."""
+    path = tmp_path / "scalebot.db"
+    community_ledger(path)
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript(
+            f"""
+            CREATE TABLE domains (slug TEXT PRIMARY KEY, name TEXT NOT NULL,
+                added_by TEXT NOT NULL, added_at TEXT NOT NULL);
+            CREATE TABLE domain_names (key TEXT PRIMARY KEY, slug TEXT NOT NULL
+                REFERENCES domains (slug)) WITHOUT ROWID;
+            CREATE INDEX idx_record_by_year ON data_points (domain, unit, year, quantity DESC)
+                WHERE status = 'approved' AND is_current = 1 AND year IS NOT NULL;
+            INSERT INTO domains VALUES ('audio', 'Audio', '{FIELD_ADDER}', '2026-01-01');
+            INSERT INTO domain_names VALUES ('audio', 'audio');
+            """
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    with serving(settings(path)) as running:
+        assert running.get("/ledger/current_figures.json?domain=video").status == 200
+        listing = running.get("/ledger.json").json()
+        assert {table["name"] for table in listing["tables"]} == {"datasets"}
+        for form in ("", ".json", ".csv", "/audio.json"):
+            for table in ("domains", "domain_names"):
+                page = running.get(f"/ledger/{table}{form}")
+                assert page.status in (403, 404), f"/ledger/{table}{form}: {page.status}"
+                assert FIELD_ADDER not in page.body
