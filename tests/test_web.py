@@ -192,6 +192,11 @@ def test_the_comparison_chart(site: Site) -> None:
     assert every != two
 
 
+def test_a_field_asked_twice_is_compared_once(site: Site) -> None:
+    once = site.raw("/-/charts/compare.png?fields=video,3d")
+    assert site.raw("/-/charts/compare.png?fields=video,t2v,3d," + "video," * 50) == once
+
+
 def test_unknown_fields_have_no_chart(site: Site) -> None:
     assert site.get("/-/charts/knitting.png").status == 404
     assert site.get("/-/charts/compare.png?fields=video,knitting").status == 404

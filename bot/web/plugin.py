@@ -255,8 +255,10 @@ async def _compare_png(request: Request, datasette: Datasette) -> Response:
     domains = [site.library.resolve(name) for name in asked] or list(site.library.domains.values())
     if any(domain is None for domain in domains):
         raise NotFound("No field is called that")
+    # Each field once, in the order asked: a long repeated list costs no more than one.
+    unique = list({domain.slug: domain for domain in domains if domain}.values())
     db = datasette.get_database(links.DATABASE)
-    fields = [(domain, await figures_of(db, domain)) for domain in domains if domain]
+    fields = [(domain, await figures_of(db, domain)) for domain in unique]
     key = "compare:" + ",".join(domain.slug for domain, _ in fields)
     inputs = tuple((domain.slug, figures) for domain, figures in fields)
     chart = await site.charts.get(key, inputs, lambda: draw_comparison(fields))
