@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    SCALEBOT_DB=/data/scalebot.db
+    SCALEBOT_DB=/data/scalebot.db \
+    SCALEBOT_WEB_HOST=0.0.0.0
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -21,5 +22,7 @@ USER 10001
 VOLUME ["/data"]
 # Slack's HTTP transport listens here (SCALEBOT_SLACK_PORT).
 EXPOSE 3000
+# The read-only web view (Datasette), served when SCALEBOT_WEB_PORT is set (8001 here).
+EXPOSE 8001
 ENTRYPOINT ["scalebot"]
 CMD ["run", "all"]

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format bench bench-charts bench-slack bench-discord bench-console manifest clean
+.PHONY: run test test-alone lint format bench bench-charts bench-slack bench-discord bench-console bench-web manifest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-discord: $(STAMP)
 ## bench-console: console start-up in a pseudo-terminal, beside a bare python -c
 bench-console: $(STAMP)
 	$(BIN)/python bench/console.py
+
+## bench-web: the web view's page over loopback beside a bare Datasette table, and its start-up
+bench-web: $(STAMP)
+	$(BIN)/python bench/web.py
 
 ## manifest: regenerate slack_manifest.yaml from the command declarations
 manifest: $(STAMP)

@@ -12,6 +12,7 @@ import json
 import logging
 import platform as platform_module
 import sys
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from bot.console import (
 )
 from bot.core import IMPORT_COLUMNS, Core, ImportFailed, storage_error
 from bot.courier import deliver_now
-from bot.serve import serve
+from bot.serve import Service, serve
+from bot.web import WebUnavailable
 from knowledge.kb import KnowledgeBaseError, Library
 from knowledge.store import DataPoint, StorageFault
 
@@ -98,7 +100,9 @@ def run(ctx: click.Context, platform: str | None, user: str | None) -> None:
     """
     settings: Settings = ctx.obj["settings"]
     configured = settings.configured_platforms()
-    if platform == "all" and not configured:
+    # The web view runs beside the chat platforms once it has a port.
+    web = ["web"] if settings.web_port is not None else []
+    if platform == "all" and not configured and not web:
         raise click.ClickException(f"no platform credentials are configured. {CREDENTIALS_HELP}")
     if platform is None:
         platform = "all" if configured else "console"
@@ -118,8 +122,59 @@ def run(ctx: click.Context, platform: str | None, user: str | None) -> None:
             f"the {' and '.join(unavailable)} adapter is not available in this version yet; "
             "use `scalebot run console`."
         )
+    if platform == "all":
+        wanted = [*wanted, *web]
     core = open_core(ctx)
-    asyncio.run(serve(wanted, core, settings))
+    serve_until_stopped(wanted, core, settings)
+
+
+def serve_until_stopped(
+    services: list[str],
+    core: Core,
+    settings: Settings,
+    on_ready: Callable[[Sequence[Service]], None] | None = None,
+) -> None:
+    """Run ``services`` until a signal; a web view that cannot start is a clean error."""
+    try:
+        asyncio.run(serve(services, core, settings, on_ready=on_ready))
+    except WebUnavailable as error:
+        raise click.ClickException(str(error)) from None
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default: $SCALEBOT_WEB_HOST, else 127.0.0.1).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (default: $SCALEBOT_WEB_PORT, else 8001).",
+)
+@click.pass_context
+def web(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the ledger read-only in the browser (Datasette) until Ctrl-C.
+
+    Pages: every field's current figures with facets, every figure with its status,
+    the datasets, canned queries (a dataset's history, the pending queue, a field's
+    growth record) and charts at /-/charts. No platform user ids unless
+    SCALEBOT_WEB_SHOW_USERS=1; the visitor's own SQL only with SCALEBOT_WEB_ALLOW_SQL=1.
+    """
+    from bot.web.service import DEFAULT_PORT, WebService
+
+    settings: Settings = ctx.obj["settings"]
+    chosen = port if port is not None else settings.web_port
+    settings = settings.model_copy(
+        update={
+            "web_host": host or settings.web_host,
+            "web_port": DEFAULT_PORT if chosen is None else chosen,
+        }
+    )
+    core = open_core(ctx)
+
+    def ready(started: Sequence[Service]) -> None:
+        for service in started:
+            if isinstance(service, WebService):
+                click.echo(f"Serving the ledger read-only at {service.url} (Ctrl-C stops)")
+
+    serve_until_stopped(["web"], core, settings, on_ready=ready)
 
 
 @cli.command()

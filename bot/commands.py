@@ -104,6 +104,8 @@ class Request:
     auto_approve_confirmations: int = 0
     #: What others should hear of this command once it is answered (see ``notify``).
     notices: list[Notice] = field(default_factory=list)
+    #: The web view's public base URL (``SCALEBOT_WEB_URL``): replies link to its pages.
+    web_url: str | None = None
 
     def notify(self, notice: Notice) -> None:
         """Tell the review channels or a user something, after the reply is sent.

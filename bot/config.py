@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -106,6 +107,25 @@ class Settings(BaseSettings):
     slack_review_channel: str | None = Field(
         None, description="Slack channel id where new pending points and disputes are posted"
     )
+    web_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="port of the web view; set, `scalebot run all` serves it too",
+    )
+    web_host: str = Field("127.0.0.1", description="address the web view listens on")
+    web_url: str | None = Field(
+        None,
+        description="the web view's public base URL; replies link to its pages when set",
+    )
+    web_show_users: bool = Field(
+        False,
+        description="publish platform user ids, the audit log and every table (a private "
+        "deployment)",
+    )
+    web_allow_sql: bool = Field(
+        False, description="let visitors run their own read-only SQL on the web view"
+    )
 
     @field_validator("moderators", mode="before")
     @classmethod
@@ -147,6 +167,22 @@ class Settings(BaseSettings):
                 "SCALEBOT_SLACK_REVIEW_CHANNEL=C0123ABCDEF)"
             )
         return value.strip() if value is not None else None
+
+    @field_validator("web_url")
+    @classmethod
+    def _check_web_url(cls, value: str | None) -> str | None:
+        """A base URL the links are built on: http(s), no query, no trailing slash."""
+        if value is None:
+            return None
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(
+                f"{value!r} is not the web view's base URL: SCALEBOT_WEB_URL takes an http:// "
+                "or https:// address without a query (example: "
+                "SCALEBOT_WEB_URL=https://scalebot.example.org)"
+            )
+        return url
 
     def trusted_workspaces(self, platform: str) -> frozenset[str]:
         """Workspaces where ``platform``'s own admin flag makes a moderator.

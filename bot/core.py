@@ -582,6 +582,7 @@ class Core:
                 request_id=caller.request_id,
                 in_review_channel=self.in_review_channel(caller),
                 images=caller.shows_images,
+                web_url=self.settings.web_url,
                 auto_approve_confirmations=self.settings.auto_approve_confirmations,
             )
             charge = self.submission_charge(command, caller)

@@ -1,9 +1,11 @@
 """Running the chat platforms: every adapter on one asyncio loop, one core between them.
 
-``scalebot run slack``, ``run discord`` and ``run all`` end up here. Each platform is a
-service with ``start()`` and ``stop()``; they share one :class:`~bot.runner.AsyncCore`,
-so a point submitted on Slack is in the same database, behind the same lock, as one
-submitted on Discord. SIGINT and SIGTERM stop every service cleanly.
+``scalebot run slack``, ``run discord``, ``run all`` and ``scalebot web`` end up here.
+Each platform is a service with ``start()`` and ``stop()``; they share one
+:class:`~bot.runner.AsyncCore`, so a point submitted on Slack is in the same database,
+behind the same lock, as one submitted on Discord. The web view (``web``) is a service
+too: it reads the same file through Datasette. SIGINT and SIGTERM stop every service
+cleanly.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.config import Settings
@@ -41,15 +44,27 @@ def build_services(platforms: list[str], core: AsyncCore, settings: Settings) ->
             from bot.discord.client import DiscordService
 
             services.append(DiscordService(core, settings))
+        elif platform == "web":
+            from bot.web.service import WebService
+
+            services.append(WebService(core.core.library, settings))
         else:
             raise ValueError(f"unknown platform {platform!r}")
     return services
 
 
 async def serve(
-    platforms: list[str], core: Core, settings: Settings, stop: asyncio.Event | None = None
+    platforms: list[str],
+    core: Core,
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[Sequence[Service]], None] | None = None,
 ) -> None:
-    """Start every service, wait for ``stop`` (or a signal), then stop them all."""
+    """Start every service, wait for ``stop`` (or a signal), then stop them all.
+
+    ``on_ready`` is told the services once all have started (``scalebot web`` prints
+    its address then).
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -64,6 +79,8 @@ async def serve(
             await service.start()
             started.append(service)
         log.info("running: %s", ", ".join(s.name for s in started))
+        if on_ready is not None:
+            on_ready(started)
         await stop.wait()
     finally:
         await async_core.settle()  # notices already on their way still arrive

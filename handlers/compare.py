@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidValue
 from bot.reply import Citation, Reply, Table
+from bot.web.links import compare_chart_url
 from handlers import growth
 from handlers.present import (
     NOT_IN_ESSAY,
@@ -14,6 +15,7 @@ from handlers.present import (
     ratio_text,
     source,
     unique,
+    web_page,
 )
 from knowledge.models import AnyDomain, CommunityDomain, Domain
 from knowledge.store import DataPoint, Store
@@ -115,6 +117,9 @@ def compare(
     citations = [essay("The Scaling Template")]
     citations += [citation for d in domains for citation in _essay_citations(d)]
     citations += [source(p) for p in [*largest, *newest, *in_shared] if p]
+    if request.web_url:
+        slugs = [d.slug for d in domains]
+        citations.append(web_page("the growth chart", compare_chart_url(request.web_url, slugs)))
     summary = "Same rows for each field; ratios only where the units match."
     if shared:
         summary = f"Same rows for each field; datasets compared in {shared}, a unit all count."

@@ -8,7 +8,8 @@ from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidValue
 from bot.phrasing import counted
 from bot.reply import Page, Reply
-from handlers.present import measures_line, source, unique
+from bot.web.links import table_url
+from handlers.present import measures_line, source, unique, web_page
 from knowledge.models import AnyDomain
 from knowledge.store import DatasetSort
 
@@ -31,6 +32,11 @@ def datasets(request: Request, domain: AnyDomain, sort: DatasetSort, page: int) 
         return f"/datasets {domain.slug} sort:{sort} page:{number}"
 
     order = "largest first" if sort == "largest" else "newest first"
+    web = (
+        [web_page("every current figure", table_url(request.web_url, domain.slug))]
+        if request.web_url
+        else []
+    )
     return Reply(
         title=f"{domain.name}: datasets ({order})",
         summary=f"{total} datasets with an approved figure; each shows its current figure in "
@@ -39,7 +45,7 @@ def datasets(request: Request, domain: AnyDomain, sort: DatasetSort, page: int) 
         else "No approved datasets yet. Propose one with /submit.",
         items=[measures_line(entry.figures) for entry in listed if entry.figures],
         # One source a dataset (its first figure's): /history cites every figure.
-        citations=unique([source(entry.figures[0]) for entry in listed if entry.figures]),
+        citations=unique([source(entry.figures[0]) for entry in listed if entry.figures]) + web,
         page=Page(
             number=page,
             count=pages,

@@ -13,7 +13,8 @@ from bot.commands import Command, Option, OptionType, Request
 from bot.errors import InvalidValue, NotFound
 from bot.phrasing import capitalized, counted
 from bot.reply import Page, Reply
-from handlers.present import amount, measures_line, moment, source, unique
+from bot.web.links import history_url
+from handlers.present import amount, measures_line, moment, source, unique, web_page
 from knowledge.identity import Dataset
 from knowledge.models import AnyDomain
 from knowledge.store import DataPoint, Store
@@ -41,6 +42,12 @@ def history(request: Request, dataset: str, domain: AnyDomain | None, page: int)
     def command(number: int) -> str:
         return f'/history "{found.name}" domain:{found.domain} page:{number}'
 
+    web = (
+        [web_page("the whole history", history_url(request.web_url, found.name))]
+        if request.web_url
+        else []
+    )
+
     return Reply(
         title=f"History of {found.name} ({field_name})",
         summary=(
@@ -48,7 +55,7 @@ def history(request: Request, dataset: str, domain: AnyDomain | None, page: int)
             + (measures_line(current).split(": ", 1)[1] if current else "none approved yet")
         ),
         items=lines,
-        citations=unique([source(point) for point in figures]),
+        citations=unique([source(point) for point in figures]) + web,
         page=Page(
             number=page,
             count=pages,

@@ -82,6 +82,14 @@ def source(point: DataPoint) -> Citation:
     return Citation(label=f"{point.dataset}: {point.source_url}", url=point.source_url)
 
 
+def web_page(what: str, url: str) -> Citation:
+    """The web view's page for what a reply shows (``SCALEBOT_WEB_URL`` is set).
+
+    Chat shows a few rows; the page has them all, to sort, filter and share.
+    """
+    return Citation(label=f"On the web, {what}: {url}", url=url)
+
+
 def unique(citations: list[Citation]) -> list[Citation]:
     seen: dict[str, Citation] = {}
     for citation in citations:

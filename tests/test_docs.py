@@ -31,7 +31,7 @@ from tests.helpers import (
 
 SETTINGS = documented_env_names()
 #: Values a setting of any type here accepts, tried in turn: one must change the field.
-PROBES = ("console:probe", "7", "auto", "7/minute")
+PROBES = ("console:probe", "7", "1", "auto", "7/minute", "http://127.0.0.1:8001")
 
 
 def assigned_in_env_example() -> list[str]:

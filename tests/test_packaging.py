@@ -143,6 +143,14 @@ def test_docker_command_is_scalebot_run_all() -> None:
     assert argv == ["scalebot", "run", "all"]
 
 
+def test_docker_exposes_the_web_view_to_the_host() -> None:
+    """``-e SCALEBOT_WEB_PORT=8001 -p 8001:8001`` reaches it: listening beyond loopback."""
+    exposed = {args for kw, args in INSTRUCTIONS if kw == "EXPOSE"}
+    assert "8001" in exposed
+    env = " ".join(args for kw, args in INSTRUCTIONS if kw == "ENV")
+    assert "SCALEBOT_WEB_HOST=0.0.0.0" in env
+
+
 def test_docker_copies_every_package() -> None:
     include = PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]
     packages = {name.rstrip("*") for name in include}

@@ -1,0 +1,293 @@
+"""The Datasette instance that serves the ledger: its database, settings and metadata.
+
+Datasette is used as a library: :func:`build` makes an instance in this process over
+the bot's own SQLite file, opened read-only (Datasette's ``mode=ro`` for a mutable
+file, so it sees every commit as it lands, where ``immutable`` would serve stale
+pages), under the name ``ledger``. The metadata gives people titles, column
+descriptions, facets and the canned queries; it is built from the knowledge base, so a
+new field appears on the pages without editing anything here. What may be read, and
+the chart routes, are the plugin's (:mod:`bot.web.plugin`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from datasette.app import Datasette, DatasetteClient
+from datasette.database import Database
+from datasette.plugins import pm
+
+from bot.web import plugin
+from bot.web.community import CommunityFields
+from bot.web.links import DATABASE, chart_url, table_url
+from bot.web.privacy import table_is_public
+from knowledge.kb import Library
+
+
+class Ledger(Database):
+    """The ledger as Datasette reads it, with links only between tables it may show.
+
+    A row page counts the rows of other tables that point at it (``audit_log`` and
+    ``data_points`` point at a dataset): counting a private table's rows is a read the
+    authorizer refuses, so those links are left out unless user ids are shown.
+    """
+
+    def __init__(self, datasette: Datasette, path: str, *, show_users: bool) -> None:
+        super().__init__(datasette, path=path, is_mutable=True)
+        self.show_users = show_users
+
+    async def get_all_foreign_keys(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        every = await super().get_all_foreign_keys()
+
+        def shown(table: str) -> bool:
+            return table_is_public(table, show_users=self.show_users)
+
+        return {
+            table: {
+                "incoming": [fk for fk in keys["incoming"] if shown(fk["other_table"])],
+                "outgoing": [fk for fk in keys["outgoing"] if shown(fk["other_table"])],
+            }
+            for table, keys in every.items()
+        }
+
+
+POINT_COLUMNS = {
+    "id": "The figure's number: #N in chat (/history, /review)",
+    "dataset": "The dataset, by its canonical name (the first spelling stored); opens its history",
+    "domain": "The research field",
+    "value": "The figure; it links to its source",
+    "unit": "What is counted (hours, tokens, objects...)",
+    "year": "When the dataset first appeared in public",
+    "status": "pending (awaiting review), approved or rejected",
+    "current": "1 when this is the dataset's current figure in its unit",
+    "disputes": "Members' open disputes of this figure",
+    "decided_on": "The day it was approved or rejected",
+    "origin": "curated (the project's starter set), community or import",
+    "source": "Where the figure is stated",
+    "note": "What the submitter noted (lower bound, how it was counted...)",
+    "dataset_id": "The dataset's row in the datasets table",
+}
+#: The columns the canned queries show first, in the views' order.
+_FIGURE_COLUMNS = "dataset, domain, value, unit, year"
+
+
+def _described(*names: str) -> dict[str, str]:
+    """The descriptions of ``names``, in the order a view has them."""
+    return {name: POINT_COLUMNS[name] for name in names}
+
+
+FIGURES_VIEW = _described(
+    "dataset",
+    "domain",
+    "value",
+    "unit",
+    "year",
+    "status",
+    "current",
+    "decided_on",
+    "disputes",
+    "source",
+    "note",
+    "origin",
+    "id",
+    "dataset_id",
+)
+CURRENT_VIEW = {k: v for k, v in FIGURES_VIEW.items() if k not in ("status", "current")}
+
+
+def _current_by_field() -> dict[str, Any]:
+    return {
+        "title": "Current figures per dataset and unit",
+        "description": "Each dataset's newest approved figure in every unit it is counted "
+        "in, largest first within a unit. field: a field's slug (video, llm, 3d...), or "
+        "empty for every field.",
+        "sql": f"SELECT {_FIGURE_COLUMNS}, decided_on, disputes, source, note, id\n"
+        "FROM current_figures\nWHERE :field = '' OR domain = :field\n"
+        "ORDER BY domain, unit, value DESC",
+        "hide_sql": True,
+    }
+
+
+def _pending_review() -> dict[str, Any]:
+    return {
+        "title": "Pending review",
+        "description": "Figures members submitted that no moderator has decided yet, "
+        "oldest first. Moderators decide in chat: /review.",
+        "sql": f"SELECT {_FIGURE_COLUMNS}, disputes, source, note, id\nFROM figures\n"
+        "WHERE status = 'pending'\nORDER BY id",
+        "hide_sql": True,
+    }
+
+
+def _dataset_history() -> dict[str, Any]:
+    return {
+        "title": "History of a dataset",
+        "description": "Every figure of one dataset, unit by unit, oldest first, with "
+        "its status and the day it was decided. name: the dataset's name, in any case "
+        "(a name merged into another finds that one).",
+        "sql": f"SELECT {_FIGURE_COLUMNS}, status, current, decided_on, disputes, source, "
+        "note, id\nFROM figures\nWHERE dataset_id IN (\n"
+        "  SELECT COALESCE(merged_into, id) FROM datasets WHERE name = :name COLLATE NOCASE\n"
+        ")\nORDER BY domain, unit, year, id",
+        "hide_sql": True,
+    }
+
+
+def _growth_record(library: Library) -> dict[str, Any]:
+    """The record frontier in SQL, as :func:`knowledge.trend.frontier` computes it."""
+    units = " ".join(
+        f"WHEN '{slug}' THEN '{domain.headline_unit}'"
+        for slug, domain in sorted(library.domains.items())
+    )
+    fields = " · ".join(
+        f'<a href="?field={slug}">{slug}</a> (<a href="{chart_url("", slug)}">chart</a>)'
+        for slug in sorted(library.domains)
+    )
+    return {
+        "title": "Growth record of a field",
+        "description_html": "<p>The figures that set a new record for a field's largest "
+        "dataset in its headline unit, year by year, and how many times the record before "
+        f"each one is. field: {fields}.</p>",
+        "hide_sql": True,
+        "sql": f"WITH approved AS (\n"
+        "  SELECT id, dataset, value, unit, year, source FROM figures\n"
+        "  WHERE domain = :field AND status = 'approved' AND year IS NOT NULL\n"
+        f"    AND unit = CASE :field {units} ELSE (\n"
+        "      SELECT unit FROM current_figures WHERE domain = :field\n"
+        "      GROUP BY unit ORDER BY COUNT(*) DESC, unit LIMIT 1) END\n"
+        "), best AS (\n"
+        "  SELECT year, MAX(value) AS value FROM approved GROUP BY year\n"
+        "), records AS (\n"
+        "  SELECT year, value FROM (\n"
+        "    SELECT year, value, MAX(value) OVER (\n"
+        "      ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING\n"
+        "    ) AS before FROM best\n"
+        "  ) WHERE before IS NULL OR value > before\n"
+        "), chosen AS (\n"
+        "  SELECT a.year, MIN(a.id) AS id, a.dataset, a.value, a.unit, a.source\n"
+        "  FROM records AS r JOIN approved AS a ON a.year = r.year AND a.value = r.value\n"
+        "  GROUP BY a.year\n"
+        ")\n"
+        "SELECT year, dataset, value, unit,\n"
+        "  round(value / LAG(value) OVER (ORDER BY year), 2) AS times_previous, source, id\n"
+        "FROM chosen ORDER BY year",
+    }
+
+
+def metadata(library: Library) -> dict[str, Any]:
+    """Titles, descriptions, facets and canned queries, with each field's links."""
+    fields = " · ".join(
+        f'<a href="{table_url("", slug)}">{domain.name}</a>'
+        for slug, domain in sorted(library.domains.items())
+    )
+    queries = " · ".join(
+        f'<a href="/{DATABASE}/{name}">{title}</a>'
+        for name, title in (
+            ("pending_review", "pending review"),
+            ("dataset_history", "a dataset's history"),
+            ("growth_record", "a field's growth record"),
+            ("current_by_field", "current figures per dataset and unit"),
+        )
+    )
+    return {
+        "title": "scalebot: the community ledger of AI dataset sizes",
+        "description_html": (
+            "<p>How much training data each AI field has, figure by figure, each with its "
+            "source: the curated starter set and what members submitted in chat and "
+            "moderators reviewed. Read-only.</p>"
+            f"<p>Current figures by field: {fields}.</p>"
+            f"<p>Queries: {queries}.</p>"
+            '<p><a href="/-/charts">Charts</a> of how fast each field\'s largest dataset '
+            "grows.</p>"
+        ),
+        "databases": {
+            DATABASE: {
+                "title": "Ledger",
+                "description": "Dataset sizes by field, with sources, statuses and decisions.",
+                "tables": {
+                    "current_figures": {
+                        "title": "Current figures",
+                        "description": "Each dataset's current figure in every unit it is "
+                        "counted in: its newest approved one. Sorted by field, unit, then "
+                        "largest first; each figure links to its source.",
+                        "facets": ["domain", "unit", "year"],
+                        "columns": CURRENT_VIEW,
+                    },
+                    "figures": {
+                        "title": "Every figure",
+                        "description": "Every figure ever submitted, with its status: "
+                        "pending, approved or rejected. Each figure links to its source.",
+                        "facets": ["domain", "unit", "status", "year"],
+                        "columns": FIGURES_VIEW,
+                    },
+                    "datasets": {
+                        "title": "Datasets",
+                        "description": "One row per dataset of a field, named as it was "
+                        "first stored; merged_into points at the dataset a duplicate name "
+                        "was merged into.",
+                        "facets": ["domain"],
+                        "columns": {
+                            "name": "The canonical name",
+                            "key": "The name without case, spaces or punctuation",
+                            "measures": "How many units it has a current figure in",
+                            "rank": "Its current figure in the field's headline unit",
+                            "latest_year": "The newest year among its current figures",
+                        },
+                    },
+                },
+                "queries": {
+                    "current_by_field": _current_by_field(),
+                    "pending_review": _pending_review(),
+                    "dataset_history": _dataset_history(),
+                    "growth_record": _growth_record(library),
+                },
+            }
+        },
+    }
+
+
+def settings(*, allow_sql: bool) -> dict[str, Any]:
+    """Datasette's settings: nothing to download, no SQL of the visitor's unless allowed."""
+    return {
+        "allow_download": False,
+        "default_allow_sql": allow_sql,
+        # Facets are configured per page; suggesting more costs a query per column.
+        "suggest_facets": False,
+    }
+
+
+def build(
+    path: str | Path,
+    library: Library,
+    *,
+    show_users: bool = False,
+    allow_sql: bool = False,
+) -> Datasette:
+    """A Datasette serving the ledger at ``path`` read-only as ``ledger``.
+
+    Call ``await datasette.invoke_startup()`` before serving it (the service does).
+    """
+    if pm.get_plugin(plugin.NAME) is None:
+        pm.register(plugin, name=plugin.NAME)
+    datasette = Datasette(
+        files=[],
+        metadata=metadata(library),
+        settings=settings(allow_sql=allow_sql),
+        cors=False,
+    )
+    # With no files Datasette adds an empty in-memory database: not part of this site.
+    datasette.remove_database("_memory")
+    resolved = str(Path(path).resolve())
+    datasette.add_database(Ledger(datasette, resolved, show_users=show_users), name=DATABASE)
+    site = plugin.Site(
+        library,
+        show_users=show_users,
+        allow_sql=allow_sql,
+        community=CommunityFields(Path(resolved)),
+    )
+    plugin.adopt(datasette, site)
+    # Datasette made its internal client (``datasette.client``) from its app before the
+    # plugin knew this instance: make it again, with the chart routes and the guard.
+    datasette.client = DatasetteClient(datasette)
+    return datasette
