@@ -7,12 +7,13 @@ same point in the same words.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.reply import Citation
 from knowledge.models import Domain, Figure
 from knowledge.quantity import format_quantity
-from knowledge.store import DataPoint
+from knowledge.store import DataPoint, Measure
 
 #: What a table cell says where the essay would speak, for a field it does not discuss.
 NOT_IN_ESSAY = "not discussed by the essay"
@@ -32,7 +33,7 @@ def essay_scale(domain: Domain) -> str:
     return domain.scale_note or "the essay gives no figure"
 
 
-def amount(point: DataPoint) -> str:
+def amount(point: DataPoint | Measure) -> str:
     return f"{format_quantity(point.quantity)} {point.unit}"
 
 
@@ -59,7 +60,7 @@ def moment(timestamp: str | None) -> str:
     return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def measures_line(figures: list[DataPoint]) -> str:
+def measures_line(figures: Sequence[DataPoint | Measure]) -> str:
     """A dataset once, with every current figure: ``#7 InternVid: 760K hours · 234M clips, 2023``.
 
     ``figures`` are one dataset's current figures, the headline unit's first; the id is
@@ -78,7 +79,7 @@ def essay(section: str) -> Citation:
     return Citation(label=f"essay, “{section}”")
 
 
-def source(point: DataPoint) -> Citation:
+def source(point: DataPoint | Measure) -> Citation:
     return Citation(label=f"{point.dataset}: {point.source_url}", url=point.source_url)
 
 

@@ -248,6 +248,28 @@ def test_a_submission_returns_its_point_as_a_read_would(core: Core, spelling: st
     assert replay.stored is not None and again.replayed and again.stored is None
 
 
+def test_a_listing_s_measures_are_the_current_points(core: Core) -> None:
+    """/datasets reads eight columns of each figure; they must say what the point says."""
+    for listed in core.store.datasets("video", limit=20):
+        history = core.store.history(listed.dataset.id)
+        current = sorted((p for p in history if p.is_current), key=lambda p: p.id)
+        assert sorted(m.id for m in listed.figures) == [p.id for p in current]
+        for measure in listed.figures:
+            point = core.store.get(measure.id)
+            assert point is not None
+            assert (measure.dataset, measure.quantity, measure.unit, measure.year) == (
+                point.dataset,
+                point.quantity,
+                point.unit,
+                point.year,
+            )
+            assert (measure.source_url, measure.disputes, measure.reviewed_at) == (
+                point.source_url,
+                point.disputes,
+                point.reviewed_at,
+            )
+
+
 def test_rejected_point_is_never_found(core: Core) -> None:
     point_id = core.ask("/submit video Xylofakevid 3M clips https://example.org/x", MEMBER).data[
         "id"
