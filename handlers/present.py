@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.reply import Citation
+from bot.web.links import chart_url, table_url
 from knowledge.models import Domain, Figure
 from knowledge.quantity import format_quantity
 from knowledge.store import DataPoint, Measure
@@ -89,6 +90,16 @@ def web_page(what: str, url: str) -> Citation:
     Chat shows a few rows; the page has them all, to sort, filter and share.
     """
     return Citation(label=f"On the web, {what}: {url}", url=url)
+
+
+def field_pages(web_url: str | None, slug: str) -> list[Citation]:
+    """A field's current figures and its growth chart on the web view (none without one)."""
+    if not web_url:
+        return []
+    return [
+        web_page("every current figure", table_url(web_url, slug)),
+        web_page("the growth chart", chart_url(web_url, slug)),
+    ]
 
 
 def unique(citations: list[Citation]) -> list[Citation]:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from bot.commands import Command, Option, OptionType, Request
 from bot.reply import Reply, ReplyField
-from bot.web.links import chart_url, table_url
 from handlers import growth
 from handlers.present import (
     amount,
     essay,
     essay_scale,
+    field_pages,
     moment,
     point_line,
     source,
     unique,
-    web_page,
 )
 from knowledge.models import AnyDomain, CommunityDomain, Domain
 
@@ -49,11 +48,7 @@ def essay_card(request: Request, domain: Domain) -> Reply:
     sections += [domain.cost_section, domain.verdict_section]
     citations = [essay(s) for s in sections]
     citations += [source(p) for p in (largest, newest) if p]
-    if request.web_url:
-        citations += [
-            web_page("every current figure", table_url(request.web_url, domain.slug)),
-            web_page("the growth chart", chart_url(request.web_url, domain.slug)),
-        ]
+    citations += field_pages(request.web_url, domain.slug)
     return Reply(
         title=f"{domain.name}: scale and cost",
         summary=domain.summary,
@@ -102,11 +97,7 @@ def community_card(request: Request, domain: CommunityDomain) -> Reply:
     ]
     points = [largest, newest, said.benchmark]
     citations = [source(p) for p in points if p]
-    if request.web_url:
-        citations += [
-            web_page("every current figure", table_url(request.web_url, domain.slug)),
-            web_page("the growth chart", chart_url(request.web_url, domain.slug)),
-        ]
+    citations += field_pages(request.web_url, domain.slug)
     return Reply(
         title=f"{domain.name}: what the ledger holds",
         summary=(

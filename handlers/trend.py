@@ -10,10 +10,9 @@ projection as what it is, an extrapolation of that fit.
 from __future__ import annotations
 
 from bot.commands import Command, Option, OptionType, Request
-from bot.reply import Citation, Reply, ReplyField
-from bot.web.links import chart_url, table_url
+from bot.reply import Reply, ReplyField
 from handlers import growth
-from handlers.present import source, unique, web_page
+from handlers.present import field_pages, source, unique
 from knowledge.models import AnyDomain
 
 
@@ -49,7 +48,8 @@ def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
         summary=summary,
         fields=fields,
         items=[growth.record_line(point) for point in found.records],
-        citations=unique([source(point) for point in found.records]) + _web(request, domain),
+        citations=unique([source(point) for point in found.records])
+        + field_pages(request.web_url, domain.slug),
         footer=_footer(request, domain, found.unit),
         domain=domain.slug,
         colour=domain.colour,
@@ -62,16 +62,6 @@ def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
     if chart is None:
         return reply
     return reply.model_copy(update={"attachments": [growth.attachment(chart, text)]})
-
-
-def _web(request: Request, domain: AnyDomain) -> list[Citation]:
-    """The field's chart and figures on the web view, when ``SCALEBOT_WEB_URL`` is set."""
-    if not request.web_url:
-        return []
-    return [
-        web_page("the growth chart", chart_url(request.web_url, domain.slug)),
-        web_page("every current figure", table_url(request.web_url, domain.slug)),
-    ]
 
 
 def _footer(request: Request, domain: AnyDomain, unit: str | None) -> str:

@@ -88,8 +88,8 @@ def test_scale_links_to_the_table_and_the_chart(core: Core, site: Site) -> None:
 def test_trend_links_to_the_chart_and_the_table(core: Core, site: Site) -> None:
     reply = core.ask("/trend video", "console:a")
     assert web_links(reply) == [
-        f"{BASE}/-/charts/video.png",
         f"{BASE}/ledger/current_figures?domain=video",
+        f"{BASE}/-/charts/video.png",
     ]
     for url in web_links(reply):
         assert follow(site, url) == 200
