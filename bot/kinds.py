@@ -370,7 +370,8 @@ def resolve_domain(raw: str, library: Library, command: Command | None = None) -
         if suggestions and len(fields) == 1:
             example = f"/{command.name} {suggestions[0]}"
     raise UnknownDomain(
-        f"`{shown(raw)}` is not a field I know.{hint} Known fields: {known} (aliases: /domains).",
+        f"`{shown(raw)}` is not a field I know.{hint} Known fields: {known} (aliases: /domains). "
+        "A moderator can add a field with /domain add.",
         example=example,
     )
 
