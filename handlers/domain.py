@@ -138,7 +138,7 @@ def _taken(name: str, owner: str, owner_slug: str, added: bool) -> NameInUse:
 
 COMMAND = Command(
     name="domain",
-    order=95,
+    order=98,
     permission=Permission.MODERATOR,
     description="Moderators: add a field the essay does not discuss, with its names and unit",
     handler=domain,

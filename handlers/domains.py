@@ -19,7 +19,8 @@ def domains(request: Request) -> Reply:
     added = [slug for slug, domain in request.library.domains.items() if domain.community]
     return Reply(
         title="Domains",
-        summary="Use any of these names (or an alias) with /scale, /compare, /why, /datasets.",
+        summary="Use any of these names (or an alias) with /scale, /compare, /trend, /why, "
+        "/datasets.",
         fields=fields,
         footer="Example: /scale video"
         + (" · moderators add a field with /domain add" if not added else ""),
