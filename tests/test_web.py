@@ -258,5 +258,18 @@ def test_a_field_added_while_it_runs_gets_its_chart_and_record(tmp_path: Path) -
             (2020, "hours"),
             (2022, "hours"),
         ]
+        # The home page lists it, and the growth record knows a later field's own unit.
+        home = running.get("/").body
+        assert 'href="/ledger/current_figures?domain=audio">Audio</a>' in home
+        assert core.ask('/domain add tactile "Tactile" unit:hours', MODERATOR).kind == "answer"
+        for n, (unit, quantity) in enumerate((("clips", 5), ("clips", 9), ("hours", 2))):
+            submitted = core.ask(
+                f'/submit tactile "Touch {n}" {quantity} {unit} https://example.org/t{n} 2020',
+                "console:a",
+            )
+            assert core.ask(f"/approve {submitted.data['id']}", MODERATOR).kind == "answer"
+        record = rows(running, "/ledger/growth_record.json?field=tactile")
+        assert [(row["dataset"], row["unit"]) for row in record] == [("Touch 2", "hours")]
         # Who added the field stays private.
-        assert MODERATOR not in running.get("/-/charts").body
+        for page in ("/", "/-/charts", "/ledger/growth_record?field=audio"):
+            assert MODERATOR not in running.get(page).body

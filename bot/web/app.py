@@ -134,12 +134,24 @@ def _dataset_history() -> dict[str, Any]:
     }
 
 
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal (names come from files and moderators)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _growth_record(library: Library) -> dict[str, Any]:
     """The record frontier in SQL, as :func:`knowledge.trend.frontier` computes it."""
-    units = " ".join(
-        f"WHEN '{slug}' THEN '{domain.headline_unit}'"
-        for slug, domain in sorted(library.domains.items())
+    # A field added without a unit is read in the unit most of its figures use.
+    most_used = (
+        "(SELECT unit FROM current_figures WHERE domain = :field "
+        "GROUP BY unit ORDER BY COUNT(*) DESC, unit LIMIT 1)"
     )
+    cases = " ".join(
+        f"WHEN {_literal(slug)} THEN {_literal(domain.headline_unit)}"
+        for slug, domain in sorted(library.domains.items())
+        if domain.headline_unit
+    )
+    unit = f"CASE :field {cases} ELSE {most_used} END" if cases else most_used
     fields = " · ".join(
         f'<a href="?field={slug}">{slug}</a> (<a href="{chart_url("", slug)}">chart</a>)'
         for slug in sorted(library.domains)
@@ -153,9 +165,7 @@ def _growth_record(library: Library) -> dict[str, Any]:
         "sql": f"WITH approved AS (\n"
         "  SELECT id, dataset, value, unit, year, source FROM figures\n"
         "  WHERE domain = :field AND status = 'approved' AND year IS NOT NULL\n"
-        f"    AND unit = CASE :field {units} ELSE (\n"
-        "      SELECT unit FROM current_figures WHERE domain = :field\n"
-        "      GROUP BY unit ORDER BY COUNT(*) DESC, unit LIMIT 1) END\n"
+        f"    AND unit = {unit}\n"
         "), best AS (\n"
         "  SELECT year, MAX(value) AS value FROM approved GROUP BY year\n"
         "), records AS (\n"
@@ -272,7 +282,9 @@ def build(
         pm.register(plugin, name=plugin.NAME)
     datasette = Datasette(
         files=[],
-        metadata=metadata(library),
+        # The metadata comes from the plugin (``get_metadata``), made again when a field
+        # is added; Datasette's own copy would win over it and never change.
+        metadata={},
         settings=settings(allow_sql=allow_sql),
         cors=False,
     )
@@ -285,6 +297,7 @@ def build(
         show_users=show_users,
         allow_sql=allow_sql,
         community=CommunityFields(Path(resolved)),
+        describe=metadata,
     )
     plugin.adopt(datasette, site)
     # Datasette made its internal client (``datasette.client``) from its app before the

@@ -53,12 +53,26 @@ class Site:
     charts: ChartCache = field(default_factory=ChartCache)
     #: The ledger's community fields, followed as the bot adds them (None: none followed).
     community: CommunityFields | None = None
+    #: Titles, descriptions, facets and canned queries for a set of fields.
+    describe: Callable[[Library], dict[str, Any]] | None = None
+    _described: tuple[tuple[str, ...], dict[str, Any]] | None = None
 
     def fields(self) -> Library:
         """The library with every community field the ledger holds by now."""
         if self.community is not None:
             self.community.follow(self.library)
         return self.library
+
+    def metadata(self) -> dict[str, Any]:
+        """Datasette's metadata for the fields served now, made again when one is added:
+        the home page lists every field and the growth record knows each one's unit."""
+        if self.describe is None:
+            return {}
+        library = self.fields()
+        slugs = tuple(sorted(library.domains))
+        if self._described is None or self._described[0] != slugs:
+            self._described = (slugs, self.describe(library))
+        return self._described[1]
 
 
 _SITES: weakref.WeakKeyDictionary[Datasette, Site] = weakref.WeakKeyDictionary()
@@ -92,6 +106,15 @@ def adopt(datasette: Datasette, site: Site) -> None:
 
 def site_of(datasette: Datasette) -> Site | None:
     return _SITES.get(datasette)
+
+
+@hookimpl
+def get_metadata(
+    datasette: Datasette, key: str | None, database: str | None, table: str | None
+) -> dict[str, Any] | None:
+    """Our instances' metadata, which follows the fields moderators add while it runs."""
+    site = site_of(datasette)
+    return site.metadata() if site is not None else None
 
 
 # -- privacy -----------------------------------------------------------------------------
