@@ -91,6 +91,14 @@ class Claim(_Strict):
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,29}$"
 
 
+def aliases_are_words(aliases: list[str]) -> list[str]:
+    """Each alias is a name someone types: not blank, at most 40 characters."""
+    for alias in aliases:
+        if not alias.strip() or len(alias) > 40:
+            raise ValueError(f"alias {alias!r} must be 1-40 characters")
+    return aliases
+
+
 class Domain(_Strict):
     """A research field the essay measures against its scaling template."""
 
@@ -116,13 +124,7 @@ class Domain(_Strict):
     cost_section: Section
     reasons: list[Claim] = Field(min_length=1)
 
-    @field_validator("aliases")
-    @classmethod
-    def _aliases_are_words(cls, aliases: list[str]) -> list[str]:
-        for alias in aliases:
-            if not alias.strip() or len(alias) > 40:
-                raise ValueError(f"alias {alias!r} must be 1-40 characters")
-        return aliases
+    _aliases_are_words = field_validator("aliases")(aliases_are_words)
 
 
 class CommunityDomain(_Strict):
@@ -150,13 +152,7 @@ class CommunityDomain(_Strict):
         """What ``/domains`` says of it: who brought it in, and that the essay is silent."""
         return "Added by a moderator; the essay does not discuss it. Figures from the ledger only."
 
-    @field_validator("aliases")
-    @classmethod
-    def _aliases_are_words(cls, aliases: list[str]) -> list[str]:
-        for alias in aliases:
-            if not alias.strip() or len(alias) > 40:
-                raise ValueError(f"alias {alias!r} must be 1-40 characters")
-        return aliases
+    _aliases_are_words = field_validator("aliases")(aliases_are_words)
 
 
 #: Any field a command may be asked about: the essay's, or one moderators added.

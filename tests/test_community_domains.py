@@ -373,3 +373,17 @@ def test_discord_offers_and_answers_an_added_field_with_the_same_commands(
     card = discord.interact(slash_command("scale", {"domain": "tts"})).json
     assert card["data"]["embeds"][0]["title"] == "Audio generation: what the ledger holds"
     assert len(discord.fake.of(r"^PUT /applications/\d+/commands$")) == synced
+
+
+@pytest.mark.parametrize("alias", ["", "   ", "x" * 41])
+def test_an_alias_must_be_a_name_someone_types(alias: str) -> None:
+    """The rule both kinds of field share (knowledge.models.aliases_are_words)."""
+    with pytest.raises(ValueError, match="must be 1-40 characters"):
+        CommunityDomain(
+            slug="audio",
+            name="Audio",
+            aliases=[alias],
+            colour="#112233",
+            added_by="console:mod",
+            added_at="2026-11-30T00:00:00Z",
+        )
