@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -415,11 +416,72 @@ def flatness(all_results: dict[int, dict[str, object]]) -> None:
         print(f"  {label:<{LABEL}}{p99(large_samples) / p99(small_samples):.2f}x")
 
 
+def summary(size: int, runs: list[dict[str, object]]) -> None:
+    """The verdicts on the median of the runs' ratios, as the README quotes them.
+
+    One run's p99 moves with whatever else the machine does; the median of three is what
+    the targets are judged on.
+    """
+    print(f"\nmedian of {len(runs)} runs at {size:,} points (each run's ratio, then the median):")
+    for label, (_text, target) in {
+        **READS,
+        "/trend video (after a decision)": TREND_AFTER_DECISION,
+    }.items():
+        ratios = [ratio(run, label) for run in runs]
+        middle = statistics.median(ratios)
+        verdict = "meets" if middle <= target else "MISSES"
+        shown = ", ".join(f"{r:.1f}x" for r in ratios)
+        print(f"  {label:<{LABEL}}{shown:<24}{middle:>7.1f}x  <= {target:.0f}x  {verdict}")
+    shares = [share(run) for run in runs]
+    middle = statistics.median(shares)
+    verdict = "meets" if middle >= SUBMISSIONS_SHARE else "MISSES"
+    shown = ", ".join(f"{s:.3f}" for s in shares)
+    print(
+        f"  {'/submit, share of the floor':<{LABEL}}{shown:<24}{middle:>8.3f}  "
+        f">= {SUBMISSIONS_SHARE:.3f}  {verdict}"
+    )
+    added = [limit_cost(run) * 1e6 for run in runs]
+    middle = statistics.median(added)
+    verdict = "meets" if middle <= LIMITS_BUDGET * 1e6 else "MISSES"
+    shown = ", ".join(f"{a:.1f}" for a in added)
+    print(
+        f"  {'limits, µs added to the p99':<{LABEL}}{shown:<24}{middle:>8.1f}  "
+        f"<= {LIMITS_BUDGET * 1e6:.0f}  {verdict}"
+    )
+
+
+def ratio(results: dict[str, object], label: str) -> float:
+    """A command's p99 over the floor read's p99, in one run."""
+    samples, floor = results[label], results["floor read"]
+    assert isinstance(samples, list) and isinstance(floor, list)
+    return p99(samples) / p99(floor)
+
+
+def share(results: dict[str, object]) -> float:
+    """Submissions per second over raw single-row commits per second, in one run."""
+    rate, floor_rate = results["submissions/s"], results["floor commits/s"]
+    assert isinstance(rate, float) and isinstance(floor_rate, float)
+    return rate / floor_rate
+
+
+def limit_cost(results: dict[str, object]) -> float:
+    """Seconds the command limit adds to ``/scale video``'s p99, in one run."""
+    exempt, counted = results["exempt"], results["counted"]
+    assert isinstance(exempt, list) and isinstance(counted, list)
+    return p99(counted) - p99(exempt)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3_000, help="timed calls per command")
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="runs per size; with more than one, the verdicts on the median of their ratios",
+    )
     parser.add_argument(
         "--request-ids",
         action="store_true",
@@ -429,10 +491,16 @@ def main() -> None:
     all_results: dict[int, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="scalebot-bench-") as directory:
         for size in args.sizes:
-            all_results[size] = run_size(
-                size, args.repeat, args.warmup, Path(directory), args.request_ids
-            )
-            report(size, all_results[size])
+            runs = []
+            for number in range(args.runs):
+                folder = Path(directory) / f"{size}-{number}"
+                folder.mkdir()
+                runs.append(run_size(size, args.repeat, args.warmup, folder, args.request_ids))
+                report(size, runs[-1])
+                shutil.rmtree(folder)  # a fresh file for each run, and the disk given back
+            if len(runs) > 1:
+                summary(size, runs)
+            all_results[size] = runs[-1]
     flatness(all_results)
 
 
