@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands import Command, Option, OptionType, Permission, Request
 from bot.reply import Reply
+from handlers import options
 from handlers.decide import decide
 
 
@@ -19,15 +20,7 @@ COMMAND = Command(
     example="/approve 12 checked against the paper",
     permission=Permission.MODERATOR,
     options=(
-        Option(
-            "id",
-            OptionType.INTEGER,
-            "The data point's number, e.g. 12",
-            label="data point number",
-            min_value=1,
-            max_value=2**62,
-            max_length=24,
-        ),
+        options.point_id(),
         Option(
             "note",
             OptionType.TEXT,

@@ -8,11 +8,12 @@ approver), and its submitter hears of it the same way.
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Request
+from bot.commands import Command, Request
 from bot.errors import AlreadyCounted, Conflict, NotFound, OwnFigure
 from bot.notices import PointDecided
 from bot.phrasing import counted, number_word
 from bot.reply import Reply, ReplyField
+from handlers import options
 from handlers.decide import decision_letter
 from handlers.present import moment, point_line, source
 from knowledge.store import (
@@ -110,15 +111,5 @@ COMMAND = Command(
     handler=confirm,
     example="/confirm 12",
     counts_as_submission=True,
-    options=(
-        Option(
-            "id",
-            OptionType.INTEGER,
-            "The data point's number, e.g. 12",
-            label="data point number",
-            min_value=1,
-            max_value=2**62,
-            max_length=24,
-        ),
-    ),
+    options=(options.point_id(),),
 )

@@ -9,6 +9,7 @@ from bot.errors import InvalidValue
 from bot.phrasing import counted
 from bot.reply import Page, Reply
 from bot.web.links import table_url
+from handlers import options
 from handlers.present import measures_line, source, unique, web_page
 from knowledge.models import AnyDomain
 from knowledge.store import DatasetSort
@@ -86,16 +87,6 @@ COMMAND = Command(
             default="largest",
             max_length=10,
         ),
-        Option(
-            "page",
-            OptionType.INTEGER,
-            "Page number",
-            required=False,
-            label="page number",
-            min_value=1,
-            max_value=100_000,
-            default=1,
-            max_length=10,
-        ),
+        options.page(),
     ),
 )

@@ -12,6 +12,7 @@ from bot.commands import Command, Option, OptionType, Request
 from bot.errors import AlreadyCounted, Conflict, NotFound
 from bot.notices import PointDisputed
 from bot.reply import Reply, ReplyField
+from handlers import options
 from handlers.cards import dispute_card
 from handlers.present import amount, moment, source
 from knowledge.store import AlreadyReviewed, AlreadyVouched, PointNotFound
@@ -79,15 +80,7 @@ COMMAND = Command(
     example="/flag 12 the source counts a different split",
     counts_as_submission=True,
     options=(
-        Option(
-            "id",
-            OptionType.INTEGER,
-            "The data point's number, e.g. 12",
-            label="data point number",
-            min_value=1,
-            max_value=2**62,
-            max_length=24,
-        ),
+        options.point_id(),
         Option(
             "reason",
             OptionType.TEXT,

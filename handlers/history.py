@@ -14,6 +14,7 @@ from bot.errors import InvalidValue, NotFound
 from bot.phrasing import capitalized, counted
 from bot.reply import Page, Reply
 from bot.web.links import history_url
+from handlers import options
 from handlers.present import amount, measures_line, moment, source, unique, web_page
 from knowledge.identity import Dataset
 from knowledge.models import AnyDomain
@@ -155,16 +156,6 @@ COMMAND = Command(
             label="field",
             max_length=60,
         ),
-        Option(
-            "page",
-            OptionType.INTEGER,
-            "Page number",
-            required=False,
-            label="page number",
-            min_value=1,
-            max_value=100_000,
-            default=1,
-            max_length=10,
-        ),
+        options.page(),
     ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.commands import Command, Option, OptionType, Permission, Request
 from bot.reply import Reply
+from handlers import options
 from handlers.decide import decide
 
 
@@ -20,15 +21,7 @@ COMMAND = Command(
     example="/reject 12 the source counts clips, not hours",
     permission=Permission.MODERATOR,
     options=(
-        Option(
-            "id",
-            OptionType.INTEGER,
-            "The data point's number, e.g. 12",
-            label="data point number",
-            min_value=1,
-            max_value=2**62,
-            max_length=24,
-        ),
+        options.point_id(),
         Option(
             "reason",
             OptionType.TEXT,
