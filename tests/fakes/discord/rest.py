@@ -124,8 +124,11 @@ class RestAPI:
             contents,
             multipart=request.content_type.startswith("multipart/"),
         )
-        # Recorded first, so whatever the bot does after this answer sees it recorded;
-        # ``answered`` tells a test that stops the bot that the answer is on the wire.
+        # Checked and recorded first, so whatever the bot does after this answer sees it
+        # recorded, refusal included; ``answered`` tells a test that stops the bot that
+        # the answer is on the wire.
+        if self._authorized(recorded):
+            recorded.refused = self._refusal(recorded) or None
         self._record(recorded)
         response = self._answer(recorded)
         await response.prepare(request)
@@ -133,15 +136,19 @@ class RestAPI:
         recorded.answered.set()
         return response
 
-    def _answer(self, recorded: Request) -> web.StreamResponse:
+    def _authorized(self, recorded: Request) -> bool:
         public = recorded.path.startswith(("/webhooks/", "/interactions/"))
-        if not public and recorded.headers.get("Authorization") != f"Bot {self.token}":
+        return public or recorded.headers.get("Authorization") == f"Bot {self.token}"
+
+    def _answer(self, recorded: Request) -> web.StreamResponse:
+        if not self._authorized(recorded):
             return _error(401, 0, "401: Unauthorized")
-        refused = self._refusal(recorded)
-        if refused:
-            with self.recorder.changed:
-                recorded.refused = refused
-            body = {"message": "Invalid Form Body", "code": INVALID_FORM_BODY, "errors": refused}
+        if recorded.refused:
+            body = {
+                "message": "Invalid Form Body",
+                "code": INVALID_FORM_BODY,
+                "errors": recorded.refused,
+            }
             return _json_response(body, 400)
         for pattern, method, handler in self._routes():
             if method != recorded.method:
