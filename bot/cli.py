@@ -30,7 +30,7 @@ from bot.console import (
 )
 from bot.core import IMPORT_COLUMNS, Core, ImportFailed, storage_error
 from bot.courier import deliver_now
-from bot.serve import Service, serve
+from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.kb import KnowledgeBaseError, Library
 from knowledge.store import DataPoint, StorageFault
@@ -134,10 +134,14 @@ def serve_until_stopped(
     settings: Settings,
     on_ready: Callable[[Sequence[Service]], None] | None = None,
 ) -> None:
-    """Run ``services`` until a signal; a web view that cannot start is a clean error."""
+    """Run ``services`` until a signal; a service that cannot start is a clean error.
+
+    A web view whose port is taken, or a command list Discord refuses, stops the run
+    with the reason in words and exit code 1, never a traceback.
+    """
     try:
         asyncio.run(serve(services, core, settings, on_ready=on_ready))
-    except WebUnavailable as error:
+    except (WebUnavailable, PlatformRefused) as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -287,6 +291,8 @@ def discord_sync(ctx: click.Context) -> None:
     async_core = AsyncCore(open_core(ctx))
     try:
         count = asyncio.run(sync_commands(async_core, settings))
+    except PlatformRefused as error:
+        raise click.ClickException(str(error)) from None
     finally:
         async_core.close()
     where = f"in guild {settings.discord_guild}" if settings.discord_guild else "globally"

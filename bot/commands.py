@@ -42,6 +42,12 @@ class OptionType:
     DATASET: kinds.Kind = kinds.DatasetName()
 
 
+#: The widest integer bound an option may declare: 2**53 - 1, the largest integer a JSON
+#: number holds exactly in JavaScript, and so the limit of Discord's ``min_value`` and
+#: ``max_value`` (a command list with a bound beyond it is refused whole).
+SAFE_INTEGER = 2**53 - 1
+
+
 class Permission(StrEnum):
     EVERYONE = "everyone"
     MODERATOR = "moderator"
@@ -66,6 +72,24 @@ class Option:
     choices: tuple[str, ...] = ()
     default: Any = None
     greedy: bool = False
+
+    def __post_init__(self) -> None:
+        for bound in (self.min_value, self.max_value):
+            if bound is not None and not -SAFE_INTEGER <= bound <= SAFE_INTEGER:
+                raise ValueError(
+                    f"option {self.name!r}: the bound {bound} lies outside ±(2**53 - 1), "
+                    "which chat platforms refuse (Discord refuses the whole command list); "
+                    "declare a bound within it, e.g. max_value=2**53 - 1"
+                )
+        if (
+            self.min_value is not None
+            and self.max_value is not None
+            and self.min_value > self.max_value
+        ):
+            raise ValueError(
+                f"option {self.name!r}: min_value {self.min_value} is above "
+                f"max_value {self.max_value}"
+            )
 
     @property
     def noun(self) -> str:

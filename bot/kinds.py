@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 Widget = Literal["menu", "line", "paragraph"]
 #: A typed value spans at most this many words: ``image text pairs``.
 MAX_VALUE_WORDS = 3
-#: Limits above this are safety bounds, not something to tell people ("1 to 2**62").
+#: Limits above this are safety bounds, not something to tell people ("1 to 2**53 - 1").
 _SHOWN_LIMIT = 10**9
 
 

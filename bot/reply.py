@@ -36,8 +36,9 @@ class Table(BaseModel):
     rows: list[list[str]]
 
 
-#: Discord carries a button's command in its custom id (100 characters, with a prefix).
-ACTION_COMMAND_MAX = 90
+#: Discord carries a button's command in its custom id: 100 characters, 13 of them the
+#: adapter's ``scalebot:run:`` (or ``scalebot:ask:``) prefix.
+ACTION_COMMAND_MAX = 87
 
 
 class Action(BaseModel):

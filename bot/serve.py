@@ -24,6 +24,13 @@ from bot.runner import AsyncCore
 log = logging.getLogger(__name__)
 
 
+class PlatformRefused(Exception):
+    """A platform refused what a service must register to start (Discord, its command list).
+
+    The message says what was refused and why, in words: the CLI prints it and exits 1.
+    """
+
+
 class Service(Protocol):
     name: str
 

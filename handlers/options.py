@@ -7,10 +7,11 @@ one label, one range and one help text on every platform.
 
 from __future__ import annotations
 
-from bot.commands import Option, OptionType
+from bot.commands import SAFE_INTEGER, Option, OptionType
 
-#: The largest data point number accepted (SQLite's rowids go higher; nobody types them).
-MAX_POINT_ID = 2**62
+#: The largest data point number accepted: the widest bound a chat platform takes (Discord's
+#: integer options stop at 2**53 - 1). SQLite's rowids could go higher; no ledger gets there.
+MAX_POINT_ID = SAFE_INTEGER
 #: The last page a paginated command shows.
 MAX_PAGE = 100_000
 

@@ -83,6 +83,9 @@ def discord_stack(
             with running_discord(settings, loop, core) as service:
                 loop.run(fake.wait_connected())
                 yield DiscordStack(fake, service, core, loop)
+            # Every test on the stack is a contract test: nothing the bot sent (a reply, an
+            # edit, a notice) may be a body Discord's published spec refuses.
+            fake.assert_contract_kept()
         finally:
             core.close()
             loop.run(fake.stop())

@@ -217,6 +217,7 @@ def bare_bot() -> Iterator[BareBot]:
 def bot() -> Iterator[BareBot]:
     with discord_problems() as problems, bare_bot() as running:
         yield running
+        running.fake.assert_contract_kept()
     assert problems.messages() == []
 
 

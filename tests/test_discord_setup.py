@@ -72,6 +72,7 @@ def fake_discord(discord_urls: None) -> Iterator[tuple[BackgroundLoop, FakeDisco
         loop.run(fake.start())
         try:
             yield loop, fake
+            fake.assert_contract_kept()
         finally:
             loop.run(fake.stop())
 

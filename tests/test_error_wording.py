@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.commands import Command, Option
 from bot.registry import COMMANDS
+from handlers.options import MAX_POINT_ID
 
 MODERATOR = "mod"
 
@@ -168,12 +169,14 @@ def test_wrong_values_are_named_by_what_they_are(ask, text: str, said: str) -> N
         ("/approve abc", "The data point number must be a whole number of 1 or more; got `abc`."),
         ("/approve 0", "The data point number must be a whole number of 1 or more; got 0."),
         ("/approve 99999999999999999999", "The data point number 99999999999999999999 is too"),
+        # One past the largest number Discord's integer options can bound.
+        ("/approve 9007199254740992", "The data point number 9007199254740992 is too large."),
     ],
 )
 def test_wrong_ids_do_not_show_internal_limits(ask, text: str, said: str) -> None:
     summary = summary_of(ask, text, MODERATOR)
     assert summary.startswith(said)
-    assert str(2**62) not in summary
+    assert str(MAX_POINT_ID) not in summary and str(2**62) not in summary
 
 
 def test_an_earlier_decision_is_dated_in_words(ask) -> None:

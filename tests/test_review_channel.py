@@ -246,6 +246,9 @@ def both(tmp_path: Path) -> Iterator[Both]:
                 f"http://127.0.0.1:{slack_service.port}{EVENTS_PATH}", fake_slack.response_url("")
             )
             yield Both(loop, fake_discord, fake_slack, sender, core, async_core)
+            # The cards and notices sent on the way are held to Discord's published spec.
+            loop.run(async_core.settle())
+            fake_discord.assert_contract_kept()
         finally:
             loop.run(async_core.settle())
             for service in reversed(started):
@@ -500,6 +503,7 @@ def fakes() -> Iterator[tuple[BackgroundLoop, FakeDiscord, FakeSlackAPI]]:
         loop.run(fake_slack.start())
         try:
             yield loop, fake_discord, fake_slack
+            fake_discord.assert_contract_kept()
         finally:
             loop.run(fake_slack.stop())
             loop.run(fake_discord.stop())

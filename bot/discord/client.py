@@ -30,6 +30,7 @@ from bot.core import Caller
 from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
 from bot.discord.embeds import render_embeds
 from bot.discord.notices import DiscordNotices
+from bot.discord.refusal import refusal
 from bot.discord.tree import ScalebotTree, Suggestions, comparable, schema
 from bot.reply import Reply
 from bot.runner import AsyncCore
@@ -120,14 +121,21 @@ class DiscordAdapter:
             await self.sync()
 
     async def sync(self, force: bool = False) -> bool:
-        """PUT our schema when the registered one differs (or ``force``); True if it did."""
+        """PUT our schema when the registered one differs (or ``force``); True if it did.
+
+        Discord refuses a command list whole: then :class:`CommandsRefused` says which
+        command and option it refused and why (the service cannot start without them).
+        """
         ours = schema(self.tree, self.guild)
         if not force:
             registered = await self.tree.fetch_commands(guild=self.guild)
             if comparable([c.to_dict() for c in registered]) == comparable(ours):
                 log.info("Discord commands are up to date (%d)", len(ours))
                 return False
-        await self.tree.sync(guild=self.guild)
+        try:
+            await self.tree.sync(guild=self.guild)
+        except discord.HTTPException as error:
+            raise refusal(error, ours, self.core.core.commands) from error
         self.synced += 1
         where = f"guild {self.guild.id}" if self.guild else "globally"
         log.info("synced %d Discord commands %s", len(ours), where)
@@ -354,7 +362,11 @@ class DiscordService:
         """
         token = self.settings.discord_token
         assert token is not None, "run checks DISCORD_TOKEN before starting Discord"
-        await self.client.login(token.get_secret_value())
+        try:
+            await self.client.login(token.get_secret_value())
+        except BaseException:
+            await self.client.close()  # its HTTP session; the caller stops with the reason
+            raise
         connected = asyncio.ensure_future(self.client.wait_for("connect"))
         self._task = asyncio.ensure_future(self.client.connect(reconnect=True))
         done, _ = await asyncio.wait({connected, self._task}, return_when=asyncio.FIRST_COMPLETED)

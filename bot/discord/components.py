@@ -19,7 +19,7 @@ import discord
 
 from bot.commands import Command, Option
 from bot.phrasing import capitalized
-from bot.reply import Action
+from bot.reply import ACTION_COMMAND_MAX, Action
 
 #: A modal holds at most this many inputs (Discord's limit).
 MODAL_INPUTS = 5
@@ -29,7 +29,10 @@ PLACEHOLDER = 100
 TEXT_INPUT_MAX = 4000
 BUTTON_LABEL = 80
 BUTTONS = 25
-ACTION_TEMPLATE = r"scalebot:(?P<mode>run|ask):(?P<command>/.{1,90})"
+#: Discord's limit on a component's custom id.
+CUSTOM_ID = 100
+#: A button's custom id: the prefix, then the command it runs (whole: at most 100 characters).
+ACTION_TEMPLATE = rf"scalebot:(?P<mode>run|ask):(?P<command>/.{{1,{ACTION_COMMAND_MAX - 1}}})"
 _STYLES = {
     "primary": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,

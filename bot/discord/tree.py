@@ -21,7 +21,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.commands import Command, Option
+from bot.commands import SAFE_INTEGER, Command, Option
 from bot.core import internal_error
 from bot.kinds import Context, suggest
 from bot.reply import Reply
@@ -47,8 +47,9 @@ def is_required(command: Command, option: Option) -> bool:
 
 def _annotation(option: Option) -> Any:
     if option.type.value_type is int:
-        low = option.min_value if option.min_value is not None else -(2**53)
-        high = option.max_value if option.max_value is not None else 2**53
+        # Discord refuses a bound beyond ±(2**53 - 1); Option checks the declared ones.
+        low = option.min_value if option.min_value is not None else -SAFE_INTEGER
+        high = option.max_value if option.max_value is not None else SAFE_INTEGER
         return app_commands.Range[int, low, high]
     return app_commands.Range[str, 1, min(option.max_length, STRING_MAX)]
 

@@ -39,6 +39,10 @@ class Request:
     files: list[str] = field(default_factory=list)
     #: The uploaded files' bytes, in the order of ``files``.
     contents: list[bytes] = field(default_factory=list, repr=False)
+    #: Sent as a multipart upload (the JSON is its ``payload_json`` part).
+    multipart: bool = False
+    #: Discord's ``errors`` tree when the fake refused the body (400, code 50035), else None.
+    refused: dict[str, Any] | None = None
     answered: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
@@ -98,7 +102,9 @@ class Recorder:
 
         def failure() -> str:
             seen = [f"{r.method} {r.path}" for r in self.requests]
-            return f"no {count} request(s) matching {matcher!r}; saw {seen}"
+            refused = [f"{r.method} {r.path}: {r.refused}" for r in self.requests if r.refused]
+            said = f"; the fake refused {refused}" if refused else ""
+            return f"no {count} request(s) matching {matcher!r}; saw {seen}{said}"
 
         return self._wait(found, count, timeout, failure)
 

@@ -5,6 +5,11 @@ schemas ``tree.sync()`` uploads (global or per guild, stored so a test can read 
 interaction callbacks, followups, webhook and channel messages (stored, edited, deleted),
 DM channels and guild members. Every route but ``/webhooks/`` and ``/interactions/`` wants
 ``Authorization: Bot <token>``, as Discord does. An unknown route answers ``{}``.
+
+Every body is first held to Discord's published contract (:mod:`tests.fakes.discord.contract`):
+one the spec (or a documented limit) refuses is answered 400, code 50035, "Invalid Form
+Body", with the ``errors`` tree naming the field, and is kept on its recorded request
+(``Request.refused``) so a test can see what the bot sent that Discord would not take.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.discord.contract import INVALID_FORM_BODY, Contract, contract
 from tests.fakes.discord.objects import (
     APP_ID,
     BOT_ID,
@@ -81,8 +87,12 @@ class RestAPI:
         token: str,
         gateway_url: Callable[[], str],
         record: Callable[[Request], None],
+        *,
+        validate: bool = True,
     ) -> None:
         self.recorder = recorder
+        #: The contract bodies are checked against; None: accept any body (the benchmark).
+        self.contract: Contract | None = contract() if validate else None
         self.token = token
         self._gateway_url = gateway_url
         #: Called with each request once its answer is written (the server records it).
@@ -105,10 +115,20 @@ class RestAPI:
         path = "/" + request.match_info["tail"]
         body, files, contents = await read_body(request)
         recorded = Request(
-            request.method, path, dict(request.query), body, dict(request.headers), files, contents
+            request.method,
+            path,
+            dict(request.query),
+            body,
+            dict(request.headers),
+            files,
+            contents,
+            multipart=request.content_type.startswith("multipart/"),
         )
-        # Recorded first, so whatever the bot does after this answer sees it recorded;
-        # ``answered`` tells a test that stops the bot that the answer is on the wire.
+        # Checked and recorded first, so whatever the bot does after this answer sees it
+        # recorded, refusal included; ``answered`` tells a test that stops the bot that
+        # the answer is on the wire.
+        if self._authorized(recorded):
+            recorded.refused = self._refusal(recorded) or None
         self._record(recorded)
         response = self._answer(recorded)
         await response.prepare(request)
@@ -116,10 +136,20 @@ class RestAPI:
         recorded.answered.set()
         return response
 
-    def _answer(self, recorded: Request) -> web.StreamResponse:
+    def _authorized(self, recorded: Request) -> bool:
         public = recorded.path.startswith(("/webhooks/", "/interactions/"))
-        if not public and recorded.headers.get("Authorization") != f"Bot {self.token}":
+        return public or recorded.headers.get("Authorization") == f"Bot {self.token}"
+
+    def _answer(self, recorded: Request) -> web.StreamResponse:
+        if not self._authorized(recorded):
             return _error(401, 0, "401: Unauthorized")
+        if recorded.refused:
+            body = {
+                "message": "Invalid Form Body",
+                "code": INVALID_FORM_BODY,
+                "errors": recorded.refused,
+            }
+            return _json_response(body, 400)
         for pattern, method, handler in self._routes():
             if method != recorded.method:
                 continue
@@ -127,6 +157,14 @@ class RestAPI:
             if match:
                 return handler(recorded, *match.groups())
         return _json_response({})
+
+    def _refusal(self, recorded: Request) -> dict[str, Any]:
+        """Discord's ``errors`` tree for a body it would refuse; empty if it would take it."""
+        if self.contract is None or recorded.json is None:
+            return {}
+        return self.contract.check(
+            recorded.method, recorded.path, recorded.json, multipart=recorded.multipart
+        )
 
     def _routes(self) -> list[tuple[str, str, Callable[..., web.StreamResponse]]]:
         app = r"/applications/(\d+)"

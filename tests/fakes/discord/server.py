@@ -2,6 +2,8 @@
 
 Point discord.py at it with ``discord.http.Route.BASE = fake.api_url`` and
 ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)``.
+Every request body is held to Discord's published OpenAPI spec (``validate=False`` turns
+that off, for the benchmark only: see :mod:`tests.fakes.discord.contract`).
 A test drives it from its own thread: ``dispatch`` an event, then ``wait_for`` the
 requests the bot made in answer (``path`` of a recorded :class:`Request` is relative to
 ``/api/v10``, the same path discord.py's ``Route`` is built from).
@@ -28,11 +30,13 @@ class FakeDiscord:
     two places a subclass may hook in; bench/discord.py stamps callbacks through them.
     """
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, *, validate: bool = True) -> None:
         self.token = token
         self.port = 0
         self.recorder = Recorder()
-        self.rest = RestAPI(self.recorder, token, lambda: self.gateway_url, self._record)
+        self.rest = RestAPI(
+            self.recorder, token, lambda: self.gateway_url, self._record, validate=validate
+        )
         self.gateway = Gateway(self.recorder, token, lambda: self.gateway_url)
         self._runner: web.AppRunner | None = None
 
@@ -103,6 +107,17 @@ class FakeDiscord:
     @property
     def resume_count(self) -> int:
         return self.gateway.resume_count
+
+    @property
+    def refusals(self) -> list[Request]:
+        """The requests whose body Discord's contract refuses (answered 400, code 50035)."""
+        with self.recorder.changed:
+            return [r for r in self.recorder.requests if r.refused]
+
+    def assert_contract_kept(self) -> None:
+        """Fail, naming each field, if the bot sent any body Discord would refuse."""
+        refused = [f"{r.method} {r.path}: {r.refused}" for r in self.refusals]
+        assert not refused, "Discord would refuse what the bot sent:\n" + "\n".join(refused)
 
     def of(self, matcher: Matcher) -> list[Request]:
         """Recorded requests whose path (or ``"METHOD path"``) matches, or the predicate holds."""
