@@ -84,6 +84,9 @@ class FakeSlackAPI:
         #: (``channel_not_found``, ``not_in_channel``...), as Slack answers: HTTP 200 and
         #: ``"ok": false``.
         self.refused_channels: dict[str, str] = {}
+        #: Response URLs (by name) that refuse every post, with the HTTP status and text
+        #: Slack answers (``(404, "expired_url")``: used five times, or too late).
+        self.refused_responses: dict[str, tuple[int, str]] = {}
         #: Bodies refused for breaking Slack's contract (bad blocks or view, no text).
         self.refusals: list[Refusal] = []
 
@@ -276,6 +279,8 @@ class FakeSlackAPI:
         """
         body = await request.json()
         method = f"response:{request.match_info['name']}"
+        if (refused := self.refused_responses.get(request.match_info["name"])) is not None:
+            return web.Response(status=refused[0], text=refused[1])
         if "blocks" in body:
             errors = message_errors(body["blocks"])
             if errors:
