@@ -246,6 +246,9 @@ def both(tmp_path: Path) -> Iterator[Both]:
                 f"http://127.0.0.1:{slack_service.port}{EVENTS_PATH}", fake_slack.response_url("")
             )
             yield Both(loop, fake_discord, fake_slack, sender, core, async_core)
+            # Only once the test passed: Slack would have taken all the adapter sent.
+            fake_slack.assert_nothing_refused()
+            assert sender.refusals == []
         finally:
             loop.run(async_core.settle())
             for service in reversed(started):
@@ -500,6 +503,7 @@ def fakes() -> Iterator[tuple[BackgroundLoop, FakeDiscord, FakeSlackAPI]]:
         loop.run(fake_slack.start())
         try:
             yield loop, fake_discord, fake_slack
+            fake_slack.assert_nothing_refused()
         finally:
             loop.run(fake_slack.stop())
             loop.run(fake_discord.stop())
