@@ -12,9 +12,10 @@ Every ``blocks`` and ``view`` the adapter sends is checked twice:
 2. with :data:`EXTRA_LIMITS`, the documented rules those models do not check (each read
    in slack_sdk 3.48's source, where no validator holds it).
 
-A violation is worded as Slack words it (``must be less than 3001 characters``, ``no more
-than 50 items allowed``, ``unsupported type: ...``) and ends with the JSON pointer of the
-value at fault, as Slack's ``[json-pointer:/blocks/0/text/text]`` does.
+Each violation ends with the JSON pointer of the value at fault, as Slack's
+``[json-pointer:/blocks/0/text/text]`` does. The extra rules are worded as Slack words
+them (``must be less than 3001 characters``, ``no more than 50 items allowed``,
+``unsupported type: ...``); a model's failure keeps slack_sdk's own sentence.
 """
 
 from __future__ import annotations
