@@ -225,7 +225,14 @@ def assert_embeds_within_limits(embeds: list[dict[str, Any]]) -> None:
 
 
 def assert_blocks_within_limits(blocks: list[dict[str, Any]]) -> None:
-    """Slack's Block Kit limits for one message (shared/reference/platform-limits.md)."""
+    """Slack's Block Kit limits for one message (shared/reference/platform-limits.md).
+
+    Our renderer's constants, and the fake Slack's contract (slack_sdk's models plus the
+    documented limits they miss): the two must agree.
+    """
+    from tests.fakes.slack_contract import message_errors  # slack_sdk: only where needed
+
+    assert message_errors(blocks) == []
     assert 0 < len(blocks) <= MAX_BLOCKS
     for block in blocks:
         kind = block["type"]

@@ -1,4 +1,9 @@
-"""The real Slack adapter on 127.0.0.1, wired to a fake Slack Web API, for tests."""
+"""The real Slack adapter on 127.0.0.1, wired to a fake Slack Web API, for tests.
+
+The fake refuses what Slack refuses (``tests/fakes/slack_contract.py``); a test that
+made the adapter send anything Slack would refuse fails when its stack closes, so every
+test on this stack is also a test of Slack's contract.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +37,12 @@ class SlackStack:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.service.port}"
 
+    def assert_nothing_refused(self) -> None:
+        """Nothing the adapter sent, through the Web API or in an answer, breaks Slack's rules."""
+        self.api.assert_nothing_refused()
+        refused = self.sender.refusals
+        assert not refused, "Slack would refuse the adapter's answers:\n" + "\n".join(refused)
+
 
 @contextmanager
 def slack_stack(
@@ -59,7 +70,10 @@ def slack_stack(
             sender = SlackSender(
                 f"http://127.0.0.1:{service.port}{EVENTS_PATH}", api.response_url("")
             )
-            yield SlackStack(api, service, sender, core, loop)
+            stack = SlackStack(api, service, sender, core, loop)
+            yield stack
+            # Only after the test passed: a failure of its own is the one to report.
+            stack.assert_nothing_refused()
         finally:
             loop.run(service.stop())
             loop.run(api.stop())

@@ -8,6 +8,7 @@ the real discord.py and slack-bolt on the fakes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from bot.runner import AsyncCore
 from tests.discord_stack import DiscordStack, discord_stack
 from tests.fakes.discord.payloads import slash_command
+from tests.fakes.loop import STEP_TIMEOUT
 from tests.slack_stack import SLACK_MEMBER, SlackStack, slack_stack
 
 SECRET = "ServerDisconnectedError: token=xoxb-leak"
@@ -71,3 +73,33 @@ def test_slack_tells_the_user_plainly_and_logs_the_traceback(
     assert GENERIC in body["text"] and "ServerDisconnected" not in json.dumps(body)
     (record,) = [r for r in caplog.records if "/scale failed" in r.getMessage()]
     assert record.exc_info is not None and SECRET in str(record.exc_info[1])
+
+
+def test_slack_refusing_a_response_url_post_is_logged(
+    slack: SlackStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A response URL refuses with an HTTP status and Bolt raises nothing: it must be seen.
+
+    Slack allows a response URL five uses in 30 minutes; past that, or with a body it will
+    not show, the reply is lost, and before this only the user noticed (nothing came).
+    """
+    slack.api.refused_responses["pressed"] = (404, "expired_url")
+    with caplog.at_level(logging.WARNING, logger="bot.slack.app"):
+        answer = slack.sender.button(
+            "scalebot:run:scale", SLACK_MEMBER, "pressed", value="/scale video"
+        )
+        assert answer.status == 200
+        logged = slack.loop.run(_until_logged(caplog, "response URL"))
+    assert logged, "no warning logged"
+    (record,) = [r for r in caplog.records if "response URL" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert "HTTP 404 expired_url" in record.getMessage()
+
+
+async def _until_logged(caplog: pytest.LogCaptureFixture, words: str) -> bool:
+    """Whether a log line with ``words`` appears within the step timeout (bounded wait)."""
+    for _ in range(int(STEP_TIMEOUT / 0.05)):
+        if any(words in r.getMessage() for r in caplog.records):
+            return True
+        await asyncio.sleep(0.05)
+    return False

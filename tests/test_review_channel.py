@@ -249,6 +249,9 @@ def both(tmp_path: Path) -> Iterator[Both]:
             # The cards and notices sent on the way are held to Discord's published spec.
             loop.run(async_core.settle())
             fake_discord.assert_contract_kept()
+            # Slack would have taken all the adapter sent.
+            fake_slack.assert_nothing_refused()
+            assert sender.refusals == []
         finally:
             loop.run(async_core.settle())
             for service in reversed(started):
@@ -504,6 +507,7 @@ def fakes() -> Iterator[tuple[BackgroundLoop, FakeDiscord, FakeSlackAPI]]:
         try:
             yield loop, fake_discord, fake_slack
             fake_discord.assert_contract_kept()
+            fake_slack.assert_nothing_refused()
         finally:
             loop.run(fake_slack.stop())
             loop.run(fake_discord.stop())

@@ -89,6 +89,8 @@ def test_scalebot_run_slack_serves_the_readme_setup(tmp_path: Path) -> None:
             answer = sender.command("/scale", "video")
             assert answer.status == 200
             assert answer.json()["blocks"][0]["text"]["text"].startswith("Video generation")
+            assert sender.refusals == []
+            api.assert_nothing_refused()
         finally:
             process.terminate()
             _, stderr = process.communicate(timeout=20)

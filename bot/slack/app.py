@@ -128,6 +128,7 @@ class SlackAdapter:
     async def on_command(
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
+        respond = _checked(respond)
         caller = _caller(
             body["user_id"],
             body.get("team_id"),
@@ -210,6 +211,7 @@ class SlackAdapter:
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         """Run the command a reply's button carries; ask for a reason first if it wants one."""
+        respond = _checked(respond)
         action = body["actions"][0]
         text = action.get("value") or ""
         user = body["user"]["id"]
@@ -303,7 +305,7 @@ class SlackAdapter:
         response_url = extra.get("response_url")
         for message in render_messages(reply):
             if response_url:
-                await AsyncWebhookClient(response_url).send(**message, response_type="ephemeral")
+                await _webhook_respond(AsyncWebhookClient(response_url))(**message)
             else:
                 await client.chat_postMessage(channel=user, **message)
         await self._upload(client, reply, caller)
@@ -410,7 +412,9 @@ class SlackAdapter:
             )
         if respond is not None and body.get("response_url"):
             try:
-                await respond(**message, response_type="ephemeral", replace_original=False)
+                await _checked(respond)(
+                    **message, response_type="ephemeral", replace_original=False
+                )
             except Exception:
                 log.exception("could not tell the user that Slack %s failed", what)
         return BoltResponse(status=200, body="")
@@ -447,11 +451,29 @@ def _channel_id(body: dict[str, Any]) -> str | None:
 
 
 def _webhook_respond(webhook: AsyncWebhookClient) -> Respond:
-    async def respond(**message: Any) -> None:
+    async def respond(**message: Any) -> Any:
         message.pop("response_type", None)
-        await webhook.send(**message, response_type="ephemeral")
+        return await webhook.send(**message, response_type="ephemeral")
 
-    return respond
+    return _checked(respond)
+
+
+def _checked(respond: Respond) -> Respond:
+    """``respond``, with Slack's refusal logged as a warning instead of passing unseen.
+
+    A response URL answers a refusal (an expired or used-up URL, a body it will not
+    show) with an HTTP error status, and Bolt's ``respond`` returns it without raising.
+    """
+
+    async def send(**message: Any) -> Any:
+        sent = await respond(**message)
+        status = getattr(sent, "status_code", None)
+        if isinstance(status, int) and status >= 400:
+            body = str(getattr(sent, "body", ""))[:200]
+            log.warning("Slack refused a reply sent to its response URL: HTTP %d %s", status, body)
+        return sent
+
+    return send
 
 
 def _secret(value: Any) -> str | None:

@@ -40,6 +40,21 @@ def escape(text: str) -> str:
 _STYLING = re.compile(r"([*_~`])")
 
 
+def fit(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters; a longer one ends at a word with "…".
+
+    For the few places that hold one short line (a button, a modal's title): cut
+    silently, ``Withdraw #123456`` could lose digits and still look whole.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 def literal(text: str) -> str:
     """Text shown as typed in mrkdwn: escaped, and no styling character can style.
 
@@ -153,7 +168,7 @@ def _actions(reply: Reply) -> list[Block]:
         button: Block = {
             "type": "button",
             "action_id": action_id(action),
-            "text": {"type": "plain_text", "text": action.label[:BUTTON_TEXT]},
+            "text": {"type": "plain_text", "text": fit(action.label, BUTTON_TEXT)},
             "value": action.command,
         }
         if action.style != "secondary":

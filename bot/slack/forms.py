@@ -16,15 +16,18 @@ from typing import Any
 from bot.commands import Command, Option
 from bot.kinds import Context
 from bot.phrasing import capitalized
+from bot.slack.blocks import fit
 
 FORM_CALLBACK = "scalebot_form"
 REASON_CALLBACK = "scalebot_reason"
 INPUT_ACTION = "value"
-#: Slack's limits for modals: title 24 characters, label 2000, placeholder 150.
+#: Slack's limits for modals: title 24 characters, label 2000, placeholder 150; a menu
+#: holds 100 options, each with a label of 75 characters.
 MODAL_TITLE = 24
 BUTTON_TEXT = 24
 PLACEHOLDER = 150
 MENU_ENTRIES = 100
+MENU_LABEL = 75
 METADATA = 3000
 
 View = dict[str, Any]
@@ -39,13 +42,16 @@ def _menu(option: Option, context: Context, initial: str | None) -> dict[str, An
     element: dict[str, Any] = {
         "type": "static_select",
         "action_id": INPUT_ACTION,
-        "placeholder": _plain(f"Choose a {option.noun}"[:PLACEHOLDER]),
-        "options": [{"text": _plain(e.label), "value": e.value} for e in entries],
+        "placeholder": _plain(fit(f"Choose a {option.noun}", PLACEHOLDER)),
+        "options": [{"text": _plain(fit(e.label, MENU_LABEL)), "value": e.value} for e in entries],
     }
     chosen = option.type.menu_value(initial, option, context) if initial else None
     match = next((e for e in entries if e.value == chosen), None)
     if match is not None:
-        element["initial_option"] = {"text": _plain(match.label), "value": match.value}
+        element["initial_option"] = {
+            "text": _plain(fit(match.label, MENU_LABEL)),
+            "value": match.value,
+        }
     return element
 
 
@@ -59,7 +65,7 @@ def _input(option: Option, context: Context, initial: str | None) -> dict[str, A
             "action_id": INPUT_ACTION,
             "max_length": option.max_length,
             "multiline": widget == "paragraph",
-            "placeholder": _plain(option.description[:PLACEHOLDER]),
+            "placeholder": _plain(fit(option.description, PLACEHOLDER)),
         }
         if initial:
             element["initial_value"] = initial[: option.max_length]
@@ -77,7 +83,7 @@ def command_form(command: Command, context: Context, given: dict[str, str], extr
     return {
         "type": "modal",
         "callback_id": FORM_CALLBACK,
-        "title": _plain(f"/{command.name}"[:MODAL_TITLE]),
+        "title": _plain(fit(f"/{command.name}", MODAL_TITLE)),
         "submit": _plain("Send"),
         "close": _plain("Cancel"),
         "private_metadata": _metadata({**extra, "command": command.name}),
@@ -100,14 +106,14 @@ def reason_form(option: Option, title: str, text: str, extra: dict) -> View:
             "action_id": INPUT_ACTION,
             "max_length": option.max_length,
             "multiline": option.type.widget(option) == "paragraph",
-            "placeholder": _plain(option.description[:PLACEHOLDER]),
+            "placeholder": _plain(fit(option.description, PLACEHOLDER)),
         },
     }
     return {
         "type": "modal",
         "callback_id": REASON_CALLBACK,
-        "title": _plain(title[:MODAL_TITLE]),
-        "submit": _plain(title.split(" ")[0][:BUTTON_TEXT] or "Send"),
+        "title": _plain(fit(title, MODAL_TITLE) or "scalebot"),
+        "submit": _plain(fit(title.split(" ")[0], BUTTON_TEXT) or "Send"),
         "close": _plain("Cancel"),
         "private_metadata": _metadata({**extra, "run": text, "option": option.name}),
         "blocks": [block],

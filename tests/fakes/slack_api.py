@@ -6,6 +6,12 @@ test can assert what the adapter sent (``views.open``, ``chat.postMessage``...);
 may make it refuse to post messages and files in a channel (``refused_channels``). File
 uploads follow Slack's three steps (``files.getUploadURLExternal``, a POST of the bytes
 to the URL it returns, ``files.completeUploadExternal``); the bytes are kept by file id.
+
+It refuses what Slack refuses (``tests/fakes/slack_contract.py``): every ``blocks`` and
+``view`` it is sent is checked with slack_sdk's own models and Slack's documented limits,
+and a message with blocks must carry a top-level ``text``. A refusal is answered as
+Slack answers it and kept in :attr:`FakeSlackAPI.refusals`, not in :attr:`calls`, so a
+test that waits for the call fails and ``slack_stack`` fails any test that caused one.
 """
 
 from __future__ import annotations
@@ -20,10 +26,27 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakes.loop import STEP_TIMEOUT
+from tests.fakes.slack_contract import answer_errors, message_errors, missing_text, view_errors
 
 BOT_USER = "UBOT0001"
 BOT_NAME = "labbot"
 TEAM = "T0LAB0001"
+
+
+#: Methods that post a message, with the arguments Slack requires of each.
+MESSAGE_METHODS: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("channel",),
+    "chat.postEphemeral": ("channel", "user"),
+    "chat.update": ("channel", "ts"),
+    "chat.scheduleMessage": ("channel", "post_at"),
+}
+#: Methods that show a view, with the arguments Slack requires of each (``a|b``: either).
+VIEW_METHODS: dict[str, tuple[str, ...]] = {
+    "views.open": ("trigger_id|interactivity_pointer", "view"),
+    "views.push": ("trigger_id|interactivity_pointer", "view"),
+    "views.update": ("view_id|external_id", "view"),
+    "views.publish": ("user_id", "view"),
+}
 
 
 @dataclass
@@ -31,6 +54,18 @@ class Call:
     method: str
     body: dict[str, Any]
     token: str | None
+
+
+@dataclass
+class Refusal:
+    """A body the fake refused as Slack would, with Slack's reasons."""
+
+    method: str
+    body: dict[str, Any]
+    errors: list[str]
+
+    def __str__(self) -> str:
+        return f"{self.method}: " + "; ".join(self.errors)
 
 
 class FakeSlackAPI:
@@ -49,6 +84,11 @@ class FakeSlackAPI:
         #: (``channel_not_found``, ``not_in_channel``...), as Slack answers: HTTP 200 and
         #: ``"ok": false``.
         self.refused_channels: dict[str, str] = {}
+        #: Response URLs (by name) that refuse every post, with the HTTP status and text
+        #: Slack answers (``(404, "expired_url")``: used five times, or too late).
+        self.refused_responses: dict[str, tuple[int, str]] = {}
+        #: Bodies refused for breaking Slack's contract (bad blocks or view, no text).
+        self.refusals: list[Refusal] = []
 
     @property
     def url(self) -> str:
@@ -93,7 +133,13 @@ class FakeSlackAPI:
         body = {**dict(request.query), **(body or {})}
         for key in ("view", "blocks"):
             if isinstance(body.get(key), str):
-                body[key] = json.loads(body[key])
+                try:
+                    body[key] = json.loads(body[key])
+                except json.JSONDecodeError:
+                    error = "invalid_blocks_format" if key == "blocks" else "invalid_arguments"
+                    return self._refuse(method, body, error, [f"{key} is not JSON"])
+        if (refused := self._breaks_contract(method, body)) is not None:
+            return refused
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
         self._record(method, body, token)
         answer: dict[str, Any] = {"ok": True}
@@ -130,6 +176,52 @@ class FakeSlackAPI:
             listed = body.get("files")
             files = json.loads(listed) if isinstance(listed, str) else listed or []
             answer["files"] = [{"id": f["id"], "title": f.get("title")} for f in files]
+        return web.json_response(answer)
+
+    def _breaks_contract(self, method: str, body: dict[str, Any]) -> web.Response | None:
+        """Slack's refusal of ``body`` for ``method``, or None when Slack would take it.
+
+        As Slack answers (HTTP 200, ``"ok": false``): a message with bad blocks
+        ``invalid_blocks`` with ``errors`` and ``response_metadata.messages``; a bad view
+        or a missing argument ``invalid_arguments`` with ``response_metadata.messages``.
+        """
+        required = MESSAGE_METHODS.get(method) or VIEW_METHODS.get(method) or ()
+        missing = [
+            f"missing required field: {names.replace('|', ' or ')}"
+            for names in required
+            if not any(body.get(name) not in (None, "") for name in names.split("|"))
+        ]
+        if missing:
+            return self._refuse(method, body, "invalid_arguments", missing)
+        if method in MESSAGE_METHODS and "blocks" in body:
+            errors = message_errors(body["blocks"])
+            if errors:
+                return self._refuse(method, body, "invalid_blocks", errors, listed=True)
+            if (no_text := missing_text(body)) is not None:
+                return self._refuse(method, body, "invalid_arguments", [no_text])
+        if method in VIEW_METHODS:
+            errors = view_errors(body["view"])
+            if errors:
+                schemas = "failed to match all allowed schemas [json-pointer:/view]"
+                return self._refuse(method, body, "invalid_arguments", [schemas, *errors])
+        return None
+
+    def _refuse(
+        self,
+        method: str,
+        body: dict[str, Any],
+        error: str,
+        errors: list[str],
+        *,
+        listed: bool = False,
+    ) -> web.Response:
+        with self._changed:
+            self.refusals.append(Refusal(method, body, errors))
+            self._changed.notify_all()
+        answer: dict[str, Any] = {"ok": False, "error": error}
+        if listed:
+            answer["errors"] = errors
+        answer["response_metadata"] = {"messages": [f"[ERROR] {e}" for e in errors]}
         return web.json_response(answer)
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -172,11 +264,32 @@ class FakeSlackAPI:
         while True:
             answer = await asyncio.wait_for(self._from_app.get(), STEP_TIMEOUT)
             if answer.get("envelope_id") == envelope_id:
+                # The acknowledgement's payload is a reply Slack shows: Slack checks it.
+                errors = answer_errors(answer.get("payload"))
+                if errors:
+                    self._refuse(f"ack:{kind}", answer, "invalid_blocks", errors)
                 return answer
 
     async def _response(self, request: web.Request) -> web.Response:
+        """A post to a ``response_url``: refused as Slack refuses it, else recorded.
+
+        A ``response_url`` answers like an incoming webhook: HTTP 400 with the error as
+        plain text (``invalid_blocks``; ``no_text`` for blocks without a top-level text,
+        where Slack only warns, as for chat.postMessage).
+        """
         body = await request.json()
-        self._record(f"response:{request.match_info['name']}", body, None)
+        method = f"response:{request.match_info['name']}"
+        if (refused := self.refused_responses.get(request.match_info["name"])) is not None:
+            return web.Response(status=refused[0], text=refused[1])
+        if "blocks" in body:
+            errors = message_errors(body["blocks"])
+            if errors:
+                self._refuse(method, body, "invalid_blocks", errors)
+                return web.Response(status=400, text="invalid_blocks")
+            if (no_text := missing_text(body)) is not None:
+                self._refuse(method, body, "no_text", [no_text])
+                return web.Response(status=400, text="no_text")
+        self._record(method, body, None)
         return web.Response(text="ok")
 
     def wait_for(self, method: str, count: int = 1, timeout: float = STEP_TIMEOUT) -> list[Call]:
@@ -190,9 +303,18 @@ class FakeSlackAPI:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     seen = sorted({c.method for c in self.calls})
-                    raise AssertionError(f"no {count} call(s) of {method}; saw {seen}")
+                    refused = [str(r) for r in self.refusals]
+                    raise AssertionError(
+                        f"no {count} call(s) of {method}; saw {seen}; refused {refused}"
+                    )
                 self._changed.wait(left)
 
     def of(self, method: str) -> list[Call]:
         with self._changed:
             return [c for c in self.calls if c.method == method]
+
+    def assert_nothing_refused(self) -> None:
+        """Fail when the adapter sent anything Slack would refuse (see :attr:`refusals`)."""
+        with self._changed:
+            refused = [str(r) for r in self.refusals]
+        assert not refused, "Slack would refuse what the adapter sent:\n" + "\n".join(refused)

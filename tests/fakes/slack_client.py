@@ -1,4 +1,9 @@
-"""Talks to the adapter as Slack does: signed, form-encoded or JSON HTTP requests."""
+"""Talks to the adapter as Slack does: signed, form-encoded or JSON HTTP requests.
+
+What the adapter answers in the HTTP response itself (a slash command's reply, a view
+to show) is a body Slack checks as it checks the Web API's: the sender keeps each one
+Slack would refuse in :attr:`SlackSender.refusals`, for ``slack_stack`` to fail on.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from typing import Any
 
 from tests.fakes.loop import STEP_TIMEOUT
 from tests.fakes.slack_api import TEAM
+from tests.fakes.slack_contract import answer_errors
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -38,6 +44,8 @@ class SlackSender:
         self.events_url = events_url
         self.response_base = response_base
         self.sent = 0
+        #: Acknowledgements Slack would refuse, each with Slack's reasons.
+        self.refusals: list[str] = []
 
     def post(
         self,
@@ -56,9 +64,21 @@ class SlackSender:
         request = urllib.request.Request(self.events_url, body, headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=STEP_TIMEOUT) as response:
-                return Answer(response.status, response.read().decode())
+                answer = Answer(response.status, response.read().decode())
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.read().decode())
+        self._check(answer)
+        return answer
+
+    def _check(self, answer: Answer) -> None:
+        """Keep what Slack would refuse of an acknowledgement's JSON body."""
+        try:
+            body = answer.json()
+        except ValueError:
+            return
+        errors = answer_errors(body)
+        if errors:
+            self.refusals.append("acknowledgement: " + "; ".join(errors))
 
     def command_body(
         self, command: str, text: str = "", user: str = "UMEMBER1", channel: str = "C0CHAN1"
