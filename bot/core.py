@@ -210,6 +210,8 @@ class Core:
         self.store = store
         self.commands = commands
         self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
+        #: Each platform's :class:`Surface` (see ``surface``).
+        self._surfaces: dict[str, Surface] = {}
         #: The ledger's ``data_version`` and community fields as last read: another
         #: process adding a field is seen at the next command (see ``_follow_domains``).
         self._seen_version: int | None = None
@@ -346,14 +348,20 @@ class Core:
         """Where ``caller``'s reply is shown: the one place a :class:`Surface` is made.
 
         The core's :class:`Request` and the reply cache's key both take it from here, so
-        a pure reply is never served to a surface it was not made for.
+        a pure reply is never served to a surface it was not made for. One per platform,
+        made at its first request (the settings are fixed for the core's life): the
+        cache's key costs a dictionary lookup.
         """
-        return Surface(
-            platform=caller.platform,
-            images=caller.shows_images,
-            web_url=self.settings.web_url,
-            auto_approve_confirmations=self.settings.auto_approve_confirmations,
-        )
+        platform = caller.platform
+        surface = self._surfaces.get(platform)
+        if surface is None:
+            surface = self._surfaces[platform] = Surface(
+                platform=platform,
+                images=caller.shows_images,
+                web_url=self.settings.web_url,
+                auto_approve_confirmations=self.settings.auto_approve_confirmations,
+            )
+        return surface
 
     def in_review_channel(self, caller: Caller) -> bool:
         """Whether the caller writes from the platform's configured review channel."""
