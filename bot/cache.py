@@ -1,11 +1,15 @@
 """Replies worth keeping: a pure command's answer, reused while the ledger is unchanged.
 
 In a discussion the same few questions come back (``/scale video``, ``/compare 3d
-llm``). A command declared ``pure`` answers from its options, the knowledge base and
-the ledger alone, so its reply, and the platform payload drawn from it, can be served
-again until the ledger changes. SQLite says when that is: ``PRAGMA data_version`` on a
-connection of our own changes whenever any other connection (this process's core, the
-CLI, another bot) commits. Reading it costs a few microseconds on the event loop, where
+llm``). A command declared ``pure`` answers from its options, the knowledge base, the
+ledger and the surface it is shown on (``bot.commands.Surface``: platform, images, web
+URL) alone, never from who asks (its handler cannot read that), so its reply, and the
+platform payload drawn from it, can be served again on the same surface until the
+ledger changes; the key is the question and that surface (see ``bot.runner``).
+
+SQLite says when the ledger changes: ``PRAGMA data_version`` on a connection of our own
+changes whenever any other connection (this process's core, the CLI, another bot)
+commits. Reading it costs a few microseconds on the event loop, where
 asking the core costs a hop to its thread and back.
 
 Not every commit changes the ledger: the rate limits write users' command counts,

@@ -103,15 +103,29 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Request:
-    """Who asked, from where, and the shared state a handler may read or write."""
+class Surface:
+    """Where a reply is shown: all a reply may depend on besides its command and options.
 
-    command: str
-    user: str
+    Built once per request (``Core.surface``) and used twice: in the :class:`Request` a
+    handler reads, and in the reply cache's key (``bot.runner``). A fact added here is
+    therefore in the key as well; a pure command's reply cannot depend on anything else.
+    """
+
     platform: str
-    library: Library
-    store: Store
-    commands: dict[str, Command]
+    #: The platform shows images: a chart goes as a PNG, else as lines of text.
+    images: bool = False
+    #: The web view's public base URL (``SCALEBOT_WEB_URL``): replies link to its pages.
+    web_url: str | None = None
+    #: Confirmations that approve a pending point (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS);
+    #: 0: only a moderator approves.
+    auto_approve_confirmations: int = 0
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, and how: what a command declared ``pure`` must never read."""
+
+    user: str
     is_moderator: bool = False
     workspace: str | None = None
     channel: str | None = None
@@ -121,22 +135,114 @@ class Request:
     request_id: str | None = None
     #: Sent from the platform's review channel, where a decision replaces its card.
     in_review_channel: bool = False
-    #: The platform shows images: a chart goes as a PNG, else as lines of text.
-    images: bool = False
-    #: Confirmations that approve a pending point (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS);
-    #: 0: only a moderator approves.
-    auto_approve_confirmations: int = 0
+
+
+class NotPure(Exception):
+    """A command declared ``pure`` did what only a command that is not pure may do.
+
+    A programming error, raised the first time the handler runs (in the tests), so that
+    the reply cache never serves one user's answer to another.
+    """
+
+
+class PureCommandReadCaller(NotPure):
+    """A pure command's handler read who asks (``request.user``, ``is_moderator``...)."""
+
+
+class PureCommandNotified(NotPure):
+    """A pure command's handler sent a notice, which a reply from the cache would not."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a handler reads: the surface, who asks, and the shared state it may change.
+
+    ``asker`` is None for a command declared ``pure``: its handler is then refused (by
+    :class:`PureCommandReadCaller`) when it reads any of the asker's properties below,
+    since its reply is kept and served to whoever asks the same question next.
+    """
+
+    command: str
+    surface: Surface
+    library: Library
+    store: Store
+    commands: dict[str, Command]
+    asker: Asker | None = None
     #: What others should hear of this command once it is answered (see ``notify``).
     notices: list[Notice] = field(default_factory=list)
-    #: The web view's public base URL (``SCALEBOT_WEB_URL``): replies link to its pages.
-    web_url: str | None = None
+
+    # -- the surface: any command may read it ------------------------------------------
+
+    @property
+    def platform(self) -> str:
+        return self.surface.platform
+
+    @property
+    def images(self) -> bool:
+        return self.surface.images
+
+    @property
+    def web_url(self) -> str | None:
+        return self.surface.web_url
+
+    @property
+    def auto_approve_confirmations(self) -> int:
+        return self.surface.auto_approve_confirmations
+
+    # -- who asks: refused to a pure command -------------------------------------------
+
+    def _asker(self, what: str) -> Asker:
+        if self.asker is None:
+            raise PureCommandReadCaller(
+                f"/{self.command} is declared pure but read request.{what}. A pure "
+                "command's reply is kept and served to whoever asks next, so it may read "
+                "only its options, the ledger and the surface (request.platform, "
+                "request.images, request.web_url). If the reply depends on who asks, "
+                f'declare it Command(name="{self.command}", ..., pure=False).'
+            )
+        return self.asker
+
+    @property
+    def user(self) -> str:
+        return self._asker("user").user
+
+    @property
+    def is_moderator(self) -> bool:
+        return self._asker("is_moderator").is_moderator
+
+    @property
+    def workspace(self) -> str | None:
+        return self._asker("workspace").workspace
+
+    @property
+    def channel(self) -> str | None:
+        return self._asker("channel").channel
+
+    @property
+    def pressed(self) -> bool:
+        return self._asker("pressed").pressed
+
+    @property
+    def request_id(self) -> str | None:
+        return self._asker("request_id").request_id
+
+    @property
+    def in_review_channel(self) -> bool:
+        return self._asker("in_review_channel").in_review_channel
 
     def notify(self, notice: Notice) -> None:
         """Tell the review channels or a user something, after the reply is sent.
 
         Handlers only record it: delivering is the platforms' job, and a failure there
-        must never undo or fail the command that caused it.
+        must never undo or fail the command that caused it. A pure command may not: a
+        reply served from the cache would tell nobody.
         """
+        if self.asker is None:
+            raise PureCommandNotified(
+                f"/{self.command} is declared pure but called request.notify: its reply "
+                "is served from the cache without running it, so the notice would be sent "
+                "only once. Declare it with pure=False."
+            )
         self.notices.append(notice)
 
 
@@ -162,8 +268,10 @@ class Command:
     form: bool = False
     #: Where ``/help`` lists it: lower first, then by name.
     order: int = 100
-    #: Its reply depends on its options, the knowledge base and the ledger alone, never
-    #: on who asks or where: the adapters may reuse it until the ledger changes.
+    #: Its reply depends on its options, the knowledge base, the ledger and the
+    #: :class:`Surface` alone, never on who asks: the adapters may reuse it for the same
+    #: question on the same surface until the ledger changes. Checked as it runs: its
+    #: handler's request refuses reads of who asks (:class:`PureCommandReadCaller`).
     pure: bool = False
     #: Its reply may carry a chart: where matplotlib is not loaded yet, the platforms
     #: defer at once instead of waiting out their answer budget on the import.

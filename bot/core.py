@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.commands import Command, Option, Permission, Request
+from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.config import Settings
 from bot.converters import clean_text, convert
 from bot.errors import (
@@ -210,6 +210,8 @@ class Core:
         self.store = store
         self.commands = commands
         self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
+        #: Each platform's :class:`Surface` (see ``surface``).
+        self._surfaces: dict[str, Surface] = {}
         #: The ledger's ``data_version`` and community fields as last read: another
         #: process adding a field is seen at the next command (see ``_follow_domains``).
         self._seen_version: int | None = None
@@ -341,6 +343,25 @@ class Core:
         """
         trusted = self.settings.trusted_workspaces(caller.platform)
         return caller.workspace is not None and caller.workspace in trusted
+
+    def surface(self, caller: Caller) -> Surface:
+        """Where ``caller``'s reply is shown: the one place a :class:`Surface` is made.
+
+        The core's :class:`Request` and the reply cache's key both take it from here, so
+        a pure reply is never served to a surface it was not made for. One per platform,
+        made at its first request (the settings are fixed for the core's life): the
+        cache's key costs a dictionary lookup.
+        """
+        platform = caller.platform
+        surface = self._surfaces.get(platform)
+        if surface is None:
+            surface = self._surfaces[platform] = Surface(
+                platform=platform,
+                images=caller.shows_images,
+                web_url=self.settings.web_url,
+                auto_approve_confirmations=self.settings.auto_approve_confirmations,
+            )
+        return surface
 
     def in_review_channel(self, caller: Caller) -> bool:
         """Whether the caller writes from the platform's configured review channel."""
@@ -568,22 +589,25 @@ class Core:
                     example="/submit to propose a data point instead",
                 )
             values = self.convert_options(command, raw_options)
+            # A pure command's reply is kept for whoever asks next: it gets no asker.
+            asker = None
+            if not command.pure:
+                asker = Asker(
+                    user=caller.user,
+                    is_moderator=moderator,
+                    workspace=caller.workspace,
+                    channel=caller.channel,
+                    pressed=pressed,
+                    request_id=caller.request_id,
+                    in_review_channel=self.in_review_channel(caller),
+                )
             request = Request(
                 command=command.name,
-                user=caller.user,
-                platform=caller.platform,
+                surface=self.surface(caller),
                 library=self.library,
                 store=self.store,
                 commands=self.commands,
-                is_moderator=moderator,
-                workspace=caller.workspace,
-                channel=caller.channel,
-                pressed=pressed,
-                request_id=caller.request_id,
-                in_review_channel=self.in_review_channel(caller),
-                images=caller.shows_images,
-                web_url=self.settings.web_url,
-                auto_approve_confirmations=self.settings.auto_approve_confirmations,
+                asker=asker,
             )
             charge = self.submission_charge(command, caller)
             if charge is None:

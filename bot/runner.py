@@ -170,19 +170,26 @@ class AsyncCore:
         job.add_done_callback(_log_failure)
 
     async def answer(self, text: str, caller: Caller) -> Timely:
-        """The reply to a typed command within the budget; a pure command's from the cache."""
+        """The reply to a typed command within the budget; a pure command's from the cache.
+
+        A pure reply is kept by the question and the surface it was made for
+        (``Core.surface``: platform, images, web URL), never by who asked: a pure
+        handler cannot read that (see ``Request``).
+        """
         line = text.strip()
         name = split_command(line)[0] if line.startswith("/") else "ask"
         command = self.core.commands.get(name)
-        key = ("text", line) if line and command is not None and command.pure else None
+        key = None
+        if line and command is not None and command.pure:
+            key = ("text", self.core.surface(caller), line)
         return await self._answer(key, lambda: self.ask(text, caller), caller, command)
 
     async def answer_options(self, name: str, options: dict[str, str], caller: Caller) -> Timely:
         """The reply to a command whose options came split (Discord), as :meth:`answer`."""
         command = self.core.commands.get(name)
-        key = (
-            ("options", name, tuple(sorted(options.items()))) if command and command.pure else None
-        )
+        key = None
+        if command is not None and command.pure:
+            key = ("options", self.core.surface(caller), name, tuple(sorted(options.items())))
         return await self._answer(key, lambda: self.invoke(name, options, caller), caller, command)
 
     @staticmethod

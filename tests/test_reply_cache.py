@@ -8,14 +8,20 @@ cache itself.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cache import ReplyCache
-from bot.core import Core
+from bot.commands import Command, Request
+from bot.config import Settings
+from bot.core import Caller, Core
+from bot.registry import COMMANDS
 from bot.reply import Reply
+from bot.runner import AsyncCore, Timely
 from knowledge.store import NewPoint, Store, Submitter
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, SlackStack, slack_stack
 
@@ -129,3 +135,83 @@ def test_entries_are_kept_per_version_and_the_oldest_go_first(tmp_path: Path) ->
 
 def test_an_in_memory_database_is_not_cached() -> None:
     assert not ReplyCache(":memory:").enabled
+
+
+# -- replies that cannot cross users or surfaces ------------------------------------------
+
+
+def whoami(request: Request) -> Reply:
+    """Declared pure below, yet reads who asks: the bug the core must refuse."""
+    return Reply(title=f"You are {request.user}")
+
+
+WHOAMI_COMMANDS: dict[str, Command] = {
+    **COMMANDS,
+    "whoami": Command(
+        name="whoami",
+        description="Test only: a pure command that reads who asks",
+        handler=whoami,
+        example="/whoami",
+        pure=True,
+    ),
+}
+
+
+@pytest.mark.parametrize("path", ["typed", "options"])
+def test_one_users_reply_is_never_served_to_another(
+    settings: Settings, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    """A pure command that reads the asker: the second user must not get the first's name.
+
+    Before the fix the cache served "You are slack:U1" to slack:U2; now the handler's
+    first reading of ``request.user`` is refused, and nobody gets anyone's answer.
+    """
+    with Core.open(settings=settings, commands=WHOAMI_COMMANDS) as core:
+        runner = AsyncCore(core)
+        assert runner.cache.enabled
+
+        async def ask(user: str) -> Reply:
+            caller = Caller(user)
+            if path == "typed":
+                timely = await runner.answer("/whoami", caller)
+            else:
+                timely = await runner.answer_options("whoami", {}, caller)
+            reply = timely.reply if timely.reply is not None else await timely.later
+            await asyncio.sleep(0)  # a late reply is kept by a done-callback
+            return reply
+
+        async def both() -> tuple[Reply, Reply]:
+            return await ask("slack:U1"), await ask("slack:U2")
+
+        with caplog.at_level(logging.ERROR, logger="bot.core"):
+            first, second = asyncio.run(both())
+        runner.close()
+    assert "slack:U1" not in second.model_dump_json(), "slack:U2 was served slack:U1's reply"
+    assert first.data.get("error") == second.data.get("error") == "InternalError"
+    refused = [r.exc_info[1] for r in caplog.records if r.exc_info]
+    assert refused and type(refused[0]).__name__ == "PureCommandReadCaller"
+    assert "/whoami is declared pure but read request.user" in str(refused[0])
+
+
+def test_a_surface_with_images_and_one_without_get_their_own_replies(settings: Settings) -> None:
+    """The same ``/trend video`` on Slack (a picture) and the terminal (text), one cache."""
+    with Core.open(settings=settings) as core:
+        runner = AsyncCore(core)
+        assert runner.cache.enabled
+
+        async def ask(user: str) -> tuple[Timely, Reply]:
+            timely = await runner.answer("/trend video", Caller(user))
+            reply = timely.reply if timely.reply is not None else await timely.later
+            await asyncio.sleep(0)  # a late reply is kept by a done-callback
+            return timely, reply
+
+        async def three() -> list[tuple[Timely, Reply]]:
+            return [await ask(user) for user in ("slack:U1", "console:local", "slack:U2")]
+
+        (_, on_slack), (_, on_terminal), (again, on_slack_again) = asyncio.run(three())
+        runner.close()
+    (picture,) = on_slack.attachments
+    assert picture.filename.endswith(".png")
+    assert on_terminal.attachments == [], "the terminal was served Slack's picture"
+    assert on_terminal.preformatted, "the terminal gets the chart as text"
+    assert again.kept is not None and on_slack_again is on_slack, "Slack's reply was kept"
