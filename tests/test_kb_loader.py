@@ -384,7 +384,7 @@ BROKEN: list[tuple[str, Breaker, str, str, str]] = [
     ),
     (
         "published growth without what it measures",
-        lambda d: remove_line(d / "domains" / "image.toml", "what = \"Growth of"),
+        lambda d: remove_line(d / "domains" / "image.toml", 'what = "Growth of'),
         "image.toml",
         "'image'",
         "published_growth.0.what",
