@@ -24,6 +24,7 @@ from knowledge.models import (
     Domain,
     Essay,
     KnowledgeBase,
+    PublishedGrowth,
     name_key,
 )
 from knowledge.units import canonical_unit
@@ -332,6 +333,15 @@ class Library:
             if score >= 60 and slug not in slugs:
                 slugs.append(slug)
         return slugs[:limit]
+
+    def published_growth(self, slug: str) -> tuple[PublishedGrowth, ...]:
+        """Outside estimates of how fast field ``slug``'s data grows, as its file lists them.
+
+        Shown beside the rate fitted on the ledger's record, with their sources. A field
+        moderators added has none (nobody wrote any); an unknown slug is a KeyError.
+        """
+        domain = self.domains[slug]
+        return tuple(domain.published_growth) if isinstance(domain, Domain) else ()
 
     @property
     def essay(self) -> Essay:

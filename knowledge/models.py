@@ -7,6 +7,8 @@ the entry and the field named, instead of surfacing later as a wrong answer in c
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
@@ -99,6 +101,54 @@ def aliases_are_words(aliases: list[str]) -> list[str]:
     return aliases
 
 
+#: A published yearly factor above this is taken for a typo (a percentage written as a factor).
+MAX_PUBLISHED_GROWTH = 100.0
+
+
+class PublishedGrowth(_Strict):
+    """An outside estimate of how fast a field's data grows, and who published it.
+
+    It sits beside the rate ``/trend`` fits on the curated record, never in place of it:
+    the estimates measure other things (the sets notable models were trained on, not
+    the largest released set each year), so ``what`` says in our own words what is
+    counted, and ``source`` is the page that states the figure.
+    """
+
+    per_year: float = Field(description="the yearly factor: 3.7 for ×3.7 a year")
+    what: str = Field(min_length=10, max_length=200, description="what it measures, own words")
+    source: HttpUrl = Field(description="the page that states the figure")
+    by: str = Field(min_length=1, max_length=80, description="who published it: Epoch AI")
+    authors: str | None = Field(default=None, min_length=1, max_length=200)
+    year: int = Field(ge=1990, le=2100, description="the year it was published")
+    note: str | None = Field(default=None, min_length=1, max_length=300)
+
+    @field_validator("per_year")
+    @classmethod
+    def _grows(cls, value: float) -> float:
+        if not math.isfinite(value) or not 1 < value <= MAX_PUBLISHED_GROWTH:
+            raise ValueError(
+                f"per_year is the yearly growth factor, above 1 and at most "
+                f"{MAX_PUBLISHED_GROWTH:g}: write per_year = 3.7 for ×3.7 a year, or "
+                f"1.5 for 50% a year (got {value!r})"
+            )
+        return value
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _http_link(cls, value: object) -> object:
+        if not isinstance(value, str) or not re.match(r"https?://\S+$", value):
+            raise ValueError(
+                "source must be the http(s) link of the page that states the figure, e.g. "
+                f'source = "https://epoch.ai/data-insights/dataset-size-trend" (got {value!r})'
+            )
+        return value
+
+    @property
+    def label(self) -> str:
+        """How it reads beside a fitted rate: ``×3.7 a year (Epoch AI, 2024)``."""
+        return f"×{self.per_year:g} a year ({self.by}, {self.year})"
+
+
 class Domain(_Strict):
     """A research field the essay measures against its scaling template."""
 
@@ -123,6 +173,10 @@ class Domain(_Strict):
     cost: str = Field(min_length=10, max_length=300)
     cost_section: Section
     reasons: list[Claim] = Field(min_length=1)
+    published_growth: list[PublishedGrowth] = Field(
+        default_factory=list,
+        description="outside estimates of how fast the field's data grows, with sources",
+    )
 
     _aliases_are_words = field_validator("aliases")(aliases_are_words)
 

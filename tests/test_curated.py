@@ -7,6 +7,13 @@ rather than "not enough history". Every row must carry an http(s) source and a n
 each figure once per unit, and pass the same validation as ``/submit`` and
 ``scalebot import``.
 
+The record starts where a researcher would start it: a released set that a source counts
+under another name for the headline unit (a word-counted corpus for LLMs, episodes for
+robotics) is entered in the headline unit, so none is left off the record by its unit's
+name; the LLM record starts at the One Billion Word Benchmark (2013). README's table says
+each field's rate and the published estimates beside it, as the code computes and the
+domain files list them.
+
 The file checked is the shipped one, not the researched table in ``../shared``.
 """
 
@@ -19,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import CURATED_CSV, Core
-from knowledge.kb import load_knowledge_base
+from knowledge.kb import Library, load_knowledge_base
 from knowledge.models import Domain
 from knowledge.store import dataset_key
 from knowledge.trend import Figure, Growth, frontier, growth
@@ -33,12 +40,27 @@ MIN_RECORDS = 3
 DOMAINS: dict[str, Domain] = {d.slug: d for d in load_knowledge_base().domains}
 
 
+#: Units a source may use for what a field's headline unit counts, as README's "The curated
+#: record" rules them: a word of a word-counted corpus is a word-level token, a robot's
+#: episode is a trajectory. Such a figure is entered in the headline unit (the source's
+#: word goes in the note), so a released set left in one of these units is off the record
+#: by its unit's name alone.
+SAME_THING: dict[str, frozenset[str]] = {
+    "llm": frozenset({"words"}),
+    "robotics": frozenset({"episodes"}),
+}
+
+#: What a row's note says when its set was never released on its own (RT-1's episodes).
+NOT_RELEASED = "not released"
+
+
 def trend_units(domain: Domain) -> tuple[str, ...]:
     """The units a field's record is counted in.
 
-    Only the headline unit: no field treats two units of the vocabulary as one (the
-    vocabulary's own spellings already fold "demonstrations" into trajectories), so a
-    figure in another unit (The Pile in GiB, RT-1 in episodes) stays off the record.
+    Only the headline unit: a figure a source counts under another name for the same
+    thing (SAME_THING) is entered in the headline unit, so the record reads one unit, and
+    a figure in a unit that is not the same thing (The Pile in GiB, CO3D in videos) stays
+    off it.
     """
     return (domain.headline_unit,)
 
@@ -55,6 +77,33 @@ def record_figures(slug: str) -> list[Figure]:
 
 def describe(figures: list[Figure] | tuple[Figure, ...]) -> str:
     return "; ".join(f"{f.dataset} {f.quantity:g} ({f.year})" for f in figures) or "none"
+
+
+def left_out_by_unit(slug: str, rows: list[dict[str, str]]) -> list[str]:
+    """Released sets in ``rows`` that a unit's name alone keeps off ``slug``'s record.
+
+    A dated row in a unit that counts the same thing as the headline unit (SAME_THING),
+    whose set was released, and that would set a record among the headline-unit rows.
+    """
+    headline = DOMAINS[slug].headline_unit
+    same = SAME_THING.get(slug, frozenset())
+    on_record = [
+        Figure(row["dataset"], float(row["quantity"]), int(row["year"]))
+        for row in rows
+        if row["unit"] == headline and row["year"].strip()
+    ]
+    problems = []
+    for row in rows:
+        if row["unit"] not in same or not row["year"].strip() or NOT_RELEASED in row["note"]:
+            continue
+        figure = Figure(row["dataset"], float(row["quantity"]), int(row["year"]))
+        if figure in frontier([*on_record, figure]):
+            problems.append(
+                f"{slug}: {row['dataset']} ({row['quantity']} {row['unit']}, {row['year']}) "
+                f"would set a record in {headline}, which counts {row['unit']} as the same "
+                f"thing: enter it in {headline} with the source's word in the note"
+            )
+    return problems
 
 
 @pytest.mark.parametrize("slug", sorted(DOMAINS))
@@ -85,6 +134,43 @@ def test_each_field_has_a_record_frontier_and_a_rate(slug: str) -> None:
     assert isinstance(rate, Growth), f"{slug}: no growth rate: {rate}"
     assert rate.per_year > 1, f"{slug}: the record does not grow ({rate.per_year:.3g}x a year)"
     assert rate.points == len(records)
+
+
+def test_the_llm_record_starts_at_the_one_billion_word_benchmark(core: Core) -> None:
+    """WikiText-103 (2016) was not the first: a larger word-level corpus was public in 2013."""
+    first = frontier(record_figures("llm"))[0]
+    assert (first.dataset, first.year) == ("One Billion Word Benchmark", 2013), describe(
+        frontier(record_figures("llm"))
+    )
+    assert first.quantity == pytest.approx(0.8e9)
+    data = core.ask("/trend llm").data
+    assert (data["frontier"][0]["dataset"], data["frontier"][0]["year"]) == (
+        "One Billion Word Benchmark",
+        2013,
+    )
+    assert data["years"][0] == 2013
+
+
+@pytest.mark.parametrize("slug", sorted(DOMAINS))
+def test_no_released_set_is_left_off_the_record_by_its_units_name(slug: str) -> None:
+    problems = left_out_by_unit(slug, curated_rows(slug))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_unit_name_check_finds_a_set_left_out() -> None:
+    """The check above can fail: the One Billion Word Benchmark in words, as it once was."""
+    rows = [dict(row) for row in curated_rows("llm")]
+    (one_billion,) = [row for row in rows if row["dataset"] == "One Billion Word Benchmark"]
+    one_billion["unit"] = "words"
+    (problem,) = left_out_by_unit("llm", rows)
+    assert problem.startswith("llm: One Billion Word Benchmark (800000000 words, 2013)")
+    # An unreleased set may stay in another unit: RT-1's episodes, even if it were larger.
+    rows = [dict(row) for row in curated_rows("robotics")]
+    (rt1,) = [row for row in rows if row["dataset"] == "RT-1"]
+    rt1["quantity"] = "5000000"
+    assert left_out_by_unit("robotics", rows) == []
+    rt1["note"] = "teleoperated episodes"
+    assert len(left_out_by_unit("robotics", rows)) == 1
 
 
 def test_every_row_has_an_http_source_a_note_and_a_canonical_unit() -> None:
@@ -146,23 +232,45 @@ def test_the_file_checked_is_the_shipped_one() -> None:
     assert Path(__file__).parents[1] / "knowledge" / "datasets.csv" == CURATED_CSV
 
 
+def rate_text(per_year: float) -> str:
+    """A yearly factor as README's table writes it: two significant figures, ``×3.3``."""
+    return f"×{per_year:.2g}"
+
+
+def published_text(slug: str) -> str:
+    """README's "published estimate" cell for a field: each estimate linked to its source."""
+    found = Library.load().published_growth(slug)
+    return (
+        "; ".join(f"[×{g.per_year:g}, {g.by} {g.year}]({g.source})" for g in found) or "none found"
+    )
+
+
 def test_readme_coverage_table_matches_the_file() -> None:
-    """README's "The curated record" table says what the file holds, field by field."""
+    """README's "The curated record" table says what the file holds, field by field.
+
+    Datasets, years and record points in the headline unit, the rate fitted on that
+    record, and the published estimates the field's domain file lists, with their links.
+    """
     table = re.findall(
-        r"^\| `([^`]+)` \| ([^|]+?) \| (\d+) \| (\d{4})-(\d{4}) \| (\d+) \|$",
+        r"^\| `([^`]+)` \| ([^|]+?) \| (\d+) \| (\d{4})-(\d{4}) \| (\d+) \| (×[\d.]+) "
+        r"\| (.+?) \|$",
         readme_section("The curated record"),
         re.M,
     )
     assert sorted(row[0] for row in table) == sorted(DOMAINS), "README's table lists other fields"
-    for slug, unit, datasets, first, last, points in table:
+    for slug, unit, datasets, first, last, points, rate, published in table:
         figures = record_figures(slug)
         years = [f.year for f in figures]
+        fitted = growth(figures)
+        assert isinstance(fitted, Growth), slug
         actual = (
             " or ".join(trend_units(DOMAINS[slug])),
             len({dataset_key(f.dataset) for f in figures}),
             min(years),
             max(years),
             len(frontier(figures)),
+            rate_text(fitted.per_year),
+            published_text(slug),
         )
-        shown = (unit, int(datasets), int(first), int(last), int(points))
+        shown = (unit, int(datasets), int(first), int(last), int(points), rate, published)
         assert shown == actual, f"README says {slug}: {shown}; the file gives {actual}"

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from knowledge.kb import FIXED_FILES, KB_DIR, KnowledgeBaseError, Library, load_knowledge_base
-from knowledge.models import Essay
+from knowledge.models import CommunityDomain, Essay
 
 #: The aliases PRODUCT.md promises, by domain slug.
 PROMISED_ALIASES = {
@@ -358,6 +358,45 @@ BROKEN: list[tuple[str, Breaker, str, str, str]] = [
         "reasons.0.id",
     ),
     (
+        "published growth that is not growth",
+        lambda d: replace_in(d / "domains" / "llm.toml", "per_year = 3.7", "per_year = 0.9"),
+        "llm.toml",
+        "'llm'",
+        "published_growth.0.per_year",
+    ),
+    (
+        "published growth as a percentage",
+        lambda d: replace_in(d / "domains" / "llm.toml", "per_year = 1.66", "per_year = 166"),
+        "llm.toml",
+        "'llm'",
+        "published_growth.1.per_year",
+    ),
+    (
+        "published growth with a source that is not a web link",
+        lambda d: replace_in(
+            d / "domains" / "image.toml",
+            'source = "https://epoch.ai/blog/',
+            'source = "ftp://epoch.ai/blog/',
+        ),
+        "image.toml",
+        "'image'",
+        "published_growth.0.source",
+    ),
+    (
+        "published growth without what it measures",
+        lambda d: remove_line(d / "domains" / "image.toml", 'what = "Growth of'),
+        "image.toml",
+        "'image'",
+        "published_growth.0.what",
+    ),
+    (
+        "published growth with an unknown key",
+        lambda d: replace_in(d / "domains" / "llm.toml", "per_year = 3.7", "rate = 3.7"),
+        "llm.toml",
+        "'llm'",
+        "published_growth.0.rate",
+    ),
+    (
         "argument step with empty text",
         lambda d: replace_in(
             d / "argument.toml",
@@ -390,6 +429,46 @@ def test_broken_file_names_file_entry_and_field(
     message = load_error(kb_copy)
     assert message.startswith(f"{file}: entry {entry}"), message
     assert f"field {field}" in message, message
+
+
+def test_shipped_published_growth_loads_with_its_sources(library: Library) -> None:
+    """Epoch AI's ×3.7 a year for language-model training sets is data, with its link."""
+    (epoch_2024, *_) = library.published_growth("llm")
+    assert epoch_2024.per_year == 3.7
+    assert str(epoch_2024.source) == "https://epoch.ai/data-insights/dataset-size-trend"
+    assert (epoch_2024.by, epoch_2024.year) == ("Epoch AI", 2024)
+    assert epoch_2024.label == "×3.7 a year (Epoch AI, 2024)"
+    for slug in library.domains:
+        for estimate in library.published_growth(slug):
+            assert estimate.per_year > 1 and estimate.source.scheme in {"http", "https"}
+    assert library.published_growth("video") == ()
+
+
+def test_a_community_field_has_no_published_growth(library: Library) -> None:
+    copy = Library.load()
+    copy.add_community(
+        CommunityDomain(slug="audio", name="Audio", colour="#123456", added_by="t", added_at="t")
+    )
+    assert copy.published_growth("audio") == ()
+    with pytest.raises(KeyError):
+        copy.published_growth("cooking")
+
+
+def test_bad_published_growth_is_refused_with_an_example(kb_copy: Path) -> None:
+    """Each refusal says what is wrong and shows a line that would load."""
+    llm = kb_copy / "domains" / "llm.toml"
+    replace_in(llm, "per_year = 3.7", "per_year = 0.9")
+    message = load_error(kb_copy)
+    assert message.startswith("llm.toml: entry 'llm' is invalid:"), message
+    assert "field published_growth.0.per_year" in message
+    assert "above 1" in message and "per_year = 3.7 for ×3.7 a year" in message
+    assert "(got 0.9)" in message
+    replace_in(llm, "per_year = 0.9", "per_year = 3.7")
+    replace_in(llm, 'source = "https://epoch.ai/data', 'source = "epoch.ai/data')
+    message = load_error(kb_copy)
+    assert "field published_growth.0.source" in message
+    assert "http(s) link" in message and 'source = "https://' in message
+    assert "'epoch.ai/data-insights/dataset-size-trend'" in message
 
 
 def test_duplicate_claim_id_message_names_the_first_file(kb_copy: Path) -> None:
