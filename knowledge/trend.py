@@ -8,6 +8,13 @@ year; growth is the least-squares line through log10(size) against year on that
 frontier. Its slope gives × per year and the doubling time; R² says how well one
 steady rate describes the record.
 
+Four records can fit a line with R² 0.98 and still leave the rate loose, so a rate comes
+with its uncertainty, two ways: a 90% interval for the yearly factor, 10^(slope ± t·se)
+with the slope's standard error se and Student's t (0.95 quantile, n−2 degrees of
+freedom: :func:`t_quantile`), and the range of the factor when any one record is left
+out (the rate's dependence on a single dataset, which the interval's assumption of
+independent normal scatter does not see).
+
 Pure functions over plain values: no database, no platform. The store supplies the
 figures; commands and charts present the result.
 """
@@ -21,6 +28,45 @@ from dataclasses import dataclass
 #: Fewer record points than this is not enough to call a rate. The frontier has one
 #: figure a year, so three records also span the two years a rate needs.
 MIN_POINTS = 3
+#: The interval stated with a rate: two-sided, so Student's t at (1 + 0.9) / 2 = 0.95.
+CONFIDENCE = 0.90
+
+#: Student's t 0.95 quantile for 1 to 30 degrees of freedom (checked against
+#: ``scipy.stats.t.ppf`` by the tests; scipy itself is not a dependency of the bot).
+_T95 = (
+    6.313751514675037,
+    2.9199855803537242,
+    2.3533634348018233,
+    2.1318467863266495,
+    2.0150483733330233,
+    1.9431802805153042,
+    1.8945786050900062,
+    1.8595480375308973,
+    1.833112932656237,
+    1.8124611228116756,
+    1.7958848187040433,
+    1.782287555649319,
+    1.7709333959868725,
+    1.761310135774891,
+    1.753050355692572,
+    1.7458836762762495,
+    1.7396067260750725,
+    1.7340636066175388,
+    1.7291328115213682,
+    1.7247182429207866,
+    1.720742902811878,
+    1.7171443743802424,
+    1.713871527747048,
+    1.710882079909428,
+    1.7081407612518986,
+    1.7056179197592727,
+    1.7032884457221265,
+    1.7011309342659313,
+    1.6991270265334972,
+    1.697260886593957,
+)
+#: The standard normal's 0.95 quantile, where the expansion for larger df starts.
+_Z95 = 1.6448536269514722
 
 
 @dataclass(frozen=True)
@@ -46,6 +92,12 @@ class Growth:
     r2: float
     first_year: int
     last_year: int
+    #: The 90% interval of ``per_year`` (:func:`interval`); None where it cannot be had.
+    low: float | None = None
+    high: float | None = None
+    #: The least and greatest ``per_year`` with any one record left out
+    #: (:func:`leave_one_out`); None under three records.
+    leave_one_out: tuple[float, float] | None = None
 
     @property
     def points(self) -> int:
@@ -120,6 +172,77 @@ def fit(points: tuple[Figure, ...]) -> tuple[float, float, float]:
     return slope, intercept, r2
 
 
+def t_quantile(df: int) -> float:
+    """Student's t 0.95 quantile with ``df`` degrees of freedom (``df`` ≥ 1).
+
+    Exact to double precision from a table up to 30; beyond, the Cornish-Fisher
+    expansion about the normal quantile to the fourth order in 1/df, within 1e-8 of
+    the exact value at 31 and closer after.
+    """
+    if df < 1:
+        raise ValueError(f"Student's t needs at least 1 degree of freedom, not {df}")
+    if df <= len(_T95):
+        return _T95[df - 1]
+    z = _Z95
+    terms = (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+    )
+    return z + sum(term / df ** (power + 1) for power, term in enumerate(terms))
+
+
+def slope_error(points: tuple[Figure, ...]) -> float | None:
+    """The standard error of :func:`fit`'s slope; None under three points (no residual
+    degree of freedom) or when the years do not vary."""
+    n = len(points)
+    if n < 3:
+        return None
+    xs = [float(p.year) for p in points]
+    mean_x = sum(xs) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    if sxx <= 0:
+        return None
+    slope, intercept, _ = fit(points)
+    residual = sum((math.log10(p.quantity) - (intercept + slope * p.year)) ** 2 for p in points)
+    return math.sqrt(residual / (n - 2) / sxx)
+
+
+def _factor(log10_factor: float) -> float:
+    """10 to a power, infinite rather than an OverflowError."""
+    return 10**log10_factor if log10_factor < 308 else math.inf
+
+
+def interval(points: tuple[Figure, ...]) -> tuple[float, float] | None:
+    """The 90% interval of the yearly factor fitted to ``points``: 10^(slope ± t·se).
+
+    None where it cannot be computed: two points (no degrees of freedom left), a
+    standard error that is undefined, or a bound beyond a float.
+    """
+    se = slope_error(points)
+    if se is None:
+        return None
+    slope = fit(points)[0]
+    spread = t_quantile(len(points) - 2) * se
+    low, high = _factor(slope - spread), _factor(slope + spread)
+    return (low, high) if math.isfinite(high) else None
+
+
+def leave_one_out(points: tuple[Figure, ...]) -> tuple[float, float] | None:
+    """The least and greatest yearly factor fitted with any one of ``points`` left out.
+
+    Needs three points (each fit keeps at least two, in two different years); None
+    under that or when a factor is beyond a float.
+    """
+    if len(points) < 3:
+        return None
+    factors = [_factor(fit(points[:n] + points[n + 1 :])[0]) for n in range(len(points))]
+    if not all(math.isfinite(value) for value in factors):
+        return None
+    return min(factors), max(factors)
+
+
 def _figures(count: int, kind: str = "") -> str:
     """``1 figure``, ``2 more … figures``: the counts a reply reads aloud."""
     words = f"{count} {kind} figure" if kind else f"{count} figure"
@@ -141,4 +264,16 @@ def growth(figures: Iterable[Figure]) -> Growth | NotEnoughHistory:
     slope, _, r2 = fit(records)
     per_year = 10**slope
     doubling = 12 * math.log10(2) / slope if slope > 0 else math.inf
-    return Growth(records, per_year, doubling, r2, records[0].year, records[-1].year)
+    bounds = interval(records)
+    low, high = bounds if bounds is not None else (None, None)
+    return Growth(
+        records,
+        per_year,
+        doubling,
+        r2,
+        records[0].year,
+        records[-1].year,
+        low,
+        high,
+        leave_one_out(records),
+    )

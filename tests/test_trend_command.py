@@ -25,7 +25,17 @@ from knowledge.store import NewPoint, Store, Submitter
 from knowledge.trend import Figure, frontier
 from tests.helpers import MEMBER, MODERATOR, clear_settings_env, curated_rows
 
-GROWTH_KEYS = {"growth_per_year", "doubling_months", "r2", "unit", "years", "frontier"}
+GROWTH_KEYS = {
+    "growth_per_year",
+    "growth_low",
+    "growth_high",
+    "growth_leave_one_out",
+    "doubling_months",
+    "r2",
+    "unit",
+    "years",
+    "frontier",
+}
 SYSTEM = Submitter("system:test", "system")
 
 #: The curated record of each field in its headline unit: (× a year, doubling months,
