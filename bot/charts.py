@@ -42,8 +42,11 @@ TITLE, SUBTITLE, LABEL, TICK, NOTE = 17, 13, 13, 13, 12
 MARGINS = {"left": 0.115, "right": 0.975, "top": 0.8, "bottom": 0.2}
 #: A title longer than this is set smaller, so it stays on the image.
 TITLE_CHARACTERS = 46
-#: The same for the subtitle (a rate with its interval and doubling time fits).
-SUBTITLE_CHARACTERS = 72
+#: The same for the subtitle.
+SUBTITLE_CHARACTERS = 76
+#: A trend chart's subtitle longer than this leaves out the doubling time (digits and
+#: "×" are wider than most letters, so the budget is below the subtitle's).
+RATE_LINE_CHARACTERS = 68
 #: A record's label: at most this many characters of the dataset's name.
 NAME_CHARACTERS = 20
 #: Points along the fit and projection lines that record labels keep off.
@@ -378,7 +381,7 @@ def _subtitle(result: Growth) -> str:
         rate += f" (90%: {between(result.low, result.high)})"
     doubling = f"doubles every {months(result.doubling_months)}"
     full = f"{rate} · {doubling} · R² {result.r2:.2f}"
-    return full if len(full) <= SUBTITLE_CHARACTERS else f"{rate} · R² {result.r2:.2f}"
+    return full if len(full) <= RATE_LINE_CHARACTERS else f"{rate} · R² {result.r2:.2f}"
 
 
 def _times(value: float) -> str:
