@@ -92,6 +92,10 @@ def test_a_corrected_figure_counts_once_in_chat_and_on_the_web(tmp_path: Path) -
         data = chat_and_web_agree(core, site, "audio")
         assert [f["quantity"] for f in data["frontier"]] == [100, 1000, 10000]
         assert data["growth_per_year"] is not None
+        # /compare's chart and the web's comparison chart are one picture too.
+        compared = core.ask("/compare audio video", SLACK_USER).attachments
+        assert compared
+        assert site.raw("/-/charts/compare.png?fields=audio,video") == compared[0].data
 
 
 def test_a_merged_and_a_withdrawn_figure_count_as_the_ledger_says(tmp_path: Path) -> None:
