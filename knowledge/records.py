@@ -5,7 +5,7 @@
 grow ×2 a year in chat and have "not enough history" on the web. The rule:
 
 - **Which figures count**: the field's *current* approved figures that have a year,
-  in one unit (``status = 'approved' AND is_current = 1``, a positive quantity). A
+  in one unit (``status = 'approved' AND is_current = 1``). A
   corrected figure is replaced by its correction (only a dataset's newest approved
   figure in a unit is current); a dataset merged into another counts once, as that
   one; rejected, withdrawn and pending figures do not count, and neither does a
@@ -17,13 +17,15 @@ grow ×2 a year in chat and have "not enough history" on the web. The rule:
 - **Which year**: the figure's own year (when the dataset appeared in public).
 - **The tie rule**: each year's largest figure, and among equal ones the earliest
   stored (lowest id); a year's largest is a record when it is strictly larger than
-  every earlier year's. This is :func:`knowledge.trend.frontier` given figures in
+  every earlier year's (and than 0). This is :func:`knowledge.trend.frontier` given figures in
   (year, id) order.
 
-The SQL (:func:`frontier_sql`) is one text: the store runs it on its connection, the
-web view runs the same function on Datasette's (``db.execute_fn``), and the canned
-query is built from it with the unit as an expression. It reads only columns the web
-view's privacy rule lets through (``bot/web/privacy.py``): no user ids.
+The SQL (:func:`yearly_largest_sql`) is one text: the store reads a field's records with
+:func:`record_ids` on its connection, the web view runs :func:`record_frontier` (the
+same, with the public columns) on Datasette's (``db.execute_fn``), and the canned query
+is built from the same text with the unit as an expression and the record rule as a
+window. It reads only columns the web view's privacy rule lets through
+(``bot/web/privacy.py``): no user ids.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ CHART_FIGURES = 5_000
 #: The figures that count, in ``p`` (``data_points``): ``{domain}`` and ``{unit}`` are
 #: SQL expressions (parameters, or the canned query's unit expression).
 _COUNTS = (
-    "p.domain = {domain} AND p.unit = {unit} AND p.year IS NOT NULL AND p.quantity > 0 "
+    "p.domain = {domain} AND p.unit = {unit} AND p.year IS NOT NULL "
     "AND p.status = 'approved' AND p.is_current = 1"
 )
 
@@ -55,14 +57,13 @@ MOST_USED_UNIT_SQL = (
 )
 
 
-def frontier_sql(domain: str = ":domain", unit: str = ":unit") -> str:
-    """The record frontier as one statement, oldest record first.
+def yearly_largest_sql(domain: str = ":domain", unit: str = ":unit") -> str:
+    """Each year's largest counted figure (ties: the lowest id), oldest year first.
 
-    Rows are ``(id, year, value, dataset, unit, source)``. The years a field has figures
-    in are found by a recursive skip through ``idx_record_by_year`` and each year's
-    largest by one seek, so the cost is the number of years, however many figures
-    each holds; a window then keeps the years whose largest beats every earlier one.
-    ``domain`` and ``unit`` are SQL expressions.
+    Rows are ``(id, year, quantity)``. The years a field has figures in are found by a
+    recursive skip through ``idx_record_by_year`` and each year's largest by one seek,
+    so the cost is the number of years, however many figures each holds. ``domain``
+    and ``unit`` are SQL expressions.
     """
     where = _COUNTS.format(domain=domain, unit=unit)
     return f"""WITH RECURSIVE years(year) AS (
@@ -72,27 +73,21 @@ def frontier_sql(domain: str = ":domain", unit: str = ":unit") -> str:
     SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
             WHERE {where} AND p.year > years.year ORDER BY p.year LIMIT 1)
     FROM years WHERE years.year IS NOT NULL
-), yearly AS (
-    SELECT top.id, top.quantity, years.year FROM years JOIN data_points AS top ON top.id = (
-        SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year
-        WHERE {where} AND p.year = years.year
-        ORDER BY p.quantity DESC, p.id LIMIT 1
-    )
-), marked AS (
-    SELECT id, quantity, year, MAX(quantity) OVER (
-        ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-    ) AS before FROM yearly
 )
-SELECT m.id, m.year, m.quantity AS value,
-    COALESCE((SELECT d.name FROM datasets AS d WHERE d.id = p.dataset_id), p.dataset)
-        AS dataset,
-    p.unit, p.source_url AS source
-FROM marked AS m JOIN data_points AS p ON p.id = m.id
-WHERE m.before IS NULL OR m.quantity > m.before
-ORDER BY m.year"""
+SELECT top.id, top.year, top.quantity FROM years JOIN data_points AS top ON top.id = (
+    SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year
+    WHERE {where} AND p.year = years.year
+    ORDER BY p.quantity DESC, p.id LIMIT 1
+)
+ORDER BY years.year"""
 
 
-_FRONTIER = frontier_sql()
+_YEARLY_LARGEST = yearly_largest_sql("?1", "?2")
+#: What anyone may read of the records: the dataset's canonical name and the source.
+_PUBLIC = (
+    "SELECT p.id, COALESCE((SELECT d.name FROM datasets AS d WHERE d.id = p.dataset_id), "
+    "p.dataset), p.unit, p.source_url FROM data_points AS p WHERE p.id IN ({marks})"
+)
 
 #: A field's counted figures in a unit, the largest of each year first, at most ``:limit``.
 _DATED = (
@@ -119,10 +114,33 @@ class Record:
         return Figure(self.dataset, self.quantity, self.year)
 
 
+def record_ids(conn: sqlite3.Connection, domain: str, unit: str) -> list[tuple[int, int, float]]:
+    """``(id, year, quantity)`` of the figures that set ``domain``'s record in ``unit``.
+
+    Each year's largest (:func:`yearly_largest_sql`) that is strictly larger than every
+    earlier year's, oldest first: the store's read, a statement and a loop.
+    """
+    kept: list[tuple[int, int, float]] = []
+    best = 0.0
+    for point_id, year, quantity in conn.execute(_YEARLY_LARGEST, (domain, unit)):
+        if quantity > best:
+            best = quantity
+            kept.append((point_id, year, quantity))
+    return kept
+
+
 def record_frontier(conn: sqlite3.Connection, domain: str, unit: str) -> tuple[Record, ...]:
-    """The figures that set ``domain``'s record in ``unit``, oldest first (see the rule)."""
-    rows = conn.execute(_FRONTIER, {"domain": domain, "unit": unit}).fetchall()
-    return tuple(Record(int(r[0]), int(r[1]), float(r[2]), r[3], r[4], r[5]) for r in rows)
+    """The figures that set ``domain``'s record in ``unit``, oldest first, with their
+    public columns (what the web view reads: see the rule)."""
+    kept = record_ids(conn, domain, unit)
+    if not kept:
+        return ()
+    sql = _PUBLIC.format(marks=", ".join("?" * len(kept)))
+    public = {row[0]: row[1:] for row in conn.execute(sql, [point_id for point_id, _, _ in kept])}
+    return tuple(
+        Record(point_id, int(year), float(quantity), *public[point_id])
+        for point_id, year, quantity in kept
+    )
 
 
 def dated_figures(
@@ -160,13 +178,24 @@ def unit_sql(headline_units: Mapping[str, str | None], domain: str = ":field") -
 
 
 def growth_record_sql(headline_units: Mapping[str, str | None]) -> str:
-    """The web's ``growth_record`` query: :func:`frontier_sql` for the field ``:field``.
+    """The web's ``growth_record`` query for the field ``:field``, in its unit.
 
-    Each record with how many times the record before it it is.
+    :func:`yearly_largest_sql` with the unit as :func:`unit_sql`, then the same record
+    rule as :func:`record_ids` in SQL (a year's largest is kept when it beats the
+    greatest before it), each record with how many times the record before it it is.
     """
-    inner = frontier_sql(":field", unit_sql(headline_units)).replace("\n", "\n  ")
+    yearly = yearly_largest_sql(":field", unit_sql(headline_units)).replace("\n", "\n  ")
     return (
-        f"WITH frontier AS (\n  {inner}\n)\n"
+        f"WITH yearly AS (\n  {yearly}\n), marked AS (\n"
+        "  SELECT id, year, quantity, MAX(quantity) OVER (\n"
+        "    ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING\n"
+        "  ) AS before FROM yearly\n"
+        "), frontier AS (\n"
+        "  SELECT m.year, COALESCE((SELECT d.name FROM datasets AS d WHERE d.id = p.dataset_id),\n"
+        "    p.dataset) AS dataset, m.quantity AS value, p.unit, p.source_url AS source, m.id\n"
+        "  FROM marked AS m JOIN data_points AS p ON p.id = m.id\n"
+        "  WHERE m.quantity > COALESCE(m.before, 0)\n"
+        ")\n"
         "SELECT year, dataset, value, unit,\n"
         "  round(value / LAG(value) OVER (ORDER BY year), 2) AS times_previous, source, id\n"
         "FROM frontier ORDER BY year"

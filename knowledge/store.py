@@ -1272,7 +1272,7 @@ class Store:
         year, so the cost is the number of years the field has figures in, however many
         each holds. The few records are then read whole, with their datasets' names.
         """
-        chosen = [record.id for record in records.record_frontier(self.conn, domain, unit)]
+        chosen = [point_id for point_id, _, _ in records.record_ids(self.conn, domain, unit)]
         if not chosen:
             return []
         marks = ", ".join("?" * len(chosen))
@@ -1289,14 +1289,6 @@ class Store:
         (:func:`knowledge.records.dated_figures`, as the web view draws them).
         """
         return records.dated_figures(self.conn, domain, unit, limit)
-
-    def most_used_unit(self, domain: str) -> str | None:
-        """The unit most of a domain's current figures are counted in (ties: by name).
-
-        For a community field whose moderator gave no unit: one rule with the web view
-        (:func:`knowledge.records.most_used_unit`).
-        """
-        return records.most_used_unit(self.conn, domain)
 
     def units_of(self, domain: str) -> frozenset[str]:
         """The units the domain's datasets have current figures in.

@@ -22,7 +22,7 @@ figures; commands and charts present the result.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 #: Fewer record points than this is not enough to call a rate. The frontier has one
@@ -156,20 +156,63 @@ def frontier(figures: Iterable[Figure]) -> tuple[Figure, ...]:
     return tuple(records)
 
 
-def fit(points: tuple[Figure, ...]) -> tuple[float, float, float]:
-    """Least squares of log10(quantity) on year: (slope, intercept, R²)."""
-    xs = [float(p.year) for p in points]
-    ys = [math.log10(p.quantity) for p in points]
+@dataclass(frozen=True)
+class Line:
+    """The least-squares line of log10(size) on year, and how far to trust its slope."""
+
+    slope: float
+    intercept: float
+    r2: float
+    #: The slope's standard error; None under three points (no residual degree of
+    #: freedom left) or when the years do not vary.
+    se: float | None
+
+
+def _analyse(points: Sequence[Figure]) -> tuple[Line, list[float]]:
+    """The line through ``points`` and, for three or more, each slope with one left out.
+
+    One pass for the centred sums, one for the residuals and the left-out slopes: with
+    dx, dy each point's distance from the means and k = n / (n − 1), leaving point i
+    out gives the slope (Σdxdy − k·dxᵢdyᵢ) / (Σdx² − k·dxᵢ²), so the range costs no fit
+    of its own. Plain loops: this runs on every /trend after a change of the ledger.
+    """
     n = len(points)
+    origin = points[0].year
+    # Years counted from the first keep every sum small: no precision lost to rounding.
+    xs = [float(p.year - origin) for p in points]
+    ys = [math.log10(p.quantity) for p in points]
     mean_x, mean_y = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    sxx = sxy = total = 0.0
+    for x, y in zip(xs, ys, strict=True):
+        dx, dy = x - mean_x, y - mean_y
+        sxx += dx * dx
+        sxy += dx * dy
+        total += dy * dy
     slope = sxy / sxx
-    intercept = mean_y - slope * mean_x
-    residual = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys, strict=True))
-    total = sum((y - mean_y) ** 2 for y in ys)
+    residual = 0.0
+    left_out: list[float] = []
+    k = n / (n - 1) if n >= 3 else 0.0
+    for x, y in zip(xs, ys, strict=True):
+        dx, dy = x - mean_x, y - mean_y
+        off = dy - slope * dx
+        residual += off * off
+        if n >= 3:
+            left_out.append((sxy - k * dx * dy) / (sxx - k * dx * dx))
     r2 = 1.0 - residual / total if total > 0 else 1.0
-    return slope, intercept, r2
+    se = math.sqrt(residual / (n - 2) / sxx) if n > 2 else None
+    intercept = mean_y - slope * (mean_x + origin)
+    return Line(slope, intercept, r2, se), left_out
+
+
+def line(points: Sequence[Figure]) -> Line:
+    """Least squares of log10(quantity) on year over ``points`` (two or more years)."""
+    return _analyse(points)[0]
+
+
+def fit(points: Sequence[Figure]) -> tuple[float, float, float]:
+    """Least squares of log10(quantity) on year: (slope, intercept, R²)."""
+    fitted = line(points)
+    return fitted.slope, fitted.intercept, fitted.r2
 
 
 def t_quantile(df: int) -> float:
@@ -193,20 +236,9 @@ def t_quantile(df: int) -> float:
     return z + sum(term / df ** (power + 1) for power, term in enumerate(terms))
 
 
-def slope_error(points: tuple[Figure, ...]) -> float | None:
-    """The standard error of :func:`fit`'s slope; None under three points (no residual
-    degree of freedom) or when the years do not vary."""
-    n = len(points)
-    if n < 3:
-        return None
-    xs = [float(p.year) for p in points]
-    mean_x = sum(xs) / n
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    if sxx <= 0:
-        return None
-    slope, intercept, _ = fit(points)
-    residual = sum((math.log10(p.quantity) - (intercept + slope * p.year)) ** 2 for p in points)
-    return math.sqrt(residual / (n - 2) / sxx)
+def slope_error(points: Sequence[Figure]) -> float | None:
+    """The standard error of :func:`fit`'s slope; None under three points."""
+    return line(points).se if len(points) >= 2 else None
 
 
 def _factor(log10_factor: float) -> float:
@@ -214,33 +246,39 @@ def _factor(log10_factor: float) -> float:
     return 10**log10_factor if log10_factor < 308 else math.inf
 
 
-def interval(points: tuple[Figure, ...]) -> tuple[float, float] | None:
+def _bounds(fitted: Line, n: int) -> tuple[float, float] | None:
+    if fitted.se is None:
+        return None
+    spread = t_quantile(n - 2) * fitted.se
+    low, high = _factor(fitted.slope - spread), _factor(fitted.slope + spread)
+    return (low, high) if math.isfinite(high) else None
+
+
+def interval(points: Sequence[Figure]) -> tuple[float, float] | None:
     """The 90% interval of the yearly factor fitted to ``points``: 10^(slope ± t·se).
 
     None where it cannot be computed: two points (no degrees of freedom left), a
     standard error that is undefined, or a bound beyond a float.
     """
-    se = slope_error(points)
-    if se is None:
-        return None
-    slope = fit(points)[0]
-    spread = t_quantile(len(points) - 2) * se
-    low, high = _factor(slope - spread), _factor(slope + spread)
-    return (low, high) if math.isfinite(high) else None
+    return _bounds(line(points), len(points)) if len(points) >= 2 else None
 
 
-def leave_one_out(points: tuple[Figure, ...]) -> tuple[float, float] | None:
+def leave_one_out(points: Sequence[Figure]) -> tuple[float, float] | None:
     """The least and greatest yearly factor fitted with any one of ``points`` left out.
 
-    Needs three points (each fit keeps at least two, in two different years); None
+    Needs three points in at least three years (each fit keeps two years or more); None
     under that or when a factor is beyond a float.
     """
-    if len(points) < 3:
+    if len(points) < 3 or len({p.year for p in points}) < 3:
         return None
-    factors = [_factor(fit(points[:n] + points[n + 1 :])[0]) for n in range(len(points))]
-    if not all(math.isfinite(value) for value in factors):
+    return _range(_analyse(points)[1])
+
+
+def _range(slopes: list[float]) -> tuple[float, float] | None:
+    if not slopes:
         return None
-    return min(factors), max(factors)
+    low, high = _factor(min(slopes)), _factor(max(slopes))
+    return (low, high) if math.isfinite(high) else None
 
 
 def _figures(count: int, kind: str = "") -> str:
@@ -261,19 +299,20 @@ def growth(figures: Iterable[Figure]) -> Growth | NotEnoughHistory:
         )
     # A frontier holds one figure a year, so three records always span two years or more:
     # the "at least 2 years" rule needs no check of its own.
-    slope, _, r2 = fit(records)
+    fitted, left_out = _analyse(records)
+    slope = fitted.slope
     per_year = 10**slope
     doubling = 12 * math.log10(2) / slope if slope > 0 else math.inf
-    bounds = interval(records)
+    bounds = _bounds(fitted, len(records))
     low, high = bounds if bounds is not None else (None, None)
     return Growth(
         records,
         per_year,
         doubling,
-        r2,
+        fitted.r2,
         records[0].year,
         records[-1].year,
         low,
         high,
-        leave_one_out(records),
+        _range(left_out),  # a frontier has a year per record: three years or more
     )
