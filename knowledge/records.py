@@ -5,20 +5,19 @@
 grow ×2 a year in chat and have "not enough history" on the web. The rule:
 
 - **Which figures count**: the field's *current* approved figures that have a year,
-  in one unit (``status = 'approved' AND is_current = 1``). A
-  corrected figure is replaced by its correction (only a dataset's newest approved
-  figure in a unit is current); a dataset merged into another counts once, as that
-  one; rejected, withdrawn and pending figures do not count, and neither does a
-  disputed one that is not approved. A disputed approved figure counts until a
-  moderator withdraws it.
+  in one unit (``status = 'approved' AND is_current = 1``). A corrected figure is
+  replaced by its correction (only a dataset's newest approved figure in a unit is
+  current); a dataset merged into another counts once, as that one; rejected,
+  withdrawn and pending figures do not count, and neither does a disputed one that is
+  not approved. A disputed approved figure counts until a moderator withdraws it.
 - **Which unit**: the field's headline unit, else the unit most of its current
   figures are counted in (ties: the first by name): :func:`field_unit` in Python,
   :func:`unit_sql` as an SQL expression, both over :data:`MOST_USED_UNIT_SQL`.
 - **Which year**: the figure's own year (when the dataset appeared in public).
 - **The tie rule**: each year's largest figure, and among equal ones the earliest
   stored (lowest id); a year's largest is a record when it is strictly larger than
-  every earlier year's (and than 0). This is :func:`knowledge.trend.frontier` given figures in
-  (year, id) order.
+  every earlier year's (and than 0). This is :func:`knowledge.trend.frontier` given
+  the figures in (year, id) order.
 
 The SQL (:func:`yearly_largest_sql`) is one text: the store reads a field's records with
 :func:`record_ids` on its connection, the web view runs :func:`record_frontier` (the

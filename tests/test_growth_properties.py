@@ -42,8 +42,6 @@ from knowledge.store import DataPoint, LedgerError, NewPoint, Submitter
 from knowledge.trend import Figure, Growth, frontier
 from tests.fakes.loop import BackgroundLoop
 
-pytestmark = pytest.mark.slow
-
 MODERATOR = "console:mod"
 MEMBERS = ("console:ann", "console:bob", "console:cy")
 SUBMITTER = Submitter("console:sub", "console")
@@ -90,7 +88,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Core, Data
     with Core.open(settings=configured) as core, BackgroundLoop() as background:
         datasette = build(path, core.library)
         background.run(datasette.invoke_startup(), timeout=30)
-        yield core, datasette, background
+        try:
+            yield core, datasette, background
+        finally:
+            if datasette.executor is not None:  # its threads hold the ledger's connections
+                datasette.executor.shutdown(wait=True)
 
 
 _fields = itertools.count(1)
