@@ -96,6 +96,11 @@ class Terminal:
     def row_of(self, text: str) -> int:
         return next(n for n, line in enumerate(self.screen.display) if text in line)
 
+    def resize(self, rows: int) -> None:
+        """A taller terminal (as a user drags it), so a long reply stays on one screen."""
+        self.screen.resize(rows, COLUMNS)
+        self.child.setwinsize(rows, COLUMNS)
+
     # -- typing --------------------------------------------------------------------------
 
     def type(self, keys: str) -> None:
@@ -274,6 +279,7 @@ def test_tab_offers_dataset_names_from_the_ledger(spawn: Callable[..., Terminal]
 
 def test_no_color_keeps_the_table_and_drops_the_colour(spawn: Callable[..., Terminal]) -> None:
     console = spawn(NO_COLOR="1")
+    console.resize(60)  # /compare's table (with its growth rows) is longer than 40 rows
     console.run("/compare 3d llm")
     console.wait_for("Details:")
     title = console.screen.buffer[console.row_of("3D vs LLMs")][0]
