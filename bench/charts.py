@@ -108,7 +108,6 @@ def warm(repeat: int, warmup: int) -> tuple[list[float], list[float], int]:
     from bot import charts
     from bot.core import Core
     from handlers import growth
-    from knowledge.trend import Figure
 
     with (
         tempfile.TemporaryDirectory(prefix="scalebot-bench-") as directory,
@@ -118,7 +117,7 @@ def warm(repeat: int, warmup: int) -> tuple[list[float], list[float], int]:
         assert video is not None
         found = growth.read(core.store, video)
         assert found.unit is not None
-        figures = [Figure(*row) for row in core.store.dated_figures("video", found.unit)]
+        figures = list(core.store.dated_figures("video", found.unit))
     frontier = found.result.frontier
     xs = [f.year for f in figures]
     ys = [f.quantity for f in figures]

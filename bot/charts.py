@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.growthwords import between, months, times
 from knowledge.quantity import format_quantity
 from knowledge.trend import Figure, Growth, NotEnoughHistory, fit
 
@@ -41,6 +42,11 @@ TITLE, SUBTITLE, LABEL, TICK, NOTE = 17, 13, 13, 13, 12
 MARGINS = {"left": 0.115, "right": 0.975, "top": 0.8, "bottom": 0.2}
 #: A title longer than this is set smaller, so it stays on the image.
 TITLE_CHARACTERS = 46
+#: The same for the subtitle.
+SUBTITLE_CHARACTERS = 76
+#: A trend chart's subtitle longer than this leaves out the doubling time (digits and
+#: "×" are wider than most letters, so the budget is below the subtitle's).
+RATE_LINE_CHARACTERS = 68
 #: A record's label: at most this many characters of the dataset's name.
 NAME_CHARACTERS = 20
 #: Points along the fit and projection lines that record labels keep off.
@@ -95,7 +101,8 @@ def _headings(figure: PlotFigure, title: str, subtitle: str, colour: str) -> Non
     # A long field name and unit would run off the right edge at full size.
     size = TITLE if len(title) <= TITLE_CHARACTERS else TITLE * TITLE_CHARACTERS / len(title)
     figure.text(left, 0.945, title, fontsize=size, fontweight="bold", color=INK, va="center")
-    figure.text(left, 0.87, subtitle, fontsize=SUBTITLE, color=colour, va="center")
+    size = SUBTITLE * min(1.0, SUBTITLE_CHARACTERS / len(subtitle)) if subtitle else SUBTITLE
+    figure.text(left, 0.87, subtitle, fontsize=size, color=colour, va="center")
 
 
 def _style(axes: Any, ylabel: str, formatter: Any) -> None:
@@ -242,15 +249,6 @@ def _log_limits(values: Sequence[float], below: float = 0.08, above: float = 0.3
     return 10**bottom, 10**top
 
 
-def _rate(growth: Growth) -> str:
-    per_year = growth.per_year
-    return f"×{per_year:.2g}" if per_year < 10 else f"×{per_year:,.0f}"
-
-
-def _months(growth: Growth) -> str:
-    return f"{growth.doubling_months:.1f}"
-
-
 def trend_chart(
     field: str,
     slug: str,
@@ -294,7 +292,7 @@ def trend_chart(
             linestyle=(0, (5, 3)),
             color=INK,
             linewidth=1.3,
-            label=f"fit, {_rate(result)}/yr",
+            label=f"fit, {times(result.per_year)}/yr",
             zorder=3,
         )
         span = result.last_year - result.first_year
@@ -358,10 +356,7 @@ def trend_chart(
     _label_records(axes, frontier, fit_spots)
     _legend(axes)
     if isinstance(result, Growth):
-        subtitle = (
-            f"{_rate(result)} a year · doubles every {_months(result)} months · "
-            f"R² {result.r2:.2f} · {result.points} records, {result.first_year}–{result.last_year}"
-        )
+        subtitle = _subtitle(result)
     else:
         subtitle = f"Not enough history for a rate: {result.reason}"
     _headings(figure, f"{field}: record dataset in {unit}", subtitle, colour)
@@ -373,6 +368,20 @@ def trend_chart(
     if projection is not None:
         alt += f" Extrapolated, 10 times the record by {projection}."
     return Chart(_png(figure), alt, f"trend-{slug}-{unit.replace(' ', '-')}.png")
+
+
+def _subtitle(result: Growth) -> str:
+    """The rate with its 90% interval, the doubling time and R², on one line of the chart.
+
+    The records and their years are on the chart itself; when a large rate makes the
+    line too long for the image, the doubling time (the rate said another way) goes.
+    """
+    rate = f"{times(result.per_year)} a year"
+    if result.low is not None and result.high is not None:
+        rate += f" (90%: {between(result.low, result.high)})"
+    doubling = f"doubles every {months(result.doubling_months)}"
+    full = f"{rate} · {doubling} · R² {result.r2:.2f}"
+    return full if len(full) <= RATE_LINE_CHARACTERS else f"{rate} · R² {result.r2:.2f}"
 
 
 def _times(value: float) -> str:
@@ -438,5 +447,5 @@ def compare_chart(series: Sequence[Series], slugs: Sequence[str] = ()) -> Chart:
 def _label(entry: Series) -> str:
     unit = f" ({entry.unit})" if entry.unit else ""
     if isinstance(entry.growth, Growth):
-        return f"{entry.name}{unit}: {_rate(entry.growth)}/yr"
+        return f"{entry.name}{unit}: {times(entry.growth.per_year)}/yr"
     return f"{entry.name}{unit}: not enough history"

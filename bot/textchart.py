@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.growthwords import times
 from knowledge.quantity import format_quantity
 
 BAR = "█"
@@ -84,7 +85,7 @@ def rate_chart(rows: Sequence[RateRow]) -> str:
         length = 1
         if top > 1 and row.per_year > 1:
             length = max(1, round(WIDTH * math.log(row.per_year) / math.log(top)))
-        rate = f"×{row.per_year:.2g}/yr" if row.per_year < 10 else f"×{row.per_year:,.0f}/yr"
+        rate = f"{times(row.per_year)}/yr"
         lines.append(
             f"{row.name.ljust(width)}  {rate:>7}  {(BAR * length).ljust(WIDTH)}  {row.note}"
         )

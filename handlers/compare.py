@@ -22,6 +22,9 @@ from knowledge.store import DataPoint, Store
 
 #: The row every field gets, comparable across units: a rate is a pure number.
 GROWTH_ROW = "Record growth (×/yr)"
+#: How loose that rate is: its 90% interval, and its range with one record left out.
+INTERVAL_ROW = "90% interval (×/yr)"
+LEAVE_ONE_OUT_ROW = "Any one record left out"
 
 
 def _against_first(values: list[tuple[float, str] | None]) -> list[str]:
@@ -107,6 +110,8 @@ def compare(
         ["Largest dataset", *(point_line(p) if p else "none yet" for p in largest)],
         ["Newest dataset", *(point_line(p) if p else "none yet" for p in newest)],
         [GROWTH_ROW, *(growth.cell(found) for found in rates)],
+        [INTERVAL_ROW, *(growth.interval_cell(found) for found in rates)],
+        [LEAVE_ONE_OUT_ROW, *(growth.leave_one_out_cell(found) for found in rates)],
         [f"Essay scale vs {first.slug}", *_against_first(essay_figures)],
     ]
     ids = [[p.id if p else None for p in figures] for figures in (in_shared, largest)]

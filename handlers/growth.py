@@ -2,9 +2,11 @@
 
 ``/trend`` shows one field's, ``/compare`` a row of them, a community field's card says
 what they mean, and ``scalebot chart`` draws them: all through here, so the rate, its
-wording and the keys programs read are the same everywhere. Records and charts are kept
-by the store until the ledger changes (:meth:`~knowledge.store.Store.remember`), so a
-question asked again costs a look-up, and the first after a decision one read.
+wording and the keys programs read are the same everywhere. Which figures make the
+record, in which unit, is :mod:`knowledge.records`' rule, the one the web view reads its
+growth record and charts by too. Records and charts are kept by the store until the
+ledger changes (:meth:`~knowledge.store.Store.remember`), so a question asked again
+costs a look-up, and the first after a decision one read.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import Any
 
 from bot import charts, textchart
 from bot.charts import Chart, Series
+from bot.growthwords import between, months, times
 from bot.reply import Attachment
+from knowledge import records
 from knowledge.kb import Library
 from knowledge.models import AnyDomain
 from knowledge.quantity import format_quantity
 from knowledge.store import DataPoint, Store
-from knowledge.trend import Figure, Growth, NotEnoughHistory, growth
+from knowledge.trend import Figure, Growth, NotEnoughHistory
 
 #: The projection the reply states: when the record would be this many times today's.
 PROJECTED_FACTOR = 10
@@ -59,42 +63,29 @@ class FieldGrowth:
 
 
 def field_unit(store: Store, domain: AnyDomain) -> str | None:
-    """The unit a field's record is read in: its headline unit, else its most used one."""
+    """The unit a field's record is read in (:func:`knowledge.records.field_unit`)."""
     if domain.headline_unit:
         return domain.headline_unit
-    return store.remember(("unit", domain.slug), lambda: store.most_used_unit(domain.slug))
+    return store.remember(("unit", domain.slug), lambda: records.field_unit(store.conn, domain))
 
 
 def read(store: Store, domain: AnyDomain, unit: str | None = None) -> FieldGrowth:
     """The field's growth in ``unit`` (default: :func:`field_unit`), kept until a change."""
     unit = unit or field_unit(store, domain)
     if unit is None:
-        return FieldGrowth(
-            domain,
-            None,
-            (),
-            NotEnoughHistory(
-                (), "it has no approved figures yet", "dated figures (/submit) would start one"
-            ),
-        )
+        return FieldGrowth(domain, None, (), records.field_growth(domain.name, None, ()))
     chosen: str = unit
     return store.remember(("growth", domain.slug, chosen), lambda: _read(store, domain, chosen))
 
 
 def _read(store: Store, domain: AnyDomain, unit: str) -> FieldGrowth:
     setting = store.record_frontier(domain.slug, unit)
-    figures = [_figure(point) for point in setting]
-    result = growth(figures)
-    if not result.frontier:
-        result = NotEnoughHistory(
-            (),
-            f"{domain.name} has no approved dated figures in {unit}",
-            f"dated figures in {unit} (/submit) would start one",
-        )
+    figures = tuple(_figure(point) for point in setting)
+    result = records.field_growth(domain.name, unit, figures)
     # The frontier is made of the very Figure objects given, so each leads back to its point.
     point_of = {id(figure): point for figure, point in zip(figures, setting, strict=True)}
-    records = tuple(point_of[id(figure)] for figure in result.frontier)
-    return FieldGrowth(domain, unit, records, result)
+    held = tuple(point_of[id(figure)] for figure in result.frontier)
+    return FieldGrowth(domain, unit, held, result)
 
 
 def _figure(point: DataPoint) -> Figure:
@@ -102,16 +93,7 @@ def _figure(point: DataPoint) -> Figure:
     return Figure(point.dataset, point.quantity, point.year)
 
 
-# -- wording ---------------------------------------------------------------------------
-
-
-def times(per_year: float) -> str:
-    """A growth factor as people say it: ``×5.8``, ``×12``, ``×1,300``."""
-    return f"×{per_year:.2g}" if per_year < 10 else f"×{per_year:,.0f}"
-
-
-def months(value: float) -> str:
-    return f"{value:.1f} months" if value < 36 else f"{value / 12:.1f} years"
+# -- wording (the words themselves are bot/growthwords.py's) -------------------------------
 
 
 def span(rate: Growth) -> str:
@@ -145,6 +127,26 @@ def cell(found: FieldGrowth) -> str:
     return f"{times(rate.per_year)} ({found.unit}, {rate.first_year}–{rate.last_year})"
 
 
+def interval_cell(found: FieldGrowth) -> str:
+    """The 90% interval of a field's yearly factor in a table cell, or why there is none."""
+    rate = found.rate
+    if rate is None:
+        return "no rate"
+    if rate.low is None or rate.high is None:
+        return "cannot be computed"
+    return between(rate.low, rate.high)
+
+
+def leave_one_out_cell(found: FieldGrowth) -> str:
+    """The yearly factor's range with any one record left out, in a table cell."""
+    rate = found.rate
+    if rate is None:
+        return "no rate"
+    if rate.leave_one_out is None:
+        return "needs 3 records"
+    return between(*rate.leave_one_out)
+
+
 def record_line(point: DataPoint) -> str:
     return f"{point.year}: {point.dataset}, {format_quantity(point.quantity)} {point.unit}"
 
@@ -154,12 +156,18 @@ def data(found: FieldGrowth) -> dict[str, Any]:
 
     Without a rate, every key the issue names is null, ``unit`` too, so a program tests
     one thing (``growth_per_year is None``) and never reads a unit as a rate's;
-    ``unit_asked`` always says which unit the record was read in.
+    ``unit_asked`` always says which unit the record was read in. ``growth_low`` and
+    ``growth_high`` bound the 90% interval of the yearly factor and
+    ``growth_leave_one_out`` is ``[least, greatest]`` with any one record left out: each
+    null where it cannot be computed.
     """
     rate = found.rate
     if rate is None:
         return {
             "growth_per_year": None,
+            "growth_low": None,
+            "growth_high": None,
+            "growth_leave_one_out": None,
             "doubling_months": None,
             "r2": None,
             "unit": None,
@@ -169,6 +177,9 @@ def data(found: FieldGrowth) -> dict[str, Any]:
         }
     return {
         "growth_per_year": rate.per_year,
+        "growth_low": rate.low,
+        "growth_high": rate.high,
+        "growth_leave_one_out": list(rate.leave_one_out) if rate.leave_one_out else None,
         "doubling_months": rate.doubling_months if math.isfinite(rate.doubling_months) else None,
         "r2": rate.r2,
         "unit": found.unit,
@@ -297,7 +308,7 @@ def trend_chart(store: Store, found: FieldGrowth) -> Chart | None:
     unit: str = found.unit
 
     def draw() -> Chart:
-        figures = [Figure(*row) for row in store.dated_figures(found.domain.slug, unit)]
+        figures = store.dated_figures(found.domain.slug, unit)
         domain = found.domain
         return charts.trend_chart(
             domain.name, domain.slug, unit, figures, found.result, domain.colour

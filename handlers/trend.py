@@ -9,6 +9,7 @@ projection as what it is, an extrapolation of that fit.
 
 from __future__ import annotations
 
+from bot import growthwords
 from bot.commands import Command, Option, OptionType, Request
 from bot.reply import Reply, ReplyField
 from handlers import growth
@@ -25,15 +26,15 @@ def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
     if rate is not None:
         summary = (
             f"The largest {domain.name} dataset in {found.unit} grew about "
-            f"{growth.times(rate.per_year)} a year over {rate.years} years, fitted to the "
+            f"{growthwords.per_year(rate)}. Fitted over {rate.years} years to the "
             f"{rate.points} datasets that set a record."
         )
         fields = [
             ReplyField(
                 name="Growth per year",
-                value=f"{growth.times(rate.per_year)} (R² {rate.r2:.2f})",
+                value=f"{growthwords.times(rate.per_year)} (R² {rate.r2:.2f})",
             ),
-            ReplyField(name="Doubling time", value=growth.months(rate.doubling_months)),
+            ReplyField(name="Doubling time", value=growthwords.months(rate.doubling_months)),
             ReplyField(name="Span", value=growth.span(rate)),
         ]
         projected = growth.projection(found)

@@ -32,12 +32,13 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from sqlite_utils import Database
 
-from knowledge import community, identity, measures, rates
+from knowledge import community, identity, measures, rates, records
 from knowledge.identity import Dataset, dataset_key
 from knowledge.kb import Library
 from knowledge.migrations import migrations
 from knowledge.models import CommunityDomain
 from knowledge.rates import Charge
+from knowledge.trend import Figure
 
 T = TypeVar("T")
 
@@ -53,7 +54,7 @@ REQUEST_KEY_SWEEP_SECONDS = 3600.0
 #: Results kept by :meth:`Store.remember` for one version of the ledger (records, charts).
 MEMO_SIZE = 64
 #: /trend draws at most this many of a field's figures in a unit as dots (the largest).
-CHART_FIGURES = 5_000
+CHART_FIGURES = records.CHART_FIGURES
 
 #: Who approves a point that enough members confirmed (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS).
 AUTO_APPROVER = "system:confirmations"
@@ -73,32 +74,6 @@ _SELECT = (
     "FROM data_points AS p {index} LEFT JOIN datasets AS d ON d.id = p.dataset_id"
 )
 _CURRENT = "p.status = 'approved' AND p.is_current = 1"
-
-
-#: Each year's largest current figure of a domain in a unit, oldest year first, as
-#: (quantity, id): a recursive skip from year to next year through
-#: ``idx_record_by_year``, then one seek per year to its largest. ``?1`` is the domain,
-#: ``?2`` the unit.
-_RECORD_WHERE = (
-    "p.domain = ?1 AND p.unit = ?2 AND p.year IS NOT NULL "
-    "AND p.status = 'approved' AND p.is_current = 1"
-)
-_YEARLY_LARGEST = f"""
-WITH RECURSIVE years(year) AS (
-    SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
-            WHERE {_RECORD_WHERE} ORDER BY p.year LIMIT 1)
-    UNION ALL
-    SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
-            WHERE {_RECORD_WHERE} AND p.year > years.year ORDER BY p.year LIMIT 1)
-    FROM years WHERE years.year IS NOT NULL
-)
-SELECT top.quantity, top.id FROM years JOIN data_points AS top ON top.id = (
-    SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year
-    WHERE {_RECORD_WHERE} AND p.year = years.year
-    ORDER BY p.quantity DESC, p.id LIMIT 1
-)
-ORDER BY years.year
-"""
 
 
 def _select(index: str | None = None) -> str:
@@ -1290,21 +1265,14 @@ class Store:
         return [_point(row) for row in rows]
 
     def record_frontier(self, domain: str, unit: str) -> list[DataPoint]:
-        """The current dated figures that set the record in ``unit``, oldest year first.
+        """The figures that set ``domain``'s record in ``unit``, oldest year first.
 
-        What :func:`knowledge.trend.frontier` keeps of all the figures, read without
-        reading them all: a skip through ``idx_record_by_year`` (:data:`_YEARLY_LARGEST`),
-        one seek a year to that year's largest (ties: the earliest point), so the cost is
-        the number of years the field has figures in, however many figures each year
-        holds. The skip runs inside SQLite, one statement; the few rows that beat the
-        record so far are then read whole, with their datasets' names, in one more.
+        The rule is :mod:`knowledge.records`' (the web view reads the same), read
+        without reading every figure: a skip through ``idx_record_by_year``, one seek a
+        year, so the cost is the number of years the field has figures in, however many
+        each holds. The few records are then read whole, with their datasets' names.
         """
-        chosen: list[int] = []
-        best = 0.0
-        for quantity, point_id in self.conn.execute(_YEARLY_LARGEST, (domain, unit)):
-            if quantity > best:
-                best = quantity
-                chosen.append(point_id)
+        chosen = [point_id for point_id, _, _ in records.record_ids(self.conn, domain, unit)]
         if not chosen:
             return []
         marks = ", ".join("?" * len(chosen))
@@ -1314,37 +1282,13 @@ class Store:
 
     def dated_figures(
         self, domain: str, unit: str, limit: int = CHART_FIGURES
-    ) -> list[tuple[str, float, int]]:
-        """(dataset, quantity, year) of the domain's current dated figures in ``unit``.
+    ) -> tuple[Figure, ...]:
+        """The figures that count for ``domain``'s record in ``unit`` (a chart's dots).
 
-        What a chart draws as dots beside the records; at most ``limit`` of them, the
-        largest of each year first.
+        At most ``limit`` of them, the largest of each year first
+        (:func:`knowledge.records.dated_figures`, as the web view draws them).
         """
-        rows = self.conn.execute(
-            "SELECT COALESCE(d.name, p.dataset), p.quantity, p.year "
-            "FROM data_points AS p INDEXED BY idx_record_by_year "
-            "LEFT JOIN datasets AS d ON d.id = p.dataset_id "
-            f"WHERE p.domain = ? AND p.unit = ? AND p.year IS NOT NULL AND {_CURRENT} "
-            "ORDER BY p.year, p.quantity DESC LIMIT ?",
-            (domain, unit, limit),
-        ).fetchall()
-        return [(name, float(quantity), int(year)) for name, quantity, year in rows]
-
-    def most_used_unit(self, domain: str) -> str | None:
-        """The unit most of a domain's current figures are counted in (ties: by name).
-
-        For a community field whose moderator gave no unit; reads its current figures
-        once per unit through ``idx_current_by_unit``.
-        """
-        counts = []
-        for unit in self.units_of(domain):
-            row = self.conn.execute(
-                "SELECT COUNT(*) FROM data_points INDEXED BY idx_current_by_unit "
-                "WHERE domain = ? AND unit = ? AND status = 'approved' AND is_current = 1",
-                (domain, unit),
-            ).fetchone()
-            counts.append((-int(row[0]), unit))
-        return min(counts)[1] if counts else None
+        return records.dated_figures(self.conn, domain, unit, limit)
 
     def units_of(self, domain: str) -> frozenset[str]:
         """The units the domain's datasets have current figures in.

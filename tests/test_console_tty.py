@@ -96,6 +96,11 @@ class Terminal:
     def row_of(self, text: str) -> int:
         return next(n for n, line in enumerate(self.screen.display) if text in line)
 
+    def resize(self, rows: int) -> None:
+        """A taller terminal (as a user drags it), so a long reply stays on one screen."""
+        self.screen.resize(rows, COLUMNS)
+        self.child.setwinsize(rows, COLUMNS)
+
     # -- typing --------------------------------------------------------------------------
 
     def type(self, keys: str) -> None:
@@ -274,6 +279,7 @@ def test_tab_offers_dataset_names_from_the_ledger(spawn: Callable[..., Terminal]
 
 def test_no_color_keeps_the_table_and_drops_the_colour(spawn: Callable[..., Terminal]) -> None:
     console = spawn(NO_COLOR="1")
+    console.resize(60)  # /compare's table (with its growth rows) is longer than 40 rows
     console.run("/compare 3d llm")
     console.wait_for("Details:")
     title = console.screen.buffer[console.row_of("3D vs LLMs")][0]
@@ -294,8 +300,10 @@ def test_a_dumb_terminal_gets_no_escape_sequences_in_replies(
     assert "╰".encode() in reply
 
 
-def finished_screen(tmp_path: Path, args: list[str]) -> tuple[pyte.Screen, int | None]:
-    """What a process that ends by itself leaves on a 40x120 terminal, and its status."""
+def finished_screen(
+    tmp_path: Path, args: list[str], rows: int = ROWS
+) -> tuple[pyte.Screen, int | None]:
+    """What a process that ends by itself leaves on a ``rows``x120 terminal, and its status."""
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -303,11 +311,11 @@ def finished_screen(tmp_path: Path, args: list[str]) -> tuple[pyte.Screen, int |
     }
     environment.update({"PYTHONPATH": str(ROOT), "TERM": "xterm-256color"})
     child = pexpect.spawn(
-        sys.executable, args, cwd=str(tmp_path), env=environment, dimensions=(ROWS, COLUMNS)
+        sys.executable, args, cwd=str(tmp_path), env=environment, dimensions=(rows, COLUMNS)
     )
     try:
         child.expect(pexpect.EOF, timeout=TIMEOUT)
-        screen = pyte.Screen(COLUMNS, ROWS)
+        screen = pyte.Screen(COLUMNS, rows)
         pyte.ByteStream(screen).feed(child.before)
         child.close()
         return screen, child.exitstatus
@@ -317,8 +325,9 @@ def finished_screen(tmp_path: Path, args: list[str]) -> tuple[pyte.Screen, int |
 
 def test_ask_at_a_terminal_draws_the_table(tmp_path: Path) -> None:
     db = str(tmp_path / "ask.db")
+    # /compare's table (its growth and published rows) is longer than 40 rows.
     screen, status = finished_screen(
-        tmp_path, ["-m", "bot.cli", "--db", db, "ask", "/compare 3d llm"]
+        tmp_path, ["-m", "bot.cli", "--db", db, "ask", "/compare 3d llm"], rows=60
     )
     assert status == 0
     text = "\n".join(screen.display)

@@ -1,14 +1,32 @@
-"""The trend maths (knowledge/trend.py) against answers known in advance."""
+"""The trend maths (knowledge/trend.py) against answers known in advance.
+
+The interval and leave-one-out answers are worked out independently, with numpy's
+least squares and scipy's Student's t (scipy is a dev dependency only: the bot carries
+its own table, checked here against scipy).
+"""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
-from knowledge.trend import Figure, Growth, NotEnoughHistory, fit, frontier, growth
+from knowledge.trend import (
+    Figure,
+    Growth,
+    NotEnoughHistory,
+    fit,
+    frontier,
+    growth,
+    interval,
+    leave_one_out,
+    slope_error,
+    t_quantile,
+)
 
 
 def figures(*pairs: tuple[float, int]) -> list[Figure]:
@@ -114,3 +132,116 @@ def test_the_year_said_aloud_is_rounded_and_never_this_year() -> None:
     assert hundredfold.by_year(10) == 2018
     # x1.5 a year: log 10 / log 1.5 = 5.68 years after 2017, said as 2023.
     assert isinstance(slow, Growth) and slow.by_year(10) == 2023
+
+
+# -- the rate's uncertainty --------------------------------------------------------------------
+
+
+def test_the_t_table_is_student_s_t_for_every_df_it_holds() -> None:
+    for df in range(1, 31):
+        assert t_quantile(df) == pytest.approx(stats.t.ppf(0.95, df), rel=1e-12), df
+
+
+def test_beyond_the_table_the_expansion_is_student_s_t() -> None:
+    for df in [*range(31, 301), 500, 1_000, 5_000, 10**4, 10**5, 10**6]:
+        assert abs(t_quantile(df) - stats.t.ppf(0.95, df)) < 1e-8, df
+
+
+def test_no_degrees_of_freedom_is_no_t() -> None:
+    with pytest.raises(ValueError, match="at least 1 degree of freedom"):
+        t_quantile(0)
+
+
+#: A record of five, not on one line: (size, year).
+LOOSE = ((30, 2012), (400, 2015), (2_500, 2016), (30_000, 2019), (400_000, 2021))
+
+
+def textbook(pairs: tuple[tuple[float, int], ...]) -> tuple[float, float, float]:
+    """(factor, low, high) by scipy: linregress's slope and stderr, Student's t 0.95."""
+    years = np.array([year for _, year in pairs], dtype=float)
+    sizes = np.log10([size for size, _ in pairs])
+    line = stats.linregress(years, sizes)
+    t = stats.t.ppf(0.95, len(pairs) - 2)
+    return (
+        10**line.slope,
+        10 ** (line.slope - t * line.stderr),
+        10 ** (line.slope + t * line.stderr),
+    )
+
+
+def left_out(pairs: tuple[tuple[float, int], ...]) -> tuple[float, float]:
+    """The least and greatest factor with one pair left out, by numpy.polyfit."""
+    years = np.array([year for _, year in pairs], dtype=float)
+    sizes = np.log10([size for size, _ in pairs])
+    factors = [
+        10 ** np.polyfit(np.delete(years, n), np.delete(sizes, n), 1)[0] for n in range(len(pairs))
+    ]
+    return min(factors), max(factors)
+
+
+def test_the_90_percent_interval_is_the_textbook_one() -> None:
+    result = growth(figures(*LOOSE))
+    assert isinstance(result, Growth)
+    factor, low, high = textbook(LOOSE)
+    assert result.per_year == pytest.approx(factor, rel=1e-12)
+    assert result.low == pytest.approx(low, rel=1e-12)
+    assert result.high == pytest.approx(high, rel=1e-12)
+    se = stats.linregress([y for _, y in LOOSE], np.log10([s for s, _ in LOOSE])).stderr
+    assert slope_error(tuple(figures(*LOOSE))) == pytest.approx(se, rel=1e-12)
+
+
+def test_leaving_one_record_out_is_numpy_s_range() -> None:
+    result = growth(figures(*LOOSE))
+    assert isinstance(result, Growth) and result.leave_one_out is not None
+    assert result.leave_one_out == pytest.approx(left_out(LOOSE), rel=1e-12)
+
+
+def test_leaving_one_out_of_three_fits_the_two_left() -> None:
+    """1, 10, 1,000 a year apart: without the first ×100 a year, without the middle
+    ×10^1.5, without the last ×10 (worked out by hand)."""
+    records = tuple(figures((1, 2015), (10, 2016), (1_000, 2017)))
+    assert leave_one_out(records) == pytest.approx((10.0, 100.0), rel=1e-12)
+    # Three records leave one degree of freedom: t is 6.31, the interval wide but there.
+    bounds = interval(records)
+    assert bounds is not None
+    factor, low, high = textbook(((1, 2015), (10, 2016), (1_000, 2017)))
+    assert bounds == pytest.approx((low, high), rel=1e-12)
+    assert low < factor < high
+
+
+def test_two_records_have_no_interval_and_nothing_to_leave_out() -> None:
+    two = tuple(figures((1e3, 2018), (1e4, 2020)))
+    assert slope_error(two) is None
+    assert interval(two) is None
+    assert leave_one_out(two) is None
+    assert isinstance(growth(two), NotEnoughHistory)
+
+
+def test_an_exact_line_has_no_spread() -> None:
+    result = growth(figures((1e6, 2015), (1e7, 2016), (1e8, 2017), (1e9, 2018)))
+    assert isinstance(result, Growth)
+    assert result.low == pytest.approx(10.0, rel=1e-9)
+    assert result.high == pytest.approx(10.0, rel=1e-9)
+    assert result.leave_one_out == pytest.approx((10.0, 10.0), rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.floats(1.01, 100.0), st.integers(1, 4)), min_size=2, max_size=7),
+    start=st.floats(1.0, 1e6),
+)
+def test_the_interval_holds_the_rate_and_matches_scipy(
+    steps: list[tuple[float, int]], start: float
+) -> None:
+    pairs = [(start, 2000)]
+    for factor, gap in steps:
+        pairs.append((pairs[-1][0] * factor, pairs[-1][1] + gap))
+    result = growth(figures(*pairs))
+    assert isinstance(result, Growth)
+    assert result.low is not None and result.high is not None
+    assert result.low <= result.per_year * (1 + 1e-9)
+    assert result.per_year <= result.high * (1 + 1e-9)
+    _, low, high = textbook(tuple(pairs))
+    assert result.low == pytest.approx(low, rel=1e-6)
+    assert result.high == pytest.approx(high, rel=1e-6)
+    assert result.leave_one_out == pytest.approx(left_out(tuple(pairs)), rel=1e-6)

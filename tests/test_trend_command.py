@@ -25,7 +25,17 @@ from knowledge.store import NewPoint, Store, Submitter
 from knowledge.trend import Figure, frontier
 from tests.helpers import MEMBER, MODERATOR, clear_settings_env, curated_rows
 
-GROWTH_KEYS = {"growth_per_year", "doubling_months", "r2", "unit", "years", "frontier"}
+GROWTH_KEYS = {
+    "growth_per_year",
+    "growth_low",
+    "growth_high",
+    "growth_leave_one_out",
+    "doubling_months",
+    "r2",
+    "unit",
+    "years",
+    "frontier",
+}
 SYSTEM = Submitter("system:test", "system")
 
 #: The curated record of each field in its headline unit: (× a year, doubling months,
@@ -324,3 +334,68 @@ def test_scalebot_chart_writes_the_png(tmp_path: Path, monkeypatch: pytest.Monke
     )
     assert nothing.exit_code == 1 and "nothing to draw" in nothing.output
     assert not (tmp_path / "x.png").exists() and not (tmp_path / "y.png").exists()
+
+
+# -- how sure the rate is ------------------------------------------------------------------------
+
+#: A video record in frames, not on one line; its rate, 90% interval and leave-one-out
+#: range worked out with scipy and numpy: ×2.85 (×2.50–×3.25), ×2.73–×2.95.
+LOOSE_FRAMES = ((30, 2012), (400, 2015), (2_500, 2016), (30_000, 2019), (400_000, 2021))
+
+
+def test_trend_states_the_90_percent_interval_and_leaving_one_out(core: Core) -> None:
+    core.store.add_many(
+        [point("video", f"Frames {year}", size, "frames", year) for size, year in LOOSE_FRAMES],
+        SYSTEM,
+    )
+    reply = core.ask("/trend video unit:frames")
+    data = reply.data
+    assert data["growth_per_year"] == pytest.approx(2.8525313827346, rel=1e-9)
+    assert data["growth_low"] == pytest.approx(2.5035716437238924, rel=1e-9)
+    assert data["growth_high"] == pytest.approx(3.2501307920961398, rel=1e-9)
+    assert data["growth_leave_one_out"] == pytest.approx(
+        [2.728460056930228, 2.9537601901948674], rel=1e-9
+    )
+    assert (
+        "grew about ×2.9 a year (90% interval ×2.5–×3.3); leaving out any one record "
+        "gives ×2.7–×3." in reply.summary
+    )
+    json.dumps(data, allow_nan=False)  # every key a program reads is plain JSON
+
+
+def test_two_records_give_a_null_interval(core: Core) -> None:
+    core.store.add_many(
+        [
+            point("video", "Frames A", 1e3, "frames", 2018),
+            point("video", "Frames B", 1e4, "frames", 2020),
+        ],
+        SYSTEM,
+    )
+    data = core.ask("/trend video unit:frames").data
+    assert data["growth_per_year"] is None
+    assert data["growth_low"] is data["growth_high"] is data["growth_leave_one_out"] is None
+    assert data["unit_asked"] == "frames"
+
+
+def test_compare_states_each_field_s_interval(core: Core) -> None:
+    added = core.ask('/domain add audio "Audio" unit:hours', MODERATOR)
+    assert added.kind == "answer", added.as_text()
+    core.store.add_many(
+        [point("audio", f"Speech {year}", size, "hours", year) for size, year in LOOSE_FRAMES],
+        SYSTEM,
+    )
+    reply = core.ask("/compare audio 3d")
+    assert reply.table is not None
+    rows = {row[0]: row[1:] for row in reply.table.rows}
+    assert rows["90% interval (×/yr)"][0] == "×2.5–×3.3"
+    assert rows["Any one record left out"][0] == "×2.7–×3.0"
+    audio = reply.data["growth"]["audio"]
+    assert audio["growth_low"] == pytest.approx(2.5035716437238924, rel=1e-9)
+    assert audio["growth_high"] == pytest.approx(3.2501307920961398, rel=1e-9)
+    assert audio["growth_leave_one_out"] == pytest.approx(
+        [2.728460056930228, 2.9537601901948674], rel=1e-9
+    )
+    # A field with a rate has its range in the other column too, whatever the curated file says.
+    other = reply.data["growth"]["3d"]
+    if other["growth_per_year"] is not None:
+        assert other["growth_low"] <= other["growth_per_year"] <= other["growth_high"]

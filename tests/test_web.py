@@ -17,6 +17,7 @@ import pytest
 
 from bot.config import Settings
 from bot.core import Core
+from handlers import growth
 from knowledge.kb import Library
 from knowledge.trend import Figure, frontier
 from tests.helpers import MODERATOR
@@ -157,17 +158,25 @@ def test_growth_record_is_the_trend_s_frontier(
 ) -> None:
     domain = Library.load().domains[slug]
     with Core.open(ledger[0]) as core:
-        figures = [
-            Figure(p.dataset, p.quantity, p.year)
-            for p in core.store.all_points()
-            if p.domain == slug
-            and p.status == "approved"
-            and p.unit == domain.headline_unit
-            and p.year is not None
-        ]
+        # The growth rule: current approved dated figures, in (year, id) order.
+        points = sorted(
+            (
+                p
+                for p in core.store.all_points()
+                if p.domain == slug
+                and p.status == "approved"
+                and p.is_current
+                and p.unit == domain.headline_unit
+                and p.year is not None
+            ),
+            key=lambda p: (p.year, p.id),
+        )
+        chat = growth.read(core.store, core.library.domains[slug]).records
+    figures = [Figure(p.dataset, p.quantity, p.year or 0) for p in points]
     expected = [(f.year, f.quantity) for f in frontier(figures)]
     record = rows(site, f"/ledger/growth_record.json?field={slug}")
     assert [(row["year"], row["value"]) for row in record] == expected
+    assert [row["id"] for row in record] == [p.id for p in chat]
     assert record[0]["times_previous"] is None
     assert all(row["times_previous"] > 1 for row in record[1:])
 

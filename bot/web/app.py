@@ -22,6 +22,7 @@ from bot.web import plugin
 from bot.web.community import CommunityFields
 from bot.web.links import DATABASE, chart_url, table_url
 from bot.web.privacy import table_is_public
+from knowledge import records
 from knowledge.kb import Library
 
 
@@ -134,54 +135,22 @@ def _dataset_history() -> dict[str, Any]:
     }
 
 
-def _literal(text: str) -> str:
-    """``text`` as an SQL string literal (names come from files and moderators)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _growth_record(library: Library) -> dict[str, Any]:
-    """The record frontier in SQL, as :func:`knowledge.trend.frontier` computes it."""
-    # A field added without a unit is read in the unit most of its figures use.
-    most_used = (
-        "(SELECT unit FROM current_figures WHERE domain = :field "
-        "GROUP BY unit ORDER BY COUNT(*) DESC, unit LIMIT 1)"
-    )
-    cases = " ".join(
-        f"WHEN {_literal(slug)} THEN {_literal(domain.headline_unit)}"
-        for slug, domain in sorted(library.domains.items())
-        if domain.headline_unit
-    )
-    unit = f"CASE :field {cases} ELSE {most_used} END" if cases else most_used
+    """The record frontier by the one growth rule (:mod:`knowledge.records`), as a query."""
     fields = " · ".join(
         f'<a href="?field={slug}">{slug}</a> (<a href="{chart_url("", slug)}">chart</a>)'
         for slug in sorted(library.domains)
     )
+    headline_units = {slug: domain.headline_unit for slug, domain in library.domains.items()}
     return {
         "title": "Growth record of a field",
         "description_html": "<p>The figures that set a new record for a field's largest "
         "dataset in its headline unit, year by year, and how many times the record before "
-        f"each one is. field: {fields}.</p>",
+        "each one is. Each dataset counts with its current figure (a corrected figure "
+        "replaces the old one), as in the bot's /trend and the charts. "
+        f"field: {fields}.</p>",
         "hide_sql": True,
-        "sql": f"WITH approved AS (\n"
-        "  SELECT id, dataset, value, unit, year, source FROM figures\n"
-        "  WHERE domain = :field AND status = 'approved' AND year IS NOT NULL\n"
-        f"    AND unit = {unit}\n"
-        "), best AS (\n"
-        "  SELECT year, MAX(value) AS value FROM approved GROUP BY year\n"
-        "), records AS (\n"
-        "  SELECT year, value FROM (\n"
-        "    SELECT year, value, MAX(value) OVER (\n"
-        "      ORDER BY year ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING\n"
-        "    ) AS before FROM best\n"
-        "  ) WHERE before IS NULL OR value > before\n"
-        "), chosen AS (\n"
-        "  SELECT a.year, MIN(a.id) AS id, a.dataset, a.value, a.unit, a.source\n"
-        "  FROM records AS r JOIN approved AS a ON a.year = r.year AND a.value = r.value\n"
-        "  GROUP BY a.year\n"
-        ")\n"
-        "SELECT year, dataset, value, unit,\n"
-        "  round(value / LAG(value) OVER (ORDER BY year), 2) AS times_previous, source, id\n"
-        "FROM chosen ORDER BY year",
+        "sql": records.growth_record_sql(headline_units),
     }
 
 

@@ -1,16 +1,17 @@
-"""The growth charts on the web: the figures read through Datasette, drawn by the bot's renderer.
+"""The growth charts on the web: the chat's charts, read through Datasette.
 
-``/-/charts/DOMAIN.png`` is the same picture a chat reply attaches: :mod:`bot.charts`
-draws it from :func:`knowledge.trend.growth` over the field's approved figures in its
-headline unit. The figures are read through the web view's own (authorized, read-only)
-connection, from the public ``figures`` view. Drawing costs about a tenth of a second
-and matplotlib is not thread-safe, so charts are drawn one at a time off the event loop
-and kept until the figures they were drawn from change.
+``/-/charts/DOMAIN.png`` is the very picture a chat reply attaches: the same unit, dots,
+records and rate, because they are read by the same functions (:mod:`knowledge.records`,
+the one growth rule) run on the web view's own (authorized, read-only) connection with
+``db.execute_fn``, and drawn by :mod:`bot.charts`. Drawing costs about a tenth of a
+second and matplotlib is not thread-safe, so charts are drawn one at a time off the
+event loop and kept until what they were drawn from changes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -18,49 +19,50 @@ from dataclasses import dataclass, field
 from datasette.database import Database
 
 from bot.charts import Chart, Series, compare_chart, trend_chart
+from knowledge import records
 from knowledge.models import AnyDomain
-from knowledge.trend import Figure, growth
-
-#: Every approved figure of a field in one unit that has a year, as the trend reads it.
-FIGURES_SQL = (
-    "SELECT dataset, value, year FROM figures "
-    "WHERE domain = ? AND unit = ? AND status = 'approved' AND year IS NOT NULL "
-    "ORDER BY year, id"
-)
+from knowledge.trend import Figure, Growth, NotEnoughHistory
 
 
-#: The unit most of a field's current figures use: a community field given no unit.
-MOST_USED_UNIT_SQL = (
-    "SELECT unit FROM current_figures WHERE domain = ? "
-    "GROUP BY unit ORDER BY COUNT(*) DESC, unit LIMIT 1"
-)
+@dataclass(frozen=True)
+class TrendInputs:
+    """What a field's chart is drawn from: its unit, every figure that counts (the dots)
+    and the rate over its record frontier. Hashable: the chart cache compares them."""
+
+    unit: str | None
+    figures: tuple[Figure, ...]
+    result: Growth | NotEnoughHistory
 
 
-async def unit_of(db: Database, domain: AnyDomain) -> str | None:
-    """The unit ``domain``'s chart is read in: its headline unit, else its most used."""
-    if domain.headline_unit:
-        return domain.headline_unit
-    result = await db.execute(MOST_USED_UNIT_SQL, [domain.slug])
-    return str(result.rows[0][0]) if result.rows else None
-
-
-async def figures_of(db: Database, domain: AnyDomain, unit: str | None) -> tuple[Figure, ...]:
-    """The figures ``domain``'s chart is drawn from: its approved dated ones in ``unit``."""
+def read_trend(conn: sqlite3.Connection, domain: AnyDomain) -> TrendInputs:
+    """``domain``'s chart inputs, by the growth rule, on one connection."""
+    unit = records.field_unit(conn, domain)
     if unit is None:
-        return ()
-    result = await db.execute(FIGURES_SQL, [domain.slug, unit])
-    return tuple(Figure(row[0], float(row[1]), int(row[2])) for row in result.rows)
+        return TrendInputs(None, (), records.field_growth(domain.name, None, ()))
+    frontier = records.record_frontier(conn, domain.slug, unit)
+    result = records.field_growth(domain.name, unit, tuple(r.figure for r in frontier))
+    return TrendInputs(unit, records.dated_figures(conn, domain.slug, unit), result)
 
 
-def draw_trend(domain: AnyDomain, unit: str | None, figures: Sequence[Figure]) -> Chart:
+async def trend_inputs(db: Database, domain: AnyDomain) -> TrendInputs:
+    """:func:`read_trend` on the web view's connection (off the event loop)."""
+    inputs: TrendInputs = await db.execute_fn(lambda conn: read_trend(conn, domain))
+    return inputs
+
+
+def draw_trend(domain: AnyDomain, inputs: TrendInputs) -> Chart:
     return trend_chart(
-        domain.name, domain.slug, unit or "", figures, growth(figures), domain.colour
+        domain.name, domain.slug, inputs.unit or "", inputs.figures, inputs.result, domain.colour
     )
 
 
-def draw_comparison(fields: Sequence[tuple[AnyDomain, Sequence[Figure]]]) -> Chart:
+def draw_comparison(fields: Sequence[tuple[AnyDomain, TrendInputs]]) -> Chart:
     return compare_chart(
-        [Series(domain.name, domain.colour, growth(figures)) for domain, figures in fields]
+        [
+            Series(domain.name, domain.colour, inputs.result, inputs.unit or "")
+            for domain, inputs in fields
+        ],
+        [domain.slug for domain, _ in fields],
     )
 
 

@@ -28,7 +28,7 @@ from datasette.utils.asgi import NotFound, Request, Response
 from markupsafe import Markup, escape
 
 from bot.web import links
-from bot.web.charts import ChartCache, draw_comparison, draw_trend, figures_of, unit_of
+from bot.web.charts import ChartCache, draw_comparison, draw_trend, trend_inputs
 from bot.web.community import CommunityFields
 from bot.web.privacy import protect, table_is_public
 from knowledge.kb import Library
@@ -227,9 +227,9 @@ _CHARTS_PAGE = """{% extends "base.html" %}
 {% block title %}Charts: how fast each field's data grows{% endblock %}
 {% block content %}
 <h1>How fast each field's largest dataset grows</h1>
-<p>Each field's approved figures in its headline unit, the records among them and the
-fitted rate, drawn by the same renderer as the bot's chat replies. The records as a
-table: <a href="{{ urls.database("ledger") }}/growth_record">growth record</a>.</p>
+<p>Each field's current approved figures in its headline unit, the records among them
+and the fitted rate with its 90% interval: the same charts as the bot's chat replies.
+The records as a table: <a href="{{ urls.database("ledger") }}/growth_record">growth record</a>.</p>
 <figure id="compare">
   <img src="/-/charts/compare.png" alt="{{ compare_alt }}" width="960" height="540">
   <figcaption>Every field's record as a multiple of its first.</figcaption>
@@ -252,14 +252,13 @@ async def _charts_page(request: Request, datasette: Datasette) -> Response:
     db = datasette.get_database(links.DATABASE)
     charts = []
     for slug, domain in sorted(site.fields().domains.items()):
-        unit = await unit_of(db, domain)
-        figures = await figures_of(db, domain, unit)
+        inputs = await trend_inputs(db, domain)
         charts.append(
             {
                 "slug": slug,
                 "name": domain.name,
-                "alt": f"{domain.name}: {len(figures)} approved figures in "
-                f"{unit or 'no unit yet'}, the record frontier and its fitted growth",
+                "alt": f"{domain.name}: {len(inputs.figures)} current figures in "
+                f"{inputs.unit or 'no unit yet'}, the record frontier and its fitted growth",
                 "table": links.table_url("", slug),
                 "record": f"/{links.DATABASE}/growth_record?field={slug}",
             }
@@ -279,11 +278,8 @@ async def _trend_png(request: Request, datasette: Datasette) -> Response:
     if domain is None:
         raise NotFound("No field is called that")
     db = datasette.get_database(links.DATABASE)
-    unit = await unit_of(db, domain)
-    figures = await figures_of(db, domain, unit)
-    chart = await site.charts.get(
-        domain.slug, (unit, figures), lambda: draw_trend(domain, unit, figures)
-    )
+    inputs = await trend_inputs(db, domain)
+    chart = await site.charts.get(domain.slug, inputs, lambda: draw_trend(domain, inputs))
     return _png(chart.png)
 
 
@@ -297,11 +293,9 @@ async def _compare_png(request: Request, datasette: Datasette) -> Response:
     # Each field once, in the order asked: a long repeated list costs no more than one.
     unique = list({domain.slug: domain for domain in domains if domain}.values())
     db = datasette.get_database(links.DATABASE)
-    fields = [
-        (domain, await figures_of(db, domain, await unit_of(db, domain))) for domain in unique
-    ]
+    fields = [(domain, await trend_inputs(db, domain)) for domain in unique]
     key = "compare:" + ",".join(domain.slug for domain, _ in fields)
-    inputs = tuple((domain.slug, figures) for domain, figures in fields)
+    inputs = tuple((domain.slug, read) for domain, read in fields)
     chart = await site.charts.get(key, inputs, lambda: draw_comparison(fields))
     return _png(chart.png)
 
