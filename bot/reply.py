@@ -141,13 +141,20 @@ def render_table(table: Table, cell_width: int = CELL_WIDTH) -> list[str]:
     return [*lines(header), rule, *(line for row in rows for line in lines(row))]
 
 
+def field_text(field: ReplyField) -> str:
+    """``Name: value``; a value of several lines goes under its name, each line indented."""
+    if "\n" not in field.value:
+        return f"{field.name}: {field.value}"
+    return "\n".join([f"{field.name}:", *(f"  {line}" for line in field.value.splitlines())])
+
+
 def render_text(reply: Reply) -> str:
     lines = [reply.title]
     if reply.summary:
         lines += ["", reply.summary]
     if reply.fields:
         lines.append("")
-        lines += [f"{field.name}: {field.value}" for field in reply.fields]
+        lines += [field_text(field) for field in reply.fields]
     if reply.table:
         lines.append("")
         lines += render_table(reply.table)

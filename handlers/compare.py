@@ -25,6 +25,8 @@ GROWTH_ROW = "Record growth (×/yr)"
 #: How loose that rate is: its 90% interval, and its range with one record left out.
 INTERVAL_ROW = "90% interval (×/yr)"
 LEAVE_ONE_OUT_ROW = "Any one record left out"
+#: Outside estimates of each field's data growth, beside the fitted rate (never in its place).
+PUBLISHED_ROW = "Published (×/yr)"
 
 
 def _against_first(values: list[tuple[float, str] | None]) -> list[str]:
@@ -93,6 +95,7 @@ def compare(
         )
     store = request.store
     rates = [growth.read(store, d) for d in domains]
+    estimates = [growth.published(request.library, d) for d in domains]
     largest: list[DataPoint | None] = [
         store.largest(d.slug, found.unit) if found.unit else None
         for d, found in zip(domains, rates, strict=True)
@@ -112,6 +115,7 @@ def compare(
         [GROWTH_ROW, *(growth.cell(found) for found in rates)],
         [INTERVAL_ROW, *(growth.interval_cell(found) for found in rates)],
         [LEAVE_ONE_OUT_ROW, *(growth.leave_one_out_cell(found) for found in rates)],
+        [PUBLISHED_ROW, *(growth.published_cell(e) for e in estimates)],
         [f"Essay scale vs {first.slug}", *_against_first(essay_figures)],
     ]
     ids = [[p.id if p else None for p in figures] for figures in (in_shared, largest)]
@@ -122,6 +126,7 @@ def compare(
     citations = [essay("The Scaling Template")]
     citations += [citation for d in domains for citation in _essay_citations(d)]
     citations += [source(p) for p in [*largest, *newest, *in_shared] if p]
+    citations += [c for listed in estimates for c in growth.published_citations(listed)]
     if request.web_url:
         slugs = [d.slug for d in domains]
         citations.append(web_page("the growth chart", compare_chart_url(request.web_url, slugs)))
@@ -140,7 +145,10 @@ def compare(
         data={
             "domains": slugs,
             "shared_unit": shared,
-            "growth": {d.slug: growth.data(found) for d, found in zip(domains, rates, strict=True)},
+            "growth": {
+                d.slug: {**growth.data(found), "published_growth": growth.published_data(listed)}
+                for d, found, listed in zip(domains, rates, estimates, strict=True)
+            },
         },
     )
     # A terminal has the rates in the table already; the chart is for the platforms that

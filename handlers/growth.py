@@ -19,10 +19,10 @@ from typing import Any
 from bot import charts, textchart
 from bot.charts import Chart, Series
 from bot.growthwords import between, months, times
-from bot.reply import Attachment
+from bot.reply import Attachment, Citation
 from knowledge import records
 from knowledge.kb import Library
-from knowledge.models import AnyDomain
+from knowledge.models import AnyDomain, PublishedGrowth
 from knowledge.quantity import format_quantity
 from knowledge.store import DataPoint, Store
 from knowledge.trend import Figure, Growth, NotEnoughHistory
@@ -190,6 +190,44 @@ def data(found: FieldGrowth) -> dict[str, Any]:
         ],
         "unit_asked": found.unit,
     }
+
+
+# -- published estimates, beside the fitted rate and never in its place -----------------
+
+
+def published(library: Library, domain: AnyDomain) -> tuple[PublishedGrowth, ...]:
+    """Outside estimates of the field's data growth (:meth:`Library.published_growth`)."""
+    return library.published_growth(domain.slug)
+
+
+def published_cell(estimates: Sequence[PublishedGrowth]) -> str:
+    """The estimates in a table cell: ``×3.7 a year (Epoch AI, 2024)``, one after another."""
+    if not estimates:
+        return "none listed"
+    return "; ".join(estimate.label for estimate in estimates)
+
+
+def published_lines(estimates: Sequence[PublishedGrowth]) -> str:
+    """Each estimate with what it measures, so nobody reads it as the ledger's own rate."""
+    return "\n".join(f"{estimate.label}: {estimate.what}" for estimate in estimates)
+
+
+def published_citations(estimates: Sequence[PublishedGrowth]) -> list[Citation]:
+    return [Citation(label=f"{e.by}, {e.year}: {e.source}", url=str(e.source)) for e in estimates]
+
+
+def published_data(estimates: Sequence[PublishedGrowth]) -> list[dict[str, Any]]:
+    """The ``published_growth`` key programs read: one object per estimate, [] for none."""
+    return [
+        {
+            "per_year": e.per_year,
+            "what": e.what,
+            "by": e.by,
+            "year": e.year,
+            "source": str(e.source),
+        }
+        for e in estimates
+    ]
 
 
 # -- what the data says -------------------------------------------------------------------

@@ -44,17 +44,32 @@ def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
         reason = found.reason
         remedy = found.remedy
         summary = f"No growth rate for {domain.name} in {shown_unit}: {reason}; {remedy}."
+    # Outside figures sit beside the fit, never in its place: they measure other sets.
+    estimates = growth.published(request.library, domain)
+    if estimates:
+        fields.append(
+            ReplyField(
+                name="Published estimates (not fitted here)",
+                value=growth.published_lines(estimates),
+                inline=False,
+            )
+        )
     reply = Reply(
         title=f"{domain.name}: how fast the record grows ({shown_unit})",
         summary=summary,
         fields=fields,
         items=[growth.record_line(point) for point in found.records],
         citations=unique([source(point) for point in found.records])
+        + growth.published_citations(estimates)
         + field_pages(request.web_url, domain.slug),
         footer=_footer(request, domain, found.unit),
         domain=domain.slug,
         colour=domain.colour,
-        data={"domain": domain.slug, **growth.data(found)},
+        data={
+            "domain": domain.slug,
+            **growth.data(found),
+            "published_growth": growth.published_data(estimates),
+        },
     )
     text = growth.text_chart(found) if found.records else ""
     if not request.images:

@@ -219,7 +219,7 @@ def test_compare_has_a_growth_row_and_the_same_keys_per_field(core: Core) -> Non
     growth = reply.data["growth"]
     assert list(growth) == ["3d", "llm", "robotics"]
     for slug, keys in growth.items():
-        assert set(keys) == GROWTH_KEYS | {"unit_asked"}
+        assert set(keys) == GROWTH_KEYS | {"unit_asked", "published_growth"}
         trend = core.ask(f"/trend {slug}").data
         assert keys == {key: trend[key] for key in keys}
     assert not reply.attachments and not reply.preformatted, "the table says it on a terminal"
@@ -399,3 +399,64 @@ def test_compare_states_each_field_s_interval(core: Core) -> None:
     other = reply.data["growth"]["3d"]
     if other["growth_per_year"] is not None:
         assert other["growth_low"] <= other["growth_per_year"] <= other["growth_high"]
+
+
+# -- published estimates: beside the fitted rate, with their sources ------------------------
+
+
+def test_trend_lists_each_published_estimate_with_what_it_measures_and_its_source(
+    core: Core,
+) -> None:
+    listed = core.library.published_growth("llm")
+    assert listed, "the LLM file lists Epoch AI's estimates"
+    reply = core.ask("/trend llm")
+    fields = {field.name: field for field in reply.fields}
+    shown = fields["Published estimates (not fitted here)"]
+    assert not shown.inline
+    for estimate, line in zip(listed, shown.value.splitlines(), strict=True):
+        assert line == f"{estimate.label}: {estimate.what}"
+    assert "×3.7 a year (Epoch AI, 2024)" in shown.value
+    cited = {c.url for c in reply.citations}
+    assert {str(e.source) for e in listed} <= cited
+    assert reply.data["published_growth"] == [
+        {
+            "per_year": e.per_year,
+            "what": e.what,
+            "by": e.by,
+            "year": e.year,
+            "source": str(e.source),
+        }
+        for e in listed
+    ]
+    # The fitted rate stays the ledger's: the estimate sits beside it, never in its place.
+    assert reply.data["growth_per_year"] == pytest.approx(KNOWN["llm"][0], abs=1e-4)
+    text = reply.as_text()
+    assert "Published estimates (not fitted here):\n  ×3.7 a year (Epoch AI, 2024): " in text
+
+
+def test_a_field_without_published_estimates_says_nothing_of_them(core: Core) -> None:
+    assert core.library.published_growth("3d") == ()
+    reply = core.ask("/trend 3d")
+    assert not [f for f in reply.fields if f.name.startswith("Published")]
+    assert reply.data["published_growth"] == []
+
+
+def test_compare_has_a_published_row_and_key_per_field(core: Core) -> None:
+    reply = core.ask("/compare image llm 3d")
+    assert reply.table is not None
+    rows = {row[0]: row[1:] for row in reply.table.rows}
+    assert rows["Published (×/yr)"] == [
+        "×1.23 a year (Epoch AI, 2022)",
+        "×3.7 a year (Epoch AI, 2024); ×1.66 a year (Epoch AI, 2022)",
+        "none listed",
+    ]
+    for slug in ("image", "llm", "3d"):
+        listed = core.library.published_growth(slug)
+        assert (
+            reply.data["growth"][slug]["published_growth"]
+            == (core.ask(f"/trend {slug}").data["published_growth"])
+        )
+        assert len(reply.data["growth"][slug]["published_growth"]) == len(listed)
+    cited = {c.url for c in reply.citations}
+    assert "https://epoch.ai/data-insights/dataset-size-trend" in cited
+    assert "https://epoch.ai/blog/trends-in-training-dataset-sizes" in cited
