@@ -9,11 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SCALEBOT_WEB_HOST=0.0.0.0
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml requirements.lock README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY knowledge ./knowledge
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir -c requirements.lock . \
     && useradd --create-home --uid 10001 scalebot \
     && mkdir -p /data \
     && chown scalebot:scalebot /data

@@ -4,12 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format bench bench-charts bench-slack bench-discord bench-console bench-web manifest clean
+.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web manifest clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 ## run: the bot; with no platform credentials, the terminal console on ./scalebot.db
@@ -60,6 +60,15 @@ bench-console: $(STAMP)
 ## bench-web: the web view's page over loopback beside a bare Datasette table, and its start-up
 bench-web: $(STAMP)
 	$(BIN)/python bench/web.py
+
+## lock: pin what the venv has now (after changing a bound in pyproject.toml) into requirements.lock
+lock:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '1,2p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	touch $(STAMP)
 
 ## manifest: regenerate slack_manifest.yaml from the command declarations
 manifest: $(STAMP)
