@@ -126,6 +126,14 @@ class AlreadyVouched(LedgerError):
         self.point = point
 
 
+class SameDataset(LedgerError):
+    """Two names given to merge mean one dataset (perhaps since a merge a moment ago)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        super().__init__(f"both names mean {dataset.name}")
+        self.dataset = dataset
+
+
 class StorageFault(LedgerError):
     """SQLite could not store a write for a reason outside the command; nothing was stored.
 
@@ -339,6 +347,15 @@ class Flagging:
 
 
 @dataclass(frozen=True)
+class Merged:
+    """A merge as committed: the datasets the names meant then, and how many figures moved."""
+
+    source: Dataset
+    target: Dataset
+    moved: int
+
+
+@dataclass(frozen=True)
 class Flag:
     """One member's open dispute of a figure: who, why, and when."""
 
@@ -401,6 +418,14 @@ def _curated_identity(values: tuple) -> tuple:
 
 #: DataPoint's fields in declaration order: the order of ``_SELECT``'s columns.
 _POINT_FIELDS = tuple(field.name for field in fields(DataPoint))
+
+
+def _resolved(conn: sqlite3.Connection, dataset: Dataset) -> Dataset:
+    """What ``dataset``'s name means now, in ``conn``'s transaction (a dataset is never
+    deleted, so its name always finds it or the dataset it was merged into)."""
+    found = identity.find(conn, dataset.domain, dataset.name)
+    assert found is not None, f"dataset #{dataset.id} has left the ledger"
+    return found
 
 
 def _point(row: tuple) -> DataPoint:
@@ -1184,10 +1209,19 @@ class Store:
         assert flagged is not None
         return Flagging(flagged, flagged.disputes)
 
-    def merge(self, source: Dataset, target: Dataset, moderator: str) -> int:
-        """Make ``source`` part of ``target``: its figures and its names, history kept."""
+    def merge(self, source: Dataset, target: Dataset, moderator: str) -> Merged:
+        """Make ``source`` part of ``target``: its figures and its names, history kept.
+
+        Both are found again by name inside the write transaction, so a merge committed
+        since the caller looked them up (``/merge B A`` racing ``/merge A B``) is seen:
+        names that now mean one dataset raise :class:`SameDataset` and nothing is written,
+        never a dataset merged into itself.
+        """
         at = now()
         with self.write() as conn:
+            source, target = _resolved(conn, source), _resolved(conn, target)
+            if source.id == target.id:
+                raise SameDataset(target)
             was_listed = source.measures > 0
             moved = identity.merge(conn, source, target)
             if was_listed:
@@ -1205,7 +1239,7 @@ class Store:
                 {"from": source.name, "from_id": source.id, "into": target.name, "moved": moved},
                 dataset_id=target.id,
             )
-        return moved
+        return Merged(source, target, moved)
 
     @staticmethod
     def _count(conn: sqlite3.Connection, table: str, point_id: int) -> int:
