@@ -3,7 +3,8 @@
 Confirmations are how members who checked a source say so, once each, and never for
 their own figure. With ``SCALEBOT_AUTO_APPROVE_CONFIRMATIONS=N`` the Nth one approves a
 pending point as a moderator would (the audit log names the confirmations as its
-approver), and its submitter hears of it the same way.
+approver), and its submitter hears of it the same way; never a point with an open
+dispute, which only a moderator decides (the confirmer is told so).
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ def outlook(confirmed: Confirmation, threshold: int) -> str:
             else f"and a newer figure of {point.dataset} in {point.unit} stays current"
         )
         return f"{so_far}, enough to approve it: it is part of the ledger {current}."
+    if point.status == "pending" and threshold and point.disputes:
+        return (
+            f"{so_far}, but it is disputed ({point.disputes}): confirmations approve only an "
+            "undisputed figure, so a moderator decides it, dispute and confirmations together."
+        )
     if point.status == "pending" and threshold:
         left = number_word(threshold - count)
         return f"{so_far}; at {threshold} it is approved without a moderator ({left} to go)."

@@ -1142,7 +1142,10 @@ class Store:
         """A member vouches that the source states the figure: once each, not for their own.
 
         With ``auto_approve_at`` > 0, the confirmation that brings a pending point to that
-        many is also its approval, recorded in the audit log as such.
+        many is also its approval, recorded in the audit log as such, unless the point has
+        an open dispute (``/flag``): a dispute is a moderator's to decide, whatever the
+        count. Both are read inside this write transaction, so a flag committed a moment
+        earlier, in any process, stops the approval.
         """
         at = now()
         with self.write() as conn:
@@ -1162,7 +1165,12 @@ class Store:
             self._audit(conn, at, user, "confirm", point_id, {})
             count = self._count(conn, "confirmations", point_id)
             approved = False
-            if auto_approve_at and point.status == "pending" and count >= auto_approve_at:
+            if (
+                auto_approve_at
+                and point.status == "pending"
+                and not point.disputes
+                and count >= auto_approve_at
+            ):
                 conn.execute(
                     "UPDATE data_points SET status = 'approved', reviewed_by = ?, "
                     "reviewed_at = ?, review_note = ? WHERE id = ?",
