@@ -4,7 +4,8 @@ Confirmations are how members who checked a source say so, once each, and never 
 their own figure. With ``SCALEBOT_AUTO_APPROVE_CONFIRMATIONS=N`` the Nth one approves a
 pending point as a moderator would (the audit log names the confirmations as its
 approver), and its submitter hears of it the same way; never a point with an open
-dispute, which only a moderator decides (the confirmer is told so).
+dispute, which only a moderator decides (the confirmer is told so). A replayed request
+is answered as the first was and counts nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ FIND_IDS = "/datasets video lists figures with their ids"
 def confirm(request: Request, id: int) -> Reply:
     threshold = request.auto_approve_confirmations
     try:
-        confirmed = request.store.confirm(id, request.user, threshold)
+        confirmed = request.store.confirm(id, request.user, threshold, request.request_id)
     except PointNotFound:
         raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
     except OwnPoint:
@@ -56,7 +57,7 @@ def confirm(request: Request, id: int) -> Reply:
             example=FIND_IDS,
         ) from None
     point = confirmed.point
-    if confirmed.auto_approved:
+    if confirmed.auto_approved and not confirmed.replayed:  # a replay's letter went out
         approval = Decision(point, "approve", 0, point.reviewed_at or "")
         request.notify(
             PointDecided(
