@@ -132,10 +132,10 @@ def test_a_merge_looked_up_before_the_opposite_merge_is_refused(core: Core) -> N
     assert alpha is not None and beta is not None
     tracked = core.store.counts("video")[1]
     merged = core.store.merge(alpha, beta, MOD)
-    assert (merged.source.id, merged.target.id, merged.moved) == (alpha.id, beta.id, 1)
     with pytest.raises(SameDataset) as refused:
         core.store.merge(beta, alpha, MOD)
     assert refused.value.dataset.id == beta.id
+    assert (merged.source.id, merged.target.id, merged.moved) == (alpha.id, beta.id, 1)
     rows = core.store.conn.execute(
         "SELECT id, merged_into FROM datasets WHERE id IN (?, ?)", (alpha.id, beta.id)
     )
