@@ -3,7 +3,9 @@
 Confirmations are how members who checked a source say so, once each, and never for
 their own figure. With ``SCALEBOT_AUTO_APPROVE_CONFIRMATIONS=N`` the Nth one approves a
 pending point as a moderator would (the audit log names the confirmations as its
-approver), and its submitter hears of it the same way.
+approver), and its submitter hears of it the same way; never a point with an open
+dispute, which only a moderator decides (the confirmer is told so). A replayed request
+is answered as the first was and counts nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ FIND_IDS = "/datasets video lists figures with their ids"
 def confirm(request: Request, id: int) -> Reply:
     threshold = request.auto_approve_confirmations
     try:
-        confirmed = request.store.confirm(id, request.user, threshold)
+        confirmed = request.store.confirm(id, request.user, threshold, request.request_id)
     except PointNotFound:
         raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
     except OwnPoint:
@@ -55,7 +57,7 @@ def confirm(request: Request, id: int) -> Reply:
             example=FIND_IDS,
         ) from None
     point = confirmed.point
-    if confirmed.auto_approved:
+    if confirmed.auto_approved and not confirmed.replayed:  # a replay's letter went out
         approval = Decision(point, "approve", 0, point.reviewed_at or "")
         request.notify(
             PointDecided(
@@ -96,6 +98,11 @@ def outlook(confirmed: Confirmation, threshold: int) -> str:
             else f"and a newer figure of {point.dataset} in {point.unit} stays current"
         )
         return f"{so_far}, enough to approve it: it is part of the ledger {current}."
+    if point.status == "pending" and threshold and point.disputes:
+        return (
+            f"{so_far}, but it is disputed ({point.disputes}): confirmations approve only an "
+            "undisputed figure, so a moderator decides it, dispute and confirmations together."
+        )
     if point.status == "pending" and threshold:
         left = number_word(threshold - count)
         return f"{so_far}; at {threshold} it is approved without a moderator ({left} to go)."

@@ -4,6 +4,8 @@ A flagged approved figure shows as "disputed (N)" wherever it appears and waits 
 ``/review`` under Disputed until a moderator keeps it (``/approve``) or withdraws it
 (``/reject``). Every flag is also posted to the review channels with the figure's card,
 pending figures included, so that nobody approves a point a member doubts unawares.
+A replayed request (the same Slack trigger or Discord interaction) is answered as the
+first was and files nothing, even after a moderator has decided the dispute.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ FIND_IDS = "/datasets video lists figures with their ids"
 
 def flag(request: Request, id: int, reason: str) -> Reply:
     try:
-        flagged = request.store.flag(id, request.user, reason)
+        flagged = request.store.flag(id, request.user, reason, request.request_id)
     except PointNotFound:
         raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
     except AlreadyVouched:
@@ -39,14 +41,17 @@ def flag(request: Request, id: int, reason: str) -> Reply:
             "it is no figure of the ledger, so there is nothing to dispute.",
             example=FIND_IDS,
         ) from None
-    point = flagged.point
-    request.notify(
-        PointDisputed(
-            point_id=point.id,
-            disputes=flagged.disputes,
-            message=dispute_card(request.store, point, request.user, reason),
+    # A replay is answered as its first delivery was, from what the store kept of it,
+    # and is not posted for review again.
+    point, reason = flagged.point, flagged.reason
+    if not flagged.replayed:
+        request.notify(
+            PointDisputed(
+                point_id=point.id,
+                disputes=flagged.disputes,
+                message=dispute_card(request.store, point, request.user, reason),
+            )
         )
-    )
     if point.status == "approved":
         said = (
             f"It shows as disputed ({flagged.disputes}) wherever it appears, and moderators "

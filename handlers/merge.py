@@ -15,7 +15,7 @@ from bot.reply import Reply, ReplyField
 from handlers.present import measures_line
 from knowledge.identity import Dataset
 from knowledge.models import AnyDomain
-from knowledge.store import Store
+from knowledge.store import SameDataset, Store
 
 
 def merge(request: Request, dataset: str, into: str, domain: AnyDomain | None) -> Reply:
@@ -30,11 +30,12 @@ def merge(request: Request, dataset: str, into: str, domain: AnyDomain | None) -
             example=f'/merge "{source.name}" "{into}" domain:{source.domain}',
         )
     if target.id == source.id:
-        raise InvalidValue(
-            f"{dataset} and {into} are already one dataset ({target.name}).",
-            example='/merge "Objavers-XL" "Objaverse-XL"',
-        )
-    moved = store.merge(source, target, request.user)
+        raise already_one(dataset, into, target)
+    try:
+        merged = store.merge(source, target, request.user)
+    except SameDataset as error:  # another merge of the two committed a moment ago
+        raise already_one(dataset, into, error.dataset) from None
+    source, target, moved = merged.source, merged.target, merged.moved
     figures = store.figures_of([target.id], store.headline(target.domain)).get(target.id, [])
     return Reply(
         title=f"Merged {source.name} into {target.name}",
@@ -53,6 +54,14 @@ def merge(request: Request, dataset: str, into: str, domain: AnyDomain | None) -
         visibility="private",
         domain=target.domain,
         data={"from": source.id, "into": target.id, "moved": moved},
+    )
+
+
+def already_one(dataset: str, into: str, both: Dataset) -> InvalidValue:
+    """The refusal of a merge whose two names mean one dataset: nothing is merged."""
+    return InvalidValue(
+        f"{dataset} and {into} are already one dataset ({both.name}); nothing was merged.",
+        example=f'/history "{both.name}" domain:{both.domain}',
     )
 
 

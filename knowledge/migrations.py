@@ -484,3 +484,17 @@ def public_views(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+@migrations(name="0009_request_answers")
+def remember_request_answers(db: Database) -> None:
+    """What a ``/flag`` or ``/confirm`` answered, kept with its request's key.
+
+    A replay of either (the same Slack trigger, the same Discord interaction) is
+    answered with the first answer and writes nothing, as a submission's replay is.
+    Unlike a submission, their answer cannot be read back from the point later (a
+    moderator may have cleared the dispute, more members confirmed), so the first
+    answer is stored as it was given. NULL for a submission. A column of an existing
+    table: adding it rewrites nothing, however many keys the table holds.
+    """
+    db.execute("ALTER TABLE request_keys ADD COLUMN answer TEXT")

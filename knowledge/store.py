@@ -126,6 +126,14 @@ class AlreadyVouched(LedgerError):
         self.point = point
 
 
+class SameDataset(LedgerError):
+    """Two names given to merge mean one dataset (perhaps since a merge a moment ago)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        super().__init__(f"both names mean {dataset.name}")
+        self.dataset = dataset
+
+
 class StorageFault(LedgerError):
     """SQLite could not store a write for a reason outside the command; nothing was stored.
 
@@ -330,12 +338,31 @@ class Confirmation:
     point: DataPoint
     count: int
     auto_approved: bool = False
+    #: The answer a request with the same key got before (nothing was written now).
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
 class Flagging:
     point: DataPoint
     disputes: int
+    #: The reason as stored (a replay's is its first delivery's, whatever it says now).
+    reason: str = ""
+    #: The answer a request with the same key got before (nothing was written now).
+    replayed: bool = False
+
+
+#: What ``/confirm`` and ``/flag`` answer; a request's key keeps it for a replay.
+Answer = TypeVar("Answer", Confirmation, Flagging)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A merge as committed: the datasets the names meant then, and how many figures moved."""
+
+    source: Dataset
+    target: Dataset
+    moved: int
 
 
 @dataclass(frozen=True)
@@ -401,6 +428,33 @@ def _curated_identity(values: tuple) -> tuple:
 
 #: DataPoint's fields in declaration order: the order of ``_SELECT``'s columns.
 _POINT_FIELDS = tuple(field.name for field in fields(DataPoint))
+
+
+def _answer_key(command: str, request_key: str | None) -> str | None:
+    """The key a command's answer is kept under: one request id never answers for
+    another command (a submission's key is the bare request id, as it always was)."""
+    return None if request_key is None else f"/{command} {request_key}"
+
+
+def _earlier_answer(conn: sqlite3.Connection, key: str, kind: type[Answer]) -> Answer | None:
+    """The answer a request with ``key`` got, as it was given then; None if it is new."""
+    row = conn.execute("SELECT answer FROM request_keys WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    given = json.loads(row[0])
+    return kind(**{**given, "point": DataPoint(**given["point"]), "replayed": True})
+
+
+def _answer_text(answer: Confirmation | Flagging) -> str:
+    return json.dumps({k: v for k, v in asdict(answer).items() if k != "replayed"})
+
+
+def _resolved(conn: sqlite3.Connection, dataset: Dataset) -> Dataset:
+    """What ``dataset``'s name means now, in ``conn``'s transaction (a dataset is never
+    deleted, so its name always finds it or the dataset it was merged into)."""
+    found = identity.find(conn, dataset.domain, dataset.name)
+    assert found is not None, f"dataset #{dataset.id} has left the ledger"
+    return found
 
 
 def _point(row: tuple) -> DataPoint:
@@ -966,14 +1020,18 @@ class Store:
         ).fetchone()
         return Submission(row[0], NewPoint(*row[1:]), replayed=True) if row else None
 
-    def _remember_request(self, conn: sqlite3.Connection, key: str, point_id: int, at: str) -> None:
-        """Record ``key`` -> ``point_id``; about once an hour, forget expired keys.
+    def _remember_request(
+        self, conn: sqlite3.Connection, key: str, point_id: int, at: str, answer: str | None = None
+    ) -> None:
+        """Record ``key`` -> ``point_id`` (and the ``answer`` a replay repeats, unless a
+        submission's, read back from its point); about once an hour, forget expired keys.
 
         Sweeping on every submission cost it a tenth more time; once an hour (and at
         the first keyed submission after a start) keeps the table about a day deep.
         """
         conn.execute(
-            "INSERT INTO request_keys (key, point_id, at) VALUES (?, ?, ?)", (key, point_id, at)
+            "INSERT INTO request_keys (key, point_id, at, answer) VALUES (?, ?, ?, ?)",
+            (key, point_id, at, answer),
         )
         if time.monotonic() >= self._next_sweep:
             cutoff = iso(datetime.now(UTC) - REQUEST_KEY_RETENTION)
@@ -1113,14 +1171,28 @@ class Store:
             conn.execute("UPDATE data_points SET disputes = 0 WHERE id = ?", (point_id,))
         return cleared
 
-    def confirm(self, point_id: int, user: str, auto_approve_at: int = 0) -> Confirmation:
+    def confirm(
+        self,
+        point_id: int,
+        user: str,
+        auto_approve_at: int = 0,
+        request_key: str | None = None,
+    ) -> Confirmation:
         """A member vouches that the source states the figure: once each, not for their own.
 
+        Once per ``request_key`` as a submission is (:meth:`submit_once`): a request seen
+        before gets its first answer again and nothing is written.
+
         With ``auto_approve_at`` > 0, the confirmation that brings a pending point to that
-        many is also its approval, recorded in the audit log as such.
+        many is also its approval, recorded in the audit log as such, unless the point has
+        an open dispute (``/flag``): a dispute is a moderator's to decide, whatever the
+        count. Both are read inside this write transaction, so a flag committed a moment
+        earlier, in any process, stops the approval.
         """
-        at = now()
+        at, key = now(), _answer_key("confirm", request_key)
         with self.write() as conn:
+            if key is not None and (earlier := _earlier_answer(conn, key, Confirmation)):
+                return earlier
             point = self.get(point_id)
             if point is None:
                 raise PointNotFound(f"there is no data point #{point_id}")
@@ -1137,7 +1209,12 @@ class Store:
             self._audit(conn, at, user, "confirm", point_id, {})
             count = self._count(conn, "confirmations", point_id)
             approved = False
-            if auto_approve_at and point.status == "pending" and count >= auto_approve_at:
+            if (
+                auto_approve_at
+                and point.status == "pending"
+                and not point.disputes
+                and count >= auto_approve_at
+            ):
                 conn.execute(
                     "UPDATE data_points SET status = 'approved', reviewed_by = ?, "
                     "reviewed_at = ?, review_note = ? WHERE id = ?",
@@ -1156,13 +1233,24 @@ class Store:
                 )
                 approved = True
             confirmed = self.get(point_id)
-        assert confirmed is not None
-        return Confirmation(confirmed, count, approved)
+            assert confirmed is not None
+            answer = Confirmation(confirmed, count, approved)
+            if key is not None:
+                self._remember_request(conn, key, point_id, at, _answer_text(answer))
+        return answer
 
-    def flag(self, point_id: int, user: str, reason: str) -> Flagging:
-        """A member disputes a figure; an approved one shows as disputed until decided."""
-        at = now()
+    def flag(
+        self, point_id: int, user: str, reason: str, request_key: str | None = None
+    ) -> Flagging:
+        """A member disputes a figure; an approved one shows as disputed until decided.
+
+        Once per ``request_key``, as :meth:`confirm`: a replay after a moderator kept the
+        figure gets the first answer, and files no second dispute.
+        """
+        at, key = now(), _answer_key("flag", request_key)
         with self.write() as conn:
+            if key is not None and (earlier := _earlier_answer(conn, key, Flagging)):
+                return earlier
             point = self.get(point_id)
             if point is None:
                 raise PointNotFound(f"there is no data point #{point_id}")
@@ -1181,13 +1269,25 @@ class Store:
             conn.execute("UPDATE data_points SET disputes = disputes + 1 WHERE id = ?", (point_id,))
             self._audit(conn, at, user, "flag", point_id, {"reason": reason})
             flagged = self.get(point_id)
-        assert flagged is not None
-        return Flagging(flagged, flagged.disputes)
+            assert flagged is not None
+            answer = Flagging(flagged, flagged.disputes, reason)
+            if key is not None:
+                self._remember_request(conn, key, point_id, at, _answer_text(answer))
+        return answer
 
-    def merge(self, source: Dataset, target: Dataset, moderator: str) -> int:
-        """Make ``source`` part of ``target``: its figures and its names, history kept."""
+    def merge(self, source: Dataset, target: Dataset, moderator: str) -> Merged:
+        """Make ``source`` part of ``target``: its figures and its names, history kept.
+
+        Both are found again by name inside the write transaction, so a merge committed
+        since the caller looked them up (``/merge B A`` racing ``/merge A B``) is seen:
+        names that now mean one dataset raise :class:`SameDataset` and nothing is written,
+        never a dataset merged into itself.
+        """
         at = now()
         with self.write() as conn:
+            source, target = _resolved(conn, source), _resolved(conn, target)
+            if source.id == target.id:
+                raise SameDataset(target)
             was_listed = source.measures > 0
             moved = identity.merge(conn, source, target)
             if was_listed:
@@ -1205,7 +1305,7 @@ class Store:
                 {"from": source.name, "from_id": source.id, "into": target.name, "moved": moved},
                 dataset_id=target.id,
             )
-        return moved
+        return Merged(source, target, moved)
 
     @staticmethod
     def _count(conn: sqlite3.Connection, table: str, point_id: int) -> int:

@@ -260,3 +260,115 @@ def test_reviewer_beside_two_submitters(tmp_path: Path) -> None:
         check_ledger(conn)
     finally:
         conn.close()
+
+
+# -- two opposite merges -------------------------------------------------------------------
+
+ROUNDS = 30
+
+MERGER = r"""
+import json, sys
+from bot.core import Core
+
+db, first, second, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+core = Core.open(db)
+print("ready", flush=True)
+for n in range(rounds):
+    sys.stdin.readline()  # each round's start line: both processes are waiting for it
+    reply = core.ask(f'/merge "{first} {n}" "{second} {n}" domain:video', "console:mod")
+    print(json.dumps([reply.kind, reply.data.get("error"), reply.summary]), flush=True)
+core.close()
+"""
+
+
+def line_from(proc: subprocess.Popen[str], deadline: float) -> str:
+    """The process's next line of output, or "" if none comes before ``deadline``."""
+    assert proc.stdout is not None
+    readable, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+    return proc.stdout.readline() if readable else ""
+
+
+def test_two_opposite_merges_never_loop(tmp_path: Path) -> None:
+    """``/merge Alpha Beta`` and ``/merge Beta Alpha`` at once: one merges, one is refused.
+
+    Each round releases both processes together; before the fix a round could leave one
+    dataset merged into itself (then missing from /datasets and from the count).
+    """
+    from bot.core import Core
+    from knowledge.store import Submitter
+    from tests.helpers import new_point
+
+    db = tmp_path / "merges.db"
+    core = Core.open(db)
+    pairs = [(f"Alpha {n}", f"Beta {n}") for n in range(ROUNDS)]
+    points = [new_point(name, 1000 + n) for n, pair in enumerate(pairs) for name in pair]
+    core.store.add_many(points, Submitter("console:importer", "console"))
+    before = core.ask("/scale video", MODERATOR).fields
+    core.close()
+
+    procs = [
+        start(MERGER, str(db), "Alpha", "Beta", str(ROUNDS)),
+        start(MERGER, str(db), "Beta", "Alpha", str(ROUNDS)),
+    ]
+    outcomes: list[list[list[str | None]]] = []
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        for proc in procs:
+            line = line_from(proc, deadline)
+            assert line.strip() == "ready", (line, proc.stderr and proc.stderr.read())
+        for _ in range(ROUNDS):
+            for proc in procs:
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            answers = [line_from(proc, deadline) for proc in procs]
+            assert all(answers), "a merger stopped answering"
+            outcomes.append([json.loads(answer) for answer in answers])
+        for proc in procs:
+            proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+            assert proc.returncode == 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate(timeout=TIMEOUT)
+
+    conn = sqlite3.connect(db)
+    try:
+        check_ledger(conn)
+        assert conn.execute("SELECT id FROM datasets WHERE merged_into = id").fetchall() == []
+        # No chain: whatever a dataset was merged into is itself merged into nothing.
+        chained = conn.execute(
+            "SELECT d.id FROM datasets AS d JOIN datasets AS t ON t.id = d.merged_into "
+            "WHERE t.merged_into IS NOT NULL"
+        ).fetchall()
+        assert chained == []
+        for alpha, beta in pairs:
+            roots = conn.execute(
+                "SELECT COUNT(*) FROM datasets WHERE domain = 'video' AND name IN (?, ?) "
+                "AND merged_into IS NULL AND measures > 0",
+                (alpha, beta),
+            ).fetchone()
+            assert roots == (1,), (alpha, beta)
+    finally:
+        conn.close()
+
+    core = Core.open(db)
+    try:
+        # What /datasets pages through: every pair is listed once, under one of its names.
+        listed = [entry.dataset.name for entry in core.store.datasets("video", limit=10_000)]
+        for alpha, beta in pairs:
+            assert (alpha in listed) + (beta in listed) == 1, (alpha, beta)
+        after = core.ask("/scale video", MODERATOR).fields
+    finally:
+        core.close()
+    # Each round: one merge, and the other refused as merging one dataset into itself.
+    for n, round_ in enumerate(outcomes):
+        kinds = sorted(kind for kind, _, _ in round_)
+        assert kinds == ["answer", "error"], (n, round_)
+        refused = next(summary for kind, _, summary in round_ if kind == "error")
+        assert "already one dataset" in refused, refused
+    tracked = [f.value for f in before if "datasets tracked" in f.value]
+    now_tracked = [f.value for f in after if "datasets tracked" in f.value]
+    count_before = int(tracked[0].split()[0])
+    assert int(now_tracked[0].split()[0]) == count_before - ROUNDS

@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.reply import render_text
 from knowledge.migrations import migrations
-from knowledge.store import Store
+from knowledge.store import SameDataset, Store
 from tests.discord_stack import DiscordStack, discord_stack
 from tests.fakes.discord.objects import MODERATOR_ID
 from tests.fakes.discord.payloads import slash_command
@@ -115,6 +115,65 @@ def test_merge_is_for_moderators_and_refuses_one_dataset(core: Core) -> None:
     assert core.ask('/merge "ABC" "Objaverse-XL"', ALICE).data["error"] == "NotAllowed"
     same = core.ask('/merge "objaverse xl" "Objaverse-XL"', MOD)
     assert same.kind == "error" and "already one dataset" in same.summary
+
+
+def test_a_merge_looked_up_before_the_opposite_merge_is_refused(core: Core) -> None:
+    """The race of ``/merge A B`` and ``/merge B A``, one step at a time.
+
+    Both moderators' commands looked the two datasets up before either wrote; the
+    second merge to commit finds the names again inside its own transaction.
+    """
+    submit_and_approve(core, "/submit video Alpha 1M clips https://e.org/alpha year:2023")
+    submit_and_approve(core, "/submit video Beta 2M clips https://e.org/beta year:2023")
+    alpha, beta = (
+        core.store.find_dataset("video", "Alpha"),
+        core.store.find_dataset("video", "Beta"),
+    )
+    assert alpha is not None and beta is not None
+    tracked = core.store.counts("video")[1]
+    merged = core.store.merge(alpha, beta, MOD)
+    with pytest.raises(SameDataset) as refused:
+        core.store.merge(beta, alpha, MOD)
+    assert refused.value.dataset.id == beta.id
+    assert (merged.source.id, merged.target.id, merged.moved) == (alpha.id, beta.id, 1)
+    rows = core.store.conn.execute(
+        "SELECT id, merged_into FROM datasets WHERE id IN (?, ?)", (alpha.id, beta.id)
+    )
+    assert dict(rows.fetchall()) == {alpha.id: beta.id, beta.id: None}
+    assert core.store.counts("video")[1] == tracked - 1
+    listed = core.ask("/datasets video")
+    assert "Beta" in render_text(listed)
+
+
+def test_merging_what_is_already_one_dataset_says_so(core: Core) -> None:
+    submit_and_approve(core, "/submit video Alpha 1M clips https://e.org/alpha year:2023")
+    submit_and_approve(core, "/submit video Beta 2M clips https://e.org/beta year:2023")
+    assert core.ask("/merge Alpha Beta", MOD).kind == "answer"
+    again = core.ask("/merge Beta Alpha", MOD)
+    assert again.kind == "error" and again.data["error"] == "InvalidValue"
+    assert again.summary.startswith(
+        "Beta and Alpha are already one dataset (Beta); nothing was merged."
+    )
+    assert '/history "Beta" domain:video' in again.summary
+    looped = core.store.conn.execute("SELECT id FROM datasets WHERE merged_into = id")
+    assert looped.fetchall() == []
+
+
+def test_a_merge_says_what_the_names_mean_when_it_commits(core: Core) -> None:
+    """A name merged elsewhere since it was looked up: the merge takes what it means now."""
+    for name in ("Alpha", "Beta", "Gamma"):
+        submit_and_approve(core, f"/submit video {name} 1M clips https://e.org/{name} year:2023")
+    alpha, beta, gamma = (core.store.find_dataset("video", n) for n in ("Alpha", "Beta", "Gamma"))
+    assert alpha is not None and beta is not None and gamma is not None
+    core.store.merge(alpha, gamma, MOD)
+    merged = core.store.merge(alpha, beta, MOD)  # "Alpha" now means Gamma
+    assert (merged.source.name, merged.target.name) == ("Gamma", "Beta")
+    chained = core.store.conn.execute(
+        "SELECT d.id FROM datasets AS d JOIN datasets AS t ON t.id = d.merged_into "
+        "WHERE t.merged_into IS NOT NULL"
+    )
+    assert chained.fetchall() == []
+    assert core.store.find_dataset("video", "Alpha") == core.store.find_dataset("video", "Beta")
 
 
 def test_history_lists_every_figure_per_unit_oldest_first_with_changes(core: Core) -> None:

@@ -121,6 +121,32 @@ def test_the_nth_confirmation_approves_tells_the_submitter_and_is_audited(auto: 
     refused(auto.ask(f"/approve {point_id}", MODERATOR), "Conflict", AUTO_APPROVER)
 
 
+def test_confirmations_never_approve_a_disputed_figure(auto: Core) -> None:
+    """Flagged, then confirmed past the threshold: still pending, for a moderator."""
+    point_id = submit(auto, '3d "Flagged Objects" 9M objects https://example.org/f', "slack:U1")
+    flagged = auto.ask(f"/flag {point_id} this number is invented", DAVE)
+    assert flagged.kind == "answer", flagged.as_text()
+    auto.take_notices()
+    replies = [auto.ask(f"/confirm {point_id}", user) for user in (BOB, CAROL, "console:erin")]
+    for confirmed in replies:
+        assert confirmed.kind == "answer", confirmed.as_text()
+        assert confirmed.data["auto_approved"] is False and confirmed.data["status"] == "pending"
+    for confirmed in replies:  # each confirmer is told why it was not approved
+        assert "but it is disputed (1)" in confirmed.summary, confirmed.summary
+        assert "so a moderator decides it" in confirmed.summary
+    assert auto.take_notices() == [], "no approval letter went out"
+    point = auto.store.get(point_id)
+    assert (point.status, point.reviewed_by, point.disputes) == ("pending", None, 1)
+    actions = [entry.action for entry in auto.store.audit_log(point_id)]
+    assert "auto-approve" not in actions
+    assert point_id in auto.ask("/review", MODERATOR).data["ids"], "waiting for a moderator"
+    # Only a moderator decides it: the approval answers the dispute too.
+    decided = auto.ask(f"/approve {point_id} checked the paper", MODERATOR)
+    assert decided.kind == "answer", decided.as_text()
+    point = auto.store.get(point_id)
+    assert (point.status, point.reviewed_by, point.disputes) == ("approved", MODERATOR, 0)
+
+
 def test_the_setting_is_a_count_from_zero() -> None:
     assert Settings(_env_file=None).auto_approve_confirmations == 0  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="auto_approve_confirmations"):

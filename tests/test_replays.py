@@ -6,7 +6,10 @@ again; Slack itself retries events, and Discord may deliver an interaction twice
 Each adapter passes the platform's id of the request (Slack's ``trigger_id``, a modal's
 view id, an event's ``event_id``; Discord's interaction id) on the caller, and the store
 ties it to the point in the same transaction: a replay is answered with the first
-delivery's point and reply. The terminal and the CLI have no such id and are unchanged.
+delivery's point and reply. ``/flag`` and ``/confirm`` follow the same rule: their
+first answer is kept with the key, so a replay repeats it and files no second dispute
+or confirmation, even after a moderator has decided the figure meanwhile. The terminal
+and the CLI have no such id and are unchanged.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from tests.discord_stack import DiscordStack, discord_stack
 from tests.fakes.discord.payloads import modal_submit, slash_command
 from tests.fakes.slack_api import BOT_USER, TEAM
 from tests.fakes.slack_client import sign
-from tests.helpers import MEMBER, assert_ledger_intact, new_point
+from tests.helpers import MEMBER, MODERATOR, assert_ledger_intact, new_point
 from tests.slack_stack import SLACK_MEMBER, SlackStack, slack_stack
 
 FORM = "application/x-www-form-urlencoded"
@@ -247,6 +250,116 @@ def test_a_replay_is_answered_from_the_stored_point_not_the_new_text(core: Core)
     )
     assert other == first
     assert len(pending(core)) == 1
+
+
+# -- /flag and /confirm --------------------------------------------------------------------
+
+FLAGGER = "slack:U2"
+
+
+def approved_point(core: Core) -> int:
+    submitted = core.ask(f"/submit {OBJAVERSE}", "slack:U1")
+    point_id = int(submitted.data["id"])
+    core.store.review(point_id, "approve", MODERATOR, None)
+    core.take_notices()
+    return point_id
+
+
+def flags_filed(core: Core, point_id: int) -> int:
+    found = core.store.conn.execute("SELECT COUNT(*) FROM flags WHERE point_id = ?", (point_id,))
+    return int(found.fetchone()[0])
+
+
+def test_a_replayed_flag_after_a_moderator_kept_the_figure_files_nothing(core: Core) -> None:
+    point_id = approved_point(core)
+    line = f"/flag {point_id} this number is invented"
+    first = core.ask(line, FLAGGER, request_id="slack:trigger:F1")
+    assert first.kind == "answer" and first.data["disputes"] == 1, first.as_text()
+    assert len(core.take_notices()) == 1, "the dispute card went to the review channels"
+    kept = core.ask(f"/approve {point_id} checked the paper", MODERATOR)
+    assert kept.kind == "answer", kept.as_text()
+    core.take_notices()
+
+    again = core.ask(line, FLAGGER, request_id="slack:trigger:F1")
+    assert again == first, "a replay repeats the first answer"
+    assert core.take_notices() == [], "and is not posted for review again"
+    assert core.store.get(point_id).disputes == 0
+    assert core.store.open_flags(point_id) == []
+    assert flags_filed(core, point_id) == 1
+    actions = [entry.action for entry in core.store.audit_log(point_id)]
+    assert actions.count("flag") == 1
+    # Another request of the same member is a new dispute, as before.
+    anew = core.ask(line, FLAGGER, request_id="slack:trigger:F2")
+    assert anew.kind == "answer" and anew.data["disputes"] == 1
+    assert flags_filed(core, point_id) == 2
+
+
+def test_a_replayed_flag_is_answered_from_the_first_not_its_new_text(core: Core) -> None:
+    point_id = approved_point(core)
+    first = core.ask(f"/flag {point_id} counts test clips", FLAGGER, request_id="discord:i:1")
+    other = core.ask(f"/flag {point_id} something else", FLAGGER, request_id="discord:i:1")
+    assert other == first
+    assert [flag.reason for flag in core.store.open_flags(point_id)] == ["counts test clips"]
+
+
+def test_a_replayed_confirm_repeats_its_answer_and_counts_once(tmp_path: Path) -> None:
+    from bot.config import Settings
+
+    settings = Settings(
+        db=tmp_path / "auto.db", moderators=frozenset({MODERATOR}), auto_approve_confirmations=2
+    )
+    with Core.open(settings=settings) as core:
+        submitted = core.ask(f"/submit {OBJAVERSE}", "slack:U1")
+        point_id = int(submitted.data["id"])
+        core.take_notices()
+        line = f"/confirm {point_id}"
+        first = core.ask(line, "slack:U2", request_id="slack:trigger:C1")
+        assert first.kind == "answer" and first.data["confirmations"] == 1
+        second = core.ask(line, "slack:U3", request_id="slack:trigger:C2")
+        assert second.data["auto_approved"] is True
+        assert len(core.take_notices()) == 1, "the submitter's letter"
+
+        assert core.ask(line, "slack:U2", request_id="slack:trigger:C1") == first
+        assert core.ask(line, "slack:U3", request_id="slack:trigger:C2") == second
+        assert core.take_notices() == [], "one approval letter, not one per delivery"
+        assert core.store.confirmations(point_id) == 2
+        actions = [entry.action for entry in core.store.audit_log(point_id)]
+        assert actions == ["submit", "confirm", "confirm", "auto-approve"]
+
+
+def test_one_request_id_answers_for_one_command_only(core: Core) -> None:
+    """A key a /confirm stored under is not a /flag's, nor a /submit's."""
+    point_id = approved_point(core)
+    confirmed = core.ask(f"/confirm {point_id}", FLAGGER, request_id="slack:trigger:X")
+    flagged = core.ask(f"/flag {point_id} the paper says 5M", FLAGGER, request_id="slack:trigger:X")
+    assert (confirmed.title, flagged.title) == (f"Confirmed #{point_id}", f"Flagged #{point_id}")
+    assert flags_filed(core, point_id) == 1 and core.store.confirmations(point_id) == 1
+
+
+def test_a_replayed_slack_flag_files_one_dispute(slack: SlackStack) -> None:
+    """The same signed /flag twice, a moderator keeping the figure in between."""
+    point_id = approved_point(slack.core)
+    body = slack.sender.command_body("/flag", f"{point_id} this number is invented")
+    first = slack.sender.post(body, FORM)
+    assert first.status == 200
+    slack.core.store.review(point_id, "approve", MODERATOR, "checked the paper")
+    again = slack.sender.post(body, FORM)
+    assert again.status == 200 and again.text == first.text
+    assert flags_filed(slack.core, point_id) == 1
+    assert slack.core.store.get(point_id).disputes == 0
+
+
+def test_a_discord_flag_delivered_again_files_one_dispute(discord: DiscordStack) -> None:
+    point_id = approved_point(discord.core)
+    payload = slash_command("flag", {"id": point_id, "reason": "this number is invented"})
+    discord.loop.run(discord.fake.dispatch("INTERACTION_CREATE", payload))
+    discord.fake.wait_for(rf"^/interactions/{payload['id']}/[^/]+/callback$", 1)
+    discord.core.store.review(point_id, "approve", MODERATOR, "checked the paper")
+    discord.loop.run(discord.fake.dispatch("INTERACTION_CREATE", payload))
+    first, second = discord.fake.wait_for(rf"^/interactions/{payload['id']}/[^/]+/callback$", 2)
+    assert first.json["data"] == second.json["data"]
+    assert flags_filed(discord.core, point_id) == 1
+    assert discord.core.store.get(point_id).disputes == 0
 
 
 # -- the store -----------------------------------------------------------------------------
