@@ -165,9 +165,20 @@ def count_rows(conn: sqlite3.Connection, table: str) -> int:
 
 
 def check_fts_index(conn: sqlite3.Connection, table: str) -> None:
-    """FTS5's own check that the index holds exactly what its content says (raises if not)."""
+    """FTS5's own check that the index holds exactly what its content says (raises if not).
+
+    The check is an INSERT, so Python's sqlite3 opens a transaction for it; it is closed
+    again here (when the caller had none), or the connection would stay inside it and the
+    bot's next ``BEGIN IMMEDIATE`` on it would fail ("cannot start a transaction within a
+    transaction").
+    """
     assert table in FTS_TABLES, table
-    conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+    had_transaction = conn.in_transaction
+    try:
+        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")
+    finally:
+        if conn.in_transaction and not had_transaction:
+            conn.rollback()
 
 
 def assert_ledger_intact(conn: sqlite3.Connection) -> None:
