@@ -45,6 +45,8 @@ PAGES = {
     f"/ledger/current_by_field?field={FIELD_SLUG}": (DATASET, NOTE),
     f"/ledger/growth_record?field={FIELD_SLUG}": (DATASET,),
     "/ledger/dataset_history?" + urlencode({"name": DATASET}): (DATASET, NOTE),
+    # Facets list the values themselves, as links.
+    f"/ledger/figures?domain={FIELD_SLUG}&_facet=dataset&_facet=note": (DATASET, NOTE),
 }
 
 
@@ -65,6 +67,15 @@ def test_markup_in_the_ledger_is_text_on_the_page(hostile: Site, path: str) -> N
     # ... and each string is there, as text a person reads.
     for shown in PAGES[path]:
         assert html.escape(shown, quote=False) in page.body, f"{path} does not show {shown!r}"
+
+
+def test_a_dataset_s_own_row_page_shows_its_name_as_text(hostile: Site) -> None:
+    found = hostile.get("/ledger/datasets.json?" + urlencode({"name": DATASET, "_shape": "array"}))
+    [dataset] = found.json()
+    page = hostile.get(f"/ledger/datasets/{dataset['id']}")
+    assert page.status == 200
+    assert DATASET not in page.body
+    assert html.escape(DATASET, quote=False) in page.body
 
 
 def test_the_home_page_links_the_hostile_field_by_its_escaped_name(hostile: Site) -> None:
