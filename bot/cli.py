@@ -30,6 +30,7 @@ from bot.console import (
 )
 from bot.core import IMPORT_COLUMNS, Core, ImportFailed, storage_error
 from bot.courier import deliver_now
+from bot.csvcells import csv_cell
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.kb import KnowledgeBaseError, Library
@@ -381,7 +382,10 @@ def import_(ctx: click.Context, file: Path, user: str | None) -> None:
 )
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output) -> None:
-    """Write every data point (all statuses, with review fields) as CSV or JSON."""
+    """Write every data point (all statuses, with review fields) as CSV or JSON.
+
+    In CSV a text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...)
+    starts with ``'``; ``scalebot import`` takes it off again. JSON is exact."""
     core = open_core(ctx)
     points = core.store.all_points()
     columns = list(DataPoint.__dataclass_fields__)
@@ -395,7 +399,8 @@ def export(ctx: click.Context, fmt: str, output) -> None:
     for point in points:
         row = point.as_dict()
         row["quantity"] = point.quantity_text
-        writer.writerow(row)
+        # A name or note that would start a formula is written as text (bot/csvcells.py).
+        writer.writerow({column: csv_cell(value) for column, value in row.items()})
 
 
 @cli.command()

@@ -21,6 +21,7 @@ from typing import Any
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.config import Settings
 from bot.converters import clean_text, convert
+from bot.csvcells import from_csv_cell
 from bot.errors import (
     DiskFull,
     InvalidValue,
@@ -703,7 +704,7 @@ class Core:
             if None in row:
                 raise ImportFailed(f"{path.name}: line {line}: more cells than columns")
             raw = {
-                _CSV_TO_OPTION.get(column, column): (row.get(column) or "")
+                _CSV_TO_OPTION.get(column, column): from_csv_cell(row.get(column) or "")
                 for column in IMPORT_COLUMNS
             }
             try:

@@ -498,3 +498,43 @@ def remember_request_answers(db: Database) -> None:
     table: adding it rewrites nothing, however many keys the table holds.
     """
     db.execute("ALTER TABLE request_keys ADD COLUMN answer TEXT")
+
+
+@migrations(name="0010_curated_not_decided")
+def curated_not_decided(db: Database) -> None:
+    """The public views give a curated figure no decision day.
+
+    A curated figure is approved by the seed, not by a moderator: its ``reviewed_at`` is
+    the moment the database was made (or the new edition loaded), which the web view
+    showed as the day it was "decided". Its ``decided_on`` is now empty and its ``origin``
+    says ``curated``; a curated figure a later edition withdrew keeps the day it left.
+    The views are otherwise those of ``0008_public_views``, column for column.
+    """
+    columns = """
+        COALESCE((SELECT d.name FROM datasets AS d WHERE d.id = p.dataset_id), p.dataset)
+            AS dataset,
+        p.domain AS domain,
+        p.quantity AS value,
+        p.unit AS unit,
+        p.year AS year,{status}
+        CASE WHEN p.origin = 'curated' AND p.status = 'approved' THEN NULL
+            ELSE substr(p.reviewed_at, 1, 10) END AS decided_on,
+        p.disputes AS disputes,
+        p.source_url AS source,
+        p.note AS note,
+        p.origin AS origin,
+        p.id AS id,
+        p.dataset_id AS dataset_id
+    FROM data_points AS p
+    """
+    status = "\n        p.status AS status,\n        p.is_current AS current,"
+    statements = [
+        "DROP VIEW figures",
+        "DROP VIEW current_figures",
+        "CREATE VIEW figures AS SELECT" + columns.format(status=status),
+        "CREATE VIEW current_figures AS SELECT"
+        + columns.format(status="")
+        + "WHERE p.status = 'approved' AND p.is_current = 1",
+    ]
+    for statement in statements:
+        db.execute(statement)

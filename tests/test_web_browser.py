@@ -25,6 +25,15 @@ import pytest
 from bot.config import Settings
 from knowledge.kb import Library
 from tests.helpers import MODERATOR
+from tests.hostile_stack import (
+    DATASET,
+    FIELD_NAME,
+    NOTE,
+    PENDING_DATASET,
+    PENDING_NOTE,
+    SCRIPT_FLAGS,
+    hostile_ledger,
+)
 from tests.web_stack import APPROVED, Site, community_ledger, serving
 
 #: Where screenshots go (set per session by the ``screenshots`` fixture).
@@ -200,3 +209,55 @@ def test_a_chart_loads_as_an_image(site: Site, browser: Any) -> None:
     browser.get(site.base + "/-/charts/3d.png")
     wait_for(browser, lambda b: image_loaded(b, "img"))
     assert browser.find_element(By.TAG_NAME, "img").get_attribute("src").endswith("/3d.png")
+
+
+# -- markup members typed stays text --------------------------------------------------------
+
+#: The pages that show a hostile field's name, datasets and notes (tests/hostile_stack.py).
+HOSTILE_PAGES = (
+    "/",
+    "/-/charts",
+    "/ledger/current_figures?domain=xss",
+    "/ledger/figures?domain=xss",
+    "/ledger/datasets?domain=xss",
+    "/ledger/pending_review",
+    "/ledger/current_by_field?field=xss",
+    "/ledger/growth_record?field=xss",
+    "/ledger/dataset_history?name=%3Cimg+src%3Dx+onerror%3Dwindow.pwnedDataset%3D1%3E",
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    path = tmp_path_factory.mktemp("hostile-browser") / "scalebot.db"
+    hostile_ledger(path)
+    with serving(Settings(db=path, moderators=frozenset({MODERATOR}))) as running:
+        yield running
+
+
+@pytest.mark.parametrize("path", HOSTILE_PAGES)
+def test_scripts_in_names_and_notes_do_not_run(hostile_site: Site, browser: Any, path: str) -> None:
+    """Each script would set its window variable (or alert): none may run on any page."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    browser.get(hostile_site.base + path)
+    # The load event waits for every image, the broken ``src=x`` ones included, so an
+    # ``onerror`` would have run by now; the scripts run as the page is parsed.
+    wait_for(browser, lambda b: b.execute_script("return document.readyState") == "complete")
+    ran = browser.execute_script(
+        "return arguments[0].filter(name => window[name] !== undefined);", list(SCRIPT_FLAGS)
+    )
+    assert ran == [], f"{path} ran the script that sets {ran}"
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 (reading it is the check)
+
+
+def test_the_hostile_field_s_name_reads_as_text(hostile_site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(hostile_site.base + "/")
+    links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.TAG_NAME, "a")}
+    assert links.get(FIELD_NAME, "").endswith("/ledger/current_figures?domain=xss")
+    browser.get(hostile_site.base + "/ledger/figures?domain=xss")
+    assert {DATASET, PENDING_DATASET} <= set(column(browser, "dataset"))
+    assert {NOTE, PENDING_NOTE} <= set(column(browser, "note"))

@@ -11,14 +11,17 @@ the chart routes, are the plugin's (:mod:`bot.web.plugin`).
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette.app import Datasette, DatasetteClient
-from datasette.database import Database
+from datasette.database import Database, QueryInterrupted
 from datasette.plugins import pm
+from markupsafe import escape
 
-from bot.web import plugin
+from bot.web import plugin, querycaps
 from bot.web.community import CommunityFields
 from bot.web.links import DATABASE, chart_url, table_url
 from bot.web.privacy import table_is_public
@@ -52,6 +55,36 @@ class Ledger(Database):
             for table, keys in every.items()
         }
 
+    async def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        """Datasette's ``execute``, with the web view's refusals worded for a visitor."""
+        try:
+            return await super().execute(sql, *args, **kwargs)
+        except sqlite3.DatabaseError as error:
+            clearer = querycaps.explain(error, sql)
+            if clearer is None:
+                raise
+            raise clearer from None
+
+    async def table_counts(self, limit: int = 10) -> dict[str, int | None]:
+        """Row counts of the tables the pages show, for the home and database pages.
+
+        Datasette counts every table; on a private one the authorizer refuses the read
+        and Datasette logs an ``ERROR`` line for it (about twenty a view) and then drops
+        every count. So only the public tables are counted, each within ``limit`` ms.
+        """
+        counts: dict[str, int | None] = {}
+        for table in await self.table_names():
+            if not table_is_public(table, show_users=self.show_users):
+                continue
+            try:
+                found = await self.execute(
+                    f"select count(*) from [{table}]", custom_time_limit=limit
+                )
+                counts[table] = found.rows[0][0]
+            except (QueryInterrupted, sqlite3.DatabaseError):
+                counts[table] = None
+        return counts
+
 
 POINT_COLUMNS = {
     "id": "The figure's number: #N in chat (/history, /review)",
@@ -63,7 +96,8 @@ POINT_COLUMNS = {
     "status": "pending (awaiting review), approved or rejected",
     "current": "1 when this is the dataset's current figure in its unit",
     "disputes": "Members' open disputes of this figure",
-    "decided_on": "The day it was approved or rejected",
+    "decided_on": "The day it was approved or rejected; a curated figure reads "
+    "curated (the project's starter set, which no moderator decided)",
     "origin": "curated (the project's starter set), community or import",
     "source": "Where the figure is stated",
     "note": "What the submitter noted (lower bound, how it was counted...)",
@@ -103,7 +137,7 @@ def _current_by_field() -> dict[str, Any]:
         "description": "Each dataset's newest approved figure in every unit it is counted "
         "in, largest first within a unit. field: a field's slug (video, llm, 3d...), or "
         "empty for every field.",
-        "sql": f"SELECT {_FIGURE_COLUMNS}, decided_on, disputes, source, note, id\n"
+        "sql": f"SELECT {_FIGURE_COLUMNS}, decided_on, disputes, source, note, origin, id\n"
         "FROM current_figures\nWHERE :field = '' OR domain = :field\n"
         "ORDER BY domain, unit, value DESC",
         "hide_sql": True,
@@ -128,7 +162,7 @@ def _dataset_history() -> dict[str, Any]:
         "its status and the day it was decided. name: the dataset's name, in any case "
         "(a name merged into another finds that one).",
         "sql": f"SELECT {_FIGURE_COLUMNS}, status, current, decided_on, disputes, source, "
-        "note, id\nFROM figures\nWHERE dataset_id IN (\n"
+        "note, origin, id\nFROM figures\nWHERE dataset_id IN (\n"
         "  SELECT COALESCE(merged_into, id) FROM datasets WHERE name = :name COLLATE NOCASE\n"
         ")\nORDER BY domain, unit, year, id",
         "hide_sql": True,
@@ -138,7 +172,8 @@ def _dataset_history() -> dict[str, Any]:
 def _growth_record(library: Library) -> dict[str, Any]:
     """The record frontier by the one growth rule (:mod:`knowledge.records`), as a query."""
     fields = " · ".join(
-        f'<a href="?field={slug}">{slug}</a> (<a href="{chart_url("", slug)}">chart</a>)'
+        f'<a href="?{escape(urlencode({"field": slug}))}">{escape(slug)}</a> '
+        f'(<a href="{escape(chart_url("", slug))}">chart</a>)'
         for slug in sorted(library.domains)
     )
     headline_units = {slug: domain.headline_unit for slug, domain in library.domains.items()}
@@ -155,9 +190,13 @@ def _growth_record(library: Library) -> dict[str, Any]:
 
 
 def metadata(library: Library) -> dict[str, Any]:
-    """Titles, descriptions, facets and canned queries, with each field's links."""
+    """Titles, descriptions, facets and canned queries, with each field's links.
+
+    Datasette puts ``description_html`` into the page as it is, so every name in it is
+    escaped here: a moderator may name a field ``<img src=x onerror=...>``.
+    """
     fields = " · ".join(
-        f'<a href="{table_url("", slug)}">{domain.name}</a>'
+        f'<a href="{escape(table_url("", slug))}">{escape(domain.name)}</a>'
         for slug, domain in sorted(library.domains.items())
     )
     queries = " · ".join(

@@ -7,12 +7,15 @@ makes); any other Datasette in the process is left alone.
 - ``permission_allowed``: only the public tables and views can be viewed (by page, JSON,
   CSV, row or facet), the visitor's own SQL only when allowed, no debug pages.
 - ``prepare_connection``: SQLite's authorizer on every ledger connection
-  (:mod:`bot.web.privacy`), so no query reads a private column or writes anything.
+  (:mod:`bot.web.privacy`), so no query reads a private column or writes anything, and
+  the caps on a value's and a result's size (:mod:`bot.web.querycaps`).
 - ``asgi_wrapper``: Datasette's introspection pages (``/-/metadata``, ``/-/settings``,
-  ``/-/databases`` with its file paths, ...) answer 404; assets and charts stay.
+  ``/-/databases`` with its file paths, ...) answer 404; assets and charts stay. CSV
+  downloads go out with every cell safe for a spreadsheet (:mod:`bot.web.csvguard`).
 - ``register_routes``: ``/-/charts`` (a page of every field's chart),
   ``/-/charts/DOMAIN.png`` and ``/-/charts/compare.png?fields=a,b``.
-- ``render_cell``: every figure links to its source; a dataset's name to its history.
+- ``render_cell``: every figure links to its source; a dataset's name to its history; a
+  curated figure's decision day reads ``curated``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from datasette.app import Datasette
 from datasette.utils.asgi import NotFound, Request, Response
 from markupsafe import Markup, escape
 
-from bot.web import links
+from bot.web import csvguard, links, querycaps
 from bot.web.charts import ChartCache, draw_comparison, draw_trend, trend_inputs
 from bot.web.community import CommunityFields
 from bot.web.privacy import protect, table_is_public
@@ -147,6 +150,7 @@ def prepare_connection(conn: Any, database: str, datasette: Datasette) -> None:
     site = site_of(datasette)
     if site is not None and database == links.DATABASE:
         protect(conn, show_users=site.show_users)
+        querycaps.cap(conn)
 
 
 def _path(scope: MutableMapping[str, Any]) -> str:
@@ -173,9 +177,13 @@ def asgi_wrapper(datasette: Datasette) -> Callable[[ASGIApp], ASGIApp] | None:
             receive: Callable[[], Awaitable[Any]],
             send: Callable[[Any], Awaitable[None]],
         ) -> None:
-            if scope.get("type") == "http" and _hidden(_path(scope)):
-                await Response.text("Not found", status=404).asgi_send(send)
-                return
+            if scope.get("type") == "http":
+                path = _path(scope)
+                if _hidden(path):
+                    await Response.text("Not found", status=404).asgi_send(send)
+                    return
+                if csvguard.is_csv_path(path):
+                    send = csvguard.safe_cells(send)
             await app(scope, receive, send)
 
         return guarded
@@ -199,7 +207,9 @@ async def _style() -> Response:
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Datasette
 ) -> Markup | None:
-    """A figure as ``760K`` linked to its source; a dataset's name linked to its history."""
+    """A figure as ``760K`` linked to its source; a dataset's name linked to its history;
+    a curated figure's decision day as ``curated``. Every string from the ledger is
+    escaped: names, notes and sources are what members typed."""
     if database != links.DATABASE or site_of(datasette) is None:
         return None
     keys = row.keys() if hasattr(row, "keys") else ()
@@ -215,7 +225,13 @@ def render_cell(
     if column == "source" and _linkable(value):
         address = str(value).split("://", 1)[1]
         return Markup(f'<a href="{escape(value)}">{escape(address)}</a>')
+    if column == "decided_on" and value is None and "origin" in keys and row["origin"] == "curated":
+        return Markup(f'<span class="curated" title="{CURATED_TITLE}">curated</span>')
     return None
+
+
+#: What a curated figure's decision day says instead of a date.
+CURATED_TITLE = "From the project's curated starter set: approved by the seed, not by a moderator"
 
 
 def _linkable(source: object) -> bool:

@@ -11,7 +11,9 @@ if the first is wrong:
    also opened read-only) and every read of a column not listed in :data:`PUBLIC_READS`,
    whatever the query: a canned query, a facet, or a visitor's own SQL when that is on.
    It judges the table and column SQLite actually reads, never the name of the view
-   the read came through, since a query can name a CTE after a public view.
+   the read came through, since a query can name a CTE after a public view. Pragma
+   functions (``select * from pragma_database_list`` shows the file's path) are
+   refused to everyone.
 
 ``SCALEBOT_WEB_SHOW_USERS=1`` (a private deployment) lifts the read rule and shows
 every table; nothing is ever writable.
@@ -88,10 +90,20 @@ def table_is_public(table: str, *, show_users: bool) -> bool:
     return show_users or table.casefold() in PUBLIC_TABLES
 
 
+def is_pragma_function(table: str) -> bool:
+    """Whether ``table`` is one of SQLite's pragma functions (``pragma_database_list``...).
+
+    They describe the server, not the ledger: ``pragma_database_list`` gives the file's
+    path on disk. Datasette reads the schema with ``PRAGMA`` statements, which visitors
+    cannot send, so a read through a pragma function is always a visitor's and refused.
+    """
+    return table.casefold().startswith("pragma_")
+
+
 def column_is_public(table: str, column: str) -> bool:
     """Whether SQL may read ``table.column`` when user ids are not shown."""
     name = table.casefold()
-    if name in _SCHEMA_TABLES or name.startswith("pragma_"):
+    if name in _SCHEMA_TABLES:
         return True
     allowed = PUBLIC_READS.get(name)
     return allowed is not None and column.casefold() in allowed
@@ -120,6 +132,8 @@ class Authorizer:
     ) -> int:
         table = (first or "").casefold()
         if action == sqlite3.SQLITE_READ:
+            if is_pragma_function(table):
+                return sqlite3.SQLITE_DENY
             if (
                 self.show_users
                 or column_is_public(table, second or "")
