@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack.gate import MAX_BODY, form_fields
@@ -341,7 +341,13 @@ def view_submission(**view_changes: Any) -> dict[str, Any]:
 
 
 def slash_json(**changes: Any) -> dict[str, Any]:
-    body = {"command": "/scale", "text": "video", "user_id": "UMEMBER1", "trigger_id": "t.1"}
+    body = {
+        "command": "/scale",
+        "text": "video",
+        "user_id": "UMEMBER1",
+        "trigger_id": "t.1",
+        "response_url": "http://127.0.0.1:9/response/never",
+    }
     return {**body, **changes}
 
 
@@ -437,6 +443,88 @@ def test_metadata_that_is_not_ours_reads_as_none() -> None:
     assert metadata({"private_metadata": '{"command": ["x"], "run": "/scale"}'}) == {
         "run": "/scale"
     }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [slash_json(command="/not-ours", text="x" * 5_000), press(actions=[{"action_id": "other"}])],
+    ids=["unknown command", "unknown button"],
+)
+def test_a_signed_request_no_listener_takes_is_one_short_line(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture, body: dict[str, Any]
+) -> None:
+    """Bolt answers 404 and logged the request plus nine lines of sample code."""
+    with caplog.at_level(logging.INFO):
+        status, _ = endpoint.send(json.dumps(body).encode(), JSON)
+    assert status == 404
+    records = [r for r in caplog.records if not r.name.startswith("slack_sdk")]
+    assert len(records) == 1 and not records[0].exc_info
+    message = records[0].getMessage()
+    assert message.startswith("Unhandled request") and "\n" not in message
+    assert len(message) <= 200
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key and index path in a JSON value, the value itself excluded."""
+    found: list[tuple[Any, ...]] = []
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, inner in items:
+        found.append((*path, key))
+        found.extend(_paths(inner, (*path, key)))
+    return found
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_DELETE = object()
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.data())
+def test_any_field_of_another_type_is_a_400_or_an_answer_never_a_traceback(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    answered = press(response_url=endpoint.stack.api.response_url("press"))
+    body = data.draw(st.sampled_from([slash_json(), answered, view_submission(), mention()]))
+    body = json.loads(json.dumps(body))
+    path = data.draw(st.sampled_from(_paths(body)))
+    *parents, last = path
+    holder = body
+    for key in parents:
+        holder = holder[key]
+    old = holder[last]
+    new = data.draw(
+        st.just(_DELETE) | json_values.filter(lambda v: type(v) is not type(old)), label="new"
+    )
+    if new is _DELETE:
+        if isinstance(holder, list):
+            holder.pop(last)
+        else:
+            del holder[last]
+    else:
+        holder[last] = new
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        status, answer = endpoint.send(json.dumps(body).encode(), JSON)
+    assert status in (200, 400, 404), answer
+    records = [r for r in caplog.records if not r.name.startswith("slack_sdk")]
+    assert not [r.getMessage() for r in records if r.exc_info or r.levelno >= logging.ERROR]
+    assert all("\n" not in r.getMessage() for r in records)
 
 
 # -- a sender that hangs up mid-body: one line at most -------------------------------------

@@ -19,7 +19,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -162,7 +162,11 @@ def check_fields(body: dict[str, Any]) -> None:
         event = body.get("event")
         if isinstance(event, dict) and event.get("type") == "app_mention":
             shape = _APP_MENTION
-    _check(body, shape, kind or "request", "")
+    try:
+        _check(body, shape)
+    except _Fault as fault:
+        path = "".join(reversed(fault.parts)).removeprefix(".")
+        raise Refused(400, f"{kind or 'request'} {fault.problem % _shown(path)}") from None
 
 
 # -- the shapes Slack sends --------------------------------------------------------------
@@ -182,13 +186,16 @@ class Field:
     types: tuple[type, ...]
     required: bool = False
     filled: bool = False
-    fields: tuple[tuple[str, Field], ...] = ()
+    fields: Mapping[str, Field] = field(default_factory=dict)
     each: Field | None = None
+    #: The keys of ``fields`` that are required (found once, not per request).
+    needed: tuple[str, ...] = ()
 
 
 def _object(**fields: Field) -> Field:
     """An object with these keys (others are let be), when present."""
-    return Field((dict,), fields=tuple(fields.items()))
+    needed = tuple(key for key, rule in fields.items() if rule.required)
+    return Field((dict,), fields=fields, needed=needed)
 
 
 def _needed(rule: Field) -> Field:
@@ -211,7 +218,7 @@ ABSENT = Field((_NULL,))
 
 def _holder(**fields: Field) -> Field:
     """``team``, ``user``, ``channel``, ``enterprise``: an id, or an object with ``id``."""
-    return Field((str, dict, _NULL), fields=tuple({"id": OPTIONAL_TEXT, **fields}.items()))
+    return replace(_object(id=OPTIONAL_TEXT, **fields), types=(str, dict, _NULL))
 
 
 #: What Bolt reads of a body, of its event and of its first authorization to build its
@@ -275,12 +282,20 @@ _VIEW = _object(
 )
 _SHAPES: dict[str, Field] = {
     "slash command": _object(
-        **{**_ANY, "command": TEXT, "user_id": TEXT, "trigger_id": TEXT, "text": Field((str,))}
+        **{
+            **_ANY,
+            "command": TEXT,
+            "user_id": TEXT,
+            "trigger_id": TEXT,
+            "text": Field((str,)),
+            "response_url": TEXT,
+        }
     ),
     "block_actions": _object(
         **{
             **_INTERACTION,
             "trigger_id": TEXT,
+            "response_url": TEXT,
             "container": _nullable(_object(channel_id=OPTIONAL_TEXT)),
             "actions": Field((list,), required=True, filled=True, each=_ACTION),
         }
@@ -312,26 +327,55 @@ def _named(kind: type) -> str:
     return _JSON_NAMES.get(kind, "a number")
 
 
-def _check(value: Any, rule: Field, kind: str, path: str) -> None:
-    """Refuse ``value`` unless it is what ``rule`` says, naming the first field at fault."""
+class _Fault(Exception):
+    """What is wrong (``%s`` stands for the field), and the path to it, built on the way up.
+
+    The path is only put together when a body is refused: a well-formed one costs the
+    type checks and nothing else.
+    """
+
+    def __init__(self, problem: str, *inner: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.parts = list(inner)
+
+
+def _check(value: Any, rule: Field) -> None:
+    """Raise :class:`_Fault` unless ``value`` is what ``rule`` says."""
     if not isinstance(value, rule.types):
         wanted = " or ".join(dict.fromkeys(_named(t) for t in rule.types))
-        raise Refused(400, f"{kind} with {_shown(path)} as {_named(type(value))}, not {wanted}")
+        raise _Fault(f"with %s as {_named(type(value))}, not {wanted}")
     if rule.filled and not value:
-        raise Refused(400, f"{kind} with an empty {_shown(path)}")
+        raise _Fault("with an empty %s")
     if type(value) is dict:
-        for key, inner in rule.fields:
-            found = value.get(key)
-            if found is not None or (key in value and _NULL not in inner.types):
-                _check(found, inner, kind, f"{path}.{key}" if path else key)
-            elif inner.required:
-                raise Refused(400, f"{kind} without {_shown(f'{path}.{key}' if path else key)}")
+        for key in rule.needed:
+            if value.get(key) is None:
+                raise _Fault("without %s", f".{key}")
+        fields = rule.fields
+        if fields:
+            for key, found in value.items():
+                inner = fields.get(key)
+                if inner is None or (found is None and _NULL in inner.types):
+                    continue
+                try:
+                    _check(found, inner)
+                except _Fault as fault:
+                    fault.parts.append(f".{key}")
+                    raise
         if rule.each is not None:
             for key, item in value.items():
-                _check(item, rule.each, kind, f"{path}.{key}")
+                try:
+                    _check(item, rule.each)
+                except _Fault as fault:
+                    fault.parts.append(f".{key}")
+                    raise
     elif rule.each is not None and type(value) is list:
         for number, item in enumerate(value):
-            _check(item, rule.each, kind, f"{path}[{number}]")
+            try:
+                _check(item, rule.each)
+            except _Fault as fault:
+                fault.parts.append(f"[{number}]")
+                raise
 
 
 def _shown(path: str) -> str:

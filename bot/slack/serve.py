@@ -7,8 +7,9 @@ needed). Otherwise it serves ``POST /slack/events`` on ``SCALEBOT_SLACK_PORT`` a
 Every request to ``/slack/events`` passes :mod:`bot.slack.gate` first: its signature is
 checked on the raw bytes before anything is decoded, then its shape and the types of
 the fields Bolt and the listeners read; a refusal is one warning in the log and a 401,
-400 or 413, never an exception, and a sender that hangs up mid-body is one info line. Bolt then checks the
-signature once more (a second lock on the same door) and dispatches to the listeners.
+400 or 413, never an exception, and a sender that hangs up mid-body is one info line.
+Bolt then checks the signature once more (a second lock on the same door) and
+dispatches to the listeners.
 """
 
 from __future__ import annotations
