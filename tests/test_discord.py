@@ -23,6 +23,7 @@ from tests.discord_stack import (
     discord_stack,
     running_discord,
 )
+from tests.fakes.discord.markdown import live_masked_links, rendered_markdown, shown_as
 from tests.fakes.discord.objects import (
     APP_ID,
     GUILD_ID,
@@ -301,6 +302,28 @@ def test_mentions_in_submitted_text_stay_inert(fresh: DiscordStack) -> None:
     shown = text_of(reply)
     assert "@\u200beveryone" in shown and "@\u200b&1500000000000000001" in shown
     assert "@everyone" not in shown
+
+
+#: Issue 19: discord.py's own escape left the second masked link on a line live.
+TWO_LINKS = "[a](https://example.org) [Official](https://evil.example)"
+
+
+def assert_no_live_link(message: dict[str, Any]) -> None:
+    for embed in message["embeds"]:
+        for shown in rendered_markdown(embed):
+            assert live_masked_links(shown) == [], shown
+
+
+def test_masked_links_in_names_and_reasons_are_text_in_review(fresh: DiscordStack) -> None:
+    submitted = answer(fresh, slash_command("submit", {**FULL_SUBMISSION, "dataset": TWO_LINKS}))
+    top = _largest_3d(fresh)
+    flagged = answer(fresh, slash_command("flag", {"id": top, "reason": TWO_LINKS}))
+    queue = answer(fresh, slash_command("review", user_id=MODERATOR_ID))
+    for message in (submitted, flagged, queue):
+        assert_no_live_link(message)
+    # Shown as typed: both labels and both addresses are there to read.
+    shown = [shown_as(text) for embed in queue["embeds"] for text in rendered_markdown(embed)]
+    assert sum(TWO_LINKS in text for text in shown) == 2, shown
 
 
 # -- review --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.discord.embeds import defused, inert, render_embeds
 from bot.reply import Citation, Page, Reply, ReplyField, Table
+from tests.fakes.discord.markdown import live_masked_links, rendered_markdown, shown_as
 from tests.helpers import assert_embeds_within_limits, embed_texts
 
 # -- strategies ----------------------------------------------------------------------------
@@ -250,3 +251,89 @@ def test_errors_are_red_even_when_a_domain_colour_is_set(core: Core) -> None:
     coloured = Reply(title="x", kind="error", colour=core.library.resolve("video").colour)
     assert _is_red(payloads(coloured)[0][0]["color"])
     assert not _is_red(payloads(core.ask("/scale video", "discord:1"))[0][0]["color"])
+
+
+# -- masked links --------------------------------------------------------------------------
+
+#: Issue 19's reproduction: discord.py's escape leaves the second link on a line live.
+TWO_LINKS = "[a](https://example.org) [Official](https://evil.example)"
+
+label = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="[]\\\n%"),
+    max_size=20,
+)
+target = st.builds(
+    lambda scheme, rest: f"{scheme}://{rest}",
+    st.sampled_from(["https", "http", "HTTPS"]),
+    st.text(
+        alphabet=st.characters(
+            codec="utf-8", exclude_categories=("Cs", "Zs", "Cc"), exclude_characters=")>%"
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+)
+#: Each form Discord accepts: ``[l](url)``, ``[l](<url>)``, ``[l]( url )``.
+masked_link = st.builds(
+    lambda text, url, form: form.format(text, url),
+    label,
+    target,
+    st.sampled_from(["[{}]({})", "[{}](<{}>)", "[{}]( {} )", "[{}]({} 'title')"]),
+)
+#: Text around the links, heavy in what markdown and the escaping care about.
+filler = st.lists(
+    st.sampled_from([*"ab \n\\[]()<>*_`|~#->:/.1", "https://e.org/", "@here"]), max_size=30
+).map("".join)
+
+
+@st.composite
+def linky_texts(draw: st.DrawFn) -> tuple[str, list[str], int]:
+    """Text with N masked links among hostile filler glued to them, its parts, and N."""
+    links = draw(st.lists(masked_link, min_size=1, max_size=6))
+    parts = [draw(filler)]
+    for link in links:
+        parts += [link, draw(filler)]
+    return "".join(parts), parts, len(links)
+
+
+def test_the_checker_sees_what_discord_would_render() -> None:
+    assert len(live_masked_links(TWO_LINKS)) == 2
+    assert live_masked_links(discord.utils.escape_markdown(TWO_LINKS)) == ["[Official](https:"]
+    assert live_masked_links("\\[a](https://x.org)") == []
+    assert live_masked_links("\\\\[a](https://x.org)") == ["[a](https:"]
+    assert live_masked_links("[a]\\(https://x.org)") == []
+    assert live_masked_links("[a](< https://x.org>)") == ["[a](< https:"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(linky_texts())
+def test_no_masked_link_survives_inert(case: tuple[str, list[str], int]) -> None:
+    text, parts, count = case
+    # The generator is honest: set apart by spaces (a space ends any escape), the links
+    # are live before escaping.
+    assert len(live_masked_links(" ".join(parts))) >= count
+    shown = inert(text)
+    assert live_masked_links(shown) == [], (text, shown)
+    # Escapes hide nothing: Discord shows the text as typed (a bare URL keeps working,
+    # with a bracket or backslash in it written as the %5B a browser would send).
+    read = shown_as(shown).replace("%5B", "[").replace("%5D", "]").replace("%5C", "\\")
+    assert read == defused(text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(linky_texts(), min_size=8, max_size=8))
+def test_no_masked_link_is_live_anywhere_in_an_embed(
+    cases: list[tuple[str, list[str], int]],
+) -> None:
+    texts = [text for text, _, _ in cases]
+    reply = Reply(
+        title=texts[0],
+        summary=texts[1] + "\n" + TWO_LINKS * 300,
+        fields=[ReplyField(name=texts[2], value=texts[3]), ReplyField(name=texts[4], value="v")],
+        table=Table(columns=["", texts[5]], rows=[[texts[6], texts[7]]]),
+        items=texts[:3],
+    )
+    for message in payloads(reply):
+        for embed in message:
+            for shown in rendered_markdown(embed):
+                assert live_masked_links(shown) == [], shown

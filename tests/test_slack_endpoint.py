@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack.gate import MAX_BODY, form_fields
@@ -308,6 +309,271 @@ def test_five_hundred_bad_requests_leave_five_hundred_short_lines(
     assert not any(record.exc_info for record in caplog.records)
     assert sum(len(record.getMessage()) for record in caplog.records) < 500 * 120
     endpoint.assert_untouched()
+
+
+# -- signed, readable, but of the wrong types: 400 and one line (issue 19) -----------------
+
+
+def view_submission(**view_changes: Any) -> dict[str, Any]:
+    """A modal's submission as Slack sends it; a change of ``None`` leaves a key out."""
+    view: dict[str, Any] = {
+        "id": "V0FORM",
+        "type": "modal",
+        "callback_id": "scalebot_form",
+        "team_id": "T0LAB",
+        "private_metadata": json.dumps({"command": "submit", "channel": "C0CHAN1"}),
+        "blocks": [{"type": "input", "block_id": "dataset"}],
+        "state": {"values": {"dataset": {"value": {"type": "plain_text_input", "value": "X"}}}},
+    }
+    for key, value in view_changes.items():
+        if value is None:
+            view.pop(key)
+        else:
+            view[key] = value
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0LAB"},
+        "user": {"id": "UMEMBER1", "team_id": "T0LAB"},
+        "api_app_id": "A0SCALEBOT",
+        "trigger_id": "trigger.view",
+        "view": view,
+    }
+
+
+def slash_json(**changes: Any) -> dict[str, Any]:
+    body = {
+        "command": "/scale",
+        "text": "video",
+        "user_id": "UMEMBER1",
+        "trigger_id": "t.1",
+        "response_url": "http://127.0.0.1:9/response/never",
+    }
+    return {**body, **changes}
+
+
+def press(**changes: Any) -> dict[str, Any]:
+    action = {"type": "button", "action_id": "scalebot:run:0", "value": "/scale video"}
+    body = {
+        "type": "block_actions",
+        "team": {"id": "T0LAB"},
+        "user": {"id": "UMEMBER1"},
+        "trigger_id": "trigger.press",
+        "response_url": "http://127.0.0.1:9/response/never",
+        "actions": [action],
+    }
+    return {**body, **changes}
+
+
+def mention(**event_changes: Any) -> dict[str, Any]:
+    event = {"type": "app_mention", "user": "UMEMBER1", "channel": "C0CHAN1", "text": "hi"}
+    return {"type": "event_callback", "event_id": "Ev1", "event": {**event, **event_changes}}
+
+
+#: Each body and the field its refusal must name. Before, each was a 500 or a traceback
+#: with "Something went wrong", or (``user_id`` an object) taken for a user.
+MALFORMED: dict[str, tuple[dict[str, Any], str]] = {
+    "view without type": (view_submission(type=None), "view.type"),
+    "view with a state that is a list": (view_submission(state=[1]), "view.state"),
+    "view state values a list": (view_submission(state={"values": [1]}), "view.state.values"),
+    "view state without values": (view_submission(state={"v": {}}), "view.state.values"),
+    "view input value a number": (
+        view_submission(state={"values": {"dataset": {"value": {"value": 5}}}}),
+        "view.state.values.dataset.value.value",
+    ),
+    "view selected option a string": (
+        view_submission(state={"values": {"d": {"value": {"selected_option": "x"}}}}),
+        "selected_option",
+    ),
+    "view block without its id": (view_submission(blocks=[{"type": "input"}]), "block_id"),
+    "view callback id a list": (view_submission(callback_id=["scalebot_form"]), "callback_id"),
+    "command a list": (slash_json(command=["/scale"]), "command"),
+    "text a list": (slash_json(text=["video"]), "text"),
+    "text null": (slash_json(text=None), "text"),
+    "user_id an object": (slash_json(user_id={"id": "UMEMBER1"}), "user_id"),
+    "trigger_id a number": (slash_json(trigger_id=12), "trigger_id"),
+    "team a number": (slash_json(team=5), "team"),
+    "authorizations a number": (slash_json(authorizations=3), "authorizations"),
+    "response_url an object": (slash_json(response_url={}), "response_url"),
+    "actions of strings": (press(actions=["scalebot:run:0"]), "actions[0]"),
+    "action id a number": (press(actions=[{"action_id": 7}]), "action_id"),
+    "team a string on a press": (press(team="T0LAB"), "team"),
+    "user a string on a press": (press(user="UMEMBER1"), "user"),
+    "mention by an object": (mention(user={"id": "UMEMBER1"}), "event.user"),
+    "mention text a list": (mention(text=["hi"]), "event.text"),
+    "event type a number": (mention(type=1), "event.type"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_signed_bodies_of_the_wrong_types_get_400_and_one_line(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    body, field_name = MALFORMED[case]
+    message = refused(endpoint, caplog, 400, body=json.dumps(body).encode(), content_type=JSON)
+    assert field_name in message and len(message) < 300
+
+
+def test_the_well_formed_versions_of_those_bodies_are_answered(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The control: the same builders, unchanged, pass the gate and reach the listeners."""
+    with caplog.at_level(logging.INFO):
+        answered = press(response_url=endpoint.stack.api.response_url("press"))
+        for body in (slash_json(), answered, view_submission()):
+            status, answer = endpoint.send(json.dumps(body).encode(), JSON)
+            assert status == 200, answer
+    assert len(endpoint.reached) == 3
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+def test_a_form_interaction_with_an_object_for_a_user_id_is_no_user(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The form Slack posts for interactions carries JSON: a forged user is refused there too."""
+    payload = urllib.parse.urlencode({"payload": json.dumps(press(user={"id": ["U1"]}))})
+    message = refused(endpoint, caplog, 400, body=payload.encode())
+    assert "user.id" in message
+
+
+def test_metadata_that_is_not_ours_reads_as_none() -> None:
+    from bot.slack.forms import metadata
+
+    deep = "[" * 100_000 + "]" * 100_000
+    assert metadata({"private_metadata": deep}) == {}
+    assert metadata({"private_metadata": '{"command": ["x"], "run": "/scale"}'}) == {
+        "run": "/scale"
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [slash_json(command="/not-ours", text="x" * 5_000), press(actions=[{"action_id": "other"}])],
+    ids=["unknown command", "unknown button"],
+)
+def test_a_signed_request_no_listener_takes_is_one_short_line(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture, body: dict[str, Any]
+) -> None:
+    """Bolt answers 404 and logged the request plus nine lines of sample code."""
+    with caplog.at_level(logging.INFO):
+        status, _ = endpoint.send(json.dumps(body).encode(), JSON)
+    assert status == 404
+    records = [r for r in caplog.records if not r.name.startswith("slack_sdk")]
+    assert len(records) == 1 and not records[0].exc_info
+    message = records[0].getMessage()
+    assert message.startswith("Unhandled request") and "\n" not in message
+    assert len(message) <= 200
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key and index path in a JSON value, the value itself excluded."""
+    found: list[tuple[Any, ...]] = []
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, inner in items:
+        found.append((*path, key))
+        found.extend(_paths(inner, (*path, key)))
+    return found
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_DELETE = object()
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.data())
+def test_any_field_of_another_type_is_a_400_or_an_answer_never_a_traceback(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture, data: st.DataObject
+) -> None:
+    answered = press(response_url=endpoint.stack.api.response_url("press"))
+    body = data.draw(st.sampled_from([slash_json(), answered, view_submission(), mention()]))
+    body = json.loads(json.dumps(body))
+    path = data.draw(st.sampled_from(_paths(body)))
+    *parents, last = path
+    holder = body
+    for key in parents:
+        holder = holder[key]
+    old = holder[last]
+    new = data.draw(
+        st.just(_DELETE) | json_values.filter(lambda v: type(v) is not type(old)), label="new"
+    )
+    if new is _DELETE:
+        if isinstance(holder, list):
+            holder.pop(last)
+        else:
+            del holder[last]
+    else:
+        holder[last] = new
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        status, answer = endpoint.send(json.dumps(body).encode(), JSON)
+    assert status in (200, 400, 404), answer
+    records = [r for r in caplog.records if not r.name.startswith("slack_sdk")]
+    assert not [r.getMessage() for r in records if r.exc_info or r.levelno >= logging.ERROR]
+    assert all("\n" not in r.getMessage() for r in records)
+
+
+# -- a sender that hangs up mid-body: one line at most -------------------------------------
+
+HANG_UPS = 500
+
+
+def hang_up(port: int, body: bytes, chunked: bool) -> None:
+    """Headers (a Content-Length, or chunked), half the body, then close the socket."""
+    now = int(time.time())
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(body)}"
+    head = (
+        f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
+        f"{framing}\r\nX-Slack-Request-Timestamp: {now}\r\n"
+        f"X-Slack-Signature: {sign(body, now)}\r\n\r\n"
+    ).encode()
+    half = body[: len(body) // 2]
+    if chunked:
+        half = b"%x\r\n%s\r\n" % (len(half), half)
+    with socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT) as raw:
+        raw.sendall(head + half)
+
+
+def test_five_hundred_hang_ups_mid_body_leave_at_most_a_line_each(
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's measure: 500 of them logged 621 KB of tracebacks."""
+    port = endpoint.stack.service.port
+    assert port is not None
+    body = command_form()
+    capfd.readouterr()
+    with caplog.at_level(logging.DEBUG, logger="aiohttp"), caplog.at_level(logging.INFO):
+        for number in range(HANG_UPS):
+            hang_up(port, body, chunked=number % 2 == 1)
+        deadline = time.monotonic() + 60
+        hung = [r for r in caplog.records if "hung up" in r.getMessage()]
+        while len(hung) < HANG_UPS and time.monotonic() < deadline:
+            time.sleep(0.05)
+            hung = [r for r in caplog.records if "hung up" in r.getMessage()]
+        # Still serving, and what it answers after them is a normal answer.
+        status, _ = endpoint.send(command_form("video", command="/scale"))
+    assert status == 200
+    assert len(hung) == HANG_UPS
+    records = [r for r in caplog.records if not r.name.startswith("slack_sdk")]
+    assert not [r for r in records if r.exc_info or r.levelno >= logging.WARNING]
+    assert len(records) <= HANG_UPS + 5, [r.getMessage() for r in records[-5:]]
+    assert all("\n" not in r.getMessage() for r in records)
+    assert sum(len(r.getMessage()) for r in records) < HANG_UPS * 80
+    assert len(capfd.readouterr().err) < 2_000
 
 
 # -- what still gets through ----------------------------------------------------------------

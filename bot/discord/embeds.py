@@ -6,18 +6,19 @@ message's embeds and 10 embeds a message. Long text is split at line or word
 boundaries into more embeds, and embeds beyond one message go into further messages:
 nothing is cut silently.
 
-Every piece of text passes through :func:`inert`, so a submission that says
-``@everyone`` or ``<@&123…>`` is shown as typed and pings no one (messages also go out
-with ``AllowedMentions.none()``, the second lock on the same door).
+Every piece of text passes through :func:`~bot.discord.markdown.inert`, so a submission
+that says ``@everyone`` or ``<@&123…>`` is shown as typed and pings no one (messages also go
+out with ``AllowedMentions.none()``, the second lock on the same door), and one that holds
+masked links (``[Official](https://evil.example)``) shows them as text.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import discord
 
+from bot.discord.markdown import defused, inert
 from bot.reply import Reply
 from bot.text import split_text
 
@@ -34,24 +35,6 @@ CONTENT = 2000
 #: Embed colour when a reply belongs to no domain, and for errors.
 NEUTRAL = 0x5865F2
 ERROR = 0xED4245
-
-_MENTION = re.compile(r"@(everyone|here|[!&]?[0-9]{15,21})")
-
-
-def inert(text: str) -> str:
-    """Text shown as typed: mentions defused, markdown escaped.
-
-    A reply's text is plain text, and part of it is the users' (dataset names, notes):
-    ``@everyone`` gets a zero-width space after the ``@`` so it pings no one, and
-    markdown is escaped, so ``[Official](https://evil.example)`` shows as typed
-    instead of a masked link, and ``**`` or ``# `` do not restyle a card.
-    """
-    return discord.utils.escape_markdown(defused(text))
-
-
-def defused(text: str) -> str:
-    """Mentions defused only: for footers, where Discord shows markdown as typed anyway."""
-    return _MENTION.sub("@\u200b\\1", text)
 
 
 def colour(reply: Reply) -> int:

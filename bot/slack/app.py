@@ -61,6 +61,24 @@ Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
 
 
+class _FirstLine(logging.Filter):
+    """Bolt's "Unhandled request" warning as its first line only, at most 200 characters.
+
+    For a signed request no listener takes (a slash command Slack is set up for but the
+    bot does not serve), Bolt logs the request and then several lines of sample code.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "\n" in message or len(message) > 200:
+            record.msg = message.split("\n", 1)[0][:200]
+            record.args = ()
+        return True
+
+
+_FIRST_LINE = _FirstLine()
+
+
 def slack_user(user_id: str) -> str:
     return f"slack:{user_id}"
 
@@ -109,6 +127,9 @@ class SlackAdapter:
             process_before_response=True,
         )
         self._register()
+        bolt_logger = self.app.logger
+        if _FIRST_LINE not in bolt_logger.filters:
+            bolt_logger.addFilter(_FIRST_LINE)
 
     @property
     def slash_commands(self) -> list[str]:

@@ -133,11 +133,18 @@ def submitted_values(view: View) -> dict[str, str]:
 
 
 def metadata(view: View) -> dict[str, Any]:
+    """What the modal carries back (:func:`_metadata`): its string values, else nothing.
+
+    Only strings are ever put there; anything else (a forged or broken metadata, JSON
+    nested too deep) is read as absent rather than failing the listener.
+    """
     try:
         loaded = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return {}
-    return loaded if isinstance(loaded, dict) else {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {key: value for key, value in loaded.items() if isinstance(value, str)}
 
 
 def _metadata(values: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -34,19 +35,6 @@ UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
-
-#: Where each kind of request keeps what the listeners cannot do without.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "slash command": ("command", "user_id", "trigger_id"),
-    "block_actions": ("user.id", "trigger_id", "actions"),
-    "view_submission": ("user.id", "view.id", "view.state"),
-    "event_callback": ("event.type",),
-}
-#: The same paths split once, so a request pays for dictionary lookups only.
-_REQUIRED_KEYS = {
-    kind: tuple((path, tuple(path.split("."))) for path in paths)
-    for kind, paths in REQUIRED.items()
-}
 
 
 class Refused(Exception):
@@ -158,23 +146,238 @@ def kind_of(body: Mapping[str, Any]) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def check_fields(body: Mapping[str, Any]) -> None:
-    """A slash command, button press, form or event without what its listener reads is
-    refused, so a listener never fails on a missing key (and logs a traceback)."""
+def check_fields(body: dict[str, Any]) -> None:
+    """A body whose fields are not of the types Slack sends is refused (400).
+
+    Bolt and the listeners index what Slack documents (``view.type``, ``"id" in team``,
+    ``command.strip()``): a field missing, of another type (a list for ``command``, an
+    object for ``user_id``) or empty where Slack always fills it would otherwise end in
+    a traceback, a "Something went wrong" or, worse, an object taken for a user.
+    """
     kind = kind_of(body)
     if kind is None and "ssl_check" not in body:
         raise Refused(400, "the body is neither a command, an interaction nor an event")
-    paths = _REQUIRED_KEYS.get(kind or "", ())
-    missing = [path for path, keys in paths if not _present(body, keys)]
-    if missing:
-        raise Refused(400, f"{kind} without {', '.join(missing)}")
+    shape = _SHAPES.get(kind or "", _ANY_KIND)
+    if kind == "event_callback":
+        event = body.get("event")
+        if isinstance(event, dict) and event.get("type") == "app_mention":
+            shape = _APP_MENTION
+    try:
+        _check(body, shape)
+    except _Fault as fault:
+        path = "".join(reversed(fault.parts)).removeprefix(".")
+        raise Refused(400, f"{kind or 'request'} {fault.problem % _shown(path)}") from None
 
 
-def _present(body: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
-    """Whether ``keys``, one inside the other, lead to a non-empty string, list or object."""
-    value: Any = body
-    for key in keys:
-        if not isinstance(value, dict):
-            return False
-        value = value.get(key)
-    return isinstance(value, (str, list, dict)) and bool(value)
+# -- the shapes Slack sends --------------------------------------------------------------
+
+_NULL = type(None)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """What one value of a body must be: its JSON types, and what it holds in turn.
+
+    ``required``: the key must be there (and not null); ``filled``: a string, list or
+    object that is not empty; ``fields``: named keys of an object; ``each``: every item
+    of a list, or every value of an object whose keys are the sender's (a form's blocks).
+    """
+
+    types: tuple[type, ...]
+    required: bool = False
+    filled: bool = False
+    fields: Mapping[str, Field] = field(default_factory=dict)
+    each: Field | None = None
+    #: The keys of ``fields`` that are required (found once, not per request).
+    needed: tuple[str, ...] = ()
+
+
+def _object(**fields: Field) -> Field:
+    """An object with these keys (others are let be), when present."""
+    needed = tuple(key for key, rule in fields.items() if rule.required)
+    return Field((dict,), fields=fields, needed=needed)
+
+
+def _needed(rule: Field) -> Field:
+    """``rule``, for a key that must be there."""
+    return replace(rule, required=True)
+
+
+def _nullable(rule: Field) -> Field:
+    """``rule``, or null (Bolt and the listeners read ``or {}``)."""
+    return replace(rule, types=(*rule.types, _NULL))
+
+
+#: An id, a command, a trigger: a string Slack always fills.
+TEXT = Field((str,), required=True, filled=True)
+#: A string when present (null too: Bolt and the listeners read ``or``/``is None``).
+OPTIONAL_TEXT = Field((str, _NULL))
+#: A key Slack never sends at this depth and Bolt would look into once more.
+ABSENT = Field((_NULL,))
+
+
+def _holder(**fields: Field) -> Field:
+    """``team``, ``user``, ``channel``, ``enterprise``: an id, or an object with ``id``."""
+    return replace(_object(id=OPTIONAL_TEXT, **fields), types=(str, dict, _NULL))
+
+
+#: What Bolt reads of a body, of its event and of its first authorization to build its
+#: context (``"id" in team``, ``len(authorizations)``): a number there is a TypeError.
+_CONTEXT: dict[str, Field] = {
+    "enterprise": _holder(),
+    "team": _holder(enterprise_id=OPTIONAL_TEXT),
+    "user": _holder(team_id=OPTIONAL_TEXT),
+    "channel": _holder(),
+    "enterprise_id": OPTIONAL_TEXT,
+    "team_id": OPTIONAL_TEXT,
+    "user_id": OPTIONAL_TEXT,
+    "channel_id": OPTIONAL_TEXT,
+    "is_enterprise_install": Field((bool, str, _NULL)),
+    "view": _nullable(_object(app_installed_team_id=OPTIONAL_TEXT, team_id=OPTIONAL_TEXT)),
+    "authorizations": ABSENT,
+    "event": ABSENT,
+}
+_EVENT: dict[str, Field] = {
+    **_CONTEXT,
+    "type": TEXT,
+    "user_team": OPTIONAL_TEXT,
+    "ts": OPTIONAL_TEXT,
+    "thread_ts": OPTIONAL_TEXT,
+}
+_ANY: dict[str, Field] = {
+    **_CONTEXT,
+    "type": OPTIONAL_TEXT,
+    "is_ext_shared_channel": Field((bool, _NULL)),
+    "authorizations": Field((list, _NULL), each=_object(**_CONTEXT)),
+    "event": _object(**_EVENT),
+    "response_url": Field((str,)),
+    "response_urls": Field((list,), each=_object(response_url=Field((str,)))),
+    "trigger_id": OPTIONAL_TEXT,
+}
+#: Interactions name their user, team and channel by objects (the listeners read ``.id``).
+_INTERACTION: dict[str, Field] = {
+    **_ANY,
+    "user": _needed(_object(id=TEXT, team_id=OPTIONAL_TEXT)),
+    "team": _nullable(_object(id=OPTIONAL_TEXT, enterprise_id=OPTIONAL_TEXT)),
+    "channel": _nullable(_object(id=OPTIONAL_TEXT)),
+}
+#: A modal's submitted values: ``{block_id: {action_id: {"value": ...}}}``.
+_INPUT = _object(value=OPTIONAL_TEXT, selected_option=_nullable(_object(value=TEXT)))
+_STATE = _needed(_object(values=_needed(Field((dict,), each=Field((dict,), each=_INPUT)))))
+_ACTION = _object(
+    action_id=TEXT,
+    block_id=OPTIONAL_TEXT,
+    value=OPTIONAL_TEXT,
+    text=_nullable(_object(text=OPTIONAL_TEXT)),
+)
+_VIEW = _object(
+    id=TEXT,
+    type=TEXT,
+    callback_id=TEXT,
+    state=_STATE,
+    private_metadata=OPTIONAL_TEXT,
+    blocks=Field((list,), each=_object(block_id=TEXT)),
+    app_installed_team_id=OPTIONAL_TEXT,
+    team_id=OPTIONAL_TEXT,
+)
+_SHAPES: dict[str, Field] = {
+    "slash command": _object(
+        **{
+            **_ANY,
+            "command": TEXT,
+            "user_id": TEXT,
+            "trigger_id": TEXT,
+            "text": Field((str,)),
+            "response_url": TEXT,
+        }
+    ),
+    "block_actions": _object(
+        **{
+            **_INTERACTION,
+            "trigger_id": TEXT,
+            "response_url": TEXT,
+            "container": _nullable(_object(channel_id=OPTIONAL_TEXT)),
+            "actions": Field((list,), required=True, filled=True, each=_ACTION),
+        }
+    ),
+    "view_submission": _object(**{**_INTERACTION, "view": _needed(_VIEW)}),
+    "event_callback": _object(
+        **{**_ANY, "event": _needed(_object(**_EVENT)), "event_id": OPTIONAL_TEXT}
+    ),
+}
+_ANY_KIND = _object(**_ANY)
+#: The one event the app subscribes to; its listener reads who, where and what.
+_MENTION_EVENT = {
+    **_EVENT,
+    "user": TEXT,
+    "channel": TEXT,
+    "team": OPTIONAL_TEXT,
+    "text": Field((str,)),
+}
+_APP_MENTION = _object(
+    **{**_ANY, "event": _needed(_object(**_MENTION_EVENT)), "event_id": OPTIONAL_TEXT}
+)
+
+_JSON_NAMES = {str: "a string", list: "a list", dict: "an object", bool: "true or false"}
+
+
+def _named(kind: type) -> str:
+    if kind is _NULL:
+        return "null"
+    return _JSON_NAMES.get(kind, "a number")
+
+
+class _Fault(Exception):
+    """What is wrong (``%s`` stands for the field), and the path to it, built on the way up.
+
+    The path is only put together when a body is refused: a well-formed one costs the
+    type checks and nothing else.
+    """
+
+    def __init__(self, problem: str, *inner: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.parts = list(inner)
+
+
+def _check(value: Any, rule: Field) -> None:
+    """Raise :class:`_Fault` unless ``value`` is what ``rule`` says."""
+    if not isinstance(value, rule.types):
+        wanted = " or ".join(dict.fromkeys(_named(t) for t in rule.types))
+        raise _Fault(f"with %s as {_named(type(value))}, not {wanted}")
+    if rule.filled and not value:
+        raise _Fault("with an empty %s")
+    if type(value) is dict:
+        for key in rule.needed:
+            if value.get(key) is None:
+                raise _Fault("without %s", f".{key}")
+        fields = rule.fields
+        if fields:
+            for key, found in value.items():
+                inner = fields.get(key)
+                if inner is None or (found is None and _NULL in inner.types):
+                    continue
+                try:
+                    _check(found, inner)
+                except _Fault as fault:
+                    fault.parts.append(f".{key}")
+                    raise
+        if rule.each is not None:
+            for key, item in value.items():
+                try:
+                    _check(item, rule.each)
+                except _Fault as fault:
+                    fault.parts.append(f".{key}")
+                    raise
+    elif rule.each is not None and type(value) is list:
+        for number, item in enumerate(value):
+            try:
+                _check(item, rule.each)
+            except _Fault as fault:
+                fault.parts.append(f"[{number}]")
+                raise
+
+
+def _shown(path: str) -> str:
+    """A path for a log line: at most 80 characters, control characters escaped."""
+    return repr(path[:80])[1:-1]

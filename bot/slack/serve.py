@@ -5,9 +5,11 @@ needed). Otherwise it serves ``POST /slack/events`` on ``SCALEBOT_SLACK_PORT`` a
 ``GET /health`` for load balancers and container checks.
 
 Every request to ``/slack/events`` passes :mod:`bot.slack.gate` first: its signature is
-checked on the raw bytes before anything is decoded, then its shape; a refusal is one
-warning in the log and a 401, 400 or 413, never an exception. Bolt then checks the
-signature once more (a second lock on the same door) and dispatches to the listeners.
+checked on the raw bytes before anything is decoded, then its shape and the types of
+the fields Bolt and the listeners read; a refusal is one warning in the log and a 401,
+400 or 413, never an exception, and a sender that hangs up mid-body is one info line.
+Bolt then checks the signature once more (a second lock on the same door) and
+dispatches to the listeners.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ class SlackService:
             bolt_request = await self._admit(request)
         except Refused as refusal:
             return _refuse(request, refusal)
+        except ConnectionResetError:
+            # The sender hung up mid-body: nobody is left to answer, and nothing of ours
+            # broke. One line (aiohttp would log a traceback for each such request).
+            log.info("slack: %s hung up before its body ended", request.remote)
+            return web.Response(status=400)
         bolt_response = await self.adapter.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
