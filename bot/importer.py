@@ -36,12 +36,16 @@ from knowledge.store import NewPoint, Store, Submitter
 IMPORT_COLUMNS = ("domain", "dataset", "quantity", "unit", "year", "source_url", "note")
 #: CSV column -> /submit option name.
 _CSV_TO_OPTION = {"source_url": "source"}
-#: Rows stored per transaction: about 50 ms of holding the write lock on a slow machine.
-BATCH_ROWS = 250
-#: Seconds the write lock is left free after each batch. SQLite's busy handler retries a
-#: waiting write every few milliseconds at first (every 100 ms after a while); this gap
-#: lets it in within a batch or two, at a few per cent of the import's speed.
-PAUSE_SECONDS = 0.005
+#: How long one batch may hold the write lock: the most a chat write waits for it. The
+#: number of rows per batch follows the machine's speed (:class:`_BatchSize`).
+BATCH_SECONDS = 0.1
+#: Rows in the first batch, and the bounds of every later one.
+FIRST_BATCH, SMALLEST_BATCH, LARGEST_BATCH = 200, 10, 5_000
+#: Seconds the write lock is left free between two batches (reading and checking the
+#: next batch's rows counts towards it). SQLite's busy handler retries a waiting write
+#: after 1, 2, 5, 10, 15, 20 and 25 ms (then less often): a write that began waiting
+#: during the last batch (under :data:`BATCH_SECONDS` ago) retries within this gap.
+PAUSE_SECONDS = 0.03
 #: Bad rows a refusal names one by one; more are counted.
 ERRORS_LISTED = 20
 
@@ -237,6 +241,7 @@ def _store_rows(
     """The second pass: every row not stored yet, in batches, then the import is done."""
     source = _Rows(path)
     batch: list[NewPoint] = []
+    size = _Pacing()
     for index, (line, raw) in enumerate(source):
         if index < held.written:
             continue
@@ -246,10 +251,10 @@ def _store_rows(
             raise ImportFailed(
                 f"{path.name}: line {line} changed after it was checked: {error.message}"
             ) from None
-        if len(batch) >= BATCH_ROWS:
-            _store_batch(store, held, batch, who, progress)
+        if len(batch) >= size.rows:
+            _store_batch(store, held, batch, who, progress, size)
     if batch:
-        _store_batch(store, held, batch, who, progress)
+        _store_batch(store, held, batch, who, progress, size)
     if source.fingerprint != held.fingerprint:
         raise ImportFailed(f"{path.name} changed while it was being imported")
     imports.finish(store, held)
@@ -261,13 +266,38 @@ def _store_batch(
     batch: list[NewPoint],
     who: Submitter,
     progress: Callable[[int], None] | None,
+    size: _Pacing,
 ) -> None:
+    size.wait()
+    began = time.monotonic()
     written = imports.write_batch(store, held, batch, who)
+    size.took(len(batch), began)
     batch.clear()
     imports.checkpoint(store)
     if progress is not None:
         progress(written)
-    time.sleep(PAUSE_SECONDS)
+
+
+class _Pacing:
+    """How many rows the next batch takes, and when it may take the lock.
+
+    A batch should hold the lock :data:`BATCH_SECONDS`: the size follows the last
+    batch's speed (a wait for the lock included), halfway each time so that one slow
+    batch does not halve the next. The next batch begins :data:`PAUSE_SECONDS` after
+    the last one ended at the earliest.
+    """
+
+    def __init__(self) -> None:
+        self.rows = FIRST_BATCH
+        self._freed = 0.0
+
+    def wait(self) -> None:
+        time.sleep(max(0.0, self._freed + PAUSE_SECONDS - time.monotonic()))
+
+    def took(self, rows: int, began: float) -> None:
+        self._freed = time.monotonic()
+        wanted = rows * BATCH_SECONDS / max(self._freed - began, 1e-4)
+        self.rows = int(min(LARGEST_BATCH, max(SMALLEST_BATCH, (self.rows + wanted) / 2)))
 
 
 def _take_out(store: Store, held: Import, actor: str, error: BaseException) -> None:
