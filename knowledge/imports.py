@@ -287,14 +287,14 @@ def _undo_points(
         ).rowcount:
             withdrawn += 1
             store.audit_entry(conn, at, actor, "withdraw", {"note": note}, point_id)
-    kept = ",".join(str(point_id) for point_id in sorted(used)) or "NULL"
+    # Ids only, from the database itself: safe to write into the statement.
+    besides = f" AND data_point_id NOT IN ({','.join(map(str, sorted(used)))})" if used else ""
     conn.execute(
-        "DELETE FROM audit_log WHERE data_point_id BETWEEN ? AND ? AND action = 'import' "
-        f"AND data_point_id NOT IN ({kept})",
+        "DELETE FROM audit_log WHERE data_point_id BETWEEN ? AND ? AND action = 'import'" + besides,
         (first, last),
     )
     removed = conn.execute(
-        f"DELETE FROM data_points WHERE id BETWEEN ? AND ? AND id NOT IN ({kept})",
+        "DELETE FROM data_points WHERE id BETWEEN ? AND ?" + besides.replace("data_point_id", "id"),
         (first, last),
     ).rowcount
     for dataset_id, unit, domain in measures_touched:
