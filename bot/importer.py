@@ -204,9 +204,9 @@ def run(
         held = imports.begin(store, path.name, checked.fingerprint, checked.rows, who.user)
     else:
         held = _resumable(store, resume, path, checked)
-    if started is not None:
-        started(held)
     try:
+        if started is not None:
+            started(held)
         _store_rows(store, path, convert, held, who, progress)
     except ImportStopped as stopped:
         raise ImportFailed(f"{stopped}; this process stopped writing it") from None

@@ -121,12 +121,12 @@ def peak_python_memory(core: Core, path: Path) -> int:
 
 
 def test_memory_does_not_grow_with_the_file(core: Core, tmp_path: Path) -> None:
-    """Eight times the rows, about the same peak: nothing per row is kept."""
+    """Five times the rows, about the same peak: nothing per row is kept."""
     core.import_csv(write_rows(tmp_path / "warm.csv", 50, start=90_000), MODERATOR)
     small = peak_python_memory(core, write_rows(tmp_path / "small.csv", 1_000))
-    large = peak_python_memory(core, write_rows(tmp_path / "large.csv", 8_000, start=10_000))
-    assert imported(core.store.conn) == 9_050
-    # One transaction kept every row: 0.6 MB at 1,000 rows and 4.6 MB at 8,000 here.
+    large = peak_python_memory(core, write_rows(tmp_path / "large.csv", 5_000, start=10_000))
+    assert imported(core.store.conn) == 6_050
+    # One transaction kept every row: 0.6 MB at 1,000 rows and 2.9 MB at 5,000 here.
     assert large < small * 1.5 + 256 * 1024, (small, large)
 
 
@@ -134,7 +134,7 @@ def test_the_wal_stays_the_size_of_a_batch(core: Core, tmp_path: Path) -> None:
     core.import_csv(write_rows(tmp_path / "rows.csv", 8_000), MODERATOR)
     wal = Path(f"{core.store.path}-wal")
     # The WAL file keeps its largest size until the last connection closes: it is read
-    # while this core still holds the file open. One transaction left 10 MB here.
+    # while this core still holds the file open. One transaction left 9 MB here.
     assert wal.stat().st_size < 4_000_000, wal.stat().st_size
     assert imported(core.store.conn) == 8_000
 
