@@ -12,6 +12,7 @@ import json
 import logging
 import platform as platform_module
 import sys
+import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -28,11 +29,12 @@ from bot.console import (
     save_attachments,
     saved_lines,
 )
-from bot.core import IMPORT_COLUMNS, Core, ImportFailed, storage_error
+from bot.core import IMPORT_COLUMNS, Core, ImportFailed, ImportInterrupted, storage_error
 from bot.courier import deliver_now
 from bot.csvcells import csv_cell
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
+from knowledge.imports import Import
 from knowledge.kb import KnowledgeBaseError, Library
 from knowledge.store import DataPoint, StorageFault
 
@@ -349,24 +351,113 @@ def kb_check() -> None:
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--as", "user", help="Who is importing (recorded in the audit log).")
+@click.option(
+    "--resume",
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Store the rest of interrupted import ID from FILE (the same file).",
+)
+@click.option(
+    "--undo",
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Take out the rows interrupted import ID stored (no FILE).",
+)
 @click.pass_context
-def import_(ctx: click.Context, file: Path, user: str | None) -> None:
+def import_(
+    ctx: click.Context, file: Path | None, user: str | None, resume: int | None, undo: int | None
+) -> None:
     """Bulk-load approved data points from a CSV file, all or nothing.
 
     Columns: domain,dataset,quantity,unit,year,source_url,note (as knowledge/datasets.csv).
+    Every row is checked first (each bad one is named with its line; then nothing is
+    stored), then rows are stored in short batches, so chat writes go on meanwhile. If
+    storing fails, the rows stored are taken out again; if the process was killed, run
+    again with --resume ID (the same FILE) or --undo ID, ID as printed at the start.
+
+    \b
+    scalebot import points.csv
+    scalebot import points.csv --resume 7
+    scalebot import --undo 7
     """
     settings: Settings = ctx.obj["settings"]
+    who = console_user(user or settings.console_user)
+    if undo is not None:
+        if file is not None or resume is not None:
+            raise click.UsageError("--undo takes an import id alone: scalebot import --undo 7", ctx)
+        undo_import(open_core(ctx), undo, who)
+        return
+    if file is None:
+        raise click.UsageError(
+            "give the CSV file to import: scalebot import points.csv "
+            "(or --undo ID to take out an interrupted import)",
+            ctx,
+        )
     core = open_core(ctx)
+    if resume is None:
+        for held in core.unfinished_imports():
+            click.echo(f"note: {unfinished_note(held)}", err=True)
+
+    def started(held: Import) -> None:
+        verb = "storing the rest" if resume is not None else "storing them"
+        click.echo(
+            f"import #{held.id}: {held.rows:,} rows of {held.file} checked; {verb} in "
+            f"batches (if this process is killed: scalebot import --undo {held.id})",
+            err=True,
+        )
+
+    report = Progress()
     try:
-        ids = core.import_csv(file, console_user(user or settings.console_user))
+        done = core.import_csv(file, who, resume=resume, started=started, progress=report)
     except ImportFailed as error:
         raise click.ClickException(f"nothing imported: {error}") from None
+    except ImportInterrupted as error:
+        raise click.ClickException(str(error)) from None
     except StorageFault as fault:
         raise click.ClickException(storage_error(fault).message) from None
-    span = f" (#{ids[0]}-#{ids[-1]})" if ids else ""
-    click.echo(f"imported {len(ids)} data points from {file.name}{span}")
+    click.echo(f"imported {done.rows} data points from {file.name} (import #{done.id})")
+
+
+class Progress:
+    """Says how many rows are stored, at most every :attr:`every` seconds."""
+
+    every = 10.0
+
+    def __init__(self) -> None:
+        self._next = time.monotonic() + self.every
+
+    def __call__(self, written: int) -> None:
+        if time.monotonic() >= self._next:
+            click.echo(f"{written:,} rows stored", err=True)
+            self._next = time.monotonic() + self.every
+
+
+def unfinished_note(held: Import) -> str:
+    """An unfinished import, and the two ways to end it."""
+    return (
+        f"import #{held.id} of {held.file} is not finished ({held.written:,} of "
+        f"{held.rows:,} rows stored, last batch at {held.updated_at}); if no process is "
+        f"writing it any more, store the rest with `scalebot import {held.file} --resume "
+        f"{held.id}` or take them out with `scalebot import --undo {held.id}`"
+    )
+
+
+def undo_import(core: Core, import_id: int, user: str) -> None:
+    try:
+        undone = core.undo_import(import_id, user)
+    except ImportFailed as error:
+        raise click.ClickException(f"nothing undone: {error}") from None
+    except StorageFault as fault:
+        raise click.ClickException(
+            f"import #{import_id} is not fully undone ({fault}): run "
+            f"`scalebot import --undo {import_id}` again to finish"
+        ) from None
+    kept = f", {undone.withdrawn} withdrawn (someone had acted on them)" if undone.withdrawn else ""
+    click.echo(f"import #{import_id} undone: {undone.removed} data points taken out{kept}")
 
 
 @cli.command()

@@ -8,20 +8,19 @@ errors into replies all happen here, once, so no platform can skip them.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot import importer
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.config import Settings
 from bot.converters import clean_text, convert
-from bot.csvcells import from_csv_cell
 from bot.errors import (
     DiskFull,
     InvalidValue,
@@ -37,6 +36,10 @@ from bot.errors import (
     WritesOff,
 )
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
+from bot.importer import IMPORT_COLUMNS as IMPORT_COLUMNS
+from bot.importer import Imported
+from bot.importer import ImportFailed as ImportFailed
+from bot.importer import ImportInterrupted as ImportInterrupted
 from bot.kinds import Quantity, suggest_commands
 from bot.limiter import SCOPE as COMMAND_SCOPE
 from bot.limiter import CommandLimiter, OverCommandLimit, Verdict
@@ -44,6 +47,7 @@ from bot.limits import too_many_commands, too_many_submissions
 from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
+from knowledge.imports import Import, Undone
 from knowledge.kb import KB_DIR, Library, NameTaken
 from knowledge.rates import Charge, CountReader, OverLimit
 from knowledge.store import (
@@ -60,11 +64,8 @@ from knowledge.store import (
 log = logging.getLogger(__name__)
 
 CURATED_CSV = KB_DIR / "datasets.csv"
-IMPORT_COLUMNS = ("domain", "dataset", "quantity", "unit", "year", "source_url", "note")
 #: The scope submission counts are stored under in ``rate_counts``.
 SUBMISSIONS = "submissions"
-#: CSV column -> /submit option name.
-_CSV_TO_OPTION = {"source_url": "source"}
 #: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
 NOTICE_BACKLOG = 100
 #: Platforms that show an image in a reply; the terminal gets charts as text instead.
@@ -95,10 +96,6 @@ class Caller:
     def shows_images(self) -> bool:
         """Whether a chart reaches this caller as a picture (else as lines of text)."""
         return self.platform in IMAGE_PLATFORMS
-
-
-class ImportFailed(Exception):
-    """A CSV file was refused whole; the message names the line and what was wrong."""
 
 
 def curated_edition(path: Path) -> str:
@@ -681,38 +678,41 @@ class Core:
         )
 
     def read_csv(self, path: Path) -> list[NewPoint]:
-        """Every row of a CSV file as a point, or :class:`ImportFailed` at the first bad line."""
-        try:
-            with path.open(newline="", encoding="utf-8") as handle:
-                reader = csv.DictReader(handle)
-                header = reader.fieldnames or []
-                missing = [c for c in IMPORT_COLUMNS if c not in header]
-                if missing:
-                    raise ImportFailed(
-                        f"{path.name}: line 1: missing column(s) {', '.join(missing)}; "
-                        f"the header must be: {','.join(IMPORT_COLUMNS)}"
-                    )
-                return list(self._rows_to_points(path, reader))
-        except UnicodeDecodeError as error:
-            raise ImportFailed(f"{path.name}: not UTF-8 text ({error.reason})") from None
-        except csv.Error as error:
-            raise ImportFailed(f"{path.name}: not a readable CSV file ({error})") from None
+        """Every row of a small CSV file as a point (the curated file), or
+        :class:`ImportFailed` naming every bad line."""
+        return importer.read_all(path, self.new_point)
 
-    def _rows_to_points(self, path: Path, reader: csv.DictReader) -> Iterable[NewPoint]:
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                raise ImportFailed(f"{path.name}: line {line}: more cells than columns")
-            raw = {
-                _CSV_TO_OPTION.get(column, column): from_csv_cell(row.get(column) or "")
-                for column in IMPORT_COLUMNS
-            }
-            try:
-                yield self.new_point(raw)
-            except UserError as error:
-                raise ImportFailed(f"{path.name}: line {line}: {error.message}") from None
+    def import_csv(
+        self,
+        path: Path,
+        user: str,
+        *,
+        resume: int | None = None,
+        started: Callable[[Import], None] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Imported:
+        """Load a CSV file as approved points: checked whole, stored in short batches.
 
-    def import_csv(self, path: Path, user: str) -> list[int]:
-        """Load a CSV file as approved points in one transaction: every row, or none."""
-        points = self.read_csv(path)
-        return self.store.add_many(points, Submitter(user, Caller(user).platform))
+        All or nothing: a bad row stores nothing, and rows stored before a failure are
+        taken out again (see :mod:`bot.importer` for resuming or undoing an import that
+        could not be). ``started`` is told the import's id before the first batch,
+        ``progress`` how many rows are stored after each.
+        """
+        who = Submitter(user, Caller(user).platform)
+        return importer.run(
+            self.store,
+            path,
+            self.new_point,
+            who,
+            resume=resume,
+            started=started,
+            progress=progress,
+        )
+
+    def undo_import(self, import_id: int, user: str) -> Undone:
+        """Take out the points an unfinished import stored."""
+        return importer.undo(self.store, import_id, user)
+
+    def unfinished_imports(self) -> list[Import]:
+        """Imports interrupted partway (or being written by another process now)."""
+        return importer.unfinished(self.store)

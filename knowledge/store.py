@@ -1050,6 +1050,23 @@ class Store:
         with self.write() as conn:
             return [self._insert(conn, p, status, origin, who, at)[0] for p in points]
 
+    def add_in(self, conn: sqlite3.Connection, point: NewPoint, who: Submitter, at: str) -> int:
+        """Store an approved imported point inside the caller's transaction (a batch of
+        :mod:`knowledge.imports`): the same row, audit entry and counts as :meth:`add_many`."""
+        return self._insert(conn, point, "approved", "import", who, at)[0]
+
+    def audit_entry(
+        self,
+        conn: sqlite3.Connection,
+        at: str,
+        actor: str,
+        action: str,
+        details: dict[str, Any],
+        point_id: int | None = None,
+    ) -> None:
+        """Record an action in the audit log inside the caller's transaction."""
+        self._audit(conn, at, actor, action, point_id, details)
+
     def seed_once(self, points: list[NewPoint], who: Submitter) -> bool:
         """Load a starter set into a ledger never seeded (once, however many race)."""
         if self.meta("curated_seeded") is not None:

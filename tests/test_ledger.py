@@ -16,6 +16,7 @@ import pytest
 
 from bot.config import Settings
 from bot.core import Core, ImportFailed
+from knowledge import imports
 from knowledge.migrations import migrations
 from knowledge.store import (
     AUTO_APPROVER,
@@ -612,8 +613,9 @@ def test_import_loads_every_row(core: Core, tmp_path: Path) -> None:
         ],
     )
     before = core.store.totals()
-    ids = core.import_csv(path, MODERATOR)
-    assert len(ids) == 3 and len(set(ids)) == 3
+    done = core.import_csv(path, MODERATOR)
+    ids = list(imports.point_ids(core.store, done.id))
+    assert done.rows == 3 and len(ids) == 3 and len(set(ids)) == 3
     points = [core.store.get(i) for i in ids]
     assert [p.dataset for p in points] == ["Imported One", "Imported Two", "Imported Three"]
     assert [p.quantity for p in points] == [4.3e6, 10.2e6, 15e12]
