@@ -18,7 +18,7 @@ from datasette.app import Datasette, DatasetteClient
 from datasette.database import Database
 from datasette.plugins import pm
 
-from bot.web import plugin
+from bot.web import errors, plugin
 from bot.web.community import CommunityFields
 from bot.web.links import DATABASE, chart_url, table_url
 from bot.web.privacy import table_is_public
@@ -37,6 +37,13 @@ class Ledger(Database):
     def __init__(self, datasette: Datasette, path: str, *, show_users: bool) -> None:
         super().__init__(datasette, path=path, is_mutable=True)
         self.show_users = show_users
+
+    @errors.forwards
+    async def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        """Datasette's query, without its line on stderr for each failing one: a
+        visitor's bad address is logged once, by :mod:`bot.web.errors`."""
+        kwargs["log_sql_errors"] = False
+        return await super().execute(sql, *args, **kwargs)
 
     async def get_all_foreign_keys(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         every = await super().get_all_foreign_keys()
@@ -249,6 +256,8 @@ def build(
     """
     if pm.get_plugin(plugin.NAME) is None:
         pm.register(plugin, name=plugin.NAME)
+    if pm.get_plugin(errors.NAME) is None:
+        pm.register(errors, name=errors.NAME)
     datasette = Datasette(
         files=[],
         # The metadata comes from the plugin (``get_metadata``), made again when a field
