@@ -10,12 +10,14 @@ block, alternating:
   addresses a scanner sends) and 2 fetching heavy pages (a full table page with
   facets, 1,000 rows as JSON, the charts page), each as fast as it is answered.
 
-Blocks alternate so both kinds see the machine at the same moments. It prints the
+Blocks alternate so both kinds see the machine at the same moments. The visitors'
+process runs at nice 10: on a deployment they are other machines, here they share the
+bench's cores with the bot (the web view's own process is at nice 10 by design). It prints the
 median and p99 acknowledgement of each kind, their ratio, the web requests served
 under load and what the bot logged. Target: loaded p99 under 1 s and at most 1.5x the
 quiet p99.
 
-    python bench/webload.py [--points 20000] [--commands 200] [--blocks 6]
+    python bench/webload.py [--points 20000] [--commands 300] [--blocks 6]
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ HEAVY_PAGES = [
 ]
 #: No phase may run longer than this, whatever happens.
 DEADLINE = 600.0
+#: The visitors' CPU priority below the bench's (``nice``): they stand for other machines.
+VISITORS_NICENESS = 10
 #: Pause between two slash commands: members type them, they do not stream them.
 GAP = 0.01
 
@@ -93,6 +97,7 @@ def free_port() -> int:
 
 def hammer(base: str, errors: int, heavy: int) -> None:
     """Fetch pages with ``errors`` + ``heavy`` clients until stdin closes; print the counts."""
+    os.nice(VISITORS_NICENESS)
     host, port = base.split("//", 1)[1].rstrip("/").split(":")
     stop = threading.Event()
     counts: dict[str, int] = {}
@@ -256,7 +261,7 @@ def p99(samples: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=20_000, help="generated ledger points")
-    parser.add_argument("--commands", type=int, default=200, help="slash commands per block")
+    parser.add_argument("--commands", type=int, default=300, help="slash commands per block")
     parser.add_argument("--blocks", type=int, default=6, help="blocks, quiet and loaded in turn")
     parser.add_argument("--error-clients", type=int, default=8)
     parser.add_argument("--heavy-clients", type=int, default=2)

@@ -122,6 +122,7 @@ def test_a_stalled_web_view_does_not_delay_a_slack_acknowledgement(tmp_path: Pat
     with run_all(tmp_path) as bot:
         pid = getattr(bot.web, "pid", None)
         assert pid is not None and pid != os.getpid(), "the web view runs in the bot's process"
+        assert bot.web.settings.slack_bot_token is None  # it faces visitors: no chat secrets
         assert status_of(bot.web_url) == 200
         acknowledged(bot.sender)  # the first command warms the reply cache
         os.kill(pid, signal.SIGSTOP)  # a web view that answers nothing, at any length

@@ -29,6 +29,8 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import SecretStr
+
 from bot.config import Settings
 from bot.web import WebUnavailable
 
@@ -40,7 +42,7 @@ START_TIMEOUT = 60.0
 #: How long a stop waits for the child to finish its requests before it is killed.
 STOP_TIMEOUT = 10.0
 #: How much lower the child's CPU priority is than the bot's (``nice``).
-NICENESS = 5
+NICENESS = 10
 #: The directory that holds the ``bot`` package, so the child imports the same code.
 _ROOT = str(Path(__file__).resolve().parent.parent.parent)
 
@@ -51,7 +53,10 @@ class WebProcess:
     name = "web"
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        # The process that faces anonymous visitors holds no chat platform's secret.
+        self.settings = settings.model_copy(
+            update={name: None for name, value in settings if isinstance(value, SecretStr)}
+        )
         self.host = settings.web_host
         self.port: int | None = settings.web_port
         self._process: asyncio.subprocess.Process | None = None
