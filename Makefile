@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import manifest clean
+.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import bench-webload manifest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-console: $(STAMP)
 ## bench-web: the web view's page over loopback beside a bare Datasette table, and its start-up
 bench-web: $(STAMP)
 	$(BIN)/python bench/web.py
+
+## bench-webload: Slack's acks under `run all` while 10 clients hammer the web view, beside quiet ones
+bench-webload: $(STAMP)
+	$(BIN)/python bench/webload.py
 
 ## bench-import: a CSV import's rows/s, memory, WAL and chat writes beside a raw executemany
 bench-import: $(STAMP)

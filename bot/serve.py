@@ -4,8 +4,9 @@
 Each platform is a service with ``start()`` and ``stop()``; they share one
 :class:`~bot.runner.AsyncCore`, so a point submitted on Slack is in the same database,
 behind the same lock, as one submitted on Discord. The web view (``web``) is a service
-too: it reads the same file through Datasette. SIGINT and SIGTERM stop every service
-cleanly.
+too: it reads the same file through Datasette, on this loop when it runs alone
+(``scalebot web``), in a process of its own beside chat (:mod:`bot.web.process`).
+SIGINT and SIGTERM stop every service cleanly.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def build_services(platforms: list[str], core: AsyncCore, settings: Settings) ->
             from bot.discord.client import DiscordService
 
             services.append(DiscordService(core, settings))
+        elif platform == "web" and len(platforms) > 1:
+            # Beside chat, in a process of its own: no visitor can hold up an ack.
+            from bot.web.process import WebProcess
+
+            services.append(WebProcess(settings))
         elif platform == "web":
             from bot.web.service import WebService
 

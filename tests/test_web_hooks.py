@@ -5,8 +5,8 @@ the pages their titles and queries in ``get_metadata``. Datasette 1.0 removes bo
 and pluggy registers an implementation of a hook nobody declares without a word: after
 such an upgrade our functions would sit registered and never run. The private tables
 would then be listed and opened by URL, held back only by SQLite's authorizer (the
-second rule of ``bot/web/privacy.py``), which answers a server error instead of a
-refusal. ``pyproject.toml`` pins ``datasette<1.0``; this test is the alarm should the pin
+second rule of ``bot/web/privacy.py``), which answers an error page (400) instead of
+a refusal (403). ``pyproject.toml`` pins ``datasette<1.0``; this test is the alarm should the pin
 be lifted, or the hooks stop being called for any other reason.
 
 It counts the calls of our own implementations, as registered in Datasette's plugin
@@ -157,7 +157,9 @@ def test_the_check_fails_when_the_hooks_are_not_called(settings: Settings) -> No
     with without_our_privacy_hooks(), serving(settings) as site:
         with pytest.raises(AssertionError, match="never called scalebot-web's permission_allowed"):
             check_privacy_hooks_are_called(site)
-        # Not refused any more: only the authorizer's error stops the read now.
-        assert site.get(PRIVATE_TABLE).status == 500
+        # Not refused any more (403): only the authorizer's error stops the read now,
+        # which the error pages (``bot/web/errors.py``) word as a 400.
+        page = site.get(PRIVATE_TABLE)
+        assert page.status == 400 and "public columns" in page.body, page.body[:300]
     with serving(settings) as site:  # and with them back, it passes again
         check_privacy_hooks_are_called(site)

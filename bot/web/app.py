@@ -21,7 +21,7 @@ from datasette.database import Database, QueryInterrupted
 from datasette.plugins import pm
 from markupsafe import escape
 
-from bot.web import plugin, querycaps
+from bot.web import errors, plugin, querycaps
 from bot.web.community import CommunityFields
 from bot.web.links import DATABASE, chart_url, table_url
 from bot.web.privacy import table_is_public
@@ -55,8 +55,12 @@ class Ledger(Database):
             for table, keys in every.items()
         }
 
+    @errors.forwards
     async def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
-        """Datasette's ``execute``, with the web view's refusals worded for a visitor."""
+        """Datasette's query, with the web view's refusals worded for a visitor, and
+        without Datasette's line on stderr for each failing one: a visitor's bad
+        address is logged once, by :mod:`bot.web.errors`."""
+        kwargs["log_sql_errors"] = False
         try:
             return await super().execute(sql, *args, **kwargs)
         except sqlite3.DatabaseError as error:
@@ -288,6 +292,8 @@ def build(
     """
     if pm.get_plugin(plugin.NAME) is None:
         pm.register(plugin, name=plugin.NAME)
+    if pm.get_plugin(errors.NAME) is None:
+        pm.register(errors, name=errors.NAME)
     datasette = Datasette(
         files=[],
         # The metadata comes from the plugin (``get_metadata``), made again when a field
