@@ -39,7 +39,7 @@ from knowledge.models import AnyDomain
 from knowledge.trend import Figure, Growth, NotEnoughHistory, growth
 
 #: The most dots a chart draws of a field's figures in a unit (see :func:`dated_figures`).
-CHART_FIGURES = 1_000
+CHART_FIGURES = 2_000
 #: A chart's dots in one year are at least this factor apart in size (a tenth of a
 #: decade): on the chart's log axis a figure closer to a dot than that is under the dot.
 DOT_STEP = 10**0.1
