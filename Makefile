@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format bench bench-charts bench-slack bench-discord bench-console bench-web manifest clean
+.PHONY: run test test-alone lint format bench bench-charts bench-slack bench-discord bench-console bench-web bench-fields manifest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-console: $(STAMP)
 ## bench-web: the web view's page over loopback beside a bare Datasette table, and its start-up
 bench-web: $(STAMP)
 	$(BIN)/python bench/web.py
+
+## bench-fields: start-up with 1,000 and 3,000 community fields beside none
+bench-fields: $(STAMP)
+	$(BIN)/python bench/fields.py
 
 ## manifest: regenerate slack_manifest.yaml from the command declarations
 manifest: $(STAMP)
