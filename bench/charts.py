@@ -25,7 +25,7 @@ Measured in one run, so each figure has its baseline beside it:
     python bench/charts.py                 # 300 warm charts each, and 1M figures
     python bench/charts.py --repeat 100 --figures 0          # no large field
     python bench/charts.py --repeat 20 --figures 250000 --views 50
-    python bench/charts.py --keep /tmp/bench   # build the large ledger once, run again
+    python bench/charts.py --keep bench-ledgers   # build the large ledger once, run again
 """
 
 from __future__ import annotations
