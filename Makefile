@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import bench-webload manifest clean
+.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import bench-webload bench-fields manifest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ lock:
 	{ sed -n '1,2p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 	touch $(STAMP)
+
+## bench-fields: start-up with 1,000 and 3,000 community fields beside none
+bench-fields: $(STAMP)
+	$(BIN)/python bench/fields.py
 
 ## manifest: regenerate slack_manifest.yaml from the command declarations
 manifest: $(STAMP)

@@ -257,7 +257,8 @@ def trend_chart(
     result: Growth | NotEnoughHistory,
     colour: str,
 ) -> Chart:
-    """Every approved figure in ``unit`` (grey), the record staircase and its fitted line."""
+    """The field's figures in ``unit`` (grey: the spread of each year's sizes,
+    :func:`knowledge.records.dated_figures`), the record staircase and its fitted line."""
     figure = _figure()
     axes = figure.add_subplot(1, 1, 1)
     frontier = result.frontier

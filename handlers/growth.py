@@ -340,7 +340,11 @@ def compare_text_chart(found: Sequence[FieldGrowth]) -> str:
 
 
 def trend_chart(store: Store, found: FieldGrowth) -> Chart | None:
-    """The field's PNG (every dated figure, the records, the fit); None with nothing to draw."""
+    """The field's PNG (its dots, the records, the fit); None with nothing to draw.
+
+    The dots are read as the web view's ``/-/charts`` reads them, and drawn by the same
+    function, so both are one picture (:func:`knowledge.records.dated_figures`).
+    """
     if found.unit is None or not found.records:
         return None
     unit: str = found.unit

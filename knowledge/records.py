@@ -23,8 +23,10 @@ The SQL (:func:`yearly_largest_sql`) is one text: the store reads a field's reco
 :func:`record_ids` on its connection, the web view runs :func:`record_frontier` (the
 same, with the public columns) on Datasette's (``db.execute_fn``), and the canned query
 is built from the same text with the unit as an expression and the record rule as a
-window. It reads only columns the web view's privacy rule lets through
-(``bot/web/privacy.py``): no user ids.
+window. A chart's grey dots (:func:`dated_figures`, :func:`dots_sql`) are read the same
+way, one seek a dot, so a chart of a million figures reads a few hundred rows. It reads
+only columns the web view's privacy rule lets through (``bot/web/privacy.py``): no user
+ids.
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ from dataclasses import dataclass
 from knowledge.models import AnyDomain
 from knowledge.trend import Figure, Growth, NotEnoughHistory, growth
 
-#: The most dots a chart draws of a field's figures in a unit (the largest of each year
-#: first).
-CHART_FIGURES = 5_000
+#: The most dots a chart draws of a field's figures in a unit (see :func:`dated_figures`).
+CHART_FIGURES = 2_000
+#: A chart's dots in one year are at least this factor apart in size (a tenth of a
+#: decade): on the chart's log axis a figure closer to a dot than that is under the dot.
+DOT_STEP = 10**0.1
 
 #: The figures that count, in ``p`` (``data_points``): ``{domain}`` and ``{unit}`` are
 #: SQL expressions (parameters, or the canned query's unit expression).
@@ -65,6 +69,18 @@ def yearly_largest_sql(domain: str = ":domain", unit: str = ":unit") -> str:
     and ``unit`` are SQL expressions.
     """
     where = _COUNTS.format(domain=domain, unit=unit)
+    return f"""{_years(where)}
+SELECT top.id, top.year, top.quantity FROM years JOIN data_points AS top ON top.id = (
+    SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year
+    WHERE {where} AND p.year = years.year
+    ORDER BY p.quantity DESC, p.id LIMIT 1
+)
+ORDER BY years.year"""
+
+
+def _years(where: str) -> str:
+    """``WITH RECURSIVE years(year)``: the years figures ``where`` holds are in (then a
+    NULL), by a skip through ``idx_record_by_year``: one seek a year."""
     return f"""WITH RECURSIVE years(year) AS (
     SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
             WHERE {where} ORDER BY p.year LIMIT 1)
@@ -72,13 +88,7 @@ def yearly_largest_sql(domain: str = ":domain", unit: str = ":unit") -> str:
     SELECT (SELECT p.year FROM data_points AS p INDEXED BY idx_record_by_year
             WHERE {where} AND p.year > years.year ORDER BY p.year LIMIT 1)
     FROM years WHERE years.year IS NOT NULL
-)
-SELECT top.id, top.year, top.quantity FROM years JOIN data_points AS top ON top.id = (
-    SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year
-    WHERE {where} AND p.year = years.year
-    ORDER BY p.quantity DESC, p.id LIMIT 1
-)
-ORDER BY years.year"""
+)"""
 
 
 _YEARLY_LARGEST = yearly_largest_sql("?1", "?2")
@@ -88,13 +98,39 @@ _PUBLIC = (
     "p.dataset), p.unit, p.source_url FROM data_points AS p WHERE p.id IN ({marks})"
 )
 
-#: A field's counted figures in a unit, the largest of each year first, at most ``:limit``.
-_DATED = (
-    "SELECT COALESCE((SELECT d.name FROM datasets AS d WHERE d.id = p.dataset_id), p.dataset), "
-    "p.quantity, p.year FROM data_points AS p INDEXED BY idx_record_by_year "
-    f"WHERE {_COUNTS.format(domain=':domain', unit=':unit')} "
-    "ORDER BY p.year, p.quantity DESC, p.id LIMIT :limit"
+
+def dots_sql(domain: str = ":domain", unit: str = ":unit") -> str:
+    """A chart's dots: ``(dataset, quantity, year)``, year by year, the largest first.
+
+    Each year's largest counted figure, then the largest below a :data:`DOT_STEP`-th
+    of it, and so on down: one seek of ``idx_record_by_year`` a dot, so the rows read
+    are the dots drawn, however many figures lie between them. The years are taken in
+    turn (one dot of every year, then a second of every year, ...) and ``:limit`` stops
+    it, so the newest years are not the ones left out. ``:step`` is the factor.
+    """
+    where = _COUNTS.format(domain=domain, unit=unit)
+    below = (
+        "SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year "
+        f"WHERE {where} AND p.year = {{year}}{{smaller}} ORDER BY p.quantity DESC, p.id LIMIT 1"
+    )
+    first = below.format(year="years.year", smaller="")
+    after = below.format(year="dots.year", smaller=" AND p.quantity < dots.quantity / :step")
+    return f"""{_years(where)},
+dots(year, id, quantity) AS (
+    SELECT years.year, top.id, top.quantity FROM years
+    JOIN data_points AS top ON top.id = ({first})
+    UNION ALL
+    SELECT dots.year, next.id, next.quantity FROM dots
+    JOIN data_points AS next ON next.id = ({after})
+    LIMIT :limit
 )
+SELECT COALESCE((SELECT d.name FROM datasets AS d WHERE d.id = p.dataset_id), p.dataset),
+    dots.quantity, dots.year
+FROM dots JOIN data_points AS p ON p.id = dots.id
+ORDER BY dots.year, dots.quantity DESC, dots.id"""
+
+
+_DOTS = dots_sql()
 
 
 @dataclass(frozen=True)
@@ -145,8 +181,16 @@ def record_frontier(conn: sqlite3.Connection, domain: str, unit: str) -> tuple[R
 def dated_figures(
     conn: sqlite3.Connection, domain: str, unit: str, limit: int = CHART_FIGURES
 ) -> tuple[Figure, ...]:
-    """The figures that count for ``domain`` in ``unit`` (a chart's dots), year by year."""
-    rows = conn.execute(_DATED, {"domain": domain, "unit": unit, "limit": limit}).fetchall()
+    """The figures a chart of ``domain`` in ``unit`` draws as dots, year by year.
+
+    Every year's spread of sizes, read through the index (:func:`dots_sql`): where
+    figures lie within a tenth of a decade of each other in a year one dot stands for
+    them, as it would cover them on the chart, so a field of a million figures is drawn
+    from a few hundred rows and looks as it would drawn from all of them. Chat's chart
+    and the web's read their dots here, so they are one picture.
+    """
+    params = {"domain": domain, "unit": unit, "limit": limit, "step": DOT_STEP}
+    rows = conn.execute(_DOTS, params).fetchall()
     return tuple(Figure(name, float(quantity), int(year)) for name, quantity, year in rows)
 
 

@@ -1400,9 +1400,9 @@ class Store:
     def dated_figures(
         self, domain: str, unit: str, limit: int = CHART_FIGURES
     ) -> tuple[Figure, ...]:
-        """The figures that count for ``domain``'s record in ``unit`` (a chart's dots).
+        """A chart's dots of ``domain`` in ``unit``: each year's spread of sizes.
 
-        At most ``limit`` of them, the largest of each year first
+        At most ``limit``, read one seek a dot whatever the field's size
         (:func:`knowledge.records.dated_figures`, as the web view draws them).
         """
         return records.dated_figures(self.conn, domain, unit, limit)

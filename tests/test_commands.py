@@ -224,9 +224,12 @@ def test_domains_lists_every_domain_with_aliases(core: Core) -> None:
     assert "fsd" in text and "gaussian splatting" in text
 
 
-def test_domains_takes_no_values(core: Core) -> None:
-    reply = core.ask("/domains extra")
-    assert_user_error(reply, "TooManyValues", "/domains takes nothing after its name", "extra")
+def test_domains_takes_a_page_number_only(core: Core) -> None:
+    reply = core.ask("/domains 2 3")
+    assert_user_error(reply, "TooManyValues", "/domains takes at most one page number", "`3`")
+    reply = core.ask("/domains page:2")
+    assert_user_error(reply, "InvalidValue", "only one page, so there is no page 2")
+    assert reply.data["example"] == "/domains page:1"
 
 
 # -- /why ---------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def test_no_missing_option_message_uses_an_internal_name(ask, command: Command) 
             "/compare takes at most four fields; `robotics` is one too many.",
         ),
         ("/help submit extra", "/help takes at most one command name; `extra` is one too many."),
-        ("/domains now please", "/domains takes nothing after its name; `now please` are more"),
+        ("/domains 2 3", "/domains takes at most one page number; `3` is one too many."),
         (
             "/datasets video newest 2 3",
             "/datasets takes a field, a sort order and a page number; `3` is one too many.",

@@ -287,8 +287,8 @@ def test_bind_too_many_values_for_compare() -> None:
 
 def test_bind_too_many_values_for_command_with_no_options() -> None:
     with pytest.raises(BadSyntax) as caught:
-        bind(COMMANDS["domains"], "video")
-    assert "/domains takes nothing after its name" in caught.value.message
+        bind(COMMANDS["review"], "video")
+    assert "/review takes nothing after its name" in caught.value.message
 
 
 @pytest.mark.parametrize(

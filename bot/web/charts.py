@@ -26,8 +26,9 @@ from knowledge.trend import Figure, Growth, NotEnoughHistory
 
 @dataclass(frozen=True)
 class TrendInputs:
-    """What a field's chart is drawn from: its unit, every figure that counts (the dots)
-    and the rate over its record frontier. Hashable: the chart cache compares them."""
+    """What a field's chart is drawn from: its unit, the dots (a bounded read of the
+    figures that count, :func:`knowledge.records.dated_figures`) and the rate over its
+    record frontier. Hashable: the chart cache compares them."""
 
     unit: str | None
     figures: tuple[Figure, ...]

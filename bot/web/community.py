@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge import community
-from knowledge.kb import Library, NameTaken
+from knowledge.kb import Library
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,9 @@ class CommunityFields:
                 log.debug("community fields not read: %s", error)
                 return
             self._seen = seen
-        for domain in added:
-            if domain.slug in library.domains:
-                continue
-            try:
-                library.add_community(domain)
-            except NameTaken as clash:
-                log.warning("community field %r left out: %s", domain.slug, clash)
+        # All at once: one index build however many fields there are.
+        for domain, clash in library.add_communities(added):
+            log.warning("community field %r left out: %s", domain.slug, clash)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
