@@ -33,7 +33,7 @@ from bot.slack.app import slack_client
 from bot.slack.serve import EVENTS_PATH, SlackService
 from tests.fakes.loop import BackgroundLoop
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_client import SIGNING_SECRET, SlackSender, sign
+from tests.fakes.slack_client import SIGNING_SECRET, SlackSender, signed_headers
 
 TARGET_RATIO = 1.3
 COMMAND_LIMIT = Limit(MOST, "minute")
@@ -76,12 +76,7 @@ class Client:
 
     def scale(self) -> int:
         body = self.sender.command_body("/scale", "video")
-        stamp = int(time.time())
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": str(stamp),
-            "X-Slack-Signature": sign(body, stamp),
-        }
+        headers = signed_headers(body)
         started = time.perf_counter_ns()
         self.connection.request("POST", EVENTS_PATH, body, headers)
         response = self.connection.getresponse()

@@ -45,7 +45,7 @@ from bot.core import Core  # noqa: E402
 from bot.slack.serve import EVENTS_PATH  # noqa: E402
 from tests.fakes.loop import BackgroundLoop  # noqa: E402
 from tests.fakes.slack_api import FakeSlackAPI  # noqa: E402
-from tests.fakes.slack_client import SIGNING_SECRET, SlackSender, sign  # noqa: E402
+from tests.fakes.slack_client import SIGNING_SECRET, SlackSender, signed_headers  # noqa: E402
 
 TARGET_P99 = 1.0
 TARGET_RATIO = 1.5
@@ -76,9 +76,9 @@ VISITORS_NICENESS = 10
 GAP = 0.01
 
 
-def bench_core():  # type: ignore[no-untyped-def]
-    """``bench/core.py`` as a module, for its generated ledger."""
-    spec = importlib.util.spec_from_file_location("bench_core", ROOT / "bench" / "core.py")
+def web_bench():  # type: ignore[no-untyped-def]
+    """``bench/web.py`` as a module: its loader of ``bench/core.py``'s generated ledger."""
+    spec = importlib.util.spec_from_file_location("bench_web", ROOT / "bench" / "web.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -231,12 +231,7 @@ class Slack:
 
     def ack(self) -> float:
         body = self.sender.command_body("/scale", "video")
-        stamp = int(time.time())
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": str(stamp),
-            "X-Slack-Signature": sign(body, stamp),
-        }
+        headers = signed_headers(body)
         started = time.perf_counter()
         self.connection.request("POST", EVENTS_PATH, body, headers)
         response = self.connection.getresponse()
@@ -276,7 +271,7 @@ def main() -> None:
         directory = Path(folder)
         began = time.perf_counter()
         with Core.open(settings=Settings(db=directory / "ledger.db")) as core:
-            bench_core().load(core, args.points)
+            web_bench().bench_core().load(core, args.points)
         print(f"{args.points:,} generated points, built in {time.perf_counter() - began:.1f} s")
         with BackgroundLoop() as loop:
             api = FakeSlackAPI()

@@ -30,6 +30,22 @@ def sign(body: bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
+def signed_headers(
+    body: bytes,
+    content_type: str = "application/x-www-form-urlencoded",
+    *,
+    timestamp: int | None = None,
+    signature: str | None = None,
+) -> dict[str, str]:
+    """The headers Slack sends with ``body``: its type, the time and the v0 signature."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": signature or sign(body, timestamp),
+    }
+
+
 @dataclass
 class Answer:
     status: int
@@ -55,12 +71,7 @@ class SlackSender:
         timestamp: int | None = None,
         signature: str | None = None,
     ) -> Answer:
-        timestamp = int(time.time()) if timestamp is None else timestamp
-        headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": str(timestamp),
-            "X-Slack-Signature": signature or sign(body, timestamp),
-        }
+        headers = signed_headers(body, content_type, timestamp=timestamp, signature=signature)
         request = urllib.request.Request(self.events_url, body, headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=STEP_TIMEOUT) as response:
