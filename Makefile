@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import bench-webload bench-fields manifest clean
+.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import bench-webload bench-fields bench-cpu manifest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ lock:
 ## bench-fields: start-up with 1,000 and 3,000 community fields beside none
 bench-fields: $(STAMP)
 	$(BIN)/python bench/fields.py
+
+## bench-cpu: CPU time per command (fastest of 15 batches), to compare two checkouts on a noisy machine
+bench-cpu: $(STAMP)
+	$(BIN)/python bench/cpu.py --db $(or $(DB),bench-cpu.db)
 
 ## manifest: regenerate slack_manifest.yaml from the command declarations
 manifest: $(STAMP)
