@@ -8,8 +8,8 @@ command, in-process through ``Core.ask``, and prints the fastest of 15 batches (
 run least disturbed) and their median. Run it in each checkout, alternating, on a
 ledger built by that checkout's own ``bench/core.py`` generator:
 
-    python bench/cpu.py --db /tmp/ledger-100k.db            # built on first use
-    python bench/cpu.py --db /tmp/ledger-100k.db --points 100000
+    python bench/cpu.py --db ledger-100k.db            # built on first use
+    python bench/cpu.py --db ledger-100k.db --points 100000
 """
 
 from __future__ import annotations
