@@ -40,13 +40,14 @@ from bot.importer import IMPORT_COLUMNS as IMPORT_COLUMNS
 from bot.importer import Imported
 from bot.importer import ImportFailed as ImportFailed
 from bot.importer import ImportInterrupted as ImportInterrupted
-from bot.kinds import Quantity, suggest_commands
+from bot.kinds import Quantity
 from bot.limiter import SCOPE as COMMAND_SCOPE
 from bot.limiter import CommandLimiter, OverCommandLimit, Verdict
 from bot.limits import too_many_commands, too_many_submissions
 from bot.notices import Notice
-from bot.plaintext import NotPlainText, check_text, shown
+from bot.plaintext import NotPlainText, check_text
 from bot.reply import Reply
+from bot.suggest import unknown_command
 from knowledge.imports import Import, Undone
 from knowledge.kb import KB_DIR, Library
 from knowledge.rates import Charge, CountReader, OverLimit
@@ -552,12 +553,7 @@ class Core:
                 example="/scale video",
             )
         if command is None:
-            suggestions = suggest_commands(name, self.commands)
-            hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
-            raise UnknownCommand(
-                f"There is no command /{shown(name)}.{hint} Type /help for the list.",
-                example=f"/{suggestions[0]}" if suggestions else "/help",
-            )
+            raise unknown_command(name, self.commands)
         return command
 
     def invoke(

@@ -12,7 +12,8 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Any
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import kinds
+from bot.commands import Command, Option, Request
 from bot.reply import Citation, Reply
 from handlers.growth import field_unit
 from handlers.present import essay, point_line, source, unique
@@ -158,9 +159,8 @@ COMMAND = Command(
     options=(
         Option(
             "question",
-            OptionType.QUESTION,
+            kinds.Question(max_length=300),
             "Your question, in plain words",
-            max_length=300,
             greedy=True,
         ),
     ),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Request
+from bot.commands import Command, Request
 from bot.errors import InvalidValue
 from bot.reply import Citation, Reply, Table
 from bot.web.links import compare_chart_url
-from handlers import growth
+from handlers import growth, options
 from handlers.present import (
     NOT_IN_ESSAY,
     essay,
@@ -171,9 +171,9 @@ COMMAND = Command(
     example="/compare 3d llm",
     more_examples=("/compare video fsd image",),
     options=(
-        Option("first", OptionType.DOMAIN, _DOMAIN, label="field", max_length=60),
-        Option("second", OptionType.DOMAIN, _DOMAIN, label="field", max_length=60),
-        Option("third", OptionType.DOMAIN, _DOMAIN, required=False, label="field", max_length=60),
-        Option("fourth", OptionType.DOMAIN, _DOMAIN, required=False, label="field", max_length=60),
+        options.field(_DOMAIN, name="first"),
+        options.field(_DOMAIN, name="second"),
+        options.field(_DOMAIN, name="third", required=False),
+        options.field(_DOMAIN, name="fourth", required=False),
     ),
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import kinds
+from bot.commands import Command, Option, Request
 from bot.errors import InvalidValue
 from bot.phrasing import counted
 from bot.reply import Page, Reply
@@ -76,16 +77,13 @@ COMMAND = Command(
     example="/datasets video sort:newest",
     more_examples=("/datasets 3d", "/datasets llm page:2"),
     options=(
-        Option("domain", OptionType.DOMAIN, "The field, e.g. video", label="field", max_length=60),
+        options.field("The field, e.g. video"),
         Option(
             "sort",
-            OptionType.CHOICE,
+            kinds.Choice(label="sort order", choices=("largest", "newest"), max_length=10),
             "largest (default) or newest",
             required=False,
-            label="sort order",
-            choices=("largest", "newest"),
             default="largest",
-            max_length=10,
         ),
         options.page(),
     ),

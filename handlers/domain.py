@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from bot.commands import Command, Option, OptionType, Permission, Request
+from bot import kinds
+from bot.commands import Command, Option, Permission, Request
 from bot.errors import InvalidValue, NameInUse
 from bot.plaintext import shown
 from bot.reply import Reply, ReplyField
@@ -147,41 +148,30 @@ COMMAND = Command(
     options=(
         Option(
             "action",
-            OptionType.CHOICE,
+            kinds.Choice(label="action", choices=("add",), max_length=10),
             "What to do: add",
-            label="action",
-            choices=("add",),
-            max_length=10,
         ),
         Option(
             "slug",
-            OptionType.TEXT,
+            kinds.Text(label="slug", max_length=30),
             "Its short name, e.g. audio (lowercase letters, digits, hyphens)",
-            label="slug",
-            max_length=30,
         ),
         Option(
             "name",
-            OptionType.TEXT,
+            kinds.Text(label="name", max_length=60),
             "Its full name, e.g. Audio generation",
-            label="name",
-            max_length=60,
         ),
         Option(
             "aliases",
-            OptionType.TEXT,
+            kinds.Text(label="aliases", max_length=400),
             'Other names, comma-separated, e.g. "tts, speech"',
             required=False,
-            label="aliases",
-            max_length=400,
         ),
         Option(
             "unit",
-            OptionType.UNIT,
+            kinds.Unit(label="unit", max_length=40),
             "The unit its datasets are ranked and its growth read in, e.g. hours",
             required=False,
-            label="unit",
-            max_length=40,
         ),
     ),
 )

@@ -10,7 +10,8 @@ first was and files nothing, even after a moderator has decided the dispute.
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import kinds
+from bot.commands import Command, Option, Request
 from bot.errors import AlreadyCounted, Conflict, NotFound
 from bot.notices import PointDisputed
 from bot.reply import Reply, ReplyField
@@ -88,9 +89,8 @@ COMMAND = Command(
         options.point_id(),
         Option(
             "reason",
-            OptionType.TEXT,
+            kinds.Text(max_length=REASON_MAX),
             "What is wrong with the figure, for the moderators",
-            max_length=REASON_MAX,
             greedy=True,
         ),
     ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from bot.commands import Command, Option, OptionType, Request
+from bot.commands import Command, Request
 from bot.errors import InvalidValue, NotFound
 from bot.phrasing import capitalized, counted
 from bot.reply import Page, Reply
@@ -141,21 +141,8 @@ COMMAND = Command(
     order=75,
     pure=True,
     options=(
-        Option(
-            "dataset",
-            OptionType.DATASET,
-            "The dataset's name, e.g. InternVid",
-            label="dataset name",
-            max_length=120,
-        ),
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "Its field, when the name is used in several",
-            required=False,
-            label="field",
-            max_length=60,
-        ),
+        options.dataset("The dataset's name, e.g. InternVid"),
+        options.field("Its field, when the name is used in several", required=False),
         options.page(),
     ),
 )

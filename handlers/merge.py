@@ -8,10 +8,11 @@ second, so the next person who spells it that way updates the right dataset.
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Permission, Request
+from bot.commands import Command, Permission, Request
 from bot.errors import InvalidValue, NotFound
 from bot.phrasing import capitalized, counted
 from bot.reply import Reply, ReplyField
+from handlers import options
 from handlers.present import measures_line
 from knowledge.identity import Dataset
 from knowledge.models import AnyDomain
@@ -96,27 +97,10 @@ COMMAND = Command(
     permission=Permission.MODERATOR,
     order=97,
     options=(
-        Option(
-            "dataset",
-            OptionType.DATASET,
-            "The name to merge away, e.g. Objavers-XL",
-            label="dataset name",
-            max_length=120,
+        options.dataset("The name to merge away, e.g. Objavers-XL"),
+        options.dataset(
+            "The dataset it is, e.g. Objaverse-XL", name="into", label="dataset to merge into"
         ),
-        Option(
-            "into",
-            OptionType.DATASET,
-            "The dataset it is, e.g. Objaverse-XL",
-            label="dataset to merge into",
-            max_length=120,
-        ),
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "Their field, when a name is used in several",
-            required=False,
-            label="field",
-            max_length=60,
-        ),
+        options.field("Their field, when a name is used in several", required=False),
     ),
 )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Request
+from bot.commands import Command, Request
 from bot.reply import Reply, ReplyField
-from handlers import growth
+from handlers import growth, options
 from handlers.present import (
     amount,
     essay,
@@ -133,13 +133,5 @@ COMMAND = Command(
     handler=scale,
     example="/scale video",
     more_examples=("/scale 3d", "/scale fsd"),
-    options=(
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "The field, e.g. video, 3d, llm",
-            label="field",
-            max_length=60,
-        ),
-    ),
+    options=(options.field(),),
 )

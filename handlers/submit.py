@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import kinds
+from bot.commands import Command, Option, Request
 from bot.errors import InvalidQuantity
 from bot.kinds import Quantity
 from bot.notices import PointPending
 from bot.reply import Citation, Reply, ReplyField
+from handlers import options
 from handlers.cards import review_card
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount
@@ -18,7 +20,6 @@ from knowledge.quantity import format_quantity
 from knowledge.store import NewPoint, Submitter
 from knowledge.units import is_count
 
-DATASET_MAX = 120
 NOTE_MAX = 500
 URL_MAX = 500
 
@@ -133,49 +134,26 @@ COMMAND = Command(
     check=whole_counts,
     counts_as_submission=True,
     options=(
-        Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", label="field", max_length=60),
-        Option(
-            "dataset",
-            OptionType.DATASET,
-            "Dataset name, e.g. Objaverse-XL",
-            label="dataset name",
-            max_length=DATASET_MAX,
-        ),
-        Option(
-            "quantity",
-            OptionType.QUANTITY,
-            "How many, e.g. 10.2M, 5.85B, 800k",
-            max_length=40,
-        ),
-        Option(
-            "unit",
-            OptionType.UNIT,
-            "What is counted, e.g. objects, hours, tokens",
-            max_length=40,
-        ),
+        options.field("The field, e.g. 3d"),
+        options.dataset("Dataset name, e.g. Objaverse-XL"),
+        Option("quantity", kinds.Amount(max_length=40), "How many, e.g. 10.2M, 5.85B, 800k"),
+        Option("unit", kinds.Unit(max_length=40), "What is counted, e.g. objects, hours, tokens"),
         Option(
             "source",
-            OptionType.URL,
+            kinds.Link(label="source link", max_length=URL_MAX),
             "http(s) link to where the figure is published",
-            label="source link",
-            max_length=URL_MAX,
         ),
         Option(
             "year",
-            OptionType.INTEGER,
+            kinds.WholeNumber(label="year", min_value=1950, max_value=date.today().year + 1),
             "Year the figure was published",
             required=False,
-            label="year",
-            min_value=1950,
-            max_value=date.today().year + 1,
         ),
         Option(
             "note",
-            OptionType.TEXT,
+            kinds.Text(label="note", max_length=NOTE_MAX),
             "Anything a reviewer should know",
             required=False,
-            label="note",
-            max_length=NOTE_MAX,
             greedy=True,
         ),
     ),

@@ -9,10 +9,10 @@ projection as what it is, an extrapolation of that fit.
 
 from __future__ import annotations
 
-from bot import growthwords
-from bot.commands import Command, Option, OptionType, Request
+from bot import growthwords, kinds
+from bot.commands import Command, Option, Request
 from bot.reply import Reply, ReplyField
-from handlers import growth
+from handlers import growth, options
 from handlers.present import field_pages, source, unique
 from knowledge.models import AnyDomain
 
@@ -103,20 +103,12 @@ COMMAND = Command(
     example="/trend 3d",
     more_examples=("/trend video unit:clips", "/trend llm"),
     options=(
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "The field, e.g. video, 3d, llm",
-            label="field",
-            max_length=60,
-        ),
+        options.field(),
         Option(
             "unit",
-            OptionType.UNIT,
+            kinds.Unit(label="unit", max_length=40),
             "The unit to follow (default: the field's headline unit)",
             required=False,
-            label="unit",
-            max_length=40,
         ),
     ),
 )

@@ -20,7 +20,8 @@ from bot.core import Core
 from bot.grammar import MAX_COMMAND_LENGTH
 from bot.registry import COMMANDS
 from bot.reply import Reply
-from handlers.submit import DATASET_MAX, NOTE_MAX
+from handlers.options import DATASET_MAX
+from handlers.submit import NOTE_MAX
 from knowledge.kb import Library, load_essay
 from tests.helpers import MEMBER, count_rows, curated_datasets, curated_rows
 
