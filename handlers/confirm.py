@@ -18,15 +18,8 @@ from bot.reply import Reply, ReplyField
 from handlers import options
 from handlers.decide import decision_letter
 from handlers.present import moment, point_line, source
-from knowledge.store import (
-    AUTO_APPROVER,
-    AlreadyReviewed,
-    AlreadyVouched,
-    Confirmation,
-    Decision,
-    OwnPoint,
-    PointNotFound,
-)
+from knowledge.ledger.errors import AlreadyReviewed, AlreadyVouched, OwnPoint, PointNotFound
+from knowledge.ledger.values import AUTO_APPROVER, Confirmation, Decision
 
 #: Where members find figures' ids: each dataset's line starts with one.
 FIND_IDS = "/datasets video lists figures with their ids"
@@ -35,7 +28,7 @@ FIND_IDS = "/datasets video lists figures with their ids"
 def confirm(request: Request, id: int) -> Reply:
     threshold = request.auto_approve_confirmations
     try:
-        confirmed = request.store.confirm(id, request.user, threshold, request.request_id)
+        confirmed = request.store.vouches.confirm(id, request.user, threshold, request.request_id)
     except PointNotFound:
         raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
     except OwnPoint:

@@ -11,7 +11,8 @@ from bot.phrasing import counted
 from bot.reply import Reply, ReplyField
 from handlers.present import moment, point_line, source
 from handlers.review import review
-from knowledge.store import AUTO_APPROVER, AlreadyReviewed, Decision, PointNotFound
+from knowledge.ledger.errors import AlreadyReviewed, PointNotFound
+from knowledge.ledger.values import AUTO_APPROVER, Decision
 
 #: How each outcome is titled: a disputed approved figure is kept or withdrawn.
 VERBS = {"approve": "Approved", "reject": "Rejected", "keep": "Kept", "withdraw": "Withdrew"}
@@ -24,7 +25,7 @@ def decide(
     note: str | None,
 ) -> Reply:
     try:
-        outcome = request.store.review(point_id, decision, request.user, note)
+        outcome = request.store.reviews.review(point_id, decision, request.user, note)
     except PointNotFound:
         raise NotFound(
             f"There is no data point #{point_id}.", example="/review lists pending ids"
@@ -97,7 +98,7 @@ def standing(request: Request, outcome: Decision) -> str | None:
         return None
     if outcome.outcome == "withdraw":
         current = (
-            request.store.current_figure(point.dataset_id, point.unit, besides=point.id)
+            request.store.reads.current_figure(point.dataset_id, point.unit, besides=point.id)
             if point.dataset_id is not None
             else None
         )

@@ -17,7 +17,7 @@ from bot.reply import Reply, ReplyField
 from handlers import options
 from handlers.cards import dispute_card
 from handlers.present import amount, moment, source
-from knowledge.store import AlreadyReviewed, AlreadyVouched, PointNotFound
+from knowledge.ledger.errors import AlreadyReviewed, AlreadyVouched, PointNotFound
 
 REASON_MAX = 300
 FIND_IDS = "/datasets video lists figures with their ids"
@@ -25,7 +25,7 @@ FIND_IDS = "/datasets video lists figures with their ids"
 
 def flag(request: Request, id: int, reason: str) -> Reply:
     try:
-        flagged = request.store.flag(id, request.user, reason, request.request_id)
+        flagged = request.store.vouches.flag(id, request.user, reason, request.request_id)
     except PointNotFound:
         raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
     except AlreadyVouched:
