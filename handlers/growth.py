@@ -5,7 +5,7 @@ what they mean, and ``scalebot chart`` draws them: all through here, so the rate
 wording and the keys programs read are the same everywhere. Which figures make the
 record, in which unit, is :mod:`knowledge.records`' rule, the one the web view reads its
 growth record and charts by too. Records and charts are kept by the store until the
-ledger changes (:meth:`~knowledge.store.Store.remember`), so a question asked again
+ledger changes (:meth:`~knowledge.ledger.version.Memo.remember`), so a question asked again
 costs a look-up, and the first after a decision one read.
 """
 

@@ -9,7 +9,7 @@ kept disputes, corrections, merges, a curated edition that drops a figure), then
 - web: a real Datasette (``bot.web.app.build``, the plugin and its privacy authorizer)
   answering the ``growth_record`` canned query, and the inputs ``/-/charts/FIELD.png``
   is drawn from, read on Datasette's own connection;
-- an oracle written here from every point (``Store.all_points``): the current approved
+- an oracle written here from every point (``store.reads.all_points``): the current approved
   dated figures in the field's unit, through :func:`knowledge.trend.frontier`.
 
 All three must name the same records, and chat and web the same rate and interval.

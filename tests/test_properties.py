@@ -308,7 +308,7 @@ FIGURE = st.tuples(
 def test_approved_before_is_the_last_approved_figure_earlier_in_history_order(
     figures: list[tuple[str, int | None, str]],
 ) -> None:
-    """``Store.approved_before`` against the definition: walk the dataset's history in
+    """``store.history.approved_before`` against the definition: walk the dataset's history in
     its order (unit, undated first, year, id) and take the last approved figure of the
     unit before each point."""
     with tempfile.TemporaryDirectory() as folder:

@@ -3,7 +3,7 @@
 Covers each option kind's source (domains by slug, name or alias;
 units by any spelling; command names; CHOICE options' choices; dataset names from the
 ledger, narrowed to the domain given), the order (prefix matches before matches inside),
-the limit, and ``Store.dataset_names``: current approved names only, prefix by dataset key,
+the limit, and ``store.catalog.dataset_names``: current approved names only, prefix by dataset key,
 distinct, and answered from a partial index in key order.
 """
 
