@@ -24,46 +24,44 @@ MEMO_SIZE = 64
 class VersionReader:
     """Reads the ledger's version on one connection, the row only when it may have moved.
 
-    ``own_writes``: ledger changes committed on this very connection, which
-    ``data_version`` does not count (the store passes its own; a watcher has none).
+    ``writer``: the store's, whose ledger changes on this very connection
+    ``data_version`` does not count; a watcher of another connection has none.
     """
 
-    __slots__ = ("_conn", "_seen", "_version")
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, writer: Writer | None = None) -> None:
         self._conn = conn
+        self._writer = writer
         #: The ``(data_version, own writes)`` pair the version row was last read at.
         self._seen: tuple[int, int] | None = None
         self._version = 0
 
-    def read(self, own_writes: int = 0) -> int:
-        """The ledger's version: changes with every commit that changes the ledger."""
+    def read(self) -> int:
+        """The ledger's version: changes with every commit that changes the ledger.
+
+        SQLite's ``data_version`` moves when another connection commits anything, a rate
+        count too; only then (or after a ledger write of our own) is ``ledger_version``
+        read again, which moves only with what a reply can show. So a command's count
+        never empties what :meth:`Memo.remember` keeps, nor the reply cache.
+        """
         conn = self._conn
-        seen = (int(conn.execute("PRAGMA data_version").fetchone()[0]), own_writes)
+        own = 0 if self._writer is None else self._writer.writes
+        seen = (int(conn.execute("PRAGMA data_version").fetchone()[0]), own)
         if seen != self._seen:
             found = conn.execute("SELECT version FROM ledger_version").fetchone()
             self._seen, self._version = seen, int(found[0])
         return self._version
 
 
-class Memo:
+class Memo(VersionReader):
     """Results kept until the ledger changes: a field's records, its charts, its units."""
 
     def __init__(self, conn: sqlite3.Connection, writer: Writer) -> None:
-        self._reader = VersionReader(conn)
-        self._writer = writer
+        super().__init__(conn, writer)
         self._memo: dict[Hashable, Any] = {}
         self._memo_version: int | None = None
 
-    def version(self) -> int:
-        """The ledger's version: changes with every commit that changes the ledger.
-
-        SQLite's ``data_version`` moves when another connection commits anything, a rate
-        count too; only then (or after a ledger write of our own) is ``ledger_version``
-        read again, which moves only with what a reply can show. So a command's count
-        never empties what :meth:`remember` keeps.
-        """
-        return self._reader.read(self._writer.writes)
+    #: The ledger's version (:meth:`VersionReader.read`), as the core follows it.
+    version = VersionReader.read
 
     def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, kept until the ledger changes: a field's records, its charts.
@@ -72,7 +70,7 @@ class Memo:
         dropped at once, so nothing stale is ever returned. At most :data:`MEMO_SIZE`
         results are kept, the oldest going first.
         """
-        version = self._reader.read(self._writer.writes)
+        version = self.read()
         if version != self._memo_version:
             self._memo.clear()
             self._memo_version = version
