@@ -126,7 +126,7 @@ def warm(repeat: int, warmup: int) -> tuple[list[float], list[float], int]:
         assert video is not None
         found = growth.read(core.store, video)
         assert found.unit is not None
-        figures = list(core.store.dated_figures("video", found.unit))
+        figures = list(core.store.reads.dated_figures("video", found.unit))
     frontier = found.result.frontier
     xs = [f.year for f in figures]
     ys = [f.quantity for f in figures]
@@ -203,7 +203,7 @@ def large_ledger(path: Path, figures: int, seed: int = 19) -> None:
 
     from bot.config import Settings
     from bot.core import Core
-    from knowledge.store import NewPoint, Submitter
+    from knowledge.ledger.values import NewPoint, Submitter
 
     rng = random.Random(seed)
     who = Submitter("system:bench", "system")
@@ -223,7 +223,7 @@ def large_ledger(path: Path, figures: int, seed: int = 19) -> None:
                         year=2000 + rng.randrange(25),
                     )
                 )
-            core.store.add_many(points, who)
+            core.store.points.add_many(points, who)
 
 
 def chart_after_change(path: Path, repeat: int) -> tuple[list[float], list[float], int]:

@@ -100,7 +100,7 @@ def child(phase: str, rows_file: Path, database: Path) -> None:
             conn.execute("COMMIT")
     else:
         from bot.core import Core
-        from knowledge.store import Submitter
+        from knowledge.ledger.values import Submitter
 
         core = Core.open(database)
         start_rss, began = rss_mb(), time.perf_counter()
@@ -108,7 +108,7 @@ def child(phase: str, rows_file: Path, database: Path) -> None:
             core.import_csv(rows_file, "console:bench")
         else:
             points = core.read_csv(rows_file)
-            core.store.add_many(points, Submitter("console:bench", "console"))
+            core.store.points.add_many(points, Submitter("console:bench", "console"))
     seconds = time.perf_counter() - began
     print(json.dumps({"seconds": seconds, "start_rss": start_rss, "peak_rss": rss_mb("VmHWM")}))
 

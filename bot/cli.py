@@ -36,7 +36,8 @@ from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.imports import Import
 from knowledge.kb import KnowledgeBaseError, Library
-from knowledge.store import DataPoint, StorageFault
+from knowledge.ledger.faults import StorageFault
+from knowledge.ledger.values import DataPoint
 
 PLATFORMS = ("console", "discord", "slack", "all")
 #: Chat platforms this version can serve.
@@ -337,7 +338,7 @@ def kb_check() -> None:
     domains = library.kb.domains
     aliases = sum(len(d.aliases) for d in domains)
     claims = len(library.claims())
-    curated = core.store.totals().get("approved", 0)
+    curated = core.store.reads.totals().get("approved", 0)
     core.close()
     click.echo(
         f"knowledge base OK: {len(domains)} domains, {aliases} aliases, {claims} claims "
@@ -478,7 +479,7 @@ def export(ctx: click.Context, fmt: str, output) -> None:
     In CSV a text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...)
     starts with ``'``; ``scalebot import`` takes it off again. JSON is exact."""
     core = open_core(ctx)
-    points = core.store.all_points()
+    points = core.store.reads.all_points()
     columns = list(DataPoint.__dataclass_fields__)
     if fmt == "json":
         json.dump([p.as_dict() for p in points], output, indent=2)
@@ -543,7 +544,7 @@ def doctor(ctx: click.Context) -> None:
     if core.store.read_only:
         click.echo(f"database: read-only ({core.store.read_only}); writes are off")
     click.echo(f"schema: {', '.join(core.store.schema_version())}")
-    totals = core.store.totals()
+    totals = core.store.reads.totals()
     click.echo("data points: " + ", ".join(f"{v} {k}" for k, v in totals.items()))
     library = core.library
     click.echo(

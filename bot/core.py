@@ -50,17 +50,16 @@ from bot.reply import Reply
 from bot.suggest import unknown_command
 from knowledge.imports import Import, Undone
 from knowledge.kb import KB_DIR, Library
-from knowledge.rates import Charge, CountReader, OverLimit
-from knowledge.store import (
+from knowledge.ledger.faults import (
     LedgerBusy,
     LedgerFull,
     LedgerReadOnly,
     LedgerUnavailable,
-    NewPoint,
     StorageFault,
-    Store,
-    Submitter,
 )
+from knowledge.ledger.values import NewPoint, Submitter
+from knowledge.rates import Charge, CountReader, OverLimit
+from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +253,8 @@ class Core:
         """
         store = self.store
         try:
-            store.compile_claims(self.library)
-            store.adopt_units(
+            store.search.compile_claims(self.library)
+            store.fields.adopt_units(
                 {
                     domain.slug: domain.headline_unit
                     for domain in self.library.domains.values()
@@ -269,7 +268,7 @@ class Core:
             return
         points = self.read_csv(CURATED_CSV)
         try:
-            store.sync_curated(points, Submitter("system:curated", "system"), edition)
+            store.curated.sync_curated(points, Submitter("system:curated", "system"), edition)
         except LedgerReadOnly as fault:
             log.warning("the curated data points are not up to date: %s", fault)
 
@@ -279,9 +278,9 @@ class Core:
         A field whose name the knowledge base has taken since it was added (a new alias
         in a domain file) is left out with a warning: the essay's names come first.
         """
-        self._seen_domains = self.store.community_signature()
+        self._seen_domains = self.store.fields.community_signature()
         # All at once: one index build however many fields (one a field was quadratic).
-        for domain, clash in self.library.add_communities(self.store.community_domains()):
+        for domain, clash in self.library.add_communities(self.store.fields.community_domains()):
             log.warning(
                 "community field %r is not served: %r is now a name of %r",
                 domain.slug,
@@ -295,11 +294,11 @@ class Core:
         One pragma per command; the community table is read only after another
         connection committed, and only reloaded when it changed.
         """
-        version = self.store.version()
+        version = self.store.memo.version()
         if version == self._seen_version:
             return
         self._seen_version = version
-        if self.store.community_signature() != self._seen_domains:
+        if self.store.fields.community_signature() != self._seen_domains:
             self.load_domains()
 
     def close(self) -> None:
@@ -417,7 +416,7 @@ class Core:
 
     def _read_count(self, user: str, window: int) -> int:
         if self._counts is None:
-            return self.store.rate_count(user, COMMAND_SCOPE, window)
+            return self.store.rates.count(user, COMMAND_SCOPE, window)
         return self._counts.count(user, COMMAND_SCOPE, window)
 
     def _add_counts(self, window: int, expires: int, counts: dict[str, int]) -> dict[str, int]:
@@ -427,7 +426,7 @@ class Core:
         process rather than across them, which is the best a file we cannot write allows.
         """
         if self.store.read_only is None:
-            return self.store.add_rate_counts(COMMAND_SCOPE, window, expires, counts)
+            return self.store.rates.add_counts(COMMAND_SCOPE, window, expires, counts)
         kept_window, kept = self._kept_counts
         if kept_window != window:
             kept = {}

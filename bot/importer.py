@@ -32,7 +32,8 @@ from bot.csvcells import from_csv_cell
 from bot.errors import UserError
 from knowledge import imports
 from knowledge.imports import Import, ImportStopped, NoSuchImport, Undone
-from knowledge.store import NewPoint, Store, Submitter
+from knowledge.ledger.values import NewPoint, Submitter
+from knowledge.store import Store
 
 IMPORT_COLUMNS = ("domain", "dataset", "quantity", "unit", "year", "source_url", "note")
 #: CSV column -> /submit option name.

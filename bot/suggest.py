@@ -173,5 +173,5 @@ def dataset_suggestions(
     typed: str, store: Store, domain: str | None = None, limit: int = LIMIT
 ) -> list[Suggestion]:
     """Datasets with a current figure in the ledger (in ``domain`` if given), by prefix."""
-    names = store.dataset_names(domain, typed.strip(), limit)
+    names = store.catalog.dataset_names(domain, typed.strip(), limit)
     return [Suggestion(name, name) for name in names]

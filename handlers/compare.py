@@ -17,8 +17,9 @@ from handlers.present import (
     unique,
     web_page,
 )
+from knowledge.ledger.values import DataPoint
 from knowledge.models import AnyDomain, CommunityDomain, Domain
-from knowledge.store import DataPoint, Store
+from knowledge.store import Store
 
 #: The row every field gets, comparable across units: a rate is a pure number.
 GROWTH_ROW = "Record growth (×/yr)"
@@ -53,7 +54,7 @@ def shared_unit(store: Store, domains: list[AnyDomain]) -> str | None:
     Video and self-driving both count hours: their records compare in hours. The first
     field's headline unit is preferred, then any field's headline unit, then any unit.
     """
-    units = frozenset.intersection(*(store.units_of(d.slug) for d in domains))
+    units = frozenset.intersection(*(store.reads.units_of(d.slug) for d in domains))
     for unit in [d.headline_unit for d in domains]:
         if unit in units:
             return unit
@@ -97,13 +98,13 @@ def compare(
     rates = [growth.read(store, d) for d in domains]
     estimates = [growth.published(request.library, d) for d in domains]
     largest: list[DataPoint | None] = [
-        store.largest(d.slug, found.unit) if found.unit else None
+        store.reads.largest(d.slug, found.unit) if found.unit else None
         for d, found in zip(domains, rates, strict=True)
     ]
-    newest = [store.newest(d.slug) for d in domains]
+    newest = [store.reads.newest(d.slug) for d in domains]
     essay_figures = [_essay_figure(d) for d in domains]
     shared = shared_unit(store, domains)
-    in_shared = [store.largest(d.slug, shared) for d in domains] if shared else largest
+    in_shared = [store.reads.largest(d.slug, shared) for d in domains] if shared else largest
     shared_figures = [(p.quantity, p.unit) if p else None for p in in_shared]
     essay_cells = [_essay_cells(d) for d in domains]
     rows = [

@@ -12,14 +12,14 @@ from bot.reply import Page, Reply
 from bot.web.links import table_url
 from handlers import options
 from handlers.present import measures_line, source, unique, web_page
+from knowledge.ledger.values import DatasetSort
 from knowledge.models import AnyDomain
-from knowledge.store import DatasetSort
 
 PAGE_SIZE = 10
 
 
 def datasets(request: Request, domain: AnyDomain, sort: DatasetSort, page: int) -> Reply:
-    _, total = request.store.counts(domain.slug)
+    _, total = request.store.reads.counts(domain.slug)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         raise InvalidValue(
@@ -27,7 +27,7 @@ def datasets(request: Request, domain: AnyDomain, sort: DatasetSort, page: int) 
             f"page {page}.",
             example=f"/datasets {domain.slug} page:{pages}",
         )
-    listed = request.store.datasets(domain.slug, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    listed = request.store.reads.datasets(domain.slug, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     points = [figure for entry in listed for figure in entry.figures]
 
     def command(number: int) -> str:

@@ -23,8 +23,8 @@ from bot.plaintext import shown
 from bot.reply import Reply, ReplyField
 from knowledge import community
 from knowledge.kb import NameTaken
+from knowledge.ledger.values import now
 from knowledge.models import SLUG_PATTERN, CommunityDomain
-from knowledge.store import now
 
 #: Aliases a moderator may give in one go, and the longest one.
 MAX_ALIASES = 10
@@ -54,7 +54,7 @@ def domain(
     if clash is not None:
         raise _taken(clash.name, clash.owner.name, clash.owner.slug, clash.owner.community)
     try:
-        request.store.add_domain(candidate)
+        request.store.fields.add_domain(candidate)
     except community.NameInUse as taken:
         # Another process added a field with this name since this one loaded its fields.
         owner = request.library.domains.get(taken.owner)

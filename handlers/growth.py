@@ -5,7 +5,7 @@ what they mean, and ``scalebot chart`` draws them: all through here, so the rate
 wording and the keys programs read are the same everywhere. Which figures make the
 record, in which unit, is :mod:`knowledge.records`' rule, the one the web view reads its
 growth record and charts by too. Records and charts are kept by the store until the
-ledger changes (:meth:`~knowledge.store.Store.remember`), so a question asked again
+ledger changes (:meth:`~knowledge.ledger.version.Memo.remember`), so a question asked again
 costs a look-up, and the first after a decision one read.
 """
 
@@ -22,9 +22,10 @@ from bot.growthwords import between, months, times
 from bot.reply import Attachment, Citation
 from knowledge import records
 from knowledge.kb import Library
+from knowledge.ledger.values import DataPoint
 from knowledge.models import AnyDomain, PublishedGrowth
 from knowledge.quantity import format_quantity
-from knowledge.store import DataPoint, Store
+from knowledge.store import Store
 from knowledge.trend import Figure, Growth, NotEnoughHistory
 
 #: The projection the reply states: when the record would be this many times today's.
@@ -66,7 +67,9 @@ def field_unit(store: Store, domain: AnyDomain) -> str | None:
     """The unit a field's record is read in (:func:`knowledge.records.field_unit`)."""
     if domain.headline_unit:
         return domain.headline_unit
-    return store.remember(("unit", domain.slug), lambda: records.field_unit(store.conn, domain))
+    return store.memo.remember(
+        ("unit", domain.slug), lambda: records.field_unit(store.conn, domain)
+    )
 
 
 def read(store: Store, domain: AnyDomain, unit: str | None = None) -> FieldGrowth:
@@ -75,11 +78,13 @@ def read(store: Store, domain: AnyDomain, unit: str | None = None) -> FieldGrowt
     if unit is None:
         return FieldGrowth(domain, None, (), records.field_growth(domain.name, None, ()))
     chosen: str = unit
-    return store.remember(("growth", domain.slug, chosen), lambda: _read(store, domain, chosen))
+    return store.memo.remember(
+        ("growth", domain.slug, chosen), lambda: _read(store, domain, chosen)
+    )
 
 
 def _read(store: Store, domain: AnyDomain, unit: str) -> FieldGrowth:
-    setting = store.record_frontier(domain.slug, unit)
+    setting = store.reads.record_frontier(domain.slug, unit)
     figures = tuple(_figure(point) for point in setting)
     result = records.field_growth(domain.name, unit, figures)
     # The frontier is made of the very Figure objects given, so each leads back to its point.
@@ -297,7 +302,7 @@ def _benchmark(store: Store, library: Library, unit: str) -> DataPoint | None:
         point
         for domain in library.essay_domains
         if domain.fits_template
-        for point in [store.largest(domain.slug, unit)]
+        for point in [store.reads.largest(domain.slug, unit)]
         if point is not None
     ]
     return max(found, key=lambda point: point.quantity, default=None)
@@ -350,13 +355,13 @@ def trend_chart(store: Store, found: FieldGrowth) -> Chart | None:
     unit: str = found.unit
 
     def draw() -> Chart:
-        figures = store.dated_figures(found.domain.slug, unit)
+        figures = store.reads.dated_figures(found.domain.slug, unit)
         domain = found.domain
         return charts.trend_chart(
             domain.name, domain.slug, unit, figures, found.result, domain.colour
         )
 
-    return store.remember(("trend chart", found.domain.slug, unit), draw)
+    return store.memo.remember(("trend chart", found.domain.slug, unit), draw)
 
 
 def compare_chart(store: Store, found: Sequence[FieldGrowth]) -> Chart:
@@ -370,7 +375,7 @@ def compare_chart(store: Store, found: Sequence[FieldGrowth]) -> Chart:
         ]
         return charts.compare_chart(series, [entry.domain.slug for entry in found])
 
-    return store.remember(key, draw)
+    return store.memo.remember(key, draw)
 
 
 def attachment(chart: Chart, text: str) -> Attachment:

@@ -15,15 +15,16 @@ from bot.reply import Reply, ReplyField
 from handlers import options
 from handlers.present import measures_line
 from knowledge.identity import Dataset
+from knowledge.ledger.errors import SameDataset
 from knowledge.models import AnyDomain
-from knowledge.store import SameDataset, Store
+from knowledge.store import Store
 
 
 def merge(request: Request, dataset: str, into: str, domain: AnyDomain | None) -> Reply:
     store = request.store
     source = _one(store, dataset, domain)
     field = domain or request.library.resolve(source.domain)
-    target = store.find_dataset(source.domain, into)
+    target = store.catalog.find_dataset(source.domain, into)
     if target is None:
         raise NotFound(
             f"No dataset is called {into} in {field.name if field else source.domain}; both "
@@ -33,11 +34,13 @@ def merge(request: Request, dataset: str, into: str, domain: AnyDomain | None) -
     if target.id == source.id:
         raise already_one(dataset, into, target)
     try:
-        merged = store.merge(source, target, request.user)
+        merged = store.catalog.merge(source, target, request.user)
     except SameDataset as error:  # another merge of the two committed a moment ago
         raise already_one(dataset, into, error.dataset) from None
     source, target, moved = merged.source, merged.target, merged.moved
-    figures = store.figures_of([target.id], store.headline(target.domain)).get(target.id, [])
+    figures = store.reads.figures_of([target.id], store.fields.headline(target.domain)).get(
+        target.id, []
+    )
     return Reply(
         title=f"Merged {source.name} into {target.name}",
         summary=f"{capitalized(counted(moved, 'figure'))} of {source.name} "
@@ -68,14 +71,14 @@ def already_one(dataset: str, into: str, both: Dataset) -> InvalidValue:
 
 def _one(store: Store, name: str, domain: AnyDomain | None) -> Dataset:
     if domain is not None:
-        found = store.find_dataset(domain.slug, name)
+        found = store.catalog.find_dataset(domain.slug, name)
         if found is None:
             raise NotFound(
                 f"No dataset is called {name} in {domain.name}.",
                 example=f'/merge "{name}" "OTHER NAME" domain:{domain.slug}',
             )
         return found
-    candidates = store.find_datasets(name)
+    candidates = store.catalog.find_datasets(name)
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:

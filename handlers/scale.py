@@ -27,9 +27,9 @@ def scale(request: Request, domain: AnyDomain) -> Reply:
 def essay_card(request: Request, domain: Domain) -> Reply:
     """A field the essay discusses: its figures and verdict beside the ledger's newest."""
     store = request.store
-    largest = store.largest(domain.slug, domain.headline_unit)
-    newest = store.newest(domain.slug)
-    pending, datasets = store.counts(domain.slug)
+    largest = store.reads.largest(domain.slug, domain.headline_unit)
+    newest = store.reads.newest(domain.slug)
+    pending, datasets = store.reads.counts(domain.slug)
     fields = [
         ReplyField(name="Scale (essay)", value=essay_scale(domain)),
         ReplyField(name="Cost (essay)", value=domain.cost),
@@ -78,9 +78,9 @@ def community_card(request: Request, domain: CommunityDomain) -> Reply:
     store = request.store
     found = growth.read(store, domain)
     unit = found.unit
-    largest = store.largest(domain.slug, unit) if unit else None
-    newest = store.newest(domain.slug)
-    pending, datasets = store.counts(domain.slug)
+    largest = store.reads.largest(domain.slug, unit) if unit else None
+    newest = store.reads.newest(domain.slug)
+    pending, datasets = store.reads.counts(domain.slug)
     said = growth.verdict(store, request.library, found)
     fields = [
         ReplyField(

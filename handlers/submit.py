@@ -15,9 +15,9 @@ from handlers import options
 from handlers.cards import review_card
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount
+from knowledge.ledger.values import NewPoint, Submitter
 from knowledge.models import AnyDomain
 from knowledge.quantity import format_quantity
-from knowledge.store import NewPoint, Submitter
 from knowledge.units import is_count
 
 NOTE_MAX = 500
@@ -45,8 +45,8 @@ def submit(
         note=note or "",
     )
     who = Submitter(request.user, request.platform, request.workspace, request.channel)
-    submission = request.store.submit_once(point, who, request.request_id)
-    stored = submission.stored or request.store.get(submission.id)
+    submission = request.store.points.submit_once(point, who, request.request_id)
+    stored = submission.stored or request.store.reads.get(submission.id)
     assert stored is not None, "a point just committed is there to read"
     fresh = not submission.replayed
     context = figure_context(

@@ -83,7 +83,7 @@ def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
 def _footer(request: Request, domain: AnyDomain, unit: str | None) -> str:
     """Where to look next: the field's other units, and the comparison with another field."""
     store = request.store
-    units = store.units_of(domain.slug)
+    units = store.reads.units_of(domain.slug)
     others = sorted(units - {unit} if unit else set())
     parts = [f"/trend {domain.slug} unit:{other}" for other in others[:3]]
     rival = next((slug for slug in request.library.domains if slug != domain.slug), None)

@@ -46,7 +46,8 @@ from bot.slack.blocks import (
     MAX_BLOCKS,
     SECTION_TEXT,
 )
-from knowledge.store import NewPoint, dataset_key
+from knowledge.identity import dataset_key
+from knowledge.ledger.values import NewPoint
 
 #: The repository's root: README.md, .env.example, pyproject.toml.
 ROOT = Path(__file__).resolve().parent.parent

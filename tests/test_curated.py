@@ -26,9 +26,9 @@ from pathlib import Path
 import pytest
 
 from bot.core import CURATED_CSV, Core
+from knowledge.identity import dataset_key
 from knowledge.kb import Library, load_knowledge_base
 from knowledge.models import Domain
-from knowledge.store import dataset_key
 from knowledge.trend import Figure, Growth, frontier, growth
 from knowledge.units import canonical_unit
 from tests.helpers import curated_rows, readme_section
@@ -218,7 +218,7 @@ def test_the_seeded_ledger_gives_the_same_record(core: Core, slug: str) -> None:
     units = trend_units(DOMAINS[slug])
     current = [
         Figure(p.dataset, p.quantity, p.year)
-        for entry in core.store.datasets(slug, limit=10_000)
+        for entry in core.store.reads.datasets(slug, limit=10_000)
         for p in entry.figures
         if p.unit in units and p.year is not None
     ]

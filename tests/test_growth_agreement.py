@@ -88,7 +88,7 @@ def test_a_corrected_figure_counts_once_in_chat_and_on_the_web(tmp_path: Path) -
         added(core, "Talk Bank", "1K", 2019)
         added(core, "Voice Hoard", "10K", 2020)
         added(core, "Speech Pile", "100", 2018)  # the correction, now its current figure
-        assert core.store.get(typo).is_current == 0
+        assert core.store.reads.get(typo).is_current == 0
         data = chat_and_web_agree(core, site, "audio")
         assert [f["quantity"] for f in data["frontier"]] == [100, 1000, 10000]
         assert data["growth_per_year"] is not None
@@ -110,7 +110,7 @@ def test_a_merged_and_a_withdrawn_figure_count_as_the_ledger_says(tmp_path: Path
         chat_and_web_agree(core, site, "audio")
         merged = core.ask('/merge "Voice Hoard v2" "Voice Hoard" domain:audio', MODERATOR)
         assert merged.kind == "answer", merged.as_text()
-        core.store.flag(withdrawn, MEMBER, "the paper counts minutes, not hours")
+        core.store.vouches.flag(withdrawn, MEMBER, "the paper counts minutes, not hours")
         assert core.ask(f"/reject {withdrawn} counted in minutes", MODERATOR).kind == "answer"
         data = chat_and_web_agree(core, site, "audio")
         assert data["growth_per_year"] is None  # two records left: no rate anywhere

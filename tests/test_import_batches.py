@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import bot.importer
-import knowledge.store
+import knowledge.ledger.opening
 from bot.cli import cli
 from bot.core import Core, ImportFailed
 from knowledge import imports
@@ -165,7 +165,7 @@ def test_a_chat_write_goes_in_while_a_large_import_is_stored(
     db = tmp_path / "ledger.db"
     rows = write_rows(tmp_path / "rows.csv", 12_000)
     importing = Core.open(db)
-    monkeypatch.setattr(knowledge.store, "BUSY_TIMEOUT_MS", 1_500)
+    monkeypatch.setattr(knowledge.ledger.opening, "BUSY_TIMEOUT_MS", 1_500)
     chat = Core.open(db)
     outcome: dict[str, object] = {}
 
@@ -282,9 +282,13 @@ def test_a_point_someone_acted_on_is_withdrawn_not_removed(
     with pytest.raises(sqlite3.IntegrityError):
         core.import_csv(path, MODERATOR, progress=flag_the_first)
     other.close()
-    point = core.store.get(flagged[0])
+    point = core.store.reads.get(flagged[0])
     assert point is not None and point.status == "rejected" and not point.is_current
-    assert [e.action for e in core.store.audit_log(point.id)] == ["import", "flag", "withdraw"]
+    assert [e.action for e in core.store.history.audit_log(point.id)] == [
+        "import",
+        "flag",
+        "withdraw",
+    ]
     assert imported(core.store.conn) == 1
     assert_ledger_intact(core.store.conn)
 

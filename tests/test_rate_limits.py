@@ -302,11 +302,11 @@ def test_a_command_declared_as_a_submission_is_counted_whatever_it_writes(
     """/confirm and /flag will write through their own store methods: the declaration suffices."""
     from bot.commands import Command
     from bot.registry import COMMANDS
-    from knowledge.store import NewPoint, Submitter
+    from knowledge.ledger.values import NewPoint, Submitter
 
     def stash(request: Any) -> Reply:
         point = NewPoint("video", "Stashed", "1M", 1e6, "hours", "https://example.org/s")
-        request.store.add_many([point], Submitter(request.user, request.platform))
+        request.store.points.add_many([point], Submitter(request.user, request.platform))
         return Reply(title="stashed")
 
     stash_command = Command(
@@ -415,7 +415,7 @@ def test_a_cached_reply_waits_for_the_core_when_a_batch_is_unwritten(tmp_path: P
         first, second, third, fourth = asyncio.run(ask_four())
         assert second.kept is not None and second.reply is first.reply, "served from the cache"
         assert third.kept is not None
-        assert core.store.rate_count("slack:U1", "commands", core.clock() // 60 * 60) == 2
+        assert core.store.rates.count("slack:U1", "commands", core.clock() // 60 * 60) == 2
         assert fourth.kept is None and fourth.reply is not None
         assert fourth.reply.data["error"] == "RateLimited"
         runner.close()
@@ -554,8 +554,8 @@ def test_the_bound_holds_whatever_the_interleaving(tmp_path: Path, seed: int) ->
     for number, store in enumerate(stores):
         limiter = CommandLimiter(
             limit,
-            lambda user, window, store=store: store.rate_count(user, "commands", window),
-            lambda window, expires, counts, store=store: store.add_rate_counts(
+            lambda user, window, store=store: store.rates.count(user, "commands", window),
+            lambda window, expires, counts, store=store: store.rates.add_counts(
                 "commands", window, expires, counts
             ),
         )
@@ -590,13 +590,13 @@ def test_the_count_is_written_only_every_batch(tmp_path: Path) -> None:
     clock, path = Clock(), tmp_path / "writes.db"
     with limited(path, "30/minute", clock) as core:
         writes = []
-        original = core.store.add_rate_counts
+        original = core.store.rates.add_counts
 
         def counting(*args: Any) -> dict[str, int]:
             writes.append(args)
             return original(*args)
 
-        core.store.add_rate_counts = counting  # type: ignore[method-assign]
+        core.store.rates.add_counts = counting  # type: ignore[method-assign]
         assert admitted(core, "slack:U1", 10) == 10
         assert len(writes) == 3  # after the 3rd, 6th and 9th
 

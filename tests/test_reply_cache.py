@@ -22,7 +22,8 @@ from bot.core import Caller, Core
 from bot.registry import COMMANDS
 from bot.reply import Reply
 from bot.runner import AsyncCore, Timely
-from knowledge.store import NewPoint, Store, Submitter
+from knowledge.ledger.values import NewPoint, Submitter
+from knowledge.store import Store
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, SlackStack, slack_stack
 
 
@@ -93,7 +94,7 @@ def test_the_version_moves_with_every_ledger_commit_of_another_connection(tmp_pa
     cache = ReplyCache(writer.path)
     first = cache.version()
     assert cache.version() == first
-    writer.submit(
+    writer.points.submit(
         NewPoint("video", "Version Mover", "5M", 5e6, "hours", "https://example.org/v"),
         Submitter("console:alice", "console"),
     )
@@ -108,7 +109,7 @@ def test_a_rate_count_is_no_change_of_the_ledger(tmp_path: Path) -> None:
     writer = Store.open(tmp_path / "v.db")
     cache = ReplyCache(writer.path)
     first = cache.version()
-    writer.add_rate_counts("commands", 0, 60, {"slack:U1": 3})
+    writer.rates.add_counts("commands", 0, 60, {"slack:U1": 3})
     assert cache.version() == first
     cache.close()
     writer.close()

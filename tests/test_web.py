@@ -162,7 +162,7 @@ def test_growth_record_is_the_trend_s_frontier(
         points = sorted(
             (
                 p
-                for p in core.store.all_points()
+                for p in core.store.reads.all_points()
                 if p.domain == slug
                 and p.status == "approved"
                 and p.is_current
