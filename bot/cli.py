@@ -29,9 +29,10 @@ from bot.console import (
     save_attachments,
     saved_lines,
 )
-from bot.core import IMPORT_COLUMNS, Core, ImportFailed, ImportInterrupted, storage_error
+from bot.core import IMPORT_COLUMNS, Core, ImportFailed, ImportInterrupted
 from bot.courier import deliver_now
 from bot.csvcells import csv_cell
+from bot.failures import storage_error
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.imports import Import

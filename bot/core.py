@@ -22,19 +22,16 @@ from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.config import Settings
 from bot.converters import clean_text, convert
 from bot.errors import (
-    DiskFull,
     InvalidValue,
-    LedgerBusyError,
     MissingOption,
     NotAllowed,
-    NotStored,
     NotText,
     RateLimited,
     TooLong,
     UnknownCommand,
     UserError,
-    WritesOff,
 )
+from bot.failures import error_reply, internal_error, refused_write
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
 from bot.importer import IMPORT_COLUMNS as IMPORT_COLUMNS
 from bot.importer import Imported
@@ -51,10 +48,7 @@ from knowledge.imports import Import, Undone
 from knowledge.kb import KB_DIR, Library
 from knowledge.rates import Charge, CountReader, OverLimit
 from knowledge.store import (
-    LedgerBusy,
-    LedgerFull,
     LedgerReadOnly,
-    LedgerUnavailable,
     NewPoint,
     StorageFault,
     Store,
@@ -112,81 +106,6 @@ def readable(text: str, what: str) -> None:
             f"{what} {problem}. Nothing was stored: send it again as plain text.",
             example="/scale video",
         ) from None
-
-
-def internal_error() -> Reply:
-    """What a user is told when something of ours failed, on every platform alike.
-
-    Never the exception's text: that is for the log, with the traceback.
-    """
-    return Reply(
-        title="Something went wrong on our side",
-        summary="The error is logged for the admin; nothing you sent was lost. "
-        "Please try again in a moment.",
-        kind="error",
-        visibility="private",
-        data={"error": "InternalError"},
-    )
-
-
-def storage_error(fault: StorageFault) -> UserError:
-    """What a user is told when SQLite could not store a write, in chat and in the CLI alike.
-
-    Each says that nothing was stored and whether trying again can help: a held lock
-    passes, a read-only file or a full disk does not until the admin acts.
-    """
-    if isinstance(fault, LedgerBusy):
-        return LedgerBusyError(
-            f"The ledger is busy: another process (a bulk import, say) has held its write "
-            f"lock for over {fault.seconds:g} s. Nothing was stored; try again in a minute."
-        )
-    if isinstance(fault, LedgerReadOnly):
-        return WritesOff(
-            f"Writes are off because {fault.reason}. Nothing was stored; "
-            "commands that only read still answer.",
-            example="/scale video",
-        )
-    if isinstance(fault, LedgerFull):
-        return DiskFull(
-            "The disk that holds the ledger is full, so nothing was stored. Trying again "
-            "will not help until the admin frees space; the log names the file."
-        )
-    if isinstance(fault, LedgerUnavailable):
-        return NotStored(f"The ledger cannot be opened: {fault}.")
-    return NotStored(
-        "The ledger's disk failed to write, so nothing was stored. "
-        "The admin has the cause in the log."
-    )
-
-
-def error_reply(error: UserError) -> Reply:
-    summary = error.message
-    if error.example:
-        summary += f"\nExample: {error.example}"
-    return Reply(
-        title=error.title,
-        summary=summary,
-        kind="error",
-        visibility="private",
-        data={"error": type(error).__name__, "example": error.example, "option": error.option},
-    )
-
-
-def refused_write(name: str, fault: StorageFault) -> Reply:
-    """The reply to a command whose write SQLite refused, and one log line for the admin.
-
-    A full disk or an I/O error needs the admin, so it is an error naming the cause and
-    the file; a held lock or a read-only file is a warning. No traceback: the cause is
-    known, and the rest of the bot is fine.
-    """
-    needs_admin = not isinstance(fault, LedgerBusy | LedgerReadOnly)
-    log.log(
-        logging.ERROR if needs_admin else logging.WARNING,
-        "/%s stored nothing: %s",
-        name,
-        fault,
-    )
-    return error_reply(storage_error(fault))
 
 
 class Core:
