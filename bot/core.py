@@ -26,7 +26,6 @@ from bot.errors import (
     MissingOption,
     NotAllowed,
     NotText,
-    RateLimited,
     TooLong,
     UnknownCommand,
     UserError,
@@ -38,15 +37,13 @@ from bot.importer import Imported
 from bot.importer import ImportFailed as ImportFailed
 from bot.importer import ImportInterrupted as ImportInterrupted
 from bot.kinds import Quantity, suggest_commands
-from bot.limiter import SCOPE as COMMAND_SCOPE
-from bot.limiter import CommandLimiter, OverCommandLimit, Verdict
-from bot.limits import too_many_commands, too_many_submissions
 from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text, shown
+from bot.ratelimits import RateLimits
 from bot.reply import Reply
 from knowledge.imports import Import, Undone
 from knowledge.kb import KB_DIR, Library
-from knowledge.rates import Charge, CountReader, OverLimit
+from knowledge.rates import OverLimit
 from knowledge.store import (
     LedgerReadOnly,
     NewPoint,
@@ -58,8 +55,6 @@ from knowledge.store import (
 log = logging.getLogger(__name__)
 
 CURATED_CSV = KB_DIR / "datasets.csv"
-#: The scope submission counts are stored under in ``rate_counts``.
-SUBMISSIONS = "submissions"
 #: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
 NOTICE_BACKLOG = 100
 #: Platforms that show an image in a reply; the terminal gets charts as text instead.
@@ -133,10 +128,7 @@ class Core:
         #: process adding a field is seen at the next command (see ``_follow_domains``).
         self._seen_version: int | None = None
         self._seen_domains: tuple[int, int] | None = None
-        self.clock = clock
-        self._counts = CountReader(store.connect_again) if store.path != ":memory:" else None
-        self._kept_counts: tuple[int, dict[str, int]] = (0, {})  # when writes are off
-        self.limiter = CommandLimiter(settings.command_limit, self._read_count, self._add_counts)
+        self.limits = RateLimits(settings, store, commands, self.is_moderator, clock)
 
     @classmethod
     def open(
@@ -220,13 +212,20 @@ class Core:
         if self.store.community_signature() != self._seen_domains:
             self.load_domains()
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """UTC epoch seconds, for the rate limits' windows (tests set it to move them)."""
+        return self.limits.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self.limits.clock = clock
+
     def close(self) -> None:
         """Write the command counts still in memory, then close the database."""
         try:
-            self.limiter.close(self.clock())
+            self.limits.close()
         finally:
-            if self._counts is not None:
-                self._counts.close()
             self.store.close()
 
     def __enter__(self) -> Core:
@@ -291,85 +290,6 @@ class Core:
         taken = list(self._notices)
         self._notices.clear()
         return taken
-
-    # -- rate limits ---------------------------------------------------------------------
-
-    def command_limited(self, caller: Caller) -> bool:
-        """The command limit spares moderators and the terminal (its user runs the bot)."""
-        return caller.platform != "console" and not self.is_moderator(caller)
-
-    def admit(self, caller: Caller) -> None:
-        """Count one command of ``caller``'s, or raise :class:`RateLimited` (core thread)."""
-        if not self.command_limited(caller):
-            return
-        now = self.clock()
-        try:
-            self.limiter.admit(caller.user, now)
-        except OverCommandLimit:
-            raise too_many_commands(self.settings.command_limit, now) from None
-
-    def admit_quickly(self, caller: Caller) -> Verdict:
-        """:meth:`admit` without writing, for a reply served from the adapters' cache.
-
-        ASK: only :meth:`admission` on the core's thread can tell.
-        """
-        if not self.command_limited(caller):
-            return Verdict.ADMIT
-        return self.limiter.quick(caller.user, self.clock())
-
-    def admission(self, caller: Caller) -> Reply | None:
-        """:meth:`admit` as a reply: None when admitted, else the refusal to send."""
-        try:
-            self.admit(caller)
-        except UserError as error:
-            return error_reply(error)
-        return None
-
-    def refusal(self) -> Reply:
-        """The reply to a command over the command limit (the window is the same for all)."""
-        return error_reply(too_many_commands(self.settings.command_limit, self.clock()))
-
-    def flush_limits(self) -> None:
-        """Write the command counts due (the runner calls it on the core's thread)."""
-        self.limiter.flush(self.clock())
-
-    def _read_count(self, user: str, window: int) -> int:
-        if self._counts is None:
-            return self.store.rate_count(user, COMMAND_SCOPE, window)
-        return self._counts.count(user, COMMAND_SCOPE, window)
-
-    def _add_counts(self, window: int, expires: int, counts: dict[str, int]) -> dict[str, int]:
-        """Store the command counts; on a read-only ledger, keep them in this process.
-
-        Reads go on when writes are off, so the limit must too: it then holds per
-        process rather than across them, which is the best a file we cannot write allows.
-        """
-        if self.store.read_only is None:
-            return self.store.add_rate_counts(COMMAND_SCOPE, window, expires, counts)
-        kept_window, kept = self._kept_counts
-        if kept_window != window:
-            kept = {}
-            self._kept_counts = (window, kept)
-        for user, count in counts.items():
-            kept[user] = kept.get(user, 0) + count
-        return {user: kept[user] for user in counts}
-
-    def submission_charge(self, command: Command, caller: Caller) -> Charge | None:
-        """What a run of ``command`` must count toward the submission limit, if anything.
-
-        Moderators are exempt; everyone else, the terminal's user too, is counted.
-        """
-        if not command.counts_as_submission or self.is_moderator(caller):
-            return None
-        limit = self.settings.submit_limit
-        window = limit.window(self.clock())
-        return Charge(caller.user, SUBMISSIONS, window, window + limit.seconds, limit.count)
-
-    def _too_many_submissions(self) -> RateLimited:
-        counted = [name for name, c in self.commands.items() if c.counts_as_submission]
-        return too_many_submissions(self.settings.submit_limit, self.clock(), counted)
-
-    # -- entry points --------------------------------------------------------------------
 
     def ask(
         self,
@@ -487,7 +407,7 @@ class Core:
         ``pressed``: the command comes from a button of an earlier reply.
         """
         try:
-            self.admit(caller)
+            self.limits.admit(caller)
             self._follow_domains()
             readable(name, "The command's name")
             command = self.command(name)
@@ -522,7 +442,7 @@ class Core:
                 commands=self.commands,
                 asker=asker,
             )
-            charge = self.submission_charge(command, caller)
+            charge = self.limits.submission_charge(command, caller)
             if charge is None:
                 reply = command.handler(request, **values)
             else:
@@ -533,7 +453,7 @@ class Core:
         except UserError as error:
             return error_reply(error)
         except OverLimit:
-            return error_reply(self._too_many_submissions())
+            return error_reply(self.limits.too_many_submissions())
         except StorageFault as fault:
             return refused_write(name, fault)
         except Exception:
