@@ -19,6 +19,7 @@ from typing import Any
 
 from bot import importer
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
+from bot.communityfields import CommunityFields
 from bot.config import Settings
 from bot.converters import clean_text, convert
 from bot.errors import (
@@ -124,10 +125,8 @@ class Core:
         self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
         #: Each platform's :class:`Surface` (see ``surface``).
         self._surfaces: dict[str, Surface] = {}
-        #: The ledger's ``data_version`` and community fields as last read: another
-        #: process adding a field is seen at the next command (see ``_follow_domains``).
-        self._seen_version: int | None = None
-        self._seen_domains: tuple[int, int] | None = None
+        #: Community fields another process adds are served at the next command.
+        self.fields = CommunityFields(library, store)
         self.limits = RateLimits(settings, store, commands, self.is_moderator, clock)
 
     @classmethod
@@ -148,7 +147,7 @@ class Core:
         store = Store.open(settings.db)
         core = cls(settings, library, store, commands)
         try:
-            core.load_domains()
+            core.fields.load()
             core._catch_up()
         except BaseException:
             store.close()
@@ -182,35 +181,6 @@ class Core:
             store.sync_curated(points, Submitter("system:curated", "system"), edition)
         except LedgerReadOnly as fault:
             log.warning("the curated data points are not up to date: %s", fault)
-
-    def load_domains(self) -> None:
-        """Serve every community field the ledger holds that the library lacks.
-
-        A field whose name the knowledge base has taken since it was added (a new alias
-        in a domain file) is left out with a warning: the essay's names come first.
-        """
-        self._seen_domains = self.store.community_signature()
-        # All at once: one index build however many fields (one a field was quadratic).
-        for domain, clash in self.library.add_communities(self.store.community_domains()):
-            log.warning(
-                "community field %r is not served: %r is now a name of %r",
-                domain.slug,
-                clash.name,
-                clash.owner.slug,
-            )
-
-    def _follow_domains(self) -> None:
-        """Load fields another process added, when the ledger has changed since last look.
-
-        One pragma per command; the community table is read only after another
-        connection committed, and only reloaded when it changed.
-        """
-        version = self.store.version()
-        if version == self._seen_version:
-            return
-        self._seen_version = version
-        if self.store.community_signature() != self._seen_domains:
-            self.load_domains()
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -408,7 +378,7 @@ class Core:
         """
         try:
             self.limits.admit(caller)
-            self._follow_domains()
+            self.fields.follow()
             readable(name, "The command's name")
             command = self.command(name)
             for option_name, raw in raw_options.items():
