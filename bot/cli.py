@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 from pydantic import SecretStr, ValidationError
 
+from bot import importer
 from bot.config import Settings, environment_variable
 from bot.console import (
     console_user,
@@ -29,10 +30,11 @@ from bot.console import (
     save_attachments,
     saved_lines,
 )
-from bot.core import IMPORT_COLUMNS, Core, ImportFailed, ImportInterrupted
+from bot.core import Core
 from bot.courier import deliver_now
 from bot.csvcells import csv_cell
 from bot.failures import storage_error
+from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.imports import Import
@@ -400,7 +402,7 @@ def import_(
         )
     core = open_core(ctx)
     if resume is None:
-        for held in core.unfinished_imports():
+        for held in importer.unfinished(core.store):
             click.echo(f"note: {unfinished_note(held)}", err=True)
 
     def started(held: Import) -> None:
@@ -413,7 +415,7 @@ def import_(
 
     report = Progress()
     try:
-        done = core.import_csv(file, who, resume=resume, started=started, progress=report)
+        done = importer.import_csv(core, file, who, resume=resume, started=started, progress=report)
     except ImportFailed as error:
         raise click.ClickException(f"nothing imported: {error}") from None
     except ImportInterrupted as error:
@@ -449,7 +451,7 @@ def unfinished_note(held: Import) -> str:
 
 def undo_import(core: Core, import_id: int, user: str) -> None:
     try:
-        undone = core.undo_import(import_id, user)
+        undone = importer.undo(core.store, import_id, user)
     except ImportFailed as error:
         raise click.ClickException(f"nothing undone: {error}") from None
     except StorageFault as fault:

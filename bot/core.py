@@ -8,7 +8,6 @@ errors into replies all happen here, once, so no platform can skip them.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import deque
@@ -17,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot import importer
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.communityfields import CommunityFields
 from bot.config import Settings
@@ -33,29 +31,21 @@ from bot.errors import (
 )
 from bot.failures import error_reply, internal_error, refused_write
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
-from bot.importer import IMPORT_COLUMNS as IMPORT_COLUMNS
-from bot.importer import Imported
-from bot.importer import ImportFailed as ImportFailed
-from bot.importer import ImportInterrupted as ImportInterrupted
-from bot.kinds import Quantity, suggest_commands
+from bot.kinds import suggest_commands
 from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.ratelimits import RateLimits
 from bot.reply import Reply
-from knowledge.imports import Import, Undone
-from knowledge.kb import KB_DIR, Library
+from bot.seeding import catch_up
+from knowledge.kb import Library
 from knowledge.rates import OverLimit
 from knowledge.store import (
-    LedgerReadOnly,
-    NewPoint,
     StorageFault,
     Store,
-    Submitter,
 )
 
 log = logging.getLogger(__name__)
 
-CURATED_CSV = KB_DIR / "datasets.csv"
 #: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
 NOTICE_BACKLOG = 100
 #: Platforms that show an image in a reply; the terminal gets charts as text instead.
@@ -86,11 +76,6 @@ class Caller:
     def shows_images(self) -> bool:
         """Whether a chart reaches this caller as a picture (else as lines of text)."""
         return self.platform in IMAGE_PLATFORMS
-
-
-def curated_edition(path: Path) -> str:
-    """A fingerprint of the curated file: a new edition is brought into every ledger."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def readable(text: str, what: str) -> None:
@@ -148,39 +133,11 @@ class Core:
         core = cls(settings, library, store, commands)
         try:
             core.fields.load()
-            core._catch_up()
+            catch_up(core)
         except BaseException:
             store.close()
             raise
         return core
-
-    def _catch_up(self) -> None:
-        """Index the knowledge base's claims and seed the curated points, if not done yet.
-
-        Both check with a plain read first, so an up-to-date database opens without the
-        write lock. A read-only one that is behind is served as it is, and the log says
-        what is missing.
-        """
-        store = self.store
-        try:
-            store.compile_claims(self.library)
-            store.adopt_units(
-                {
-                    domain.slug: domain.headline_unit
-                    for domain in self.library.domains.values()
-                    if domain.headline_unit
-                }
-            )
-        except LedgerReadOnly as fault:
-            log.warning("the claims index predates the knowledge base files: %s", fault)
-        edition = curated_edition(CURATED_CSV)
-        if store.meta("curated_edition") == edition:
-            return
-        points = self.read_csv(CURATED_CSV)
-        try:
-            store.sync_curated(points, Submitter("system:curated", "system"), edition)
-        except LedgerReadOnly as fault:
-            log.warning("the curated data points are not up to date: %s", fault)
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -464,60 +421,3 @@ class Core:
         if command.check is not None:
             command.check(values)
         return values
-
-    # -- bulk data -----------------------------------------------------------------------
-
-    def new_point(self, raw: dict[str, str]) -> NewPoint:
-        """Validate one data point exactly as ``/submit`` does (used by imports and forms)."""
-        values = self.convert_options(self.command("submit"), raw)
-        quantity: Quantity = values["quantity"]
-        return NewPoint(
-            domain=values["domain"].slug,
-            dataset=values["dataset"],
-            quantity_text=quantity.text,
-            quantity=quantity.value,
-            unit=values["unit"],
-            source_url=values["source"],
-            year=values["year"],
-            note=values["note"] or "",
-        )
-
-    def read_csv(self, path: Path) -> list[NewPoint]:
-        """Every row of a small CSV file as a point (the curated file), or
-        :class:`ImportFailed` naming every bad line."""
-        return importer.read_all(path, self.new_point)
-
-    def import_csv(
-        self,
-        path: Path,
-        user: str,
-        *,
-        resume: int | None = None,
-        started: Callable[[Import], None] | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> Imported:
-        """Load a CSV file as approved points: checked whole, stored in short batches.
-
-        All or nothing: a bad row stores nothing, and rows stored before a failure are
-        taken out again (see :mod:`bot.importer` for resuming or undoing an import that
-        could not be). ``started`` is told the import's id before the first batch,
-        ``progress`` how many rows are stored after each.
-        """
-        who = Submitter(user, Caller(user).platform)
-        return importer.run(
-            self.store,
-            path,
-            self.new_point,
-            who,
-            resume=resume,
-            started=started,
-            progress=progress,
-        )
-
-    def undo_import(self, import_id: int, user: str) -> Undone:
-        """Take out the points an unfinished import stored."""
-        return importer.undo(self.store, import_id, user)
-
-    def unfinished_imports(self) -> list[Import]:
-        """Imports interrupted partway (or being written by another process now)."""
-        return importer.unfinished(self.store)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.core import Core, ImportFailed
+from bot.core import Core
+from bot.importer import ImportFailed, import_csv
 from knowledge import imports
 from knowledge.migrations import migrations
 from knowledge.store import (
@@ -613,7 +614,7 @@ def test_import_loads_every_row(core: Core, tmp_path: Path) -> None:
         ],
     )
     before = core.store.totals()
-    done = core.import_csv(path, MODERATOR)
+    done = import_csv(core, path, MODERATOR)
     ids = list(imports.point_ids(core.store, done.id))
     assert done.rows == 3 and len(ids) == 3 and len(set(ids)) == 3
     points = [core.store.get(i) for i in ids]
@@ -653,7 +654,7 @@ def test_import_with_a_bad_row_is_refused_whole(
     before = core.store.totals()
     audit_before = count(core.store.conn, "SELECT MAX(id) FROM audit_log")
     with pytest.raises(ImportFailed) as caught:
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
     message = str(caught.value)
     assert "line 4" in message
     assert words.casefold() in message.casefold()
@@ -680,7 +681,7 @@ def test_import_missing_column_names_line_one(core: Core, tmp_path: Path) -> Non
     path = tmp_path / "nohead.csv"
     path.write_text("domain,dataset,quantity\nvideo,X,5M\n", encoding="utf-8")
     with pytest.raises(ImportFailed, match="line 1"):
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
 
 
 # -- backup --------------------------------------------------------------------------------
