@@ -235,9 +235,9 @@ def chart(ctx: click.Context, domains: tuple[str, ...], unit: str | None, output
     as /trend shows it on Slack and Discord. Several: each field's record as a multiple
     of its first, as /compare shows them.
     """
+    from bot import fieldgrowth
     from bot.errors import UserError
     from bot.kinds import resolve_domain
-    from handlers import growth
     from knowledge.units import canonical_unit
 
     core = open_core(ctx)
@@ -254,15 +254,15 @@ def chart(ctx: click.Context, domains: tuple[str, ...], unit: str | None, output
         chosen = canonical_unit(unit)
         if chosen is None:
             raise click.ClickException(f"{unit!r} is not a unit of knowledge/units.py")
-    found = [growth.read(core.store, field, chosen) for field in fields]
+    found = [fieldgrowth.read(core.store, field, chosen) for field in fields]
     if len(found) == 1:
-        drawn = growth.trend_chart(core.store, found[0])
+        drawn = fieldgrowth.trend_chart(core.store, found[0])
         if drawn is None:
             raise click.ClickException(f"nothing to draw: {found[0].reason}; {found[0].remedy}")
     else:
         if not any(entry.records for entry in found):
             raise click.ClickException("nothing to draw: none of these fields has dated figures")
-        drawn = growth.compare_chart(core.store, found)
+        drawn = fieldgrowth.compare_chart(core.store, found)
     try:
         output.write_bytes(drawn.png)
     except OSError as error:

@@ -13,8 +13,8 @@ from itertools import zip_longest
 from typing import Any
 
 from bot.commands import Command, Option, OptionType, Request
+from bot.fieldgrowth import field_unit
 from bot.reply import Citation, Reply
-from handlers.growth import field_unit
 from handlers.present import essay, point_line, source, unique
 from knowledge.kb import FieldMentions
 from knowledge.models import AnyDomain
