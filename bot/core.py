@@ -39,10 +39,7 @@ from bot.reply import Reply
 from bot.seeding import catch_up
 from knowledge.kb import Library
 from knowledge.rates import OverLimit
-from knowledge.store import (
-    StorageFault,
-    Store,
-)
+from knowledge.store import StorageFault, Store
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +87,14 @@ def readable(text: str, what: str) -> None:
 
 
 class Core:
+    """Runs a command for a caller: parse, permissions, limits, conversion, the handler.
+
+    What it holds but does not do itself has a module of its own: the rate limits
+    (:mod:`bot.ratelimits`), following community fields (:mod:`bot.communityfields`),
+    what opening brings into the ledger (:mod:`bot.seeding`), the wording of failures
+    (:mod:`bot.failures`). CSV imports go through :mod:`bot.importer`.
+    """
+
     def __init__(
         self,
         settings: Settings,
