@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 from pydantic import SecretStr, ValidationError
 
+from bot import importer
 from bot.config import Settings, environment_variable
 from bot.console import (
     console_user,
@@ -29,9 +30,11 @@ from bot.console import (
     save_attachments,
     saved_lines,
 )
-from bot.core import IMPORT_COLUMNS, Core, ImportFailed, ImportInterrupted, storage_error
+from bot.core import Core
 from bot.courier import deliver_now
 from bot.csvcells import csv_cell
+from bot.failures import storage_error
+from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.imports import Import
@@ -233,9 +236,9 @@ def chart(ctx: click.Context, domains: tuple[str, ...], unit: str | None, output
     as /trend shows it on Slack and Discord. Several: each field's record as a multiple
     of its first, as /compare shows them.
     """
+    from bot import fieldgrowth
     from bot.errors import UserError
     from bot.kinds import resolve_domain
-    from handlers import growth
     from knowledge.units import canonical_unit
 
     core = open_core(ctx)
@@ -252,15 +255,15 @@ def chart(ctx: click.Context, domains: tuple[str, ...], unit: str | None, output
         chosen = canonical_unit(unit)
         if chosen is None:
             raise click.ClickException(f"{unit!r} is not a unit of knowledge/units.py")
-    found = [growth.read(core.store, field, chosen) for field in fields]
+    found = [fieldgrowth.read(core.store, field, chosen) for field in fields]
     if len(found) == 1:
-        drawn = growth.trend_chart(core.store, found[0])
+        drawn = fieldgrowth.trend_chart(core.store, found[0])
         if drawn is None:
             raise click.ClickException(f"nothing to draw: {found[0].reason}; {found[0].remedy}")
     else:
         if not any(entry.records for entry in found):
             raise click.ClickException("nothing to draw: none of these fields has dated figures")
-        drawn = growth.compare_chart(core.store, found)
+        drawn = fieldgrowth.compare_chart(core.store, found)
     try:
         output.write_bytes(drawn.png)
     except OSError as error:
@@ -400,7 +403,7 @@ def import_(
         )
     core = open_core(ctx)
     if resume is None:
-        for held in core.unfinished_imports():
+        for held in importer.unfinished(core.store):
             click.echo(f"note: {unfinished_note(held)}", err=True)
 
     def started(held: Import) -> None:
@@ -413,7 +416,7 @@ def import_(
 
     report = Progress()
     try:
-        done = core.import_csv(file, who, resume=resume, started=started, progress=report)
+        done = importer.import_csv(core, file, who, resume=resume, started=started, progress=report)
     except ImportFailed as error:
         raise click.ClickException(f"nothing imported: {error}") from None
     except ImportInterrupted as error:
@@ -449,7 +452,7 @@ def unfinished_note(held: Import) -> str:
 
 def undo_import(core: Core, import_id: int, user: str) -> None:
     try:
-        undone = core.undo_import(import_id, user)
+        undone = importer.undo(core.store, import_id, user)
     except ImportFailed as error:
         raise click.ClickException(f"nothing undone: {error}") from None
     except StorageFault as fault:

@@ -89,7 +89,7 @@ class AsyncCore:
         self._deliverers: list[Deliverer] = []
         self._deliveries: set[asyncio.Task[None]] = set()
         # Command counts are written on the core's thread after the reply, not before it.
-        core.limiter.defer = self._flush_limits_later
+        core.limits.limiter.defer = self._flush_limits_later
 
     async def call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run ``function(*args, **kwargs)`` on the core's thread and await its result.
@@ -164,7 +164,7 @@ class AsyncCore:
     def _flush_limits_later(self) -> None:
         """Queue the write of due command counts behind the core's current work."""
         try:
-            job = self._worker.submit(self.core.flush_limits)
+            job = self._worker.submit(self.core.limits.flush)
         except RuntimeError:  # shut down: Core.close() writes what is left
             return
         job.add_done_callback(_log_failure)
@@ -218,11 +218,11 @@ class AsyncCore:
         kept = self.cache.get(key, version)
         if kept is not None:
             # Served without the core, so counted here: the core counts everything else.
-            verdict = self.core.admit_quickly(caller)
+            verdict = self.core.limits.admit_quickly(caller)
             if verdict is Verdict.ADMIT:
                 return Timely(kept.reply, _done(kept.reply), kept)
             if verdict is Verdict.REFUSE:
-                refusal = self.core.refusal()
+                refusal = self.core.limits.refusal()
                 return Timely(refusal, _done(refusal))
             timely = await self.within(self._admitted(kept, caller))
             return Timely(timely.reply, timely.later, kept if timely.reply is kept.reply else None)
@@ -240,12 +240,12 @@ class AsyncCore:
 
     async def _admitted(self, kept: Kept, caller: Caller) -> Reply:
         """The kept reply once the core's thread admits ``caller``, else its refusal."""
-        refusal = await self.call(self.core.admission, caller)
+        refusal = await self.call(self.core.limits.admission, caller)
         return kept.reply if refusal is None else refusal
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)
-        self.core.limiter.defer = None
+        self.core.limits.limiter.defer = None
         self.cache.close()
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from bot import kinds
 from bot.commands import Command, Option, Request
+from bot.fieldgrowth import field_unit
 from bot.reply import Citation, Reply
-from handlers.growth import field_unit
 from handlers.present import essay, point_line, source, unique
 from knowledge.kb import FieldMentions
 from knowledge.ledger.values import ClaimHit, DataPoint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import fieldgrowth
 from bot.commands import Command, Request
 from bot.errors import InvalidValue
 from bot.reply import Citation, Reply, Table
@@ -95,7 +96,7 @@ def compare(
             example=f"/compare {repeated.slug} {others[0]}",
         )
     store = request.store
-    rates = [growth.read(store, d) for d in domains]
+    rates = [fieldgrowth.read(store, d) for d in domains]
     estimates = [growth.published(request.library, d) for d in domains]
     largest: list[DataPoint | None] = [
         store.reads.largest(d.slug, found.unit) if found.unit else None
@@ -156,7 +157,7 @@ def compare(
     # show pictures (its text version only for where the picture cannot go).
     if not request.images or not any(found.records for found in rates):
         return reply
-    chart = growth.compare_chart(store, rates)
+    chart = fieldgrowth.compare_chart(store, rates)
     text = growth.compare_text_chart(rates)
     return reply.model_copy(update={"attachments": [growth.attachment(chart, text)]})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import fieldgrowth
 from bot.commands import Command, Request
 from bot.reply import Reply, ReplyField
 from handlers import growth, options
@@ -76,7 +77,7 @@ def community_card(request: Request, domain: CommunityDomain) -> Reply:
     figure, its growth and what those two say against the template, all from the ledger.
     """
     store = request.store
-    found = growth.read(store, domain)
+    found = fieldgrowth.read(store, domain)
     unit = found.unit
     largest = store.reads.largest(domain.slug, unit) if unit else None
     newest = store.reads.newest(domain.slug)

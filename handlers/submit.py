@@ -11,11 +11,12 @@ from bot.errors import InvalidQuantity
 from bot.kinds import Quantity
 from bot.notices import PointPending
 from bot.reply import Citation, Reply, ReplyField
+from bot.submitpoint import submitted_point
 from handlers import options
 from handlers.cards import review_card
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount
-from knowledge.ledger.values import NewPoint, Submitter
+from knowledge.ledger.values import Submitter
 from knowledge.models import AnyDomain
 from knowledge.quantity import format_quantity
 from knowledge.units import is_count
@@ -34,16 +35,7 @@ def submit(
     year: int | None,
     note: str | None,
 ) -> Reply:
-    point = NewPoint(
-        domain=domain.slug,
-        dataset=dataset,
-        quantity_text=quantity.text,
-        quantity=quantity.value,
-        unit=unit,
-        source_url=source,
-        year=year,
-        note=note or "",
-    )
+    point = submitted_point(domain, dataset, quantity, unit, source, year, note)
     who = Submitter(request.user, request.platform, request.workspace, request.channel)
     submission = request.store.points.submit_once(point, who, request.request_id)
     stored = submission.stored or request.store.reads.get(submission.id)

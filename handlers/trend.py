@@ -9,7 +9,7 @@ projection as what it is, an extrapolation of that fit.
 
 from __future__ import annotations
 
-from bot import growthwords, kinds
+from bot import fieldgrowth, growthwords, kinds
 from bot.commands import Command, Option, Request
 from bot.reply import Reply, ReplyField
 from handlers import growth, options
@@ -19,7 +19,7 @@ from knowledge.models import AnyDomain
 
 def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
     store = request.store
-    found = growth.read(store, domain, unit)
+    found = fieldgrowth.read(store, domain, unit)
     shown_unit = found.unit or "any unit"
     rate = found.rate
     fields: list[ReplyField] = []
@@ -74,7 +74,7 @@ def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
     text = growth.text_chart(found) if found.records else ""
     if not request.images:
         return reply.model_copy(update={"preformatted": text})
-    chart = growth.trend_chart(store, found)
+    chart = fieldgrowth.trend_chart(store, found)
     if chart is None:
         return reply
     return reply.model_copy(update={"attachments": [growth.attachment(chart, text)]})

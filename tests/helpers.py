@@ -26,7 +26,6 @@ import pytest
 from pydantic import AliasChoices
 
 from bot.config import Settings
-from bot.core import CURATED_CSV
 from bot.discord.embeds import (
     DESCRIPTION,
     EMBEDS_PER_MESSAGE,
@@ -37,6 +36,7 @@ from bot.discord.embeds import (
     MESSAGE_TOTAL,
     TITLE,
 )
+from bot.seeding import CURATED_CSV
 from bot.slack.blocks import (
     BUTTON_TEXT,
     CONTEXT_ELEMENTS,

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import fieldgrowth
 from bot.config import Settings
 from bot.core import Core
 from bot.web.charts import draw_trend, read_trend
-from handlers import growth
 from knowledge import records
 from knowledge.ledger.values import NewPoint, Submitter
 from knowledge.trend import Figure
@@ -159,8 +159,8 @@ def test_chat_and_the_web_draw_one_picture(grown: Grown) -> None:
     with Core.open(grown.path) as core:
         video = core.library.resolve("video")
         assert video is not None
-        found = growth.read(core.store, video)
-        chat = growth.trend_chart(core.store, found)
+        found = fieldgrowth.read(core.store, video)
+        chat = fieldgrowth.trend_chart(core.store, found)
         conn = sqlite3.connect(f"{grown.path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             web = draw_trend(video, read_trend(conn, video))

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import CREDENTIALS_HELP, cli
-from bot.core import IMPORT_COLUMNS
+from bot.importer import IMPORT_COLUMNS
 from knowledge.kb import Library
 from knowledge.store import Store
 from tests.helpers import clear_settings_env, count_rows, curated_rows, environ_without_settings

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import CURATED_CSV, Core
+from bot.core import Core
+from bot.importer import read_csv
+from bot.seeding import CURATED_CSV
 from knowledge.identity import dataset_key
 from knowledge.kb import Library, load_knowledge_base
 from knowledge.models import Domain
@@ -197,7 +199,7 @@ def test_no_figure_is_given_twice_in_one_unit() -> None:
 
 
 def test_every_row_passes_the_real_validation(core: Core) -> None:
-    points = core.read_csv(CURATED_CSV)
+    points = read_csv(core, CURATED_CSV)
     assert len(points) == len(curated_rows())
     for point, row in zip(points, curated_rows(), strict=True):
         assert (point.domain, point.dataset, point.unit) == (

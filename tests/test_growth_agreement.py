@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot import fieldgrowth
 from bot.config import Settings
 from bot.core import Core
-from handlers import growth
 from knowledge import trend
 from tests.helpers import MODERATOR
 from tests.web_stack import Site, serving
@@ -61,7 +61,7 @@ def chat_and_web_agree(core: Core, site: Site, slug: str) -> dict:
     """Assert chat and web name the same records, rate and chart; /trend's data."""
     domain = core.library.resolve(slug)
     assert domain is not None
-    found = growth.read(core.store, domain)  # what /trend, /compare and /scale read
+    found = fieldgrowth.read(core.store, domain)  # what /trend, /compare and /scale read
     chat = [(p.dataset, p.quantity, p.unit, p.year) for p in found.records]
     web = [(r["dataset"], r["value"], r["unit"], r["year"]) for r in web_record(site, slug)]
     assert web == chat

@@ -4,7 +4,7 @@ Hypothesis writes a field's ledger with the store's real write API (submissions,
 imports, approvals, rejections, confirmations that approve, disputes, withdrawals and
 kept disputes, corrections, merges, a curated edition that drops a figure), then asks:
 
-- chat: :func:`handlers.growth.read` (what ``/trend``, ``/compare``, ``/scale`` and
+- chat: :func:`bot.fieldgrowth.read` (what ``/trend``, ``/compare``, ``/scale`` and
   ``scalebot chart`` read) and ``/trend``'s reply data;
 - web: a real Datasette (``bot.web.app.build``, the plugin and its privacy authorizer)
   answering the ``growth_record`` canned query, and the inputs ``/-/charts/FIELD.png``
@@ -31,12 +31,12 @@ from datasette.app import Datasette
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from bot import fieldgrowth
 from bot.config import Settings
 from bot.core import Core
 from bot.limits import Limit
 from bot.web.app import build
 from bot.web.charts import trend_inputs
-from handlers import growth
 from knowledge.identity import dataset_key
 from knowledge.ledger.errors import LedgerError
 from knowledge.ledger.values import DataPoint, NewPoint, Submitter
@@ -246,7 +246,7 @@ def test_chat_and_web_give_every_ledger_the_same_frontier_and_rate(
 
     domain = core.library.resolve(slug)
     assert domain is not None
-    found = growth.read(core.store, domain)
+    found = fieldgrowth.read(core.store, domain)
     chat = [(p.id, p.dataset, p.quantity, p.year) for p in found.records]
     data = core.ask(f"/trend {slug}").data
     rows, inputs = background.run(web_view(datasette, slug), timeout=30)
@@ -293,4 +293,4 @@ def test_the_web_reads_the_rule_on_its_guarded_connection(
     video = core.library.domains["video"]
     inputs = background.run(trend_inputs(db, video), timeout=30)
     assert inputs.unit == video.headline_unit
-    assert inputs.result == growth.read(core.store, video).result
+    assert inputs.result == fieldgrowth.read(core.store, video).result

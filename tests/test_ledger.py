@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.core import Core, ImportFailed
+from bot.core import Core
+from bot.importer import ImportFailed, import_csv
 from knowledge import imports
 from knowledge.ledger.errors import AlreadyReviewed, AlreadyVouched, OwnPoint, PointNotFound
 from knowledge.ledger.values import AUTO_APPROVER, Submitter
@@ -612,7 +613,7 @@ def test_import_loads_every_row(core: Core, tmp_path: Path) -> None:
         ],
     )
     before = core.store.reads.totals()
-    done = core.import_csv(path, MODERATOR)
+    done = import_csv(core, path, MODERATOR)
     ids = list(imports.point_ids(core.store, done.id))
     assert done.rows == 3 and len(ids) == 3 and len(set(ids)) == 3
     points = [core.store.reads.get(i) for i in ids]
@@ -654,7 +655,7 @@ def test_import_with_a_bad_row_is_refused_whole(
     before = core.store.reads.totals()
     audit_before = count(core.store.conn, "SELECT MAX(id) FROM audit_log")
     with pytest.raises(ImportFailed) as caught:
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
     message = str(caught.value)
     assert "line 4" in message
     assert words.casefold() in message.casefold()
@@ -681,7 +682,7 @@ def test_import_missing_column_names_line_one(core: Core, tmp_path: Path) -> Non
     path = tmp_path / "nohead.csv"
     path.write_text("domain,dataset,quantity\nvideo,X,5M\n", encoding="utf-8")
     with pytest.raises(ImportFailed, match="line 1"):
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
 
 
 # -- backup --------------------------------------------------------------------------------

@@ -406,7 +406,7 @@ def test_a_cached_reply_waits_for_the_core_when_a_batch_is_unwritten(tmp_path: P
     with Core.open(settings=settings) as core:
         core.clock = Clock()
         runner = AsyncCore(core)
-        runner.core.limiter.defer = lambda: None  # the write after the reply never comes
+        runner.core.limits.limiter.defer = lambda: None  # the write after the reply never comes
         caller = Caller("slack:U1")
 
         async def ask_four() -> list[Timely]:

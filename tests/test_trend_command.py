@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from bot import fieldgrowth
 from bot.cli import cli
 from bot.core import Core
-from handlers import growth
 from knowledge.ledger.values import NewPoint, Submitter
 from knowledge.store import Store
 from knowledge.trend import Figure, frontier
@@ -172,7 +172,7 @@ def test_the_indexed_record_is_the_record_of_every_figure(tmp_path: Path, seed: 
             for p in entry.figures
             if p.unit == "images" and p.year is not None
         ]
-        found = growth.read(core.store, core.library.domains["image"], "images")
+        found = fieldgrowth.read(core.store, core.library.domains["image"], "images")
         shown = core.ask("/trend image unit:images").data["frontier"]
     expected = frontier(everything)
     assert [(p.dataset, p.quantity, p.year) for p in found.records] == [

@@ -22,7 +22,7 @@ import discord
 from discord import app_commands
 
 from bot.commands import SAFE_INTEGER, Command, Option
-from bot.core import internal_error
+from bot.failures import internal_error
 from bot.kinds import Context, suggest
 from bot.reply import Reply
 from bot.runner import AsyncCore

@@ -28,8 +28,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
-from bot.core import Caller, internal_error
+from bot.core import Caller
 from bot.errors import UserError
+from bot.failures import internal_error
 from bot.grammar import split_command
 from bot.kinds import Context
 from bot.reply import Attachment, Reply
