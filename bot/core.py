@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import importer
+from bot.capabilities import TEXT_ONLY, Capabilities
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.config import Settings
 from bot.converters import clean_text, convert
@@ -44,7 +45,7 @@ from bot.kinds import Quantity, suggest_commands
 from bot.limiter import SCOPE as COMMAND_SCOPE
 from bot.limiter import CommandLimiter, OverCommandLimit, Verdict
 from bot.limits import too_many_commands, too_many_submissions
-from bot.notices import Notice
+from bot.notices import Notice, platform_of
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
 from knowledge.imports import Import, Undone
@@ -68,8 +69,6 @@ CURATED_CSV = KB_DIR / "datasets.csv"
 SUBMISSIONS = "submissions"
 #: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
 NOTICE_BACKLOG = 100
-#: Platforms that show an image in a reply; the terminal gets charts as text instead.
-IMAGE_PLATFORMS = frozenset({"slack", "discord"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,10 @@ class Caller:
     interaction), so that the same request delivered twice (a replay, a retry) is
     answered from what the first delivery stored instead of storing it again. The
     terminal and the CLI have no such id: each line they send is a new request.
+
+    ``capabilities`` and ``local_operator`` are neutral facts the adapter reports (what
+    its platform shows; whether the person asking is the one at the terminal that runs
+    the bot): the core decides on them, never on the platform's name.
     """
 
     user: str
@@ -87,15 +90,13 @@ class Caller:
     channel: str | None = None
     is_admin: bool = False
     request_id: str | None = None
+    capabilities: Capabilities = TEXT_ONLY
+    local_operator: bool = False
 
     @property
     def platform(self) -> str:
-        return self.user.partition(":")[0] or "console"
-
-    @property
-    def shows_images(self) -> bool:
-        """Whether a chart reaches this caller as a picture (else as lines of text)."""
-        return self.platform in IMAGE_PLATFORMS
+        """The prefix of the user id (``slack:U1`` -> ``slack``): data, stored with a point."""
+        return platform_of(self.user)
 
 
 def curated_edition(path: Path) -> str:
@@ -208,8 +209,8 @@ class Core:
         self.store = store
         self.commands = commands
         self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
-        #: Each platform's :class:`Surface` (see ``surface``).
-        self._surfaces: dict[str, Surface] = {}
+        #: Each platform's :class:`Surface`, by what its adapter declared (see ``surface``).
+        self._surfaces: dict[tuple[str, Capabilities], Surface] = {}
         #: The ledger's ``data_version`` and community fields as last read: another
         #: process adding a field is seen at the next command (see ``_follow_domains``).
         self._seen_version: int | None = None
@@ -342,16 +343,16 @@ class Core:
         """Where ``caller``'s reply is shown: the one place a :class:`Surface` is made.
 
         The core's :class:`Request` and the reply cache's key both take it from here, so
-        a pure reply is never served to a surface it was not made for. One per platform,
-        made at its first request (the settings are fixed for the core's life): the
-        cache's key costs a dictionary lookup.
+        a pure reply is never served to a surface it was not made for. One per platform
+        and the capabilities its adapter declared, made at its first request (the
+        settings are fixed for the core's life): the cache's key costs a dictionary lookup.
         """
-        platform = caller.platform
-        surface = self._surfaces.get(platform)
+        key = (caller.platform, caller.capabilities)
+        surface = self._surfaces.get(key)
         if surface is None:
-            surface = self._surfaces[platform] = Surface(
-                platform=platform,
-                images=caller.shows_images,
+            surface = self._surfaces[key] = Surface(
+                platform=key[0],
+                images=caller.capabilities.images,
                 web_url=self.settings.web_url,
                 auto_approve_confirmations=self.settings.auto_approve_confirmations,
             )
@@ -376,8 +377,8 @@ class Core:
     # -- rate limits ---------------------------------------------------------------------
 
     def command_limited(self, caller: Caller) -> bool:
-        """The command limit spares moderators and the terminal (its user runs the bot)."""
-        return caller.platform != "console" and not self.is_moderator(caller)
+        """The command limit spares moderators and the local operator (who runs the bot)."""
+        return not caller.local_operator and not self.is_moderator(caller)
 
     def admit(self, caller: Caller) -> None:
         """Count one command of ``caller``'s, or raise :class:`RateLimited` (core thread)."""
@@ -461,9 +462,22 @@ class Core:
         channel: str | None = None,
         is_admin: bool = False,
         request_id: str | None = None,
+        capabilities: Capabilities = TEXT_ONLY,
+        local_operator: bool = True,
     ) -> Reply:
-        """Run one command typed as text; text without a leading ``/`` is a question."""
-        caller = Caller(user, workspace, channel, is_admin, request_id)
+        """Run one command typed as text; text without a leading ``/`` is a question.
+
+        The Python API: the program that holds the core asks, so by default as the local
+        operator (spared the command limit, like the terminal) on a text-only surface.
+        The keywords are :class:`Caller`'s; an adapter holding one calls :meth:`run_line`.
+        """
+        caller = Caller(
+            user, workspace, channel, is_admin, request_id, capabilities, local_operator
+        )
+        return self.run_line(text, caller)
+
+    def run_line(self, text: str, caller: Caller) -> Reply:
+        """:meth:`ask` for a :class:`Caller` the adapter built (with its capabilities)."""
         try:
             readable(text, "Your message")
             if len(text) > MAX_COMMAND_LENGTH:

@@ -60,7 +60,7 @@ def build_services(platforms: list[str], core: AsyncCore, settings: Settings) ->
         elif platform == "web":
             from bot.web.service import WebService
 
-            services.append(WebService(core.core.library, settings))
+            services.append(WebService(core.library, settings))
         else:
             raise ValueError(f"unknown platform {platform!r}")
     return services
