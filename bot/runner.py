@@ -2,9 +2,12 @@
 
 Slack's and Discord's adapters live on one event loop (``scalebot run all``). The core
 is synchronous and its SQLite connection belongs to one thread at a time, so the
-adapters never call it directly: they await :class:`AsyncCore`, which hands each call
-to a single dedicated thread. The loop stays free to ack other requests meanwhile, and
-the store sees calls strictly one after another, as it expects.
+adapters never call it directly: they hold an :class:`AsyncCore` and use its public
+methods only (a test keeps them from reaching through to ``.core``). Whatever touches
+the ledger is awaited and handed to a single dedicated thread, so the loop stays free
+to ack other requests meanwhile and the store sees calls strictly one after another, as
+it expects. What is fixed for the core's life or held in memory (the command list,
+the fields, parsing a line, who may run a command) is answered on the loop.
 
 The notices a call leaves (a review card, a submitter's news; see :mod:`bot.notices`)
 are taken on that same thread, then handed to every running platform as background
