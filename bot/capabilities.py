@@ -11,12 +11,15 @@ stays in the adapter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """What replies may use on the caller's platform; all off is plain text."""
+class Capabilities(NamedTuple):
+    """What replies may use on the caller's platform; all off is plain text.
+
+    A named tuple, not a dataclass: it is half of the core's per-request surface key,
+    and a tuple hashes in C (a frozen dataclass's hash runs Python code, ~0.8 µs more).
+    """
 
     #: A chart is shown as a picture (a PNG attachment); else as lines of text.
     images: bool = False

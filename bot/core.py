@@ -45,7 +45,7 @@ from bot.kinds import Quantity, suggest_commands
 from bot.limiter import SCOPE as COMMAND_SCOPE
 from bot.limiter import CommandLimiter, OverCommandLimit, Verdict
 from bot.limits import too_many_commands, too_many_submissions
-from bot.notices import Notice, platform_of
+from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text, shown
 from bot.reply import Reply
 from knowledge.imports import Import, Undone
@@ -96,7 +96,7 @@ class Caller:
     @property
     def platform(self) -> str:
         """The prefix of the user id (``slack:U1`` -> ``slack``): data, stored with a point."""
-        return platform_of(self.user)
+        return self.user.partition(":")[0]  # bot.notices.platform_of, inline: every request
 
 
 def curated_edition(path: Path) -> str:
