@@ -201,7 +201,11 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
     settings: Settings = ctx.obj["settings"]
     core = open_core(ctx)
     reply = core.ask(
-        text, console_user(user or settings.console_user), workspace="local", channel="terminal"
+        text,
+        console_user(user or settings.console_user),
+        workspace="local",
+        channel="terminal",
+        local_operator=True,  # the one who runs the command runs the bot
     )
     if as_json:
         click.echo(reply.model_dump_json(indent=2))

@@ -12,10 +12,11 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.caller import Caller as Caller
+from bot.capabilities import TEXT_ONLY, Capabilities
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.communityfields import CommunityFields
 from bot.config import Settings
@@ -46,34 +47,6 @@ log = logging.getLogger(__name__)
 
 #: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
 NOTICE_BACKLOG = 100
-#: Platforms that show an image in a reply; the terminal gets charts as text instead.
-IMAGE_PLATFORMS = frozenset({"slack", "discord"})
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking and from where; ``is_admin`` is the platform's own admin flag.
-
-    ``request_id`` names the platform's request (Slack's trigger or view, Discord's
-    interaction), so that the same request delivered twice (a replay, a retry) is
-    answered from what the first delivery stored instead of storing it again. The
-    terminal and the CLI have no such id: each line they send is a new request.
-    """
-
-    user: str
-    workspace: str | None = None
-    channel: str | None = None
-    is_admin: bool = False
-    request_id: str | None = None
-
-    @property
-    def platform(self) -> str:
-        return self.user.partition(":")[0] or "console"
-
-    @property
-    def shows_images(self) -> bool:
-        """Whether a chart reaches this caller as a picture (else as lines of text)."""
-        return self.platform in IMAGE_PLATFORMS
 
 
 def readable(text: str, what: str) -> None:
@@ -114,8 +87,8 @@ class Core:
         self.store = store
         self.commands = commands
         self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
-        #: Each platform's :class:`Surface` (see ``surface``).
-        self._surfaces: dict[str, Surface] = {}
+        #: Each platform's :class:`Surface`, by what its adapter declared (see ``surface``).
+        self._surfaces: dict[tuple[str, Capabilities], Surface] = {}
         #: Community fields another process adds are served at the next command.
         self.fields = CommunityFields(library, store)
         self.limits = RateLimits(settings, store, commands, self.is_moderator, clock)
@@ -193,16 +166,16 @@ class Core:
         """Where ``caller``'s reply is shown: the one place a :class:`Surface` is made.
 
         The core's :class:`Request` and the reply cache's key both take it from here, so
-        a pure reply is never served to a surface it was not made for. One per platform,
-        made at its first request (the settings are fixed for the core's life): the
-        cache's key costs a dictionary lookup.
+        a pure reply is never served to a surface it was not made for. One per platform
+        and the capabilities its adapter declared, made at its first request (the
+        settings are fixed for the core's life): the cache's key costs a dictionary lookup.
         """
-        platform = caller.platform
-        surface = self._surfaces.get(platform)
+        key = (caller.platform, caller.capabilities)
+        surface = self._surfaces.get(key)
         if surface is None:
-            surface = self._surfaces[platform] = Surface(
-                platform=platform,
-                images=caller.shows_images,
+            surface = self._surfaces[key] = Surface(
+                platform=key[0],
+                images=caller.capabilities.images,
                 web_url=self.settings.web_url,
                 auto_approve_confirmations=self.settings.auto_approve_confirmations,
             )
@@ -233,9 +206,22 @@ class Core:
         channel: str | None = None,
         is_admin: bool = False,
         request_id: str | None = None,
+        capabilities: Capabilities = TEXT_ONLY,
+        local_operator: bool = True,
     ) -> Reply:
-        """Run one command typed as text; text without a leading ``/`` is a question."""
-        caller = Caller(user, workspace, channel, is_admin, request_id)
+        """Run one command typed as text; text without a leading ``/`` is a question.
+
+        The Python API: the program that holds the core asks, so by default as the local
+        operator (spared the command limit, like the terminal) on a text-only surface.
+        The keywords are :class:`Caller`'s; an adapter holding one calls :meth:`run_line`.
+        """
+        caller = Caller(
+            user, workspace, channel, is_admin, request_id, capabilities, local_operator
+        )
+        return self.run_line(text, caller)
+
+    def run_line(self, text: str, caller: Caller) -> Reply:
+        """:meth:`ask` for a :class:`Caller` the adapter built (with its capabilities)."""
         try:
             readable(text, "Your message")
             if len(text) > MAX_COMMAND_LENGTH:

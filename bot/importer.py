@@ -27,8 +27,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from bot.caller import Caller
+from bot.commands import Command
 from bot.csvcells import from_csv_cell
 from bot.errors import UserError
 from bot.submitpoint import submitted_point
@@ -37,8 +39,20 @@ from knowledge.imports import Import, ImportStopped, NoSuchImport, Undone
 from knowledge.ledger.values import NewPoint, Submitter
 from knowledge.store import Store
 
-if TYPE_CHECKING:
-    from bot.core import Core
+
+class SubmitChecks(Protocol):
+    """What the import needs of a core: its ledger and its ``/submit``'s checks.
+
+    A protocol, not :class:`bot.core.Core` itself, so the core (which seeds the curated
+    file through :func:`read_csv` when it opens) and the importer do not import each other.
+    """
+
+    store: Store
+
+    def command(self, name: str) -> Command: ...
+
+    def convert_options(self, command: Command, raw_options: dict[str, str]) -> dict[str, Any]: ...
+
 
 #: The command a row is checked as: its columns are this command's options.
 SUBMIT = "submit"
@@ -342,7 +356,7 @@ def unfinished(store: Store) -> list[Import]:
 # -- through a core: rows checked as its /submit checks them ------------------------------
 
 
-def as_submitted(core: Core) -> Convert:
+def as_submitted(core: SubmitChecks) -> Convert:
     """Turns a row into the point ``/submit`` would store for the same values.
 
     The row's options are converted and checked by the core's ``/submit`` (its kinds,
@@ -357,14 +371,14 @@ def as_submitted(core: Core) -> Convert:
     return convert
 
 
-def read_csv(core: Core, path: Path) -> list[NewPoint]:
+def read_csv(core: SubmitChecks, path: Path) -> list[NewPoint]:
     """Every row of a small CSV file as a point (the curated file), or
     :class:`ImportFailed` naming every bad line."""
     return read_all(path, as_submitted(core))
 
 
 def import_csv(
-    core: Core,
+    core: SubmitChecks,
     path: Path,
     user: str,
     *,
@@ -379,8 +393,6 @@ def import_csv(
     to store the rest of it). ``started`` is told the import's id before the first
     batch, ``progress`` how many rows are stored after each.
     """
-    from bot.core import Caller
-
     who = Submitter(user, Caller(user).platform)
     return run(
         core.store,

@@ -26,7 +26,7 @@ from knowledge.rates import Charge, CountReader
 from knowledge.store import Store
 
 if TYPE_CHECKING:
-    from bot.core import Caller
+    from bot.caller import Caller
 
 #: The scope submission counts are stored under in ``rate_counts``.
 SUBMISSIONS = "submissions"
@@ -65,8 +65,8 @@ class RateLimits:
     # -- the command limit ---------------------------------------------------------------
 
     def command_limited(self, caller: Caller) -> bool:
-        """The command limit spares moderators and the terminal (its user runs the bot)."""
-        return caller.platform != "console" and not self.is_moderator(caller)
+        """The command limit spares moderators and the local operator (who runs the bot)."""
+        return not caller.local_operator and not self.is_moderator(caller)
 
     def admit(self, caller: Caller) -> None:
         """Count one command of ``caller``'s, or raise :class:`RateLimited` (core thread)."""

@@ -2,9 +2,12 @@
 
 Slack's and Discord's adapters live on one event loop (``scalebot run all``). The core
 is synchronous and its SQLite connection belongs to one thread at a time, so the
-adapters never call it directly: they await :class:`AsyncCore`, which hands each call
-to a single dedicated thread. The loop stays free to ack other requests meanwhile, and
-the store sees calls strictly one after another, as it expects.
+adapters never call it directly: they hold an :class:`AsyncCore` and use its public
+methods only (a test keeps them from reaching through to ``.core``). Whatever touches
+the ledger is awaited and handed to a single dedicated thread, so the loop stays free
+to ack other requests meanwhile and the store sees calls strictly one after another, as
+it expects. What is fixed for the core's life or held in memory (the command list,
+the fields, parsing a line, who may run a command) is answered on the loop.
 
 The notices a call leaves (a review card, a submitter's news; see :mod:`bot.notices`)
 are taken on that same thread, then handed to every running platform as background
@@ -16,19 +19,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 from bot import charts
 from bot.cache import Kept, ReplyCache
-from bot.commands import Command
-from bot.core import Caller, Core
+from bot.caller import Caller
+from bot.commands import Command, Option
+from bot.core import Core
 from bot.grammar import split_command
+from bot.kinds import Context, suggest
 from bot.limiter import Verdict
 from bot.notices import Deliverer, Notice
 from bot.reply import Reply
+from bot.suggest import LIMIT, Suggestion
+from knowledge.kb import Library
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -103,6 +110,68 @@ class AsyncCore:
         self.announce(notices)
         return result
 
+    # -- what adapters read: declarations and settings, answered on the loop --------------
+    #
+    # Each reads only what is fixed for the core's life (the commands, the library's
+    # fields, the settings) or in memory, so none waits for the core's thread.
+
+    @property
+    def commands(self) -> Mapping[str, Command]:
+        """Every command by name: the slash commands an adapter registers."""
+        return self.core.commands
+
+    @property
+    def library(self) -> Library:
+        """The knowledge base (fields and their names): completion, the web view."""
+        return self.core.library
+
+    def parse(self, line: str) -> tuple[Command, dict[str, str]]:
+        """The command ``line`` names and its options as typed (:class:`UserError` if none)."""
+        return self.core.parse(line)
+
+    def form_fields(self, command: Command, given: dict[str, str]) -> list[Option]:
+        """What a form should ask for before ``command`` runs; empty: it needs no form."""
+        return self.core.form_fields(command, given)
+
+    def reason_option(self, text: str) -> Option | None:
+        """The option a button's one-field form fills in for the command ``text``."""
+        return self.core.reason_option(text)
+
+    def may_run(self, text: str, caller: Caller) -> bool:
+        """Whether ``caller`` may run ``text``'s command (moderators' commands are checked)."""
+        return self.core.may_run(text, caller)
+
+    async def suggest(
+        self,
+        command: Command,
+        option: Option,
+        current: str,
+        given: dict[str, str],
+        limit: int = LIMIT,
+    ) -> list[Suggestion]:
+        """What to offer for ``option`` while ``current`` is typed, as :func:`bot.kinds.suggest`.
+
+        Kinds that read the ledger (dataset names) are asked on the core's thread, which
+        owns the connection; the rest answer from memory, on the loop.
+        """
+        if option.type.reads_ledger:
+            return await self.call(self._suggest, command, option, current, given, limit, True)
+        return self._suggest(command, option, current, given, limit, False)
+
+    def _suggest(
+        self,
+        command: Command,
+        option: Option,
+        current: str,
+        given: dict[str, str],
+        limit: int,
+        ledger: bool,
+    ) -> list[Suggestion]:
+        core = self.core
+        store = core.store if ledger else None
+        context = Context(command, core.library, core.commands, store, given)
+        return suggest(option, current, context, limit)
+
     # -- notices -------------------------------------------------------------------------
 
     def listen(self, deliverer: Deliverer) -> None:
@@ -132,15 +201,7 @@ class AsyncCore:
             await asyncio.wait(pending, timeout=timeout)
 
     async def ask(self, text: str, caller: Caller) -> Reply:
-        return await self.call(
-            self.core.ask,
-            text,
-            caller.user,
-            workspace=caller.workspace,
-            channel=caller.channel,
-            is_admin=caller.is_admin,
-            request_id=caller.request_id,
-        )
+        return await self.call(self.core.run_line, text, caller)
 
     async def invoke(
         self, name: str, options: dict[str, str], caller: Caller, *, pressed: bool = False

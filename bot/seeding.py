@@ -11,15 +11,19 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from bot.importer import read_csv
-from knowledge.kb import KB_DIR
+from bot.importer import SubmitChecks, read_csv
+from knowledge.kb import KB_DIR, Library
 from knowledge.ledger.faults import LedgerReadOnly
 from knowledge.ledger.values import Submitter
 
-if TYPE_CHECKING:
-    from bot.core import Core
+
+class Opening(SubmitChecks, Protocol):
+    """The core as it opens: its library too (a protocol, so this module needs no core)."""
+
+    library: Library
+
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +35,7 @@ def curated_edition(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def catch_up(core: Core) -> None:
+def catch_up(core: Opening) -> None:
     """Index the knowledge base's claims and seed the curated points, if not done yet.
 
     Both check with a plain read first, so an up-to-date database opens without the

@@ -26,6 +26,7 @@ import pytest
 from pydantic import AliasChoices
 
 from bot.config import Settings
+from bot.core import Caller, Core
 from bot.discord.embeds import (
     DESCRIPTION,
     EMBEDS_PER_MESSAGE,
@@ -36,6 +37,7 @@ from bot.discord.embeds import (
     MESSAGE_TOTAL,
     TITLE,
 )
+from bot.reply import Reply
 from bot.seeding import CURATED_CSV
 from bot.slack.blocks import (
     BUTTON_TEXT,
@@ -57,6 +59,19 @@ MODERATOR = "console:mod"
 MEMBER = "console:alice"
 
 # -- the README ----------------------------------------------------------------------------
+
+
+def chat_caller(user: str, **facts: Any) -> Caller:
+    """``user`` as a chat adapter reports them: the capabilities Slack's adapter declares
+    (a chart goes as a picture), and not the operator at the terminal (limits apply)."""
+    from bot.slack.app import CAPABILITIES
+
+    return Caller(user, **{"capabilities": CAPABILITIES, **facts})
+
+
+def ask_from_chat(core: Core, text: str, user: str, **facts: Any) -> Reply:
+    """``text`` sent by ``user`` through a chat adapter (see :func:`chat_caller`)."""
+    return core.run_line(text, chat_caller(user, **facts))
 
 
 def readme_section(heading: str) -> str:

@@ -18,7 +18,7 @@ from bot import fieldgrowth
 from bot.config import Settings
 from bot.core import Core
 from knowledge import trend
-from tests.helpers import MODERATOR
+from tests.helpers import MODERATOR, ask_from_chat
 from tests.web_stack import Site, serving
 
 MEMBER = "console:member"
@@ -73,7 +73,7 @@ def chat_and_web_agree(core: Core, site: Site, slug: str) -> dict:
     else:
         assert data["growth_per_year"] is None
     # The web's PNG is the chart a chat reply on an image platform attaches, byte for byte.
-    attached = core.ask(f"/trend {slug}", SLACK_USER).attachments
+    attached = ask_from_chat(core, f"/trend {slug}", SLACK_USER).attachments
     assert attached, "the field has records, so /trend draws them"
     assert site.raw(f"/-/charts/{slug}.png") == attached[0].data
     return data
@@ -93,7 +93,7 @@ def test_a_corrected_figure_counts_once_in_chat_and_on_the_web(tmp_path: Path) -
         assert [f["quantity"] for f in data["frontier"]] == [100, 1000, 10000]
         assert data["growth_per_year"] is not None
         # /compare's chart and the web's comparison chart are one picture too.
-        compared = core.ask("/compare audio video", SLACK_USER).attachments
+        compared = ask_from_chat(core, "/compare audio video", SLACK_USER).attachments
         assert compared
         assert site.raw("/-/charts/compare.png?fields=audio,video") == compared[0].data
 

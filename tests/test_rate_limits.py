@@ -34,7 +34,13 @@ from knowledge.store import Store
 from tests.discord_stack import EPHEMERAL, DiscordStack, discord_stack
 from tests.fakes.discord.objects import MEMBER_ID, MODERATOR_ID
 from tests.fakes.discord.payloads import slash_command
-from tests.helpers import ROOT, clear_settings_env, count_rows, environ_without_settings
+from tests.helpers import (
+    ROOT,
+    ask_from_chat,
+    clear_settings_env,
+    count_rows,
+    environ_without_settings,
+)
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, slack_stack
 
 CHANNEL_MESSAGE = 4
@@ -427,7 +433,7 @@ def test_console_users_are_exempt_from_the_command_limit(tmp_path: Path) -> None
         core.clock = Clock()
         for _ in range(10):
             assert core.ask("/scale video", "console:alice").kind == "answer"
-        replies = [core.ask("/scale video", "slack:UANY") for _ in range(4)]
+        replies = [ask_from_chat(core, "/scale video", "slack:UANY") for _ in range(4)]
         assert [r.kind for r in replies] == ["answer", "answer", "answer", "error"]
 
 
@@ -441,7 +447,7 @@ def limited(path: Path, limit: str, clock: Clock) -> Core:
 
 
 def admitted(core: Core, user: str, tries: int) -> int:
-    replies = [core.ask("/help", user) for _ in range(tries)]
+    replies = [ask_from_chat(core, "/help", user) for _ in range(tries)]
     refused = [r for r in replies if r.kind == "error"]
     assert all(r.data["error"] == "RateLimited" for r in refused)
     return len(replies) - len(refused)
@@ -478,7 +484,7 @@ core = Core.open(db)
 core.clock = lambda: now
 print("ready", flush=True)
 sys.stdin.readline()  # the start line: both processes are open before either asks
-kinds = [core.ask("/help", "slack:UPROC").kind for _ in range(tries)]
+kinds = [core.ask("/help", "slack:UPROC", local_operator=False).kind for _ in range(tries)]
 core.close()
 print(json.dumps(kinds), flush=True)
 """

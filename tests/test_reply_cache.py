@@ -24,6 +24,7 @@ from bot.reply import Reply
 from bot.runner import AsyncCore, Timely
 from knowledge.ledger.values import NewPoint, Submitter
 from knowledge.store import Store
+from tests.helpers import chat_caller
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, SlackStack, slack_stack
 
 
@@ -200,14 +201,16 @@ def test_a_surface_with_images_and_one_without_get_their_own_replies(settings: S
         runner = AsyncCore(core)
         assert runner.cache.enabled
 
-        async def ask(user: str) -> tuple[Timely, Reply]:
-            timely = await runner.answer("/trend video", Caller(user))
+        async def ask(caller: Caller) -> tuple[Timely, Reply]:
+            timely = await runner.answer("/trend video", caller)
             reply = timely.reply if timely.reply is not None else await timely.later
             await asyncio.sleep(0)  # a late reply is kept by a done-callback
             return timely, reply
 
         async def three() -> list[tuple[Timely, Reply]]:
-            return [await ask(user) for user in ("slack:U1", "console:local", "slack:U2")]
+            terminal = Caller("console:local", local_operator=True)
+            callers = (chat_caller("slack:U1"), terminal, chat_caller("slack:U2"))
+            return [await ask(caller) for caller in callers]
 
         (_, on_slack), (_, on_terminal), (again, on_slack_again) = asyncio.run(three())
         runner.close()

@@ -24,7 +24,7 @@ from bot.core import Core
 from knowledge.ledger.values import NewPoint, Submitter
 from knowledge.store import Store
 from knowledge.trend import Figure, frontier
-from tests.helpers import MEMBER, MODERATOR, clear_settings_env, curated_rows
+from tests.helpers import MEMBER, MODERATOR, ask_from_chat, clear_settings_env, curated_rows
 
 GROWTH_KEYS = {
     "growth_per_year",
@@ -236,7 +236,7 @@ def decoded(png: bytes) -> Image.Image:
 
 
 def test_a_chat_caller_gets_the_png_with_its_text_and_alt(core: Core) -> None:
-    reply = core.ask("/trend 3d", user="slack:U0ALICE")
+    reply = ask_from_chat(core, "/trend 3d", "slack:U0ALICE")
     (attachment,) = reply.attachments
     assert attachment.filename == "trend-3d-objects.png"
     assert attachment.media_type == "image/png"
@@ -244,7 +244,7 @@ def test_a_chat_caller_gets_the_png_with_its_text_and_alt(core: Core) -> None:
     assert "Objaverse-XL 10.2M (2023)" in attachment.description
     assert attachment.text.splitlines()[-1].startswith("fit: ×1.6 a year")
     assert not reply.preformatted, "the picture says it; no text chart in the message"
-    compared = core.ask("/compare 3d llm video", user="discord:80351110224678912")
+    compared = ask_from_chat(core, "/compare 3d llm video", "discord:80351110224678912")
     (chart,) = compared.attachments
     assert chart.filename == "compare-3d-llm-video.png"
     assert decoded(chart.data).size == (960, 540)
@@ -253,11 +253,11 @@ def test_a_chat_caller_gets_the_png_with_its_text_and_alt(core: Core) -> None:
 
 
 def test_the_same_chart_is_drawn_once_until_the_ledger_changes(core: Core) -> None:
-    first = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
-    again = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    first = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
+    again = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
     assert again.data is first.data, "kept, not drawn again"
     core.store.points.add_many([point("video", "Huge Video Set", 5e6, "hours", 2025)], SYSTEM)
-    redrawn = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    redrawn = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
     assert redrawn.data != first.data
     assert "Huge Video Set" in redrawn.description
 
@@ -267,17 +267,19 @@ def test_counting_commands_keeps_the_chart_another_processs_decision_does_not(
 ) -> None:
     """A rate count is a commit that changes no reply: the kept chart survives it, here or
     from another connection; a figure approved elsewhere replaces it at the next ask."""
-    first = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    first = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
     core.store.rates.add_counts("command", 0, 60, {"slack:U0ALICE": 3})
     other = Store.open(core.store.path)
     try:
         other.rates.add_counts("command", 0, 60, {"slack:U0BOB": 2})
-        assert core.ask("/trend video", user="slack:U0ALICE").attachments[0].data is first.data
+        assert (
+            ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0].data is first.data
+        )
         other.fields.adopt_units(core.store.fields.headline_units)
         other.points.add_many([point("video", "Elsewhere Set", 6e6, "hours", 2025)], SYSTEM)
     finally:
         other.close()
-    redrawn = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    redrawn = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
     assert "Elsewhere Set" in redrawn.description
 
 

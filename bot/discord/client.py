@@ -24,9 +24,10 @@ from typing import Any
 import discord
 import yarl
 
+from bot.caller import Caller
+from bot.capabilities import Capabilities
 from bot.commands import Command, Permission
 from bot.config import Settings
-from bot.core import Caller
 from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
 from bot.discord.embeds import render_embeds
 from bot.discord.notices import DiscordNotices
@@ -38,6 +39,8 @@ from bot.runner import AsyncCore
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+#: What Discord shows, on every caller this adapter builds: a chart goes as a PNG file.
+CAPABILITIES = Capabilities(images=True)
 #: Permissions the bot needs: see channels, post, embed, reply in threads and to mentions,
 #: and attach a chart to its reply to a mention (slash commands' replies need no permission).
 INVITE_PERMISSIONS = discord.Permissions(
@@ -88,6 +91,7 @@ def caller_of(interaction: discord.Interaction) -> Caller:
         # Each interaction (a command, a press, a form sent) has its own id; the same
         # interaction delivered twice must not store twice.
         request_id=f"discord:interaction:{interaction.id}",
+        capabilities=CAPABILITIES,
     )
 
 
@@ -109,7 +113,7 @@ class DiscordAdapter:
         )
         self.client = client_class(self, intents=intents(), allowed_mentions=NO_MENTIONS)
         self.tree = ScalebotTree(self.client, self.send)
-        self.tree.add_declared(core.core.commands, self.on_command, Suggestions(core), self.guild)
+        self.tree.add_declared(core.commands, self.on_command, Suggestions(core), self.guild)
         self.synced = 0
 
     # -- start-up ------------------------------------------------------------------------
@@ -135,7 +139,7 @@ class DiscordAdapter:
         try:
             await self.tree.sync(guild=self.guild)
         except discord.HTTPException as error:
-            raise refusal(error, ours, self.core.core.commands) from error
+            raise refusal(error, ours, self.core.commands) from error
         self.synced += 1
         where = f"guild {self.guild.id}" if self.guild else "globally"
         log.info("synced %d Discord commands %s", len(ours), where)
@@ -147,7 +151,7 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, command: Command, options: dict[str, Any]
     ) -> None:
         given = {name: str(value) for name, value in options.items() if value is not None}
-        wanted = self.core.core.form_fields(command, given)
+        wanted = self.core.form_fields(command, given)
         if wanted:
             await interaction.response.send_modal(OptionsForm(command, given, wanted))
             return
@@ -207,7 +211,7 @@ class DiscordAdapter:
     async def on_button(self, interaction: discord.Interaction, button: ActionButton) -> None:
         """Run the command a reply's button carries; ask for a reason first if it wants one."""
         caller = caller_of(interaction)
-        core = self.core.core
+        core = self.core
         option = core.reason_option(button.command) if button.needs_reason else None
         if option is not None and core.may_run(button.command, caller):
             form = ReasonForm(button.command, option, button.label or button.command)
@@ -266,6 +270,7 @@ class DiscordAdapter:
             workspace=str(message.guild.id) if message.guild else None,
             channel=str(message.channel.id),
             request_id=f"discord:message:{message.id}",
+            capabilities=CAPABILITIES,
         )
         reply = await self.core.ask(text, caller)
         for number, embeds in enumerate(rendered(reply)):
