@@ -20,17 +20,11 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.core import Core
+from bot.errors import PlatformRefused as PlatformRefused
 from bot.notices import Notice
 from bot.runner import AsyncCore
 
 log = logging.getLogger(__name__)
-
-
-class PlatformRefused(Exception):
-    """A platform refused what a service must register to start (Discord, its command list).
-
-    The message says what was refused and why, in words: the CLI prints it and exits 1.
-    """
 
 
 class Service(Protocol):

@@ -22,13 +22,13 @@ import re
 from typing import Any
 
 import discord
-import yarl
 
 from bot.caller import Caller
 from bot.capabilities import Capabilities
 from bot.commands import Command, Permission
 from bot.config import Settings
 from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
+from bot.discord.connection import intents, point_at_servers
 from bot.discord.embeds import render_embeds
 from bot.discord.notices import DiscordNotices
 from bot.discord.refusal import refusal
@@ -57,27 +57,6 @@ _BOT_MENTION = re.compile(r"<@!?[0-9]+>")
 
 def discord_user(user_id: int | str) -> str:
     return f"discord:{user_id}"
-
-
-def intents() -> discord.Intents:
-    """The minimum: guilds (for the command tree) and messages that mention the bot.
-
-    No privileged intent: Discord delivers a message's content to a bot it mentions
-    even without the Message Content intent.
-    """
-    wanted = discord.Intents.none()
-    wanted.guilds = True
-    wanted.guild_messages = True
-    wanted.dm_messages = True
-    return wanted
-
-
-def point_at_servers(settings: Settings) -> None:
-    """``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL``: Discord-compatible servers, tests."""
-    if settings.discord_api_url:
-        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
-    if settings.discord_gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
 def caller_of(interaction: discord.Interaction) -> Caller:

@@ -19,6 +19,7 @@ import discord
 
 from bot.config import Settings
 from bot.discord.components import action_view
+from bot.discord.connection import intents, point_at_servers
 from bot.discord.embeds import render_embeds
 from bot.notices import Notice, platform_of
 
@@ -83,7 +84,6 @@ async def deliver_once(notices: list[Notice], settings: Settings) -> None:
     """Deliver ``notices`` over REST with a client logged in for them alone (no gateway),
     for a process that runs no Discord bot (the console, ``scalebot ask``: see
     :mod:`bot.courier`)."""
-    from bot.discord.client import intents, point_at_servers
     from bot.runner import deliver_safely
 
     point_at_servers(settings)
