@@ -14,6 +14,7 @@ tasks: the reply is on its way first, and a platform refusing a notice fails not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable
@@ -97,11 +98,46 @@ class AsyncCore:
         The notices the call emitted are taken on the same thread, in the same turn, so
         they belong to this call; they go out in the background (:meth:`announce`).
         """
+        return await self.dispatch(function, *args, **kwargs)
+
+    def dispatch(
+        self, function: Callable[..., T], *args: object, **kwargs: object
+    ) -> asyncio.Future[T]:
+        """:meth:`call` handed to the core's thread now, as a future of its result.
+
+        The hot path of every asking: the work is queued before this returns (no task to
+        schedule first), and the worker's completion resolves the future in one callback
+        on the loop, which also starts the notices (after the reply's wake-up). A future
+        cancelled before the worker took the call cancels it.
+        """
         loop = asyncio.get_running_loop()
+        answer: asyncio.Future[T] = loop.create_future()
         work = functools.partial(function, *args, **kwargs)
-        result, notices = await loop.run_in_executor(self._worker, _with_notices, self.core, work)
+        job = self._worker.submit(_with_notices, self.core, work)
+        answer.add_done_callback(lambda done: job.cancel() if done.cancelled() else None)
+
+        def finished(job: Future[tuple[T, list[Notice]]]) -> None:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting
+                loop.call_soon_threadsafe(self._resolve, answer, job)
+
+        job.add_done_callback(finished)
+        return answer
+
+    def _resolve(self, answer: asyncio.Future[T], job: Future[tuple[T, list[Notice]]]) -> None:
+        """On the loop: ``answer`` takes the worker's outcome; its notices go out."""
+        if job.cancelled():
+            if not answer.done():
+                answer.cancel()
+            return
+        failure = job.exception()
+        if failure is not None:
+            if not answer.done():
+                answer.set_exception(failure)
+            return
+        result, notices = job.result()
+        if not answer.done():
+            answer.set_result(result)
         self.announce(notices)
-        return result
 
     # -- notices -------------------------------------------------------------------------
 
@@ -131,8 +167,9 @@ class AsyncCore:
         if pending:
             await asyncio.wait(pending, timeout=timeout)
 
-    async def ask(self, text: str, caller: Caller) -> Reply:
-        return await self.call(
+    def ask(self, text: str, caller: Caller) -> asyncio.Future[Reply]:
+        """``Core.ask`` on the core's thread, queued at once (:meth:`dispatch`)."""
+        return self.dispatch(
             self.core.ask,
             text,
             caller.user,
@@ -142,10 +179,11 @@ class AsyncCore:
             request_id=caller.request_id,
         )
 
-    async def invoke(
+    def invoke(
         self, name: str, options: dict[str, str], caller: Caller, *, pressed: bool = False
-    ) -> Reply:
-        return await self.call(self.core.invoke, name, options, caller, pressed=pressed)
+    ) -> asyncio.Future[Reply]:
+        """``Core.invoke`` on the core's thread, queued at once (:meth:`dispatch`)."""
+        return self.dispatch(self.core.invoke, name, options, caller, pressed=pressed)
 
     async def press(self, text: str, caller: Caller, reason: str | None = None) -> Reply:
         return await self.call(self.core.press, text, caller, reason)
@@ -153,13 +191,15 @@ class AsyncCore:
     async def within(self, work: Awaitable[Reply], budget: float | None = None) -> Timely:
         """``work``'s reply if it is ready within ``budget`` seconds (default
         :data:`ANSWER_BUDGET`), else a late one."""
-        later = asyncio.ensure_future(work)
+        later = asyncio.ensure_future(work)  # a future (see :meth:`dispatch`) stays itself
         budget = ANSWER_BUDGET if budget is None else budget
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(later), budget)
-        except TimeoutError:
+        if not later.done() and budget > 0:
+            # Waits without cancelling ``later`` on time-out (as a shielded wait_for would),
+            # in two turns of the loop where wait_for and shield took five.
+            await asyncio.wait((later,), timeout=budget)
+        if not later.done():
             return Timely(None, later)
-        return Timely(reply, later)
+        return Timely(later.result(), later)
 
     def _flush_limits_later(self) -> None:
         """Queue the write of due command counts behind the core's current work."""

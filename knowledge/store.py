@@ -318,7 +318,9 @@ class DataPoint:
     disputes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field by name. Each value is a str, number or None, so a shallow copy is
+        ``asdict``'s answer without its deep copy (a quarter of ``/scale``'s time)."""
+        return {name: getattr(self, name) for name in _POINT_FIELDS}
 
 
 @dataclass(frozen=True)
