@@ -1,10 +1,13 @@
-"""The core for asyncio adapters: every call runs on one worker thread, in order.
+"""The core for asyncio adapters: calls run one at a time, in order, writes on one thread.
 
 Slack's and Discord's adapters live on one event loop (``scalebot run all``). The core
 is synchronous and its SQLite connection belongs to one thread at a time, so the
 adapters never call it directly: they await :class:`AsyncCore`, which hands each call
 to a single dedicated thread. The loop stays free to ack other requests meanwhile, and
-the store sees calls strictly one after another, as it expects.
+the store sees calls strictly one after another, as it expects. One exception saves
+the hop where it costs more than the work: a pure command that draws nothing, asked
+while the core's thread is idle, is answered on the loop under the same lock
+(:meth:`AsyncCore._start`); it only reads, as the reply cache's version check does.
 
 The notices a call leaves (a review card, a submitter's news; see :mod:`bot.notices`)
 are taken on that same thread, then handed to every running platform as background
@@ -17,6 +20,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -85,6 +89,12 @@ class AsyncCore:
         """``cache=False`` answers every question afresh (benchmarks of the first asking)."""
         self.core = core
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalebot-core")
+        #: Held by whoever runs the core: its thread for each call, or the loop for a quick
+        #: read (:meth:`_start`); so calls still run one at a time.
+        self._core_lock = threading.Lock()
+        #: Calls queued for the core's thread and not finished yet (under ``_counting``).
+        self._queued = 0
+        self._counting = threading.Lock()
         self.cache = ReplyCache(core.store if cache else ":memory:")
         #: The running platforms' deliverers (see :meth:`listen`).
         self._deliverers: list[Deliverer] = []
@@ -113,7 +123,7 @@ class AsyncCore:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[T] = loop.create_future()
         work = functools.partial(function, *args, **kwargs)
-        job = self._worker.submit(_with_notices, self.core, work)
+        job = self._queue(functools.partial(_with_notices, self.core, work))
         answer.add_done_callback(lambda done: job.cancel() if done.cancelled() else None)
 
         def finished(job: Future[tuple[T, list[Notice]]]) -> None:
@@ -121,6 +131,62 @@ class AsyncCore:
                 loop.call_soon_threadsafe(self._resolve, answer, job)
 
         job.add_done_callback(finished)
+        return answer
+
+    def _queue(self, work: Callable[[], T]) -> Future[T]:
+        """``work`` for the core's thread, counted until it has run (:meth:`_start`)."""
+        with self._counting:
+            self._queued += 1
+        try:
+            return self._worker.submit(self._locked, work)
+        except BaseException:
+            self._finished()
+            raise
+
+    def _locked(self, work: Callable[[], T]) -> T:
+        """On the core's thread: ``work`` under the core's lock, then counted as done."""
+        try:
+            with self._core_lock:
+                return work()
+        finally:
+            self._finished()
+
+    def _finished(self) -> None:
+        with self._counting:
+            self._queued -= 1
+
+    def _start(self, command: Command | None, work: Callable[[], Reply]) -> asyncio.Future[Reply]:
+        """``work``'s reply: computed here at once when that is quick and safe, else queued.
+
+        A pure command that draws nothing only reads, for a few hundred microseconds at
+        most, while the hop to the core's thread and back costs two thread wake-ups (on a
+        busy machine, each can wait for a scheduler slice). So when nothing is queued for
+        or running on the core's thread, it runs on the loop, under the lock the core's
+        thread takes for each call: calls still run one at a time and in order, and
+        nothing the store writes is written here (a command count that comes due is
+        queued for the core's thread, as always). Anything else is queued: writes,
+        charts, any call while the core's thread is busy, and every call when the budget
+        is 0 (the platform is to be told at once that the answer is coming).
+        """
+        quick = command is not None and command.pure and not command.draws
+        idle = quick and ANSWER_BUDGET > 0 and self._queued == 0
+        if idle and self._core_lock.acquire(blocking=False):
+            try:
+                return self._here(work)
+            finally:
+                self._core_lock.release()
+        return self.dispatch(work)
+
+    def _here(self, work: Callable[[], Reply]) -> asyncio.Future[Reply]:
+        """``work`` run on the loop, as a done future; its notices go out as after a hop."""
+        answer: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        try:
+            reply, notices = _with_notices(self.core, work)
+        except Exception as error:
+            answer.set_exception(error)
+            return answer
+        answer.set_result(reply)
+        self.announce(notices)
         return answer
 
     def _resolve(self, answer: asyncio.Future[T], job: Future[tuple[T, list[Notice]]]) -> None:
@@ -169,7 +235,10 @@ class AsyncCore:
 
     def ask(self, text: str, caller: Caller) -> asyncio.Future[Reply]:
         """``Core.ask`` on the core's thread, queued at once (:meth:`dispatch`)."""
-        return self.dispatch(
+        return self.dispatch(self._asking(text, caller))
+
+    def _asking(self, text: str, caller: Caller) -> Callable[[], Reply]:
+        return functools.partial(
             self.core.ask,
             text,
             caller.user,
@@ -204,7 +273,7 @@ class AsyncCore:
     def _flush_limits_later(self) -> None:
         """Queue the write of due command counts behind the core's current work."""
         try:
-            job = self._worker.submit(self.core.flush_limits)
+            job = self._queue(self.core.flush_limits)
         except RuntimeError:  # shut down: Core.close() writes what is left
             return
         job.add_done_callback(_log_failure)
@@ -222,7 +291,8 @@ class AsyncCore:
         key = None
         if line and command is not None and command.pure:
             key = ("text", self.core.surface(caller), line)
-        return await self._answer(key, lambda: self.ask(text, caller), caller, command)
+        start = functools.partial(self._start, command, self._asking(text, caller))
+        return await self._answer(key, start, caller, command)
 
     async def answer_options(self, name: str, options: dict[str, str], caller: Caller) -> Timely:
         """The reply to a command whose options came split (Discord), as :meth:`answer`."""
@@ -230,7 +300,9 @@ class AsyncCore:
         key = None
         if command is not None and command.pure:
             key = ("options", self.core.surface(caller), name, tuple(sorted(options.items())))
-        return await self._answer(key, lambda: self.invoke(name, options, caller), caller, command)
+        work = functools.partial(self.core.invoke, name, options, caller)
+        start = functools.partial(self._start, command, work)
+        return await self._answer(key, start, caller, command)
 
     @staticmethod
     def budget_for(command: Command | None) -> float | None:
