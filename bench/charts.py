@@ -62,13 +62,13 @@ core.ask("/scale video", user="console:bench")
 ready = time.perf_counter()
 import discord, slack_bolt  # both adapters' libraries, as `scalebot run all` loads them
 from bot import charts
-from handlers import growth
+from bot import fieldgrowth
 assert not charts.loaded()
 video = core.library.resolve("video")
-found = growth.read(core.store, video)
+found = fieldgrowth.read(core.store, video)
 done = {}
 def draw():
-    done["chart"] = growth.trend_chart(core.store, found)
+    done["chart"] = fieldgrowth.trend_chart(core.store, found)
 worker = threading.Thread(target=draw)  # off the main thread, as the bot draws it
 before = time.perf_counter()
 worker.start(); worker.join()
@@ -114,9 +114,8 @@ def bare_chart(xs: list[int], ys: list[float], steps: tuple[list[float], list[fl
 
 def warm(repeat: int, warmup: int) -> tuple[list[float], list[float], int]:
     """(ours, bare) seconds per chart of the curated video record, alternating."""
-    from bot import charts
+    from bot import charts, fieldgrowth
     from bot.core import Core
-    from handlers import growth
 
     with (
         tempfile.TemporaryDirectory(prefix="scalebot-bench-") as directory,
@@ -124,9 +123,9 @@ def warm(repeat: int, warmup: int) -> tuple[list[float], list[float], int]:
     ):
         video = core.library.resolve("video")
         assert video is not None
-        found = growth.read(core.store, video)
+        found = fieldgrowth.read(core.store, video)
         assert found.unit is not None
-        figures = list(core.store.dated_figures("video", found.unit))
+        figures = list(core.store.reads.dated_figures("video", found.unit))
     frontier = found.result.frontier
     xs = [f.year for f in figures]
     ys = [f.quantity for f in figures]
@@ -203,7 +202,7 @@ def large_ledger(path: Path, figures: int, seed: int = 19) -> None:
 
     from bot.config import Settings
     from bot.core import Core
-    from knowledge.store import NewPoint, Submitter
+    from knowledge.ledger.values import NewPoint, Submitter
 
     rng = random.Random(seed)
     who = Submitter("system:bench", "system")
@@ -223,7 +222,7 @@ def large_ledger(path: Path, figures: int, seed: int = 19) -> None:
                         year=2000 + rng.randrange(25),
                     )
                 )
-            core.store.add_many(points, who)
+            core.store.points.add_many(points, who)
 
 
 def chart_after_change(path: Path, repeat: int) -> tuple[list[float], list[float], int]:

@@ -46,7 +46,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.limiter import SCOPE
 from bot.limits import MOST, Limit
-from knowledge.store import NewPoint, Submitter
+from knowledge.ledger.values import NewPoint, Submitter
 
 #: label -> (command, the most its p99 may be as a multiple of the floor read's p99).
 #: Targets are ratios to SQLite's floor measured in the same run (the brief's budgets):
@@ -76,7 +76,8 @@ LIMITS_BUDGET = 20e-6
 #: Limits no run of the bench reaches: it measures what counting costs, not refusals.
 SUBMIT_LIMIT = Limit(MOST, "hour")
 COMMAND_LIMIT = Limit(MOST, "minute")
-#: The console's users are exempt from the command limit; a Slack user is counted.
+#: The console's user (the local operator) is exempt from the command limit; a Slack
+#: user (as its adapter reports them: not the operator) is counted.
 EXEMPT, COUNTED = "console:bench", "slack:Ubench"
 LABEL = 34
 
@@ -155,14 +156,14 @@ def load(core: Core, count: int) -> float:
     """Add ``count`` generated points in chunked transactions; returns seconds taken."""
     who = Submitter("system:bench", "system")
     started = time.perf_counter()
-    core.store.add_many(history_points(), who, origin="import", status="approved")
+    core.store.points.add_many(history_points(), who, origin="import", status="approved")
     points = generated_points(count)
     for start in range(0, count, LOAD_CHUNK):
         chunk = points[start : start + LOAD_CHUNK]
         approved = [point for point, pending in chunk if not pending]
         pending = [point for point, is_pending in chunk if is_pending]
-        core.store.add_many(approved, who, origin="import", status="approved")
-        core.store.add_many(pending, who, origin="community", status="pending")
+        core.store.points.add_many(approved, who, origin="import", status="approved")
+        core.store.points.add_many(pending, who, origin="community", status="pending")
     return time.perf_counter() - started
 
 
@@ -252,7 +253,7 @@ def alternating(core: Core, text: str, repeat: int, warmup: int) -> tuple[list[f
     for n in range(warmup + repeat):
         for user, samples in ((EXEMPT, exempt), (COUNTED, counted)):
             started = time.perf_counter()
-            reply = core.ask(text, user=user)
+            reply = core.ask(text, user=user, local_operator=user == EXEMPT)
             elapsed = time.perf_counter() - started
             if n >= warmup:
                 samples.append(elapsed)
@@ -266,10 +267,10 @@ def count_sql(core: Core, repeat: int) -> tuple[list[float], list[float]]:
     window = COMMAND_LIMIT.window(time.time())
     users = [f"slack:Ucount{n}" for n in range(repeat)]
     writes = [
-        timed(lambda user=user: core.store.add_rate_counts(SCOPE, window, window + 60, {user: 3}))
+        timed(lambda user=user: core.store.rates.add_counts(SCOPE, window, window + 60, {user: 3}))
         for user in users
     ]
-    reads = [timed(lambda user=user: core.store.rate_count(user, SCOPE, window)) for user in users]
+    reads = [timed(lambda user=user: core.store.rates.count(user, SCOPE, window)) for user in users]
     return reads, writes
 
 

@@ -8,7 +8,7 @@ each in a fresh process on a fresh database, and measures each process's peak RS
   ``executemany`` into a table of the same columns, in one transaction: the speed limit;
 * ``one transaction``: the import as it was (every row read and validated into memory,
   then stored in one transaction), which ``--skip-before`` leaves out;
-* ``batches``: ``Core.import_csv`` (checked in a streamed pass, stored in short batches).
+* ``batches``: ``bot.importer.import_csv`` (checked in a streamed pass, stored in short batches).
 
 While an import runs, this process submits a data point through its own core every
 0.2 s, as a chat user would, and times it (a refusal as busy counts), and samples the
@@ -100,15 +100,16 @@ def child(phase: str, rows_file: Path, database: Path) -> None:
             conn.execute("COMMIT")
     else:
         from bot.core import Core
-        from knowledge.store import Submitter
+        from bot.importer import import_csv, read_csv
+        from knowledge.ledger.values import Submitter
 
         core = Core.open(database)
         start_rss, began = rss_mb(), time.perf_counter()
         if phase == "batches":
-            core.import_csv(rows_file, "console:bench")
+            import_csv(core, rows_file, "console:bench")
         else:
-            points = core.read_csv(rows_file)
-            core.store.add_many(points, Submitter("console:bench", "console"))
+            points = read_csv(core, rows_file)
+            core.store.points.add_many(points, Submitter("console:bench", "console"))
     seconds = time.perf_counter() - began
     print(json.dumps({"seconds": seconds, "start_rss": start_rss, "peak_rss": rss_mb("VmHWM")}))
 

@@ -15,7 +15,8 @@ asking the core costs a hop to its thread and back.
 Not every commit changes the ledger: the rate limits write users' command counts,
 which no reply shows. So when ``data_version`` moves, the cache reads the ledger's own
 version (``ledger_version``, raised by every other write in the same transaction) and
-keeps its replies if that has not moved.
+keeps its replies if that has not moved. The store reads its version the same way,
+through the same :class:`~knowledge.ledger.version.VersionReader`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.reply import Reply
+from knowledge.ledger.version import VersionReader
 from knowledge.store import Store
 
 T = TypeVar("T")
@@ -68,15 +70,16 @@ class ReplyCache:
         self.misses = 0
         self._kept: OrderedDict[Hashable, Kept] = OrderedDict()
         self._watch: sqlite3.Connection | None = None
-        #: The last ``PRAGMA data_version`` read, and the ledger's version as of then.
-        self._data_version: int | None = None
-        self._ledger_version = 0
+        #: Reads the ledger's version on ``_watch``, as the store reads its own.
+        self._reader: VersionReader | None = None
         if isinstance(database, Store):
             if database.path != ":memory:":
                 self._watch = database.connect_again()
         elif str(database) != ":memory:":
             # The loop that reads it is not the thread that built us (tests, serve()).
             self._watch = sqlite3.connect(str(database), check_same_thread=False)
+        if self._watch is not None:
+            self._reader = VersionReader(self._watch)
 
     @property
     def enabled(self) -> bool:
@@ -88,12 +91,8 @@ class ReplyCache:
         ``data_version`` first (it moves with any commit, a count's too); the version
         row only when it moved.
         """
-        assert self._watch is not None, "no cache without a database file"
-        data_version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
-        if data_version != self._data_version:
-            row = self._watch.execute("SELECT version FROM ledger_version").fetchone()
-            self._data_version, self._ledger_version = data_version, int(row[0])
-        return self._ledger_version
+        assert self._reader is not None, "no cache without a database file"
+        return self._reader.read()
 
     def get(self, key: Hashable, version: int) -> Kept | None:
         kept = self._kept.get(key)
@@ -116,3 +115,4 @@ class ReplyCache:
         if self._watch is not None:
             self._watch.close()
             self._watch = None
+            self._reader = None

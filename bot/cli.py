@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 from pydantic import SecretStr, ValidationError
 
+from bot import importer
 from bot.config import Settings, environment_variable
 from bot.console import (
     console_user,
@@ -29,14 +30,17 @@ from bot.console import (
     save_attachments,
     saved_lines,
 )
-from bot.core import IMPORT_COLUMNS, Core, ImportFailed, ImportInterrupted, storage_error
+from bot.core import Core
 from bot.courier import deliver_now
 from bot.csvcells import csv_cell
+from bot.failures import storage_error
+from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.imports import Import
 from knowledge.kb import KnowledgeBaseError, Library
-from knowledge.store import DataPoint, StorageFault
+from knowledge.ledger.faults import StorageFault
+from knowledge.ledger.values import DataPoint
 
 PLATFORMS = ("console", "discord", "slack", "all")
 #: Chat platforms this version can serve.
@@ -197,7 +201,11 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
     settings: Settings = ctx.obj["settings"]
     core = open_core(ctx)
     reply = core.ask(
-        text, console_user(user or settings.console_user), workspace="local", channel="terminal"
+        text,
+        console_user(user or settings.console_user),
+        workspace="local",
+        channel="terminal",
+        local_operator=True,  # the one who runs the command runs the bot
     )
     if as_json:
         click.echo(reply.model_dump_json(indent=2))
@@ -232,9 +240,9 @@ def chart(ctx: click.Context, domains: tuple[str, ...], unit: str | None, output
     as /trend shows it on Slack and Discord. Several: each field's record as a multiple
     of its first, as /compare shows them.
     """
+    from bot import fieldgrowth
     from bot.errors import UserError
     from bot.kinds import resolve_domain
-    from handlers import growth
     from knowledge.units import canonical_unit
 
     core = open_core(ctx)
@@ -251,15 +259,15 @@ def chart(ctx: click.Context, domains: tuple[str, ...], unit: str | None, output
         chosen = canonical_unit(unit)
         if chosen is None:
             raise click.ClickException(f"{unit!r} is not a unit of knowledge/units.py")
-    found = [growth.read(core.store, field, chosen) for field in fields]
+    found = [fieldgrowth.read(core.store, field, chosen) for field in fields]
     if len(found) == 1:
-        drawn = growth.trend_chart(core.store, found[0])
+        drawn = fieldgrowth.trend_chart(core.store, found[0])
         if drawn is None:
             raise click.ClickException(f"nothing to draw: {found[0].reason}; {found[0].remedy}")
     else:
         if not any(entry.records for entry in found):
             raise click.ClickException("nothing to draw: none of these fields has dated figures")
-        drawn = growth.compare_chart(core.store, found)
+        drawn = fieldgrowth.compare_chart(core.store, found)
     try:
         output.write_bytes(drawn.png)
     except OSError as error:
@@ -337,7 +345,7 @@ def kb_check() -> None:
     domains = library.kb.domains
     aliases = sum(len(d.aliases) for d in domains)
     claims = len(library.claims())
-    curated = core.store.totals().get("approved", 0)
+    curated = core.store.reads.totals().get("approved", 0)
     core.close()
     click.echo(
         f"knowledge base OK: {len(domains)} domains, {aliases} aliases, {claims} claims "
@@ -399,7 +407,7 @@ def import_(
         )
     core = open_core(ctx)
     if resume is None:
-        for held in core.unfinished_imports():
+        for held in importer.unfinished(core.store):
             click.echo(f"note: {unfinished_note(held)}", err=True)
 
     def started(held: Import) -> None:
@@ -412,7 +420,7 @@ def import_(
 
     report = Progress()
     try:
-        done = core.import_csv(file, who, resume=resume, started=started, progress=report)
+        done = importer.import_csv(core, file, who, resume=resume, started=started, progress=report)
     except ImportFailed as error:
         raise click.ClickException(f"nothing imported: {error}") from None
     except ImportInterrupted as error:
@@ -448,7 +456,7 @@ def unfinished_note(held: Import) -> str:
 
 def undo_import(core: Core, import_id: int, user: str) -> None:
     try:
-        undone = core.undo_import(import_id, user)
+        undone = importer.undo(core.store, import_id, user)
     except ImportFailed as error:
         raise click.ClickException(f"nothing undone: {error}") from None
     except StorageFault as fault:
@@ -478,7 +486,7 @@ def export(ctx: click.Context, fmt: str, output) -> None:
     In CSV a text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...)
     starts with ``'``; ``scalebot import`` takes it off again. JSON is exact."""
     core = open_core(ctx)
-    points = core.store.all_points()
+    points = core.store.reads.all_points()
     columns = list(DataPoint.__dataclass_fields__)
     if fmt == "json":
         json.dump([p.as_dict() for p in points], output, indent=2)
@@ -543,7 +551,7 @@ def doctor(ctx: click.Context) -> None:
     if core.store.read_only:
         click.echo(f"database: read-only ({core.store.read_only}); writes are off")
     click.echo(f"schema: {', '.join(core.store.schema_version())}")
-    totals = core.store.totals()
+    totals = core.store.reads.totals()
     click.echo("data points: " + ", ".join(f"{v} {k}" for k, v in totals.items()))
     library = core.library
     click.echo(

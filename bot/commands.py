@@ -1,7 +1,8 @@
 """How a command is declared: once, with everything every adapter needs to register it.
 
 A :class:`Command` names the handler, its description, its typed options (each of a
-kind from :mod:`bot.kinds`, which reads, checks and suggests its values), who may run
+kind from :mod:`bot.kinds`, which carries the value's parameters and reads, checks and
+suggests its values; :class:`Option` itself is declared there), who may run
 it and whether a form collects what it lacks. The console's grammar, Slack's slash
 commands and forms and Discord's application-command schema are all generated from
 these declarations, so the platforms cannot drift apart from the code.
@@ -16,6 +17,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot import kinds
+from bot.kinds import SAFE_INTEGER as SAFE_INTEGER
+from bot.kinds import Option as Option
 from bot.phrasing import counted, join_and, number_word, with_article
 
 if TYPE_CHECKING:
@@ -26,10 +29,16 @@ if TYPE_CHECKING:
 
 
 class OptionType:
-    """The kinds of option value, one shared object each (see :mod:`bot.kinds`)."""
+    """The kinds of option value with their plain parameters, one shared object each.
+
+    A kind with parameters of its own is made where it is declared:
+    ``kinds.Text(label="note", max_length=500)`` (see :mod:`bot.kinds`).
+    """
 
     TEXT: kinds.Kind = kinds.Text()
-    DOMAIN: kinds.Kind = kinds.Field()
+    #: Every field option: the same label and length wherever a command takes a field
+    #: (declared as ``handlers.options.field()``).
+    DOMAIN: kinds.Kind = kinds.Field(label="field", max_length=60)
     QUANTITY: kinds.Kind = kinds.Amount()
     UNIT: kinds.Kind = kinds.Unit()
     URL: kinds.Kind = kinds.Link()
@@ -38,68 +47,14 @@ class OptionType:
     COMMAND: kinds.Kind = kinds.CommandName()
     #: Free text that is searched, not stored: line breaks are only spacing.
     QUESTION: kinds.Kind = kinds.Question()
-    #: Free text like TEXT, offered from the names of datasets already in the ledger.
-    DATASET: kinds.Kind = kinds.DatasetName()
-
-
-#: The widest integer bound an option may declare: 2**53 - 1, the largest integer a JSON
-#: number holds exactly in JavaScript, and so the limit of Discord's ``min_value`` and
-#: ``max_value`` (a command list with a bound beyond it is refused whole).
-SAFE_INTEGER = 2**53 - 1
+    #: Free text like TEXT, offered from the names of datasets already in the ledger; every
+    #: dataset option (``handlers.options.dataset()``) under one label and length.
+    DATASET: kinds.Kind = kinds.DatasetName(label="dataset name", max_length=120)
 
 
 class Permission(StrEnum):
     EVERYONE = "everyone"
     MODERATOR = "moderator"
-
-
-@dataclass(frozen=True)
-class Option:
-    """One typed option. ``greedy`` options take the rest of a text command's words.
-
-    ``label`` is what a person calls the value ("field", "source link"): error replies
-    say "/compare needs at least two fields", never the option's internal name.
-    """
-
-    name: str
-    type: kinds.Kind
-    description: str
-    required: bool = True
-    label: str = ""
-    max_length: int = 100
-    min_value: int | None = None
-    max_value: int | None = None
-    choices: tuple[str, ...] = ()
-    default: Any = None
-    greedy: bool = False
-
-    def __post_init__(self) -> None:
-        for bound in (self.min_value, self.max_value):
-            if bound is not None and not -SAFE_INTEGER <= bound <= SAFE_INTEGER:
-                raise ValueError(
-                    f"option {self.name!r}: the bound {bound} lies outside ±(2**53 - 1), "
-                    "which chat platforms refuse (Discord refuses the whole command list); "
-                    "declare a bound within it, e.g. max_value=2**53 - 1"
-                )
-        if (
-            self.min_value is not None
-            and self.max_value is not None
-            and self.min_value > self.max_value
-        ):
-            raise ValueError(
-                f"option {self.name!r}: min_value {self.min_value} is above "
-                f"max_value {self.max_value}"
-            )
-
-    @property
-    def noun(self) -> str:
-        """The label, or the name in plain words when no label is declared."""
-        return self.label or self.name.replace("_", " ")
-
-    @property
-    def suggests(self) -> bool:
-        """Whether values are offered while typed (fixed choices, or the kind's own)."""
-        return bool(self.choices) or self.type.suggests
 
 
 @dataclass(frozen=True)

@@ -8,99 +8,45 @@ errors into replies all happen here, once, so no platform can skip them.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot import importer
+from bot.caller import Caller as Caller
+from bot.capabilities import TEXT_ONLY, Capabilities
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
+from bot.communityfields import CommunityFields
 from bot.config import Settings
 from bot.converters import clean_text, convert
 from bot.errors import (
-    DiskFull,
     InvalidValue,
-    LedgerBusyError,
     MissingOption,
     NotAllowed,
-    NotStored,
     NotText,
-    RateLimited,
     TooLong,
     UnknownCommand,
     UserError,
-    WritesOff,
 )
+from bot.failures import error_reply, internal_error, refused_write
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
-from bot.importer import IMPORT_COLUMNS as IMPORT_COLUMNS
-from bot.importer import Imported
-from bot.importer import ImportFailed as ImportFailed
-from bot.importer import ImportInterrupted as ImportInterrupted
-from bot.kinds import Quantity, suggest_commands
-from bot.limiter import SCOPE as COMMAND_SCOPE
-from bot.limiter import CommandLimiter, OverCommandLimit, Verdict
-from bot.limits import too_many_commands, too_many_submissions
 from bot.notices import Notice
-from bot.plaintext import NotPlainText, check_text, shown
+from bot.plaintext import NotPlainText, check_text
+from bot.ratelimits import RateLimits
 from bot.reply import Reply
-from knowledge.imports import Import, Undone
-from knowledge.kb import KB_DIR, Library
-from knowledge.rates import Charge, CountReader, OverLimit
-from knowledge.store import (
-    LedgerBusy,
-    LedgerFull,
-    LedgerReadOnly,
-    LedgerUnavailable,
-    NewPoint,
-    StorageFault,
-    Store,
-    Submitter,
-)
+from bot.seeding import catch_up
+from bot.suggest import unknown_command
+from knowledge.kb import Library
+from knowledge.ledger.faults import StorageFault
+from knowledge.rates import OverLimit
+from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 
-CURATED_CSV = KB_DIR / "datasets.csv"
-#: The scope submission counts are stored under in ``rate_counts``.
-SUBMISSIONS = "submissions"
 #: Notices kept for a deliverer that has not taken them yet (see ``Core.take_notices``).
 NOTICE_BACKLOG = 100
-#: Platforms that show an image in a reply; the terminal gets charts as text instead.
-IMAGE_PLATFORMS = frozenset({"slack", "discord"})
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking and from where; ``is_admin`` is the platform's own admin flag.
-
-    ``request_id`` names the platform's request (Slack's trigger or view, Discord's
-    interaction), so that the same request delivered twice (a replay, a retry) is
-    answered from what the first delivery stored instead of storing it again. The
-    terminal and the CLI have no such id: each line they send is a new request.
-    """
-
-    user: str
-    workspace: str | None = None
-    channel: str | None = None
-    is_admin: bool = False
-    request_id: str | None = None
-
-    @property
-    def platform(self) -> str:
-        return self.user.partition(":")[0] or "console"
-
-    @property
-    def shows_images(self) -> bool:
-        """Whether a chart reaches this caller as a picture (else as lines of text)."""
-        return self.platform in IMAGE_PLATFORMS
-
-
-def curated_edition(path: Path) -> str:
-    """A fingerprint of the curated file: a new edition is brought into every ledger."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def readable(text: str, what: str) -> None:
@@ -114,82 +60,15 @@ def readable(text: str, what: str) -> None:
         ) from None
 
 
-def internal_error() -> Reply:
-    """What a user is told when something of ours failed, on every platform alike.
-
-    Never the exception's text: that is for the log, with the traceback.
-    """
-    return Reply(
-        title="Something went wrong on our side",
-        summary="The error is logged for the admin; nothing you sent was lost. "
-        "Please try again in a moment.",
-        kind="error",
-        visibility="private",
-        data={"error": "InternalError"},
-    )
-
-
-def storage_error(fault: StorageFault) -> UserError:
-    """What a user is told when SQLite could not store a write, in chat and in the CLI alike.
-
-    Each says that nothing was stored and whether trying again can help: a held lock
-    passes, a read-only file or a full disk does not until the admin acts.
-    """
-    if isinstance(fault, LedgerBusy):
-        return LedgerBusyError(
-            f"The ledger is busy: another process (a bulk import, say) has held its write "
-            f"lock for over {fault.seconds:g} s. Nothing was stored; try again in a minute."
-        )
-    if isinstance(fault, LedgerReadOnly):
-        return WritesOff(
-            f"Writes are off because {fault.reason}. Nothing was stored; "
-            "commands that only read still answer.",
-            example="/scale video",
-        )
-    if isinstance(fault, LedgerFull):
-        return DiskFull(
-            "The disk that holds the ledger is full, so nothing was stored. Trying again "
-            "will not help until the admin frees space; the log names the file."
-        )
-    if isinstance(fault, LedgerUnavailable):
-        return NotStored(f"The ledger cannot be opened: {fault}.")
-    return NotStored(
-        "The ledger's disk failed to write, so nothing was stored. "
-        "The admin has the cause in the log."
-    )
-
-
-def error_reply(error: UserError) -> Reply:
-    summary = error.message
-    if error.example:
-        summary += f"\nExample: {error.example}"
-    return Reply(
-        title=error.title,
-        summary=summary,
-        kind="error",
-        visibility="private",
-        data={"error": type(error).__name__, "example": error.example, "option": error.option},
-    )
-
-
-def refused_write(name: str, fault: StorageFault) -> Reply:
-    """The reply to a command whose write SQLite refused, and one log line for the admin.
-
-    A full disk or an I/O error needs the admin, so it is an error naming the cause and
-    the file; a held lock or a read-only file is a warning. No traceback: the cause is
-    known, and the rest of the bot is fine.
-    """
-    needs_admin = not isinstance(fault, LedgerBusy | LedgerReadOnly)
-    log.log(
-        logging.ERROR if needs_admin else logging.WARNING,
-        "/%s stored nothing: %s",
-        name,
-        fault,
-    )
-    return error_reply(storage_error(fault))
-
-
 class Core:
+    """Runs a command for a caller: parse, permissions, limits, conversion, the handler.
+
+    What it holds but does not do itself has a module of its own: the rate limits
+    (:mod:`bot.ratelimits`), following community fields (:mod:`bot.communityfields`),
+    what opening brings into the ledger (:mod:`bot.seeding`), the wording of failures
+    (:mod:`bot.failures`). CSV imports go through :mod:`bot.importer`.
+    """
+
     def __init__(
         self,
         settings: Settings,
@@ -208,16 +87,11 @@ class Core:
         self.store = store
         self.commands = commands
         self._notices: deque[Notice] = deque(maxlen=NOTICE_BACKLOG)
-        #: Each platform's :class:`Surface` (see ``surface``).
-        self._surfaces: dict[str, Surface] = {}
-        #: The ledger's ``data_version`` and community fields as last read: another
-        #: process adding a field is seen at the next command (see ``_follow_domains``).
-        self._seen_version: int | None = None
-        self._seen_domains: tuple[int, int] | None = None
-        self.clock = clock
-        self._counts = CountReader(store.connect_again) if store.path != ":memory:" else None
-        self._kept_counts: tuple[int, dict[str, int]] = (0, {})  # when writes are off
-        self.limiter = CommandLimiter(settings.command_limit, self._read_count, self._add_counts)
+        #: Each platform's :class:`Surface`, by what its adapter declared (see ``surface``).
+        self._surfaces: dict[tuple[str, Capabilities], Surface] = {}
+        #: Community fields another process adds are served at the next command.
+        self.fields = CommunityFields(library, store)
+        self.limits = RateLimits(settings, store, commands, self.is_moderator, clock)
 
     @classmethod
     def open(
@@ -237,77 +111,27 @@ class Core:
         store = Store.open(settings.db)
         core = cls(settings, library, store, commands)
         try:
-            core.load_domains()
-            core._catch_up()
+            core.fields.load()
+            catch_up(core)
         except BaseException:
             store.close()
             raise
         return core
 
-    def _catch_up(self) -> None:
-        """Index the knowledge base's claims and seed the curated points, if not done yet.
+    @property
+    def clock(self) -> Callable[[], float]:
+        """UTC epoch seconds, for the rate limits' windows (tests set it to move them)."""
+        return self.limits.clock
 
-        Both check with a plain read first, so an up-to-date database opens without the
-        write lock. A read-only one that is behind is served as it is, and the log says
-        what is missing.
-        """
-        store = self.store
-        try:
-            store.compile_claims(self.library)
-            store.adopt_units(
-                {
-                    domain.slug: domain.headline_unit
-                    for domain in self.library.domains.values()
-                    if domain.headline_unit
-                }
-            )
-        except LedgerReadOnly as fault:
-            log.warning("the claims index predates the knowledge base files: %s", fault)
-        edition = curated_edition(CURATED_CSV)
-        if store.meta("curated_edition") == edition:
-            return
-        points = self.read_csv(CURATED_CSV)
-        try:
-            store.sync_curated(points, Submitter("system:curated", "system"), edition)
-        except LedgerReadOnly as fault:
-            log.warning("the curated data points are not up to date: %s", fault)
-
-    def load_domains(self) -> None:
-        """Serve every community field the ledger holds that the library lacks.
-
-        A field whose name the knowledge base has taken since it was added (a new alias
-        in a domain file) is left out with a warning: the essay's names come first.
-        """
-        self._seen_domains = self.store.community_signature()
-        # All at once: one index build however many fields (one a field was quadratic).
-        for domain, clash in self.library.add_communities(self.store.community_domains()):
-            log.warning(
-                "community field %r is not served: %r is now a name of %r",
-                domain.slug,
-                clash.name,
-                clash.owner.slug,
-            )
-
-    def _follow_domains(self) -> None:
-        """Load fields another process added, when the ledger has changed since last look.
-
-        One pragma per command; the community table is read only after another
-        connection committed, and only reloaded when it changed.
-        """
-        version = self.store.version()
-        if version == self._seen_version:
-            return
-        self._seen_version = version
-        if self.store.community_signature() != self._seen_domains:
-            self.load_domains()
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self.limits.clock = clock
 
     def close(self) -> None:
         """Write the command counts still in memory, then close the database."""
         try:
-            self.limiter.close(self.clock())
+            self.limits.close()
         finally:
-            if self._counts is not None:
-                self._counts.close()
             self.store.close()
 
     def __enter__(self) -> Core:
@@ -342,16 +166,16 @@ class Core:
         """Where ``caller``'s reply is shown: the one place a :class:`Surface` is made.
 
         The core's :class:`Request` and the reply cache's key both take it from here, so
-        a pure reply is never served to a surface it was not made for. One per platform,
-        made at its first request (the settings are fixed for the core's life): the
-        cache's key costs a dictionary lookup.
+        a pure reply is never served to a surface it was not made for. One per platform
+        and the capabilities its adapter declared, made at its first request (the
+        settings are fixed for the core's life): the cache's key costs a dictionary lookup.
         """
-        platform = caller.platform
-        surface = self._surfaces.get(platform)
+        key = (caller.platform, caller.capabilities)
+        surface = self._surfaces.get(key)
         if surface is None:
-            surface = self._surfaces[platform] = Surface(
-                platform=platform,
-                images=caller.shows_images,
+            surface = self._surfaces[key] = Surface(
+                platform=key[0],
+                images=caller.capabilities.images,
                 web_url=self.settings.web_url,
                 auto_approve_confirmations=self.settings.auto_approve_confirmations,
             )
@@ -373,85 +197,6 @@ class Core:
         self._notices.clear()
         return taken
 
-    # -- rate limits ---------------------------------------------------------------------
-
-    def command_limited(self, caller: Caller) -> bool:
-        """The command limit spares moderators and the terminal (its user runs the bot)."""
-        return caller.platform != "console" and not self.is_moderator(caller)
-
-    def admit(self, caller: Caller) -> None:
-        """Count one command of ``caller``'s, or raise :class:`RateLimited` (core thread)."""
-        if not self.command_limited(caller):
-            return
-        now = self.clock()
-        try:
-            self.limiter.admit(caller.user, now)
-        except OverCommandLimit:
-            raise too_many_commands(self.settings.command_limit, now) from None
-
-    def admit_quickly(self, caller: Caller) -> Verdict:
-        """:meth:`admit` without writing, for a reply served from the adapters' cache.
-
-        ASK: only :meth:`admission` on the core's thread can tell.
-        """
-        if not self.command_limited(caller):
-            return Verdict.ADMIT
-        return self.limiter.quick(caller.user, self.clock())
-
-    def admission(self, caller: Caller) -> Reply | None:
-        """:meth:`admit` as a reply: None when admitted, else the refusal to send."""
-        try:
-            self.admit(caller)
-        except UserError as error:
-            return error_reply(error)
-        return None
-
-    def refusal(self) -> Reply:
-        """The reply to a command over the command limit (the window is the same for all)."""
-        return error_reply(too_many_commands(self.settings.command_limit, self.clock()))
-
-    def flush_limits(self) -> None:
-        """Write the command counts due (the runner calls it on the core's thread)."""
-        self.limiter.flush(self.clock())
-
-    def _read_count(self, user: str, window: int) -> int:
-        if self._counts is None:
-            return self.store.rate_count(user, COMMAND_SCOPE, window)
-        return self._counts.count(user, COMMAND_SCOPE, window)
-
-    def _add_counts(self, window: int, expires: int, counts: dict[str, int]) -> dict[str, int]:
-        """Store the command counts; on a read-only ledger, keep them in this process.
-
-        Reads go on when writes are off, so the limit must too: it then holds per
-        process rather than across them, which is the best a file we cannot write allows.
-        """
-        if self.store.read_only is None:
-            return self.store.add_rate_counts(COMMAND_SCOPE, window, expires, counts)
-        kept_window, kept = self._kept_counts
-        if kept_window != window:
-            kept = {}
-            self._kept_counts = (window, kept)
-        for user, count in counts.items():
-            kept[user] = kept.get(user, 0) + count
-        return {user: kept[user] for user in counts}
-
-    def submission_charge(self, command: Command, caller: Caller) -> Charge | None:
-        """What a run of ``command`` must count toward the submission limit, if anything.
-
-        Moderators are exempt; everyone else, the terminal's user too, is counted.
-        """
-        if not command.counts_as_submission or self.is_moderator(caller):
-            return None
-        limit = self.settings.submit_limit
-        window = limit.window(self.clock())
-        return Charge(caller.user, SUBMISSIONS, window, window + limit.seconds, limit.count)
-
-    def _too_many_submissions(self) -> RateLimited:
-        counted = [name for name, c in self.commands.items() if c.counts_as_submission]
-        return too_many_submissions(self.settings.submit_limit, self.clock(), counted)
-
-    # -- entry points --------------------------------------------------------------------
-
     def ask(
         self,
         text: str,
@@ -461,9 +206,22 @@ class Core:
         channel: str | None = None,
         is_admin: bool = False,
         request_id: str | None = None,
+        capabilities: Capabilities = TEXT_ONLY,
+        local_operator: bool = True,
     ) -> Reply:
-        """Run one command typed as text; text without a leading ``/`` is a question."""
-        caller = Caller(user, workspace, channel, is_admin, request_id)
+        """Run one command typed as text; text without a leading ``/`` is a question.
+
+        The Python API: the program that holds the core asks, so by default as the local
+        operator (spared the command limit, like the terminal) on a text-only surface.
+        The keywords are :class:`Caller`'s; an adapter holding one calls :meth:`run_line`.
+        """
+        caller = Caller(
+            user, workspace, channel, is_admin, request_id, capabilities, local_operator
+        )
+        return self.run_line(text, caller)
+
+    def run_line(self, text: str, caller: Caller) -> Reply:
+        """:meth:`ask` for a :class:`Caller` the adapter built (with its capabilities)."""
         try:
             readable(text, "Your message")
             if len(text) > MAX_COMMAND_LENGTH:
@@ -552,12 +310,7 @@ class Core:
                 example="/scale video",
             )
         if command is None:
-            suggestions = suggest_commands(name, self.commands)
-            hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
-            raise UnknownCommand(
-                f"There is no command /{shown(name)}.{hint} Type /help for the list.",
-                example=f"/{suggestions[0]}" if suggestions else "/help",
-            )
+            raise unknown_command(name, self.commands)
         return command
 
     def invoke(
@@ -568,8 +321,8 @@ class Core:
         ``pressed``: the command comes from a button of an earlier reply.
         """
         try:
-            self.admit(caller)
-            self._follow_domains()
+            self.limits.admit(caller)
+            self.fields.follow()
             readable(name, "The command's name")
             command = self.command(name)
             for option_name, raw in raw_options.items():
@@ -603,7 +356,7 @@ class Core:
                 commands=self.commands,
                 asker=asker,
             )
-            charge = self.submission_charge(command, caller)
+            charge = self.limits.submission_charge(command, caller)
             if charge is None:
                 reply = command.handler(request, **values)
             else:
@@ -614,7 +367,7 @@ class Core:
         except UserError as error:
             return error_reply(error)
         except OverLimit:
-            return error_reply(self._too_many_submissions())
+            return error_reply(self.limits.too_many_submissions())
         except StorageFault as fault:
             return refused_write(name, fault)
         except Exception:
@@ -655,60 +408,3 @@ class Core:
         if command.check is not None:
             command.check(values)
         return values
-
-    # -- bulk data -----------------------------------------------------------------------
-
-    def new_point(self, raw: dict[str, str]) -> NewPoint:
-        """Validate one data point exactly as ``/submit`` does (used by imports and forms)."""
-        values = self.convert_options(self.command("submit"), raw)
-        quantity: Quantity = values["quantity"]
-        return NewPoint(
-            domain=values["domain"].slug,
-            dataset=values["dataset"],
-            quantity_text=quantity.text,
-            quantity=quantity.value,
-            unit=values["unit"],
-            source_url=values["source"],
-            year=values["year"],
-            note=values["note"] or "",
-        )
-
-    def read_csv(self, path: Path) -> list[NewPoint]:
-        """Every row of a small CSV file as a point (the curated file), or
-        :class:`ImportFailed` naming every bad line."""
-        return importer.read_all(path, self.new_point)
-
-    def import_csv(
-        self,
-        path: Path,
-        user: str,
-        *,
-        resume: int | None = None,
-        started: Callable[[Import], None] | None = None,
-        progress: Callable[[int], None] | None = None,
-    ) -> Imported:
-        """Load a CSV file as approved points: checked whole, stored in short batches.
-
-        All or nothing: a bad row stores nothing, and rows stored before a failure are
-        taken out again (see :mod:`bot.importer` for resuming or undoing an import that
-        could not be). ``started`` is told the import's id before the first batch,
-        ``progress`` how many rows are stored after each.
-        """
-        who = Submitter(user, Caller(user).platform)
-        return importer.run(
-            self.store,
-            path,
-            self.new_point,
-            who,
-            resume=resume,
-            started=started,
-            progress=progress,
-        )
-
-    def undo_import(self, import_id: int, user: str) -> Undone:
-        """Take out the points an unfinished import stored."""
-        return importer.undo(self.store, import_id, user)
-
-    def unfinished_imports(self) -> list[Import]:
-        """Imports interrupted partway (or being written by another process now)."""
-        return importer.unfinished(self.store)

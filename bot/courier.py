@@ -15,8 +15,7 @@ import asyncio
 import logging
 
 from bot.config import Settings
-from bot.notices import Deliverer, Notice, platform_of
-from bot.runner import deliver_safely
+from bot.notices import Notice, platform_of
 
 log = logging.getLogger(__name__)
 #: Seconds the console waits for its notices to go out, every platform together.
@@ -66,44 +65,7 @@ async def _deliver_within(
 
 
 async def _deliver_all(notices: list[Notice], settings: Settings, platforms: list[str]) -> None:
+    from bot.serve import deliver_once  # the adapters, imported only when there is news
+
     for platform in platforms:
-        if platform == "slack":
-            await _by_slack(notices, settings)
-        elif platform == "discord":
-            await _by_discord(notices, settings)
-
-
-async def _each(deliverer: Deliverer, notices: list[Notice]) -> None:
-    for notice in notices:
-        await deliver_safely(deliverer, notice)
-
-
-async def _by_slack(notices: list[Notice], settings: Settings) -> None:
-    from bot.slack.app import slack_client
-    from bot.slack.notices import SlackNotices
-
-    # Without a session of its own, the client opens and closes one for each call.
-    await _each(SlackNotices(slack_client(settings), settings), notices)
-
-
-async def _by_discord(notices: list[Notice], settings: Settings) -> None:
-    import discord
-
-    from bot.discord.client import intents, point_at_servers
-    from bot.discord.notices import REFUSALS, DiscordNotices
-
-    point_at_servers(settings)
-    token = settings.discord_token
-    assert token is not None, "only configured platforms are asked to deliver"
-    client = discord.Client(intents=intents())
-    try:
-        try:
-            await client.login(token.get_secret_value())
-        except REFUSALS as error:
-            log.warning(
-                "discord: could not log in to deliver %d notice(s): %s", len(notices), error
-            )
-            return
-        await _each(DiscordNotices(client, settings), notices)
-    finally:
-        await client.close()
+        await deliver_once(platform, notices, settings)

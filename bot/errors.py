@@ -126,3 +126,10 @@ class RateLimited(UserError):
     """Over a rate limit: the reply says which one and when to try again; nothing stored."""
 
     title = "Slow down"
+
+
+class PlatformRefused(Exception):
+    """A platform refused what a service must register to start (Discord, its command list).
+
+    The message says what was refused and why, in words: the CLI prints it and exits 1.
+    """

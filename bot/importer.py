@@ -27,13 +27,35 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
+from bot.caller import Caller
+from bot.commands import Command
 from bot.csvcells import from_csv_cell
 from bot.errors import UserError
+from bot.submitpoint import submitted_point
 from knowledge import imports
 from knowledge.imports import Import, ImportStopped, NoSuchImport, Undone
-from knowledge.store import NewPoint, Store, Submitter
+from knowledge.ledger.values import NewPoint, Submitter
+from knowledge.store import Store
 
+
+class SubmitChecks(Protocol):
+    """What the import needs of a core: its ledger and its ``/submit``'s checks.
+
+    A protocol, not :class:`bot.core.Core` itself, so the core (which seeds the curated
+    file through :func:`read_csv` when it opens) and the importer do not import each other.
+    """
+
+    store: Store
+
+    def command(self, name: str) -> Command: ...
+
+    def convert_options(self, command: Command, raw_options: dict[str, str]) -> dict[str, Any]: ...
+
+
+#: The command a row is checked as: its columns are this command's options.
+SUBMIT = "submit"
 IMPORT_COLUMNS = ("domain", "dataset", "quantity", "unit", "year", "source_url", "note")
 #: CSV column -> /submit option name.
 _CSV_TO_OPTION = {"source_url": "source"}
@@ -329,3 +351,55 @@ def undo(store: Store, import_id: int, actor: str) -> Undone:
 def unfinished(store: Store) -> list[Import]:
     """Imports that were interrupted (or are being written right now)."""
     return imports.unfinished(store)
+
+
+# -- through a core: rows checked as its /submit checks them ------------------------------
+
+
+def as_submitted(core: SubmitChecks) -> Convert:
+    """Turns a row into the point ``/submit`` would store for the same values.
+
+    The row's options are converted and checked by the core's ``/submit`` (its kinds,
+    bounds and checks), and the point is built by :func:`bot.submitpoint.submitted_point`,
+    as the handler builds it.
+    """
+    command = core.command(SUBMIT)
+
+    def convert(raw: dict[str, str]) -> NewPoint:
+        return submitted_point(**core.convert_options(command, raw))
+
+    return convert
+
+
+def read_csv(core: SubmitChecks, path: Path) -> list[NewPoint]:
+    """Every row of a small CSV file as a point (the curated file), or
+    :class:`ImportFailed` naming every bad line."""
+    return read_all(path, as_submitted(core))
+
+
+def import_csv(
+    core: SubmitChecks,
+    path: Path,
+    user: str,
+    *,
+    resume: int | None = None,
+    started: Callable[[Import], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Imported:
+    """Load a CSV file as approved points: checked whole, stored in short batches.
+
+    All or nothing: a bad row stores nothing, and rows stored before a failure are
+    taken out again (see :func:`undo` for an import that could not be, and ``resume``
+    to store the rest of it). ``started`` is told the import's id before the first
+    batch, ``progress`` how many rows are stored after each.
+    """
+    who = Submitter(user, Caller(user).platform)
+    return run(
+        core.store,
+        path,
+        as_submitted(core),
+        who,
+        resume=resume,
+        started=started,
+        progress=progress,
+    )

@@ -6,22 +6,27 @@ value spans, how to turn text into the value (or refuse it with a reply-ready er
 what to suggest while it is typed, and a few neutral hints the adapters read: whether
 platforms send it as a number, and whether a form asks for it as a menu, a line or a
 paragraph. A new kind of option is one class here; no adapter switches on kinds.
+
+A kind carries its parameters, as discord.py's ``Range[int, 1, 100]`` carries its bounds:
+its label, its longest text, its bounds and its fixed choices. ``Field(label="field",
+max_length=60)`` says once what every field option is, and an :class:`Option` only adds
+its name, description and whether it is required.
+
+This module sits below :mod:`bot.commands` (which builds commands from options): it reads
+a command through the :class:`Declared` protocol and never imports that module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 from urllib.parse import urlsplit
-
-from rapidfuzz import fuzz, process
 
 from bot.errors import (
     InvalidQuantity,
     InvalidValue,
     NotText,
-    UnknownCommand,
     UnknownDomain,
     UnknownUnit,
 )
@@ -35,12 +40,12 @@ from bot.suggest import (
     dataset_suggestions,
     domain_suggestions,
     unit_suggestions,
+    unknown_command,
 )
 from knowledge.quantity import MULTIPLIER_WORDS, QuantityError, parse_quantity
 from knowledge.units import UNITS, canonical_unit, suggest_units
 
 if TYPE_CHECKING:
-    from bot.commands import Command, Option
     from knowledge.kb import Library
     from knowledge.models import AnyDomain
     from knowledge.store import Store
@@ -61,6 +66,32 @@ class Quantity:
     value: float
 
 
+#: The widest integer bound an option may declare: 2**53 - 1, the largest integer a JSON
+#: number holds exactly in JavaScript, and so the limit of Discord's ``min_value`` and
+#: ``max_value`` (a command list with a bound beyond it is refused whole).
+SAFE_INTEGER = 2**53 - 1
+
+
+class Declared(Protocol):
+    """A command as kinds read it: a :class:`bot.commands.Command` is one.
+
+    A protocol rather than the class, so that this module needs nothing of
+    :mod:`bot.commands`, which is built from it.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def example(self) -> str: ...
+
+    @property
+    def options(self) -> tuple[Option, ...]: ...
+
+
 @dataclass(frozen=True)
 class Context:
     """What reading or suggesting a value may consult.
@@ -70,15 +101,31 @@ class Context:
     None where the caller may not touch the database (another thread).
     """
 
-    command: Command
+    command: Declared
     library: Library
-    commands: Mapping[str, Command]
+    commands: Mapping[str, Declared]
     store: Store | None = None
     given: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, repr=False)
 class Kind:
-    """A kind of option value. Subclasses override what differs from plain text."""
+    """A kind of option value and its parameters. Subclasses override what differs from text.
+
+    Kinds are values: two fields with the same parameters are equal, and one shared
+    instance (``OptionType.DOMAIN``) serves every command that takes a field.
+    """
+
+    #: What a person calls the value ("field", "source link"): error replies say
+    #: "/compare needs at least two fields", never the option's internal name.
+    label: str = ""
+    #: The longest text accepted for the value, in characters (checked before reading).
+    max_length: int = 100
+    #: A whole number's bounds, within ±:data:`SAFE_INTEGER` (checked by :class:`Option`).
+    min_value: int | None = None
+    max_value: int | None = None
+    #: The only values accepted, lowercase, offered as they are.
+    choices: tuple[str, ...] = ()
 
     name: ClassVar[str] = "text"
     #: The type platforms send the value as (Discord types whole numbers as integers).
@@ -105,7 +152,7 @@ class Kind:
 
     def widget(self, option: Option) -> Widget:
         """How a form asks for the value: a greedy long text is a paragraph."""
-        return "paragraph" if option.greedy and option.max_length > 200 else "line"
+        return "paragraph" if option.greedy and self.max_length > 200 else "line"
 
     def menu(self, option: Option, context: Context) -> list[Suggestion]:
         """Every entry of a ``menu`` widget; kinds that are no menu have none."""
@@ -116,7 +163,72 @@ class Kind:
         return None
 
     def __repr__(self) -> str:
-        return f"<{self.name} option kind>"
+        given = [
+            f"{each.name}={getattr(self, each.name)!r}"
+            for each in fields(self)
+            if getattr(self, each.name) != each.default
+        ]
+        return f"<{self.name} option kind{': ' + ', '.join(given) if given else ''}>"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a command: its name, its kind (which carries the value's parameters),
+    what it is for, and whether it is required. ``greedy`` options take the rest of a text
+    command's words.
+
+    The kind's parameters read through it (``option.label``, ``option.max_length``...), so
+    the adapters and the grammar see one declaration whichever holds them.
+    """
+
+    name: str
+    type: Kind
+    description: str
+    required: bool = True
+    default: Any = None
+    greedy: bool = False
+
+    def __post_init__(self) -> None:
+        low, high = self.type.min_value, self.type.max_value
+        for bound in (low, high):
+            if bound is not None and not -SAFE_INTEGER <= bound <= SAFE_INTEGER:
+                raise ValueError(
+                    f"option {self.name!r}: the bound {bound} lies outside ±(2**53 - 1), "
+                    "which chat platforms refuse (Discord refuses the whole command list); "
+                    "declare a bound within it, e.g. max_value=2**53 - 1"
+                )
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"option {self.name!r}: min_value {low} is above max_value {high}")
+
+    @property
+    def label(self) -> str:
+        return self.type.label
+
+    @property
+    def max_length(self) -> int:
+        return self.type.max_length
+
+    @property
+    def min_value(self) -> int | None:
+        return self.type.min_value
+
+    @property
+    def max_value(self) -> int | None:
+        return self.type.max_value
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.type.choices
+
+    @property
+    def noun(self) -> str:
+        """The label, or the name in plain words when no label is declared."""
+        return self.label or self.name.replace("_", " ")
+
+    @property
+    def suggests(self) -> bool:
+        """Whether values are offered while typed (fixed choices, or the kind's own)."""
+        return bool(self.choices) or self.type.suggests
 
 
 class Text(Kind):
@@ -251,7 +363,7 @@ class WholeNumber(Kind):
     value_type = int
 
     def convert(self, text: str, option: Option, context: Context) -> int:
-        limits = _integer_range(option)
+        limits = _integer_range(self)
         example = context.command.example
         try:
             value = int(text.removeprefix("#").replace(",", ""))
@@ -260,9 +372,9 @@ class WholeNumber(Kind):
                 f"The {option.noun} must be a whole number {limits}; got `{shown(text)}`.",
                 example=example,
             ) from None
-        too_low = option.min_value is not None and value < option.min_value
-        too_high = option.max_value is not None and value > option.max_value
-        if too_high and option.max_value is not None and option.max_value >= _SHOWN_LIMIT:
+        too_low = self.min_value is not None and value < self.min_value
+        too_high = self.max_value is not None and value > self.max_value
+        if too_high and self.max_value is not None and self.max_value >= _SHOWN_LIMIT:
             raise InvalidValue(f"The {option.noun} {value} is too large.", example=example)
         if too_low or too_high:
             raise InvalidValue(
@@ -280,24 +392,24 @@ class Choice(Kind):
 
     def convert(self, text: str, option: Option, context: Context) -> str:
         choice = text.casefold()
-        if choice not in option.choices:
+        if choice not in self.choices:
             raise InvalidValue(
-                f"The {option.noun} must be {join_and(option.choices, 'or')}; got `{shown(text)}`.",
+                f"The {option.noun} must be {join_and(self.choices, 'or')}; got `{shown(text)}`.",
                 example=context.command.example,
             )
         return choice
 
     def suggest(self, typed: str, option: Option, context: Context, limit: int) -> list[Suggestion]:
-        return choice_suggestions(typed, option.choices, limit)
+        return choice_suggestions(typed, self.choices, limit)
 
     def widget(self, option: Option) -> Widget:
         return "menu"
 
     def menu(self, option: Option, context: Context) -> list[Suggestion]:
-        return [Suggestion(choice, choice) for choice in option.choices]
+        return [Suggestion(choice, choice) for choice in self.choices]
 
     def menu_value(self, text: str, option: Option, context: Context) -> str | None:
-        return text.casefold() if text.casefold() in option.choices else None
+        return text.casefold() if text.casefold() in self.choices else None
 
 
 class CommandName(Kind):
@@ -309,12 +421,7 @@ class CommandName(Kind):
     def convert(self, text: str, option: Option, context: Context) -> str:
         name = text.removeprefix("/").casefold()
         if name not in context.commands:
-            suggestions = suggest_commands(name, context.commands)
-            hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
-            raise UnknownCommand(
-                f"There is no command /{shown(name)}.{hint} Type /help for the list.",
-                example=f"/help {suggestions[0]}" if suggestions else "/help",
-            )
+            raise unknown_command(name, context.commands, within=context.command.name)
         return name
 
     def suggest(self, typed: str, option: Option, context: Context, limit: int) -> list[Suggestion]:
@@ -344,13 +451,7 @@ def one_line(text: str, option: Option, context: Context) -> str:
     return text
 
 
-def suggest_commands(name: str, commands: Mapping[str, Command]) -> list[str]:
-    """Command names close to ``name``, best first (for "did you mean")."""
-    matches = process.extract(name, list(commands), scorer=fuzz.WRatio, limit=3)
-    return [match for match, score, _ in matches if score >= 60]
-
-
-def resolve_domain(raw: str, library: Library, command: Command | None = None) -> AnyDomain:
+def resolve_domain(raw: str, library: Library, command: Declared | None = None) -> AnyDomain:
     """The domain ``raw`` names (slug, name, alias, any case), or why it names none.
 
     The example in the error is the command the user was typing, with the likeliest
@@ -381,8 +482,8 @@ def _number(value: int) -> str:
     return f"{value:,}" if value >= 10_000 else str(value)
 
 
-def _integer_range(option: Option) -> str:
-    low, high = option.min_value, option.max_value
+def _integer_range(kind: Kind) -> str:
+    low, high = kind.min_value, kind.max_value
     if high is not None and high < _SHOWN_LIMIT:
         return f"from {_number(low if low is not None else 0)} to {_number(high)}"
     return f"of {_number(low)} or more" if low is not None else ""
@@ -390,19 +491,21 @@ def _integer_range(option: Option) -> str:
 
 __all__ = [
     "LIMIT",
+    "SAFE_INTEGER",
     "Amount",
     "Choice",
     "CommandName",
     "Context",
     "DatasetName",
+    "Declared",
     "Field",
     "Kind",
     "Link",
+    "Option",
     "Quantity",
     "Text",
     "Unit",
     "WholeNumber",
     "resolve_domain",
     "suggest",
-    "suggest_commands",
 ]

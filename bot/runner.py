@@ -2,12 +2,16 @@
 
 Slack's and Discord's adapters live on one event loop (``scalebot run all``). The core
 is synchronous and its SQLite connection belongs to one thread at a time, so the
-adapters never call it directly: they await :class:`AsyncCore`, which hands each call
-to a single dedicated thread. The loop stays free to ack other requests meanwhile, and
-the store sees calls strictly one after another, as it expects. One exception saves
-the hop where it costs more than the work: a pure command that draws nothing, asked
-while the core's thread is idle, is answered on the loop under the same lock
-(:meth:`AsyncCore._start`); it only reads, as the reply cache's version check does.
+adapters never call it directly: they hold an :class:`AsyncCore` and use its public
+methods only (a test keeps them from reaching through to ``.core``). Whatever touches
+the ledger is awaited and handed to a single dedicated thread, so the loop stays free
+to ack other requests meanwhile and the store sees calls strictly one after another, as
+it expects. What is fixed for the core's life or held in memory (the command list,
+the fields, parsing a line, who may run a command) is answered on the loop. One
+exception saves the hop where it costs more than the work: a pure command that draws
+nothing, asked while the core's thread is idle, is answered on the loop under the lock
+that thread takes for every call (:meth:`AsyncCore._start`); it only reads, as the
+reply cache's version check does.
 
 The notices a call leaves (a review card, a submitter's news; see :mod:`bot.notices`)
 are taken on that same thread, then handed to every running platform as background
@@ -21,19 +25,23 @@ import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 from bot import charts
 from bot.cache import Kept, ReplyCache
-from bot.commands import Command
-from bot.core import Caller, Core
+from bot.caller import Caller
+from bot.commands import Command, Option
+from bot.core import Core
 from bot.grammar import split_command
+from bot.kinds import Context, suggest
 from bot.limiter import Verdict
 from bot.notices import Deliverer, Notice
 from bot.reply import Reply
+from bot.suggest import LIMIT, Suggestion
+from knowledge.kb import Library
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -100,7 +108,7 @@ class AsyncCore:
         self._deliverers: list[Deliverer] = []
         self._deliveries: set[asyncio.Task[None]] = set()
         # Command counts are written on the core's thread after the reply, not before it.
-        core.limiter.defer = self._flush_limits_later
+        core.limits.limiter.defer = self._flush_limits_later
 
     async def call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run ``function(*args, **kwargs)`` on the core's thread and await its result.
@@ -205,6 +213,68 @@ class AsyncCore:
             answer.set_result(result)
         self.announce(notices)
 
+    # -- what adapters read: declarations and settings, answered on the loop --------------
+    #
+    # Each reads only what is fixed for the core's life (the commands, the library's
+    # fields, the settings) or in memory, so none waits for the core's thread.
+
+    @property
+    def commands(self) -> Mapping[str, Command]:
+        """Every command by name: the slash commands an adapter registers."""
+        return self.core.commands
+
+    @property
+    def library(self) -> Library:
+        """The knowledge base (fields and their names): completion, the web view."""
+        return self.core.library
+
+    def parse(self, line: str) -> tuple[Command, dict[str, str]]:
+        """The command ``line`` names and its options as typed (:class:`UserError` if none)."""
+        return self.core.parse(line)
+
+    def form_fields(self, command: Command, given: dict[str, str]) -> list[Option]:
+        """What a form should ask for before ``command`` runs; empty: it needs no form."""
+        return self.core.form_fields(command, given)
+
+    def reason_option(self, text: str) -> Option | None:
+        """The option a button's one-field form fills in for the command ``text``."""
+        return self.core.reason_option(text)
+
+    def may_run(self, text: str, caller: Caller) -> bool:
+        """Whether ``caller`` may run ``text``'s command (moderators' commands are checked)."""
+        return self.core.may_run(text, caller)
+
+    async def suggest(
+        self,
+        command: Command,
+        option: Option,
+        current: str,
+        given: dict[str, str],
+        limit: int = LIMIT,
+    ) -> list[Suggestion]:
+        """What to offer for ``option`` while ``current`` is typed, as :func:`bot.kinds.suggest`.
+
+        Kinds that read the ledger (dataset names) are asked on the core's thread, which
+        owns the connection; the rest answer from memory, on the loop.
+        """
+        if option.type.reads_ledger:
+            return await self.call(self._suggest, command, option, current, given, limit, True)
+        return self._suggest(command, option, current, given, limit, False)
+
+    def _suggest(
+        self,
+        command: Command,
+        option: Option,
+        current: str,
+        given: dict[str, str],
+        limit: int,
+        ledger: bool,
+    ) -> list[Suggestion]:
+        core = self.core
+        store = core.store if ledger else None
+        context = Context(command, core.library, core.commands, store, given)
+        return suggest(option, current, context, limit)
+
     # -- notices -------------------------------------------------------------------------
 
     def listen(self, deliverer: Deliverer) -> None:
@@ -234,19 +304,11 @@ class AsyncCore:
             await asyncio.wait(pending, timeout=timeout)
 
     def ask(self, text: str, caller: Caller) -> asyncio.Future[Reply]:
-        """``Core.ask`` on the core's thread, queued at once (:meth:`dispatch`)."""
+        """``Core.run_line`` on the core's thread, queued at once (:meth:`dispatch`)."""
         return self.dispatch(self._asking(text, caller))
 
     def _asking(self, text: str, caller: Caller) -> Callable[[], Reply]:
-        return functools.partial(
-            self.core.ask,
-            text,
-            caller.user,
-            workspace=caller.workspace,
-            channel=caller.channel,
-            is_admin=caller.is_admin,
-            request_id=caller.request_id,
-        )
+        return functools.partial(self.core.run_line, text, caller)
 
     def invoke(
         self, name: str, options: dict[str, str], caller: Caller, *, pressed: bool = False
@@ -273,7 +335,7 @@ class AsyncCore:
     def _flush_limits_later(self) -> None:
         """Queue the write of due command counts behind the core's current work."""
         try:
-            job = self._queue(self.core.flush_limits)
+            job = self._queue(self.core.limits.flush)
         except RuntimeError:  # shut down: Core.close() writes what is left
             return
         job.add_done_callback(_log_failure)
@@ -330,11 +392,11 @@ class AsyncCore:
         kept = self.cache.get(key, version)
         if kept is not None:
             # Served without the core, so counted here: the core counts everything else.
-            verdict = self.core.admit_quickly(caller)
+            verdict = self.core.limits.admit_quickly(caller)
             if verdict is Verdict.ADMIT:
                 return Timely(kept.reply, _done(kept.reply), kept)
             if verdict is Verdict.REFUSE:
-                refusal = self.core.refusal()
+                refusal = self.core.limits.refusal()
                 return Timely(refusal, _done(refusal))
             timely = await self.within(self._admitted(kept, caller))
             return Timely(timely.reply, timely.later, kept if timely.reply is kept.reply else None)
@@ -352,12 +414,12 @@ class AsyncCore:
 
     async def _admitted(self, kept: Kept, caller: Caller) -> Reply:
         """The kept reply once the core's thread admits ``caller``, else its refusal."""
-        refusal = await self.call(self.core.admission, caller)
+        refusal = await self.call(self.core.limits.admission, caller)
         return kept.reply if refusal is None else refusal
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)
-        self.core.limiter.defer = None
+        self.core.limits.limiter.defer = None
         self.cache.close()
 
 

@@ -20,16 +20,11 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.core import Core
+from bot.errors import PlatformRefused as PlatformRefused
+from bot.notices import Notice
 from bot.runner import AsyncCore
 
 log = logging.getLogger(__name__)
-
-
-class PlatformRefused(Exception):
-    """A platform refused what a service must register to start (Discord, its command list).
-
-    The message says what was refused and why, in words: the CLI prints it and exits 1.
-    """
 
 
 class Service(Protocol):
@@ -60,10 +55,28 @@ def build_services(platforms: list[str], core: AsyncCore, settings: Settings) ->
         elif platform == "web":
             from bot.web.service import WebService
 
-            services.append(WebService(core.core.library, settings))
+            services.append(WebService(core.library, settings))
         else:
             raise ValueError(f"unknown platform {platform!r}")
     return services
+
+
+async def deliver_once(platform: str, notices: list[Notice], settings: Settings) -> None:
+    """Deliver ``notices`` through ``platform``'s adapter, with a client opened for them.
+
+    For a process that runs no chat platform (the console, ``scalebot ask``: see
+    :mod:`bot.courier`); the adapter is imported only when it has something to deliver.
+    """
+    if platform == "slack":
+        from bot.slack.notices import deliver_once as by_slack
+
+        await by_slack(notices, settings)
+    elif platform == "discord":
+        from bot.discord.notices import deliver_once as by_discord
+
+        await by_discord(notices, settings)
+    else:
+        raise ValueError(f"no adapter delivers notices on {platform!r}")
 
 
 async def serve(

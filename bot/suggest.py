@@ -9,23 +9,40 @@ Each domain or unit is offered once, in the spelling the user started typing: ``
 gives ``gaussian splatting`` (3D), ``vi`` gives ``video``, and nothing typed gives the
 slugs. Names that start with what was typed come first, then names that merely contain
 it, the way Discord's autocomplete has always ordered them.
+
+A command typed under a name no command has gets the closest names the same way
+(:func:`unknown_command`), whether it was typed as a command or named to ``/help``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from rapidfuzz import fuzz, process
+
+from bot.errors import UnknownCommand
+from bot.plaintext import shown
 from knowledge.units import UNITS
 
 if TYPE_CHECKING:
-    from bot.commands import Command
     from knowledge.kb import Library
     from knowledge.store import Store
 
 #: Discord shows at most 25 autocomplete results; the console uses the same default.
 LIMIT = 25
+
+
+class Described(Protocol):
+    """A command as its suggestion reads it (a :class:`bot.commands.Command` is one).
+
+    A protocol, so that this module, which the option kinds use, needs nothing of the
+    command model built on them.
+    """
+
+    @property
+    def description(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -107,7 +124,7 @@ def unit_suggestions(typed: str, limit: int = LIMIT) -> list[Suggestion]:
 
 
 def command_suggestions(
-    typed: str, commands: Mapping[str, Command], limit: int = LIMIT
+    typed: str, commands: Mapping[str, Described], limit: int = LIMIT
 ) -> list[Suggestion]:
     """Command names (without the slash), found by name or by words of the description."""
     entries = (
@@ -122,6 +139,31 @@ def command_suggestions(
     return _ranked(entries, typed.removeprefix("/"), limit)
 
 
+def suggest_commands(name: str, commands: Iterable[str]) -> list[str]:
+    """Command names close to ``name``, best first (for "did you mean")."""
+    matches = process.extract(name, list(commands), scorer=fuzz.WRatio, limit=3)
+    return [match for match, score, _ in matches if score >= 60]
+
+
+def unknown_command(name: str, commands: Iterable[str], *, within: str = "") -> UnknownCommand:
+    """The one answer to ``/name`` when no command in ``commands`` has that name.
+
+    It names the closest command, if one is close, and /help. Its example is what to
+    type instead: the suggested command itself (``/scale``), or, for a name given to
+    the command ``within`` (``/help scael``), that command with it (``/help scale``).
+    """
+    suggestions = suggest_commands(name, commands)
+    hint = f" Did you mean /{suggestions[0]}?" if suggestions else ""
+    if suggestions:
+        example = f"/{within} {suggestions[0]}" if within else f"/{suggestions[0]}"
+    else:
+        example = "/help"
+    return UnknownCommand(
+        f"There is no command /{shown(name)}.{hint} Type /help for the list.",
+        example=example,
+    )
+
+
 def choice_suggestions(typed: str, choices: Iterable[str], limit: int = LIMIT) -> list[Suggestion]:
     entries = (_Entry(spellings=(c,), label=c, meta="", default=c) for c in choices)
     return _ranked(entries, typed, limit)
@@ -131,5 +173,5 @@ def dataset_suggestions(
     typed: str, store: Store, domain: str | None = None, limit: int = LIMIT
 ) -> list[Suggestion]:
     """Datasets with a current figure in the ledger (in ``domain`` if given), by prefix."""
-    names = store.dataset_names(domain, typed.strip(), limit)
+    names = store.catalog.dataset_names(domain, typed.strip(), limit)
     return [Suggestion(name, name) for name in names]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Permission, Request
+from bot import kinds
+from bot.commands import Command, Option, Permission, Request
 from bot.reply import Reply
 from handlers import options
 from handlers.decide import decide
@@ -23,10 +24,9 @@ COMMAND = Command(
         options.point_id(),
         Option(
             "note",
-            OptionType.TEXT,
+            kinds.Text(max_length=500),
             "Optional note for the record",
             required=False,
-            max_length=500,
             greedy=True,
         ),
     ),

@@ -12,13 +12,15 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Any
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import kinds
+from bot.commands import Command, Option, Request
+from bot.fieldgrowth import field_unit
 from bot.reply import Citation, Reply
-from handlers.growth import field_unit
 from handlers.present import essay, point_line, source, unique
 from knowledge.kb import FieldMentions
+from knowledge.ledger.values import ClaimHit, DataPoint
 from knowledge.models import AnyDomain
-from knowledge.store import ClaimHit, DataPoint, Store
+from knowledge.store import Store
 
 MAX_RESULTS = 3
 
@@ -61,8 +63,8 @@ def distinct(hits: list[Hit]) -> list[Hit]:
 
 def search_hits(store: Store, question: str, limit: int) -> list[Hit]:
     """The best claims and points for the question's words, wherever they are."""
-    claims = [claim_hit(claim) for claim in store.search_claims(question, limit)]
-    points = [point_hit(point) for point, _ in store.search_points(question, limit)]
+    claims = [claim_hit(claim) for claim in store.search.claims(question, limit)]
+    points = [point_hit(point) for point, _ in store.search.points(question, limit)]
     return interleave(claims, points)[:limit]
 
 
@@ -71,9 +73,9 @@ def field_claims(store: Store, domain: AnyDomain, words: str, limit: int) -> lis
 
     A question that only names the field ("/ask NeRF") thus gets the field's key reasons.
     """
-    claims = store.search_claims(words, limit, domain=domain.slug)
+    claims = store.search.claims(words, limit, domain=domain.slug)
     if len(claims) < limit:
-        claims += store.domain_claims(domain.slug, limit)
+        claims += store.search.domain_claims(domain.slug, limit)
     return distinct([claim_hit(claim) for claim in claims])[:limit]
 
 
@@ -83,10 +85,10 @@ def field_points(store: Store, domain: AnyDomain, words: str, limit: int) -> lis
     The headline unit is the one the field's card ranks by, so "/ask 3dgs" shows the
     same largest datasets as "/scale 3d".
     """
-    points = [point for point, _ in store.search_points(words, limit, domain=domain.slug)]
+    points = [point for point, _ in store.search.points(words, limit, domain=domain.slug)]
     unit = field_unit(store, domain)
     if len(points) < limit and unit is not None:
-        points += store.largest_in_unit(domain.slug, unit, limit)
+        points += store.reads.largest_in_unit(domain.slug, unit, limit)
     return distinct([point_hit(point) for point in points])[:limit]
 
 
@@ -158,9 +160,8 @@ COMMAND = Command(
     options=(
         Option(
             "question",
-            OptionType.QUESTION,
+            kinds.Question(max_length=300),
             "Your question, in plain words",
-            max_length=300,
             greedy=True,
         ),
     ),

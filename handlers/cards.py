@@ -18,7 +18,8 @@ from bot.phrasing import capitalized, counted
 from bot.reply import Action, Reply, ReplyField
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount, moment, point_line, source
-from knowledge.store import DataPoint, Flag, Store
+from knowledge.ledger.values import DataPoint, Flag
+from knowledge.store import Store
 
 #: Reasons shown per disputed figure; the count says how many members flagged it.
 REASONS_SHOWN = 3
@@ -37,7 +38,9 @@ class Dispute:
 
 def dispute_of(store: Store, point: DataPoint) -> Dispute:
     """The open flags of ``point`` and the figure its withdrawal would make current."""
-    return Dispute(point, store.open_flags(point.id, REASONS_SHOWN), store.next_current(point))
+    return Dispute(
+        point, store.queue.open_flags(point.id, REASONS_SHOWN), store.reads.next_current(point)
+    )
 
 
 def _year(point: DataPoint) -> str:
@@ -171,7 +174,7 @@ def dispute_card(store: Store, point: DataPoint, flagger: str, reason: str) -> R
     else:
         title = f"Pending data point #{point.id} flagged ({point.disputes})"
         how = f"Approve with /approve {point.id} [NOTE], reject with /reject {point.id} REASON."
-        flags = store.open_flags(point.id, REASONS_SHOWN)
+        flags = store.queue.open_flags(point.id, REASONS_SHOWN)
         fields = [pending_entry(figure_context(store, point), flags)]
         actions = decisions(point)
     return Reply(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import fieldgrowth
+from bot.commands import Command, Request
 from bot.errors import InvalidValue
 from bot.reply import Citation, Reply, Table
 from bot.web.links import compare_chart_url
-from handlers import growth
+from handlers import growth, options
 from handlers.present import (
     NOT_IN_ESSAY,
     essay,
@@ -17,8 +18,9 @@ from handlers.present import (
     unique,
     web_page,
 )
+from knowledge.ledger.values import DataPoint
 from knowledge.models import AnyDomain, CommunityDomain, Domain
-from knowledge.store import DataPoint, Store
+from knowledge.store import Store
 
 #: The row every field gets, comparable across units: a rate is a pure number.
 GROWTH_ROW = "Record growth (×/yr)"
@@ -53,7 +55,7 @@ def shared_unit(store: Store, domains: list[AnyDomain]) -> str | None:
     Video and self-driving both count hours: their records compare in hours. The first
     field's headline unit is preferred, then any field's headline unit, then any unit.
     """
-    units = frozenset.intersection(*(store.units_of(d.slug) for d in domains))
+    units = frozenset.intersection(*(store.reads.units_of(d.slug) for d in domains))
     for unit in [d.headline_unit for d in domains]:
         if unit in units:
             return unit
@@ -94,16 +96,16 @@ def compare(
             example=f"/compare {repeated.slug} {others[0]}",
         )
     store = request.store
-    rates = [growth.read(store, d) for d in domains]
+    rates = [fieldgrowth.read(store, d) for d in domains]
     estimates = [growth.published(request.library, d) for d in domains]
     largest: list[DataPoint | None] = [
-        store.largest(d.slug, found.unit) if found.unit else None
+        store.reads.largest(d.slug, found.unit) if found.unit else None
         for d, found in zip(domains, rates, strict=True)
     ]
-    newest = [store.newest(d.slug) for d in domains]
+    newest = [store.reads.newest(d.slug) for d in domains]
     essay_figures = [_essay_figure(d) for d in domains]
     shared = shared_unit(store, domains)
-    in_shared = [store.largest(d.slug, shared) for d in domains] if shared else largest
+    in_shared = [store.reads.largest(d.slug, shared) for d in domains] if shared else largest
     shared_figures = [(p.quantity, p.unit) if p else None for p in in_shared]
     essay_cells = [_essay_cells(d) for d in domains]
     rows = [
@@ -155,7 +157,7 @@ def compare(
     # show pictures (its text version only for where the picture cannot go).
     if not request.images or not any(found.records for found in rates):
         return reply
-    chart = growth.compare_chart(store, rates)
+    chart = fieldgrowth.compare_chart(store, rates)
     text = growth.compare_text_chart(rates)
     return reply.model_copy(update={"attachments": [growth.attachment(chart, text)]})
 
@@ -171,9 +173,9 @@ COMMAND = Command(
     example="/compare 3d llm",
     more_examples=("/compare video fsd image",),
     options=(
-        Option("first", OptionType.DOMAIN, _DOMAIN, label="field", max_length=60),
-        Option("second", OptionType.DOMAIN, _DOMAIN, label="field", max_length=60),
-        Option("third", OptionType.DOMAIN, _DOMAIN, required=False, label="field", max_length=60),
-        Option("fourth", OptionType.DOMAIN, _DOMAIN, required=False, label="field", max_length=60),
+        options.field(_DOMAIN, name="first"),
+        options.field(_DOMAIN, name="second"),
+        options.field(_DOMAIN, name="third", required=False),
+        options.field(_DOMAIN, name="fourth", required=False),
     ),
 )

@@ -11,51 +11,38 @@ is answered as the first was and counts nothing.
 from __future__ import annotations
 
 from bot.commands import Command, Request
-from bot.errors import AlreadyCounted, Conflict, NotFound, OwnFigure
 from bot.notices import PointDecided
 from bot.phrasing import counted, number_word
 from bot.reply import Reply, ReplyField
 from handlers import options
 from handlers.decide import decision_letter
 from handlers.present import moment, point_line, source
-from knowledge.store import (
-    AUTO_APPROVER,
-    AlreadyReviewed,
-    AlreadyVouched,
-    Confirmation,
-    Decision,
-    OwnPoint,
-    PointNotFound,
-)
+from handlers.refusals import Refusals, refusals
+from knowledge.ledger.values import AUTO_APPROVER, Confirmation, Decision
 
 #: Where members find figures' ids: each dataset's line starts with one.
 FIND_IDS = "/datasets video lists figures with their ids"
 
+#: What /confirm says when the ledger refuses it (:mod:`handlers.refusals`).
+REFUSALS = Refusals(
+    example=FIND_IDS,
+    own=lambda id: (
+        f"#{id} is your own submission. A confirmation is another member's check of "
+        "the source, so it has to come from someone else; nothing was recorded."
+    ),
+    vouched=lambda id: f"You have already confirmed #{id}; each member counts once.",
+    vouched_example=lambda id: f"/flag {id} REASON, if you have since found a problem",
+    reviewed=lambda id, earlier: (
+        f"#{id} was rejected by {earlier.reviewed_by} on {moment(earlier.reviewed_at)}, "
+        "so there is no figure to confirm."
+    ),
+)
+
 
 def confirm(request: Request, id: int) -> Reply:
     threshold = request.auto_approve_confirmations
-    try:
-        confirmed = request.store.confirm(id, request.user, threshold, request.request_id)
-    except PointNotFound:
-        raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
-    except OwnPoint:
-        raise OwnFigure(
-            f"#{id} is your own submission. A confirmation is another member's check of "
-            "the source, so it has to come from someone else; nothing was recorded.",
-            example=FIND_IDS,
-        ) from None
-    except AlreadyVouched:
-        raise AlreadyCounted(
-            f"You have already confirmed #{id}; each member counts once.",
-            example=f"/flag {id} REASON, if you have since found a problem",
-        ) from None
-    except AlreadyReviewed as error:
-        earlier = error.point
-        raise Conflict(
-            f"#{id} was rejected by {earlier.reviewed_by} on {moment(earlier.reviewed_at)}, "
-            "so there is no figure to confirm.",
-            example=FIND_IDS,
-        ) from None
+    with refusals(id, REFUSALS):
+        confirmed = request.store.vouches.confirm(id, request.user, threshold, request.request_id)
     point = confirmed.point
     if confirmed.auto_approved and not confirmed.replayed:  # a replay's letter went out
         approval = Decision(point, "approve", 0, point.reviewed_at or "")

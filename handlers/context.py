@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from handlers.present import amount
-from knowledge.store import DataPoint, Store
+from knowledge.ledger.values import DataPoint
+from knowledge.store import Store
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,14 @@ def figure_context(
     # A dataset whose only figure is this one has no current figure to compare with, and
     # only then are look-alike names worth the search.
     if new_dataset is None:
-        new_dataset = store.history_size(point.dataset_id) == 1
+        new_dataset = store.history.size(point.dataset_id) == 1
     if new_dataset:
         current = None
-        alike = [d.name for d in store.look_alikes(point.domain, point.dataset)[:look_alikes]]
+        alike = [
+            d.name for d in store.catalog.look_alikes(point.domain, point.dataset)[:look_alikes]
+        ]
     else:
-        current = store.current_figure(point.dataset_id, point.unit, besides=point.id)
+        current = store.reads.current_figure(point.dataset_id, point.unit, besides=point.id)
         alike = []
-    vouched = 0 if just_stored else store.confirmations(point.id)
-    return FigureContext(point, current, new_dataset, alike, store.cited_by(point), vouched)
+    vouched = 0 if just_stored else store.queue.confirmations(point.id)
+    return FigureContext(point, current, new_dataset, alike, store.history.cited_by(point), vouched)

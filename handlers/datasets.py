@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import math
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import kinds
+from bot.commands import Command, Option, Request
 from bot.errors import InvalidValue
 from bot.phrasing import counted
 from bot.reply import Page, Reply
 from bot.web.links import table_url
 from handlers import options
 from handlers.present import measures_line, source, unique, web_page
+from knowledge.ledger.values import DatasetSort
 from knowledge.models import AnyDomain
-from knowledge.store import DatasetSort
 
 PAGE_SIZE = 10
 
 
 def datasets(request: Request, domain: AnyDomain, sort: DatasetSort, page: int) -> Reply:
-    _, total = request.store.counts(domain.slug)
+    _, total = request.store.reads.counts(domain.slug)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         raise InvalidValue(
@@ -26,7 +27,7 @@ def datasets(request: Request, domain: AnyDomain, sort: DatasetSort, page: int) 
             f"page {page}.",
             example=f"/datasets {domain.slug} page:{pages}",
         )
-    listed = request.store.datasets(domain.slug, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    listed = request.store.reads.datasets(domain.slug, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     points = [figure for entry in listed for figure in entry.figures]
 
     def command(number: int) -> str:
@@ -76,16 +77,13 @@ COMMAND = Command(
     example="/datasets video sort:newest",
     more_examples=("/datasets 3d", "/datasets llm page:2"),
     options=(
-        Option("domain", OptionType.DOMAIN, "The field, e.g. video", label="field", max_length=60),
+        options.field("The field, e.g. video"),
         Option(
             "sort",
-            OptionType.CHOICE,
+            kinds.Choice(label="sort order", choices=("largest", "newest"), max_length=10),
             "largest (default) or newest",
             required=False,
-            label="sort order",
-            choices=("largest", "newest"),
             default="largest",
-            max_length=10,
         ),
         options.page(),
     ),

@@ -5,16 +5,27 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.commands import Request
-from bot.errors import Conflict, NotFound
 from bot.notices import PointDecided
 from bot.phrasing import counted
 from bot.reply import Reply, ReplyField
 from handlers.present import moment, point_line, source
+from handlers.refusals import Refusals, refusals
 from handlers.review import review
-from knowledge.store import AUTO_APPROVER, AlreadyReviewed, Decision, PointNotFound
+from knowledge.ledger.values import AUTO_APPROVER, Decision
 
 #: How each outcome is titled: a disputed approved figure is kept or withdrawn.
 VERBS = {"approve": "Approved", "reject": "Rejected", "keep": "Kept", "withdraw": "Withdrew"}
+
+#: What /approve and /reject say when the ledger refuses them (:mod:`handlers.refusals`).
+REFUSALS = Refusals(
+    example="/review lists pending ids",
+    reviewed=lambda point_id, earlier: (
+        f"#{point_id} was already {earlier.status} by {earlier.reviewed_by} "
+        f"on {moment(earlier.reviewed_at)}; decisions are final unless it is disputed "
+        "(/flag)."
+    ),
+    reviewed_example="/review",
+)
 
 
 def decide(
@@ -23,20 +34,8 @@ def decide(
     decision: Literal["approve", "reject"],
     note: str | None,
 ) -> Reply:
-    try:
-        outcome = request.store.review(point_id, decision, request.user, note)
-    except PointNotFound:
-        raise NotFound(
-            f"There is no data point #{point_id}.", example="/review lists pending ids"
-        ) from None
-    except AlreadyReviewed as error:
-        earlier = error.point
-        raise Conflict(
-            f"#{point_id} was already {earlier.status} by {earlier.reviewed_by} "
-            f"on {moment(earlier.reviewed_at)}; decisions are final unless it is disputed "
-            "(/flag).",
-            example="/review",
-        ) from None
+    with refusals(point_id, REFUSALS):
+        outcome = request.store.reviews.review(point_id, decision, request.user, note)
     point = outcome.point
     verb = VERBS[outcome.outcome]
     fields = [
@@ -97,7 +96,7 @@ def standing(request: Request, outcome: Decision) -> str | None:
         return None
     if outcome.outcome == "withdraw":
         current = (
-            request.store.current_figure(point.dataset_id, point.unit, besides=point.id)
+            request.store.reads.current_figure(point.dataset_id, point.unit, besides=point.id)
             if point.dataset_id is not None
             else None
         )

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import re
 
-from bot.commands import Command, Option, OptionType, Permission, Request
+from bot import kinds
+from bot.commands import Command, Option, Permission, Request
 from bot.errors import InvalidValue, NameInUse
 from bot.plaintext import shown
 from bot.reply import Reply, ReplyField
 from knowledge import community
 from knowledge.kb import NameTaken
+from knowledge.ledger.values import now
 from knowledge.models import SLUG_PATTERN, CommunityDomain
-from knowledge.store import now
 
 #: Aliases a moderator may give in one go, and the longest one.
 MAX_ALIASES = 10
@@ -53,7 +54,7 @@ def domain(
     if clash is not None:
         raise _taken(clash.name, clash.owner.name, clash.owner.slug, clash.owner.community)
     try:
-        request.store.add_domain(candidate)
+        request.store.fields.add_domain(candidate)
     except community.NameInUse as taken:
         # Another process added a field with this name since this one loaded its fields.
         owner = request.library.domains.get(taken.owner)
@@ -147,41 +148,30 @@ COMMAND = Command(
     options=(
         Option(
             "action",
-            OptionType.CHOICE,
+            kinds.Choice(label="action", choices=("add",), max_length=10),
             "What to do: add",
-            label="action",
-            choices=("add",),
-            max_length=10,
         ),
         Option(
             "slug",
-            OptionType.TEXT,
+            kinds.Text(label="slug", max_length=30),
             "Its short name, e.g. audio (lowercase letters, digits, hyphens)",
-            label="slug",
-            max_length=30,
         ),
         Option(
             "name",
-            OptionType.TEXT,
+            kinds.Text(label="name", max_length=60),
             "Its full name, e.g. Audio generation",
-            label="name",
-            max_length=60,
         ),
         Option(
             "aliases",
-            OptionType.TEXT,
+            kinds.Text(label="aliases", max_length=400),
             'Other names, comma-separated, e.g. "tts, speech"',
             required=False,
-            label="aliases",
-            max_length=400,
         ),
         Option(
             "unit",
-            OptionType.UNIT,
+            kinds.Unit(label="unit", max_length=40),
             "The unit its datasets are ranked and its growth read in, e.g. hours",
             required=False,
-            label="unit",
-            max_length=40,
         ),
     ),
 )

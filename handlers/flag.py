@@ -10,37 +10,36 @@ first was and files nothing, even after a moderator has decided the dispute.
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Request
-from bot.errors import AlreadyCounted, Conflict, NotFound
+from bot import kinds
+from bot.commands import Command, Option, Request
 from bot.notices import PointDisputed
 from bot.reply import Reply, ReplyField
 from handlers import options
 from handlers.cards import dispute_card
 from handlers.present import amount, moment, source
-from knowledge.store import AlreadyReviewed, AlreadyVouched, PointNotFound
+from handlers.refusals import Refusals, refusals
 
 REASON_MAX = 300
 FIND_IDS = "/datasets video lists figures with their ids"
 
+#: What /flag says when the ledger refuses it (:mod:`handlers.refusals`).
+REFUSALS = Refusals(
+    example=FIND_IDS,
+    vouched=lambda id: (
+        f"You already dispute #{id}; your flag stays open until a moderator decides it, "
+        "and each member counts once."
+    ),
+    vouched_example=lambda id: f"/confirm {id}, for a figure you checked and found right",
+    reviewed=lambda id, earlier: (
+        f"#{id} was rejected by {earlier.reviewed_by} on {moment(earlier.reviewed_at)}; "
+        "it is no figure of the ledger, so there is nothing to dispute."
+    ),
+)
+
 
 def flag(request: Request, id: int, reason: str) -> Reply:
-    try:
-        flagged = request.store.flag(id, request.user, reason, request.request_id)
-    except PointNotFound:
-        raise NotFound(f"There is no data point #{id}.", example=FIND_IDS) from None
-    except AlreadyVouched:
-        raise AlreadyCounted(
-            f"You already dispute #{id}; your flag stays open until a moderator decides it, "
-            "and each member counts once.",
-            example=f"/confirm {id}, for a figure you checked and found right",
-        ) from None
-    except AlreadyReviewed as error:
-        earlier = error.point
-        raise Conflict(
-            f"#{id} was rejected by {earlier.reviewed_by} on {moment(earlier.reviewed_at)}; "
-            "it is no figure of the ledger, so there is nothing to dispute.",
-            example=FIND_IDS,
-        ) from None
+    with refusals(id, REFUSALS):
+        flagged = request.store.vouches.flag(id, request.user, reason, request.request_id)
     # A replay is answered as its first delivery was, from what the store kept of it,
     # and is not posted for review again.
     point, reason = flagged.point, flagged.reason
@@ -88,9 +87,8 @@ COMMAND = Command(
         options.point_id(),
         Option(
             "reason",
-            OptionType.TEXT,
+            kinds.Text(max_length=REASON_MAX),
             "What is wrong with the figure, for the moderators",
-            max_length=REASON_MAX,
             greedy=True,
         ),
     ),

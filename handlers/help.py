@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Permission, Request
+from bot import kinds
+from bot.commands import Command, Option, Permission, Request
 from bot.reply import Reply, ReplyField
 
 
@@ -64,11 +65,9 @@ COMMAND = Command(
     options=(
         Option(
             "command",
-            OptionType.COMMAND,
+            kinds.CommandName(label="command name", max_length=32),
             "A command name, e.g. submit",
             required=False,
-            label="command name",
-            max_length=32,
         ),
     ),
 )

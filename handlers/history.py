@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from bot.commands import Command, Option, OptionType, Request
+from bot.commands import Command, Request
 from bot.errors import InvalidValue, NotFound
 from bot.phrasing import capitalized, counted
 from bot.reply import Page, Reply
@@ -17,8 +17,9 @@ from bot.web.links import history_url
 from handlers import options
 from handlers.present import amount, measures_line, moment, source, unique, web_page
 from knowledge.identity import Dataset
+from knowledge.ledger.values import DataPoint
 from knowledge.models import AnyDomain
-from knowledge.store import DataPoint, Store
+from knowledge.store import Store
 
 PAGE_SIZE = 20
 
@@ -26,7 +27,7 @@ PAGE_SIZE = 20
 def history(request: Request, dataset: str, domain: AnyDomain | None, page: int) -> Reply:
     store = request.store
     found = _dataset(store, request, dataset, domain)
-    total = store.history_size(found.id)
+    total = store.history.size(found.id)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         raise InvalidValue(
@@ -34,9 +35,11 @@ def history(request: Request, dataset: str, domain: AnyDomain | None, page: int)
             f"page {page}.",
             example=f'/history "{found.name}" page:{pages}',
         )
-    figures = store.history(found.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    figures = store.history.figures(found.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     lines = list(_lines(store, figures))
-    current = store.figures_of([found.id], store.headline(found.domain)).get(found.id, [])
+    current = store.reads.figures_of([found.id], store.fields.headline(found.domain)).get(
+        found.id, []
+    )
     field = request.library.resolve(found.domain)
     field_name = field.name if field else found.domain
 
@@ -79,10 +82,10 @@ def history(request: Request, dataset: str, domain: AnyDomain | None, page: int)
 def _dataset(store: Store, request: Request, name: str, domain: AnyDomain | None) -> Dataset:
     """The dataset ``name`` means (in ``domain`` if given), or a reply saying why not."""
     if domain is not None:
-        found = store.find_dataset(domain.slug, name)
+        found = store.catalog.find_dataset(domain.slug, name)
         candidates = [found] if found else []
     else:
-        candidates = store.find_datasets(name)
+        candidates = store.catalog.find_datasets(name)
     if len(candidates) == 1:
         return candidates[0]
     if candidates:
@@ -91,7 +94,7 @@ def _dataset(store: Store, request: Request, name: str, domain: AnyDomain | None
             f"{name} is a dataset in several fields ({where}); say which with domain:.",
             example=f'/history "{name}" domain:{candidates[0].domain}',
         )
-    names = store.dataset_names(domain.slug if domain else None, name[:3], 3)
+    names = store.catalog.dataset_names(domain.slug if domain else None, name[:3], 3)
     hint = f" Did you mean {' or '.join(names)}?" if names else ""
     raise NotFound(
         f"No dataset is called {name}{f' in {domain.name}' if domain else ''}.{hint}",
@@ -105,7 +108,7 @@ def _lines(store: Store, figures: list[DataPoint]) -> list[str]:
     lines = []
     for point in figures:
         if point.unit not in before:
-            before[point.unit] = store.approved_before(point)
+            before[point.unit] = store.history.approved_before(point)
         previous = before[point.unit]
         lines.append(_line(point, previous))
         if point.status == "approved":
@@ -141,21 +144,8 @@ COMMAND = Command(
     order=75,
     pure=True,
     options=(
-        Option(
-            "dataset",
-            OptionType.DATASET,
-            "The dataset's name, e.g. InternVid",
-            label="dataset name",
-            max_length=120,
-        ),
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "Its field, when the name is used in several",
-            required=False,
-            label="field",
-            max_length=60,
-        ),
+        options.dataset("The dataset's name, e.g. InternVid"),
+        options.field("Its field, when the name is used in several", required=False),
         options.page(),
     ),
 )

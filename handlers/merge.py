@@ -8,21 +8,23 @@ second, so the next person who spells it that way updates the right dataset.
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Permission, Request
+from bot.commands import Command, Permission, Request
 from bot.errors import InvalidValue, NotFound
 from bot.phrasing import capitalized, counted
 from bot.reply import Reply, ReplyField
+from handlers import options
 from handlers.present import measures_line
 from knowledge.identity import Dataset
+from knowledge.ledger.errors import SameDataset
 from knowledge.models import AnyDomain
-from knowledge.store import SameDataset, Store
+from knowledge.store import Store
 
 
 def merge(request: Request, dataset: str, into: str, domain: AnyDomain | None) -> Reply:
     store = request.store
     source = _one(store, dataset, domain)
     field = domain or request.library.resolve(source.domain)
-    target = store.find_dataset(source.domain, into)
+    target = store.catalog.find_dataset(source.domain, into)
     if target is None:
         raise NotFound(
             f"No dataset is called {into} in {field.name if field else source.domain}; both "
@@ -32,11 +34,13 @@ def merge(request: Request, dataset: str, into: str, domain: AnyDomain | None) -
     if target.id == source.id:
         raise already_one(dataset, into, target)
     try:
-        merged = store.merge(source, target, request.user)
+        merged = store.catalog.merge(source, target, request.user)
     except SameDataset as error:  # another merge of the two committed a moment ago
         raise already_one(dataset, into, error.dataset) from None
     source, target, moved = merged.source, merged.target, merged.moved
-    figures = store.figures_of([target.id], store.headline(target.domain)).get(target.id, [])
+    figures = store.reads.figures_of([target.id], store.fields.headline(target.domain)).get(
+        target.id, []
+    )
     return Reply(
         title=f"Merged {source.name} into {target.name}",
         summary=f"{capitalized(counted(moved, 'figure'))} of {source.name} "
@@ -67,14 +71,14 @@ def already_one(dataset: str, into: str, both: Dataset) -> InvalidValue:
 
 def _one(store: Store, name: str, domain: AnyDomain | None) -> Dataset:
     if domain is not None:
-        found = store.find_dataset(domain.slug, name)
+        found = store.catalog.find_dataset(domain.slug, name)
         if found is None:
             raise NotFound(
                 f"No dataset is called {name} in {domain.name}.",
                 example=f'/merge "{name}" "OTHER NAME" domain:{domain.slug}',
             )
         return found
-    candidates = store.find_datasets(name)
+    candidates = store.catalog.find_datasets(name)
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -96,27 +100,10 @@ COMMAND = Command(
     permission=Permission.MODERATOR,
     order=97,
     options=(
-        Option(
-            "dataset",
-            OptionType.DATASET,
-            "The name to merge away, e.g. Objavers-XL",
-            label="dataset name",
-            max_length=120,
+        options.dataset("The name to merge away, e.g. Objavers-XL"),
+        options.dataset(
+            "The dataset it is, e.g. Objaverse-XL", name="into", label="dataset to merge into"
         ),
-        Option(
-            "into",
-            OptionType.DATASET,
-            "The dataset it is, e.g. Objaverse-XL",
-            label="dataset to merge into",
-            max_length=120,
-        ),
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "Their field, when a name is used in several",
-            required=False,
-            label="field",
-            max_length=60,
-        ),
+        options.field("Their field, when a name is used in several", required=False),
     ),
 )

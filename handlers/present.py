@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 from bot.reply import Citation
 from bot.web.links import chart_url, table_url
+from knowledge.ledger.values import DataPoint, Measure
 from knowledge.models import Domain, Figure
 from knowledge.quantity import format_quantity
-from knowledge.store import DataPoint, Measure
 
 #: What a table cell says where the essay would speak, for a field it does not discuss.
 NOT_IN_ESSAY = "not discussed by the essay"

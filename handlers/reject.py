@@ -3,7 +3,8 @@ one, saying why."""
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Permission, Request
+from bot import kinds
+from bot.commands import Command, Option, Permission, Request
 from bot.reply import Reply
 from handlers import options
 from handlers.decide import decide
@@ -24,9 +25,8 @@ COMMAND = Command(
         options.point_id(),
         Option(
             "reason",
-            OptionType.TEXT,
+            kinds.Text(max_length=500),
             "Why, for the submitter and the record",
-            max_length=500,
             greedy=True,
         ),
     ),

@@ -25,7 +25,7 @@ from handlers.cards import (
 )
 from handlers.context import figure_context
 from handlers.present import source
-from knowledge.store import DataPoint
+from knowledge.ledger.values import DataPoint
 
 QUEUE_SIZE = 10
 DISPUTED_SHARE = 4
@@ -39,8 +39,8 @@ def shares(pending: list[DataPoint], disputed: list[DataPoint]) -> tuple[int, in
 
 def review(request: Request) -> Reply:
     store = request.store
-    pending_total, disputed_total = store.pending_total(), store.disputed_total()
-    pending, disputed = store.pending(QUEUE_SIZE), store.disputed(QUEUE_SIZE)
+    pending_total, disputed_total = store.queue.pending_total(), store.queue.disputed_total()
+    pending, disputed = store.queue.pending(QUEUE_SIZE), store.queue.disputed(QUEUE_SIZE)
     pending_shown, disputed_shown = shares(pending, disputed)
     pending, disputed = pending[:pending_shown], disputed[:disputed_shown]
     data = {
@@ -59,7 +59,7 @@ def review(request: Request) -> Reply:
     fields = [
         pending_entry(
             figure_context(store, point),
-            store.open_flags(point.id, REASONS_SHOWN) if point.disputes else None,
+            store.queue.open_flags(point.id, REASONS_SHOWN) if point.disputes else None,
         )
         for point in pending
     ]

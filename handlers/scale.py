@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import fieldgrowth
+from bot.commands import Command, Request
 from bot.reply import Reply, ReplyField
-from handlers import growth
+from handlers import growth, options
 from handlers.present import (
     amount,
     essay,
@@ -27,9 +28,9 @@ def scale(request: Request, domain: AnyDomain) -> Reply:
 def essay_card(request: Request, domain: Domain) -> Reply:
     """A field the essay discusses: its figures and verdict beside the ledger's newest."""
     store = request.store
-    largest = store.largest(domain.slug, domain.headline_unit)
-    newest = store.newest(domain.slug)
-    pending, datasets = store.counts(domain.slug)
+    largest = store.reads.largest(domain.slug, domain.headline_unit)
+    newest = store.reads.newest(domain.slug)
+    pending, datasets = store.reads.counts(domain.slug)
     fields = [
         ReplyField(name="Scale (essay)", value=essay_scale(domain)),
         ReplyField(name="Cost (essay)", value=domain.cost),
@@ -76,11 +77,11 @@ def community_card(request: Request, domain: CommunityDomain) -> Reply:
     figure, its growth and what those two say against the template, all from the ledger.
     """
     store = request.store
-    found = growth.read(store, domain)
+    found = fieldgrowth.read(store, domain)
     unit = found.unit
-    largest = store.largest(domain.slug, unit) if unit else None
-    newest = store.newest(domain.slug)
-    pending, datasets = store.counts(domain.slug)
+    largest = store.reads.largest(domain.slug, unit) if unit else None
+    newest = store.reads.newest(domain.slug)
+    pending, datasets = store.reads.counts(domain.slug)
     said = growth.verdict(store, request.library, found)
     fields = [
         ReplyField(
@@ -133,13 +134,5 @@ COMMAND = Command(
     handler=scale,
     example="/scale video",
     more_examples=("/scale 3d", "/scale fsd"),
-    options=(
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "The field, e.g. video, 3d, llm",
-            label="field",
-            max_length=60,
-        ),
-    ),
+    options=(options.field(),),
 )

@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.commands import Command, Option, OptionType, Request
+from bot import kinds
+from bot.commands import Command, Option, Request
 from bot.errors import InvalidQuantity
 from bot.kinds import Quantity
 from bot.notices import PointPending
 from bot.reply import Citation, Reply, ReplyField
+from bot.submitpoint import submitted_point
+from handlers import options
 from handlers.cards import review_card
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount
+from knowledge.ledger.values import Submitter
 from knowledge.models import AnyDomain
 from knowledge.quantity import format_quantity
-from knowledge.store import NewPoint, Submitter
 from knowledge.units import is_count
 
-DATASET_MAX = 120
 NOTE_MAX = 500
 URL_MAX = 500
 
@@ -33,19 +35,10 @@ def submit(
     year: int | None,
     note: str | None,
 ) -> Reply:
-    point = NewPoint(
-        domain=domain.slug,
-        dataset=dataset,
-        quantity_text=quantity.text,
-        quantity=quantity.value,
-        unit=unit,
-        source_url=source,
-        year=year,
-        note=note or "",
-    )
+    point = submitted_point(domain, dataset, quantity, unit, source, year, note)
     who = Submitter(request.user, request.platform, request.workspace, request.channel)
-    submission = request.store.submit_once(point, who, request.request_id)
-    stored = submission.stored or request.store.get(submission.id)
+    submission = request.store.points.submit_once(point, who, request.request_id)
+    stored = submission.stored or request.store.reads.get(submission.id)
     assert stored is not None, "a point just committed is there to read"
     fresh = not submission.replayed
     context = figure_context(
@@ -133,49 +126,26 @@ COMMAND = Command(
     check=whole_counts,
     counts_as_submission=True,
     options=(
-        Option("domain", OptionType.DOMAIN, "The field, e.g. 3d", label="field", max_length=60),
-        Option(
-            "dataset",
-            OptionType.DATASET,
-            "Dataset name, e.g. Objaverse-XL",
-            label="dataset name",
-            max_length=DATASET_MAX,
-        ),
-        Option(
-            "quantity",
-            OptionType.QUANTITY,
-            "How many, e.g. 10.2M, 5.85B, 800k",
-            max_length=40,
-        ),
-        Option(
-            "unit",
-            OptionType.UNIT,
-            "What is counted, e.g. objects, hours, tokens",
-            max_length=40,
-        ),
+        options.field("The field, e.g. 3d"),
+        options.dataset("Dataset name, e.g. Objaverse-XL"),
+        Option("quantity", kinds.Amount(max_length=40), "How many, e.g. 10.2M, 5.85B, 800k"),
+        Option("unit", kinds.Unit(max_length=40), "What is counted, e.g. objects, hours, tokens"),
         Option(
             "source",
-            OptionType.URL,
+            kinds.Link(label="source link", max_length=URL_MAX),
             "http(s) link to where the figure is published",
-            label="source link",
-            max_length=URL_MAX,
         ),
         Option(
             "year",
-            OptionType.INTEGER,
+            kinds.WholeNumber(label="year", min_value=1950, max_value=date.today().year + 1),
             "Year the figure was published",
             required=False,
-            label="year",
-            min_value=1950,
-            max_value=date.today().year + 1,
         ),
         Option(
             "note",
-            OptionType.TEXT,
+            kinds.Text(label="note", max_length=NOTE_MAX),
             "Anything a reviewer should know",
             required=False,
-            label="note",
-            max_length=NOTE_MAX,
             greedy=True,
         ),
     ),

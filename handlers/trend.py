@@ -9,17 +9,17 @@ projection as what it is, an extrapolation of that fit.
 
 from __future__ import annotations
 
-from bot import growthwords
-from bot.commands import Command, Option, OptionType, Request
+from bot import fieldgrowth, growthwords, kinds
+from bot.commands import Command, Option, Request
 from bot.reply import Reply, ReplyField
-from handlers import growth
+from handlers import growth, options
 from handlers.present import field_pages, source, unique
 from knowledge.models import AnyDomain
 
 
 def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
     store = request.store
-    found = growth.read(store, domain, unit)
+    found = fieldgrowth.read(store, domain, unit)
     shown_unit = found.unit or "any unit"
     rate = found.rate
     fields: list[ReplyField] = []
@@ -74,7 +74,7 @@ def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
     text = growth.text_chart(found) if found.records else ""
     if not request.images:
         return reply.model_copy(update={"preformatted": text})
-    chart = growth.trend_chart(store, found)
+    chart = fieldgrowth.trend_chart(store, found)
     if chart is None:
         return reply
     return reply.model_copy(update={"attachments": [growth.attachment(chart, text)]})
@@ -83,7 +83,7 @@ def trend(request: Request, domain: AnyDomain, unit: str | None) -> Reply:
 def _footer(request: Request, domain: AnyDomain, unit: str | None) -> str:
     """Where to look next: the field's other units, and the comparison with another field."""
     store = request.store
-    units = store.units_of(domain.slug)
+    units = store.reads.units_of(domain.slug)
     others = sorted(units - {unit} if unit else set())
     parts = [f"/trend {domain.slug} unit:{other}" for other in others[:3]]
     rival = next((slug for slug in request.library.domains if slug != domain.slug), None)
@@ -103,20 +103,12 @@ COMMAND = Command(
     example="/trend 3d",
     more_examples=("/trend video unit:clips", "/trend llm"),
     options=(
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "The field, e.g. video, 3d, llm",
-            label="field",
-            max_length=60,
-        ),
+        options.field(),
         Option(
             "unit",
-            OptionType.UNIT,
+            kinds.Unit(label="unit", max_length=40),
             "The unit to follow (default: the field's headline unit)",
             required=False,
-            label="unit",
-            max_length=40,
         ),
     ),
 )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands import Command, Option, OptionType, Request
+from bot.commands import Command, Request
 from bot.reply import Reply
+from handlers import options
 from handlers.present import essay, unique
 from knowledge.models import AnyDomain, Claim, CommunityDomain
 
@@ -65,14 +66,5 @@ COMMAND = Command(
     handler=why,
     example="/why 3d",
     more_examples=("/why",),
-    options=(
-        Option(
-            "domain",
-            OptionType.DOMAIN,
-            "A field, e.g. 3d (leave out for the whole argument)",
-            required=False,
-            label="field",
-            max_length=60,
-        ),
-    ),
+    options=(options.field("A field, e.g. 3d (leave out for the whole argument)", required=False),),
 )

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from knowledge import measures
-from knowledge.store import NewPoint, Store, Submitter, now
+from knowledge.ledger.values import NewPoint, Submitter, now
+from knowledge.store import Store
 
 State = Literal["writing", "done", "undoing", "undone"]
 
@@ -171,7 +172,7 @@ def write_batch(store: Store, held: Import, points: Iterable[NewPoint], who: Sub
         first_point = _max_id(conn, "data_points") + 1
         count = 0
         for point in points:
-            store.add_in(conn, point, who, held.at)
+            store.points.add_in(conn, point, who, held.at)
             count += 1
         if not count:
             return written
@@ -299,7 +300,7 @@ def _undo_points(
     ).rowcount
     for dataset_id, unit, domain in measures_touched:
         if dataset_id is not None:
-            measures.refresh(conn, dataset_id, unit, store.headline(domain))
+            measures.refresh(conn, dataset_id, unit, store.fields.headline(domain))
     return removed, withdrawn
 
 

@@ -26,7 +26,7 @@ import pytest
 from pydantic import AliasChoices
 
 from bot.config import Settings
-from bot.core import CURATED_CSV
+from bot.core import Caller, Core
 from bot.discord.embeds import (
     DESCRIPTION,
     EMBEDS_PER_MESSAGE,
@@ -37,6 +37,8 @@ from bot.discord.embeds import (
     MESSAGE_TOTAL,
     TITLE,
 )
+from bot.reply import Reply
+from bot.seeding import CURATED_CSV
 from bot.slack.blocks import (
     BUTTON_TEXT,
     CONTEXT_ELEMENTS,
@@ -46,7 +48,8 @@ from bot.slack.blocks import (
     MAX_BLOCKS,
     SECTION_TEXT,
 )
-from knowledge.store import NewPoint, dataset_key
+from knowledge.identity import dataset_key
+from knowledge.ledger.values import NewPoint
 
 #: The repository's root: README.md, .env.example, pyproject.toml.
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +59,19 @@ MODERATOR = "console:mod"
 MEMBER = "console:alice"
 
 # -- the README ----------------------------------------------------------------------------
+
+
+def chat_caller(user: str, **facts: Any) -> Caller:
+    """``user`` as a chat adapter reports them: the capabilities Slack's adapter declares
+    (a chart goes as a picture), and not the operator at the terminal (limits apply)."""
+    from bot.slack.app import CAPABILITIES
+
+    return Caller(user, **{"capabilities": CAPABILITIES, **facts})
+
+
+def ask_from_chat(core: Core, text: str, user: str, **facts: Any) -> Reply:
+    """``text`` sent by ``user`` through a chat adapter (see :func:`chat_caller`)."""
+    return core.run_line(text, chat_caller(user, **facts))
 
 
 def readme_section(heading: str) -> str:

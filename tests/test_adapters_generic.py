@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from bot import kinds
 from bot.cli import cli
 from bot.commands import Command, Option, OptionType, Request
 from bot.core import Core
@@ -87,8 +88,8 @@ TEST_COMMANDS: dict[str, Command] = {
         example="/chart video red",
         form=True,
         options=(
-            Option("topic", OptionType.TEXT, "What the chart is of", label="topic"),
-            Option("colour", OptionType.TEXT, "Its colour", label="colour"),
+            Option("topic", kinds.Text(label="topic"), "What the chart is of"),
+            Option("colour", kinds.Text(label="colour"), "Its colour"),
             Option("caption", OptionType.TEXT, "A caption", required=False, greedy=True),
         ),
     ),
@@ -98,8 +99,8 @@ TEST_COMMANDS: dict[str, Command] = {
         handler=retitle,
         example="/retitle video Videos",
         options=(
-            Option("topic", OptionType.TEXT, "What is retitled", label="topic"),
-            Option("title", OptionType.TEXT, "The new title", label="title", greedy=True),
+            Option("topic", kinds.Text(label="topic"), "What is retitled"),
+            Option("title", kinds.Text(label="title"), "The new title", greedy=True),
         ),
     ),
 }

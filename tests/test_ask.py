@@ -27,8 +27,9 @@ from bot.cli import cli
 from bot.core import Core
 from handlers.ask import MAX_RESULTS, shares
 from knowledge.kb import Library
+from knowledge.ledger.values import Submitter
 from knowledge.models import KnowledgeBase
-from knowledge.store import Store, Submitter
+from knowledge.store import Store
 from tests.helpers import MODERATOR, clear_settings_env, new_point
 
 LIBRARY = Library.load()
@@ -170,72 +171,72 @@ def store(core: Core) -> Store:
 
 
 def test_search_claims_within_a_domain_returns_only_its_matching_claims(store: Store) -> None:
-    everywhere = store.search_claims("data", 100)
+    everywhere = store.search.claims("data", 100)
     assert {claim.domain for claim in everywhere} - {"3d"}, "data is not only 3D's word"
-    within = store.search_claims("data", 100, domain="3d")
+    within = store.search.claims("data", 100, domain="3d")
     assert within
     assert all(claim.domain == "3d" for claim in within)
     assert all("data" in claim.text.casefold() for claim in within)
     assert [c.id for c in within] == [c.id for c in everywhere if c.domain == "3d"]
-    assert [c.id for c in store.search_claims("data", 2, domain="3d")] == [c.id for c in within[:2]]
+    assert [c.id for c in store.search.claims("data", 2, domain="3d")] == [c.id for c in within[:2]]
 
 
 def test_search_claims_without_a_searchable_word_is_empty(store: Store) -> None:
-    assert store.search_claims("how is the", 3, domain="3d") == []
+    assert store.search.claims("how is the", 3, domain="3d") == []
 
 
 def test_domain_claims_are_the_files_reasons_in_order(store: Store) -> None:
     for slug, domain in LIBRARY.domains.items():
         expected = [claim.id for claim in domain.reasons]
-        assert [c.id for c in store.domain_claims(slug, 50)] == expected
-        assert [c.id for c in store.domain_claims(slug, 2)] == expected[:2]
-    assert store.domain_claims("no-such-field", 3) == []
+        assert [c.id for c in store.search.domain_claims(slug, 50)] == expected
+        assert [c.id for c in store.search.domain_claims(slug, 2)] == expected[:2]
+    assert store.search.domain_claims("no-such-field", 3) == []
 
 
 def test_search_points_within_a_domain(store: Store) -> None:
     """ "videos" is in a 3D dataset's note (CO3D) and in video datasets' notes."""
-    everywhere = {p.domain for p, _ in store.search_points("videos", 20)}
+    everywhere = {p.domain for p, _ in store.search.points("videos", 20)}
     assert {"3d", "video"} <= everywhere
-    in_3d = [p.dataset for p, _ in store.search_points("videos", 20, domain="3d")]
+    in_3d = [p.dataset for p, _ in store.search.points("videos", 20, domain="3d")]
     assert in_3d == ["CO3D"]
-    in_video = [p for p, _ in store.search_points("videos", 20, domain="video")]
+    in_video = [p for p, _ in store.search.points("videos", 20, domain="video")]
     assert in_video and all(p.domain == "video" for p in in_video)
-    assert store.search_points("objaverse", 5, domain="video") == []
+    assert store.search.points("objaverse", 5, domain="video") == []
 
 
 def test_search_points_within_a_hyphenated_domain(store: Store) -> None:
-    store.add_many(
+    store.points.add_many(
         [new_point("ScanRooms", 1500, None, domain="3d", unit="scenes", note="indoor scans")],
         IMPORTER,
     )
-    found = store.search_points("scenes", 10, domain="self-driving")
+    found = store.search.points("scenes", 10, domain="self-driving")
     assert found and all(p.domain == "self-driving" for p, _ in found)
     # The curated driving sets counted in scenes are found; the 3D one is not.
     assert {"Waymo Open Dataset (Perception v1)", "nuScenes"} <= {p.dataset for p, _ in found}
-    assert [p.dataset for p, _ in store.search_points("scenes", 10, domain="3d")] == ["ScanRooms"]
+    assert [p.dataset for p, _ in store.search.points("scenes", 10, domain="3d")] == ["ScanRooms"]
 
 
 def test_largest_in_unit_ranks_current_approved_points_of_one_unit(store: Store) -> None:
-    assert [p.dataset for p in store.largest_in_unit("video", "hours", 2)] == [
+    assert [p.dataset for p in store.reads.largest_in_unit("video", "hours", 2)] == [
         "InternVid",
         "HD-VILA-100M",
     ]
-    store.add_many([new_point("WebVid-10M", 900_000, 2025, unit="hours")], IMPORTER)
-    store.add_many(
+    store.points.add_many([new_point("WebVid-10M", 900_000, 2025, unit="hours")], IMPORTER)
+    store.points.add_many(
         [new_point("Pending giant", 9e9, None, unit="hours")],
         IMPORTER,
         origin="community",
         status="pending",
     )
-    largest = store.largest_in_unit("video", "hours", 10)
+    largest = store.reads.largest_in_unit("video", "hours", 10)
     assert [(p.dataset, p.quantity) for p in largest[:3]] == [
         ("WebVid-10M", 900_000),
         ("InternVid", 760_000),
         ("HD-VILA-100M", 371_500),
     ]
     assert all(p.unit == "hours" and p.is_current for p in largest)
-    assert store.largest("video", "hours") == largest[0]
-    assert store.largest_in_unit("video", "parsecs", 3) == []
+    assert store.reads.largest("video", "hours") == largest[0]
+    assert store.reads.largest_in_unit("video", "parsecs", 3) == []
 
 
 # -- end to end through the CLI ------------------------------------------------------------
@@ -277,7 +278,7 @@ def domain_of(store: Store, hit: dict) -> str | None:
         matches = [slug for slug, _, c in LIBRARY.claims() if c.id == hit["id"]]
         assert len(matches) == 1, hit
         return matches[0]
-    point = store.get(hit["id"])
+    point = store.reads.get(hit["id"])
     assert point is not None, hit
     return point.domain
 
@@ -292,7 +293,7 @@ def test_a_3d_alias_answers_with_3d_claims_and_datasets(
     claims = [hit["id"] for hit in hits if hit["type"] == "claim"]
     assert claims and all(claim.startswith("3d-") for claim in claims)
     assert claims[0] == LIBRARY.domains["3d"].reasons[0].id, "no other word: file order"
-    points = [opened.get(hit["id"]) for hit in hits if hit["type"] == "data point"]
+    points = [opened.reads.get(hit["id"]) for hit in hits if hit["type"] == "data point"]
     assert [p.dataset for p in points if p] == ["Objaverse-XL"], "the largest, in objects"
 
 
@@ -326,7 +327,7 @@ def test_three_named_fields_get_one_result_each(db: Path, opened: Store) -> None
 
 def test_the_other_words_rank_within_the_field(db: Path, opened: Store) -> None:
     hits = results(db, "/ask which 3d datasets are multi-view?")
-    points = [opened.get(hit["id"]) for hit in hits if hit["type"] == "data point"]
+    points = [opened.reads.get(hit["id"]) for hit in hits if hit["type"] == "data point"]
     assert points and points[0] is not None and points[0].dataset == "CO3D"
     claims = [hit["id"] for hit in results(db, "/ask 3d foundation model")]
     assert claims[0] == "3d-foundation-model-goal"
@@ -335,12 +336,12 @@ def test_the_other_words_rank_within_the_field(db: Path, opened: Store) -> None:
 def test_questions_naming_no_field_are_answered_as_before(db: Path, opened: Store) -> None:
     question = "what is the scaling template"
     assert LIBRARY.domains_named_in(question) == []
-    claims = [{"type": "claim", "id": c.id} for c in opened.search_claims(question, 3)]
-    points = [{"type": "data point", "id": p.id} for p, _ in opened.search_points(question, 3)]
+    claims = [{"type": "claim", "id": c.id} for c in opened.search.claims(question, 3)]
+    points = [{"type": "data point", "id": p.id} for p, _ in opened.search.points(question, 3)]
     expected = [hit for pair in zip_longest(claims, points) for hit in pair if hit][:3]
     assert expected
     assert results(db, f"/ask {question}") == expected
-    found = [opened.get(hit["id"]) for hit in results(db, "/ask objaverse")]
+    found = [opened.reads.get(hit["id"]) for hit in results(db, "/ask objaverse")]
     assert any(p is not None and p.dataset == "Objaverse-XL" for p in found)
 
 

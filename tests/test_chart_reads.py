@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from bot import fieldgrowth
 from bot.config import Settings
 from bot.core import Core
 from bot.web.charts import draw_trend, read_trend
-from handlers import growth
 from knowledge import records
-from knowledge.store import NewPoint, Submitter
+from knowledge.ledger.values import NewPoint, Submitter
 from knowledge.trend import Figure
 
 SYSTEM = Submitter("system:test", "system")
@@ -93,12 +93,12 @@ class Grown:
 def grown(tmp_path_factory: pytest.TempPathFactory) -> Grown:
     path = tmp_path_factory.mktemp("chart-reads") / "ledger.db"
     with Core.open(settings=Settings(db=path, moderators=frozenset())) as core:
-        core.store.add_many(generated(SMALL, 1), SYSTEM)
+        core.store.points.add_many(generated(SMALL, 1), SYSTEM)
     small = chart_work(path)
     with Core.open(path) as core:
-        core.store.add_many(generated(LARGE - SMALL, 2), SYSTEM)
+        core.store.points.add_many(generated(LARGE - SMALL, 2), SYSTEM)
         # Pending figures are not drawn.
-        core.store.add_many(generated(50, 3), SYSTEM, origin="community", status="pending")
+        core.store.points.add_many(generated(50, 3), SYSTEM, origin="community", status="pending")
     return Grown(path, small, chart_work(path))
 
 
@@ -146,7 +146,7 @@ def test_a_dot_limit_leaves_out_the_smallest_sizes_of_every_year_alike(grown: Gr
     full = every_dot(grown.path)
     years = sorted({year for _, year in full})
     with Core.open(grown.path) as core:
-        dots = core.store.dated_figures("video", "hours", limit=3 * len(years))
+        dots = core.store.reads.dated_figures("video", "hours", limit=3 * len(years))
     assert len(dots) == 3 * len(years) < len(full)
     for year in years:
         drawn = [d.quantity for d in dots if d.year == year]
@@ -159,8 +159,8 @@ def test_chat_and_the_web_draw_one_picture(grown: Grown) -> None:
     with Core.open(grown.path) as core:
         video = core.library.resolve("video")
         assert video is not None
-        found = growth.read(core.store, video)
-        chat = growth.trend_chart(core.store, found)
+        found = fieldgrowth.read(core.store, video)
+        chat = fieldgrowth.trend_chart(core.store, found)
         conn = sqlite3.connect(f"{grown.path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             web = draw_trend(video, read_trend(conn, video))

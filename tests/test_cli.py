@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import CREDENTIALS_HELP, cli
-from bot.core import IMPORT_COLUMNS
+from bot.importer import IMPORT_COLUMNS
 from knowledge.kb import Library
 from knowledge.store import Store
 from tests.helpers import clear_settings_env, count_rows, curated_rows, environ_without_settings
@@ -97,13 +97,13 @@ def test_ask_as_user_stores_console_user(db: Path) -> None:
     point_id = reply["data"]["id"]
     store = Store.open(db)
     try:
-        point = store.get(point_id)
+        point = store.reads.get(point_id)
         assert point is not None
         assert point.submitted_by == "console:bob"
         assert point.platform == "console"
         assert point.status == "pending"
         assert point.dataset == "WebVid"
-        assert [e.actor for e in store.audit_log(point_id)] == ["console:bob"]
+        assert [e.actor for e in store.history.audit_log(point_id)] == ["console:bob"]
     finally:
         store.close()
 
@@ -112,7 +112,7 @@ def test_ask_default_user_is_console_local(db: Path) -> None:
     reply = json.loads(invoke(db, "ask", SUBMIT, "--json").output)
     store = Store.open(db)
     try:
-        assert store.get(reply["data"]["id"]).submitted_by == "console:local"
+        assert store.reads.get(reply["data"]["id"]).submitted_by == "console:local"
     finally:
         store.close()
 
@@ -191,7 +191,7 @@ def test_moderator_from_env_can_review(monkeypatch: pytest.MonkeyPatch, db: Path
     assert approved.exit_code == 0, approved.output
     store = Store.open(db)
     try:
-        point = store.get(point_id)
+        point = store.reads.get(point_id)
         assert point.status == "approved"
         assert point.reviewed_by == "console:mod"
     finally:
@@ -224,7 +224,7 @@ def test_run_console_as_user(db: Path) -> None:
     assert result.exit_code == 0, result.output
     store = Store.open(db)
     try:
-        pending = [p for p in store.all_points() if p.status == "pending"]
+        pending = [p for p in store.reads.all_points() if p.status == "pending"]
         assert [p.submitted_by for p in pending] == ["console:carol"]
     finally:
         store.close()
@@ -300,7 +300,7 @@ def test_import_loads_rows_as_approved(db: Path, tmp_path: Path) -> None:
     assert "2" in result.output
     store = Store.open(db)
     try:
-        imported = {p.dataset: p for p in store.all_points() if p.origin == "import"}
+        imported = {p.dataset: p for p in store.reads.all_points() if p.origin == "import"}
         assert set(imported) == {"Alpha", "Beta"}
         beta = imported["Beta"]
         assert beta.status == "approved"
@@ -407,7 +407,7 @@ def test_export_round_trips_through_import(fmt: str, tmp_path: Path) -> None:
 
     src = Store.open(source)
     try:
-        exported = sorted(key(p) for p in src.all_points())
+        exported = sorted(key(p) for p in src.reads.all_points())
     finally:
         src.close()
 
@@ -416,7 +416,7 @@ def test_export_round_trips_through_import(fmt: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     store = Store.open(fresh)
     try:
-        imported = sorted(key(p) for p in store.all_points() if p.origin == "import")
+        imported = sorted(key(p) for p in store.reads.all_points() if p.origin == "import")
     finally:
         store.close()
     assert imported == exported
@@ -485,7 +485,7 @@ def test_doctor_masks_secrets_and_shows_db_schema_counts(
     store = Store.open(db)
     try:
         schema = store.schema_version()
-        totals = store.totals()
+        totals = store.reads.totals()
     finally:
         store.close()
     assert schema
@@ -510,7 +510,7 @@ def test_python_entry_point(db: Path) -> None:
         assert reply.as_text().startswith(reply.title)
         assert reply.model_dump()["title"] == reply.title
         submitted = core.ask(SUBMIT, user="console:alice")
-        assert core.store.get(submitted.data["id"]).submitted_by == "console:alice"
+        assert core.store.reads.get(submitted.data["id"]).submitted_by == "console:alice"
     finally:
         core.close()
     # The CLI sees what the Python API wrote.

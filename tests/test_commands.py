@@ -20,7 +20,8 @@ from bot.core import Core
 from bot.grammar import MAX_COMMAND_LENGTH
 from bot.registry import COMMANDS
 from bot.reply import Reply
-from handlers.submit import DATASET_MAX, NOTE_MAX
+from handlers.options import DATASET_MAX
+from handlers.submit import NOTE_MAX
 from knowledge.kb import Library, load_essay
 from tests.helpers import MEMBER, count_rows, curated_datasets, curated_rows
 
@@ -167,7 +168,7 @@ def test_compare_same_unit_gives_orders_of_magnitude(core: Core) -> None:
     # Two fields whose headline units match, found from the knowledge base and the ledger.
     by_unit: dict[str, list[str]] = {}
     for slug, domain in core.library.domains.items():
-        if core.store.largest(slug, domain.headline_unit):
+        if core.store.reads.largest(slug, domain.headline_unit):
             by_unit.setdefault(domain.headline_unit, []).append(slug)
     pairs = [slugs for slugs in by_unit.values() if len(slugs) >= 2]
     if not pairs:
@@ -288,7 +289,7 @@ def test_ask_finds_data_points_with_their_urls(core: Core) -> None:
     assert reply.kind == "answer"
     point_ids = [h["id"] for h in reply.data["results"] if h["type"] == "data point"]
     assert point_ids
-    points = [core.store.get(i) for i in point_ids]
+    points = [core.store.reads.get(i) for i in point_ids]
     assert all(p is not None and "objaverse" in p.dataset.casefold() for p in points)
     urls = {c.url for c in reply.citations if c.url}
     assert {p.source_url for p in points if p} <= urls
@@ -335,7 +336,7 @@ def test_submit_stores_a_pending_point(core: Core) -> None:
     assert reply.data["status"] == "pending"
     assert reply.data["quantity"] == 12_500_000
     assert count_rows(core.store.conn, "data_points") == before + 1
-    point = core.store.get(point_id)
+    point = core.store.reads.get(point_id)
     assert point is not None
     assert point.status == "pending"
     assert point.origin == "community"
@@ -346,7 +347,7 @@ def test_submit_stores_a_pending_point(core: Core) -> None:
     assert point.submitted_by == MEMBER
     assert (point.platform, point.workspace, point.channel) == ("console", "lab", "general")
     assert [c.url for c in reply.citations] == [OBJAVERSE_URL]
-    assert [p.id for p in core.store.pending()] == [point_id]
+    assert [p.id for p in core.store.queue.pending()] == [point_id]
 
 
 def test_submit_positional_multiword_unit_quantity_and_note(core: Core) -> None:
@@ -356,7 +357,7 @@ def test_submit_positional_multiword_unit_quantity_and_note(core: Core) -> None:
         MEMBER,
     )
     assert reply.kind == "answer", reply.as_text()
-    point = core.store.get(reply.data["id"])
+    point = core.store.reads.get(reply.data["id"])
     assert point is not None
     assert point.quantity == 10_000_000
     assert point.unit == "image-text pairs"
@@ -370,7 +371,7 @@ def test_submit_note_with_mentions_is_stored_verbatim(core: Core) -> None:
         MEMBER,
     )
     assert reply.kind == "answer", reply.as_text()
-    point = core.store.get(reply.data["id"])
+    point = core.store.reads.get(reply.data["id"])
     assert point is not None and point.note == "@everyone <!channel>"
 
 
@@ -431,14 +432,14 @@ def test_submit_user_errors_store_nothing(
     assert reply.data["option"] == option
     assert count_rows(core.store.conn, "data_points") == points
     assert count_rows(core.store.conn, "audit_log") == audits
-    assert core.store.pending_total() == 0
+    assert core.store.queue.pending_total() == 0
 
 
 def test_a_quantity_whose_float_rounds_up_to_the_limit_is_refused(core: Core) -> None:
     just_below = "999999999999999936"  # 1e18 - 64: below the limit, 1e18 as a float
     reply = core.ask(f"/submit 3d X {just_below} objects https://e.org", MEMBER)
     assert_user_error(reply, "InvalidQuantity", "1e18")
-    assert core.store.pending_total() == 0
+    assert core.store.queue.pending_total() == 0
 
 
 @pytest.mark.parametrize(
@@ -469,7 +470,7 @@ def test_submit_too_long_text_is_refused_not_truncated(
     # Exactly at the limit it is accepted and stored whole.
     accepted = core.ask(build(at_limit), MEMBER)
     assert accepted.kind == "answer", accepted.as_text()
-    stored = core.store.get(accepted.data["id"])
+    stored = core.store.reads.get(accepted.data["id"])
     assert stored is not None
     value = {"dataset": stored.dataset, "note": stored.note, "source": stored.source_url}[option]
     assert len(value) == limit
@@ -490,7 +491,7 @@ def test_submit_too_long_text_is_refused_not_truncated(
 def test_submit_accepts_documented_quantities(core: Core, typed: str, value: float) -> None:
     reply = core.ask(f"/submit llm Corpus {typed} tokens https://e.org/c", MEMBER)
     assert reply.kind == "answer", reply.as_text()
-    point = core.store.get(reply.data["id"])
+    point = core.store.reads.get(reply.data["id"])
     assert point is not None
     assert point.quantity_text == typed
     assert math.isclose(point.quantity, value)
@@ -511,7 +512,7 @@ def test_datasets_lists_curated_datasets_largest_first(core: Core) -> None:
         assert any(c.url == row["source_url"] for c in reply.citations)
     # Ranked by the figure in the headline unit; datasets with none come after.
     headline = core.library.resolve("3d").headline_unit
-    points = [core.store.get(i) for i in reply.data["ids"]]
+    points = [core.store.reads.get(i) for i in reply.data["ids"]]
     assert all(p is not None and p.status == "approved" for p in points)
     order = [d["id"] for d in reply.data["datasets"]]
     ranks = []
@@ -526,7 +527,7 @@ def test_datasets_lists_curated_datasets_largest_first(core: Core) -> None:
 def test_datasets_newest_sorts_by_year(core: Core) -> None:
     reply = core.ask("/datasets video sort:newest")
     assert "newest" in reply.title
-    points = [p for p in (core.store.get(i) for i in reply.data["ids"]) if p]
+    points = [p for p in (core.store.reads.get(i) for i in reply.data["ids"]) if p]
     newest_years = [
         max(p.year or 0 for p in points if p.dataset_id == listed["id"])
         for listed in reply.data["datasets"]
@@ -579,7 +580,7 @@ def test_review_approve_reject_happy_path(core: Core, settings: Settings) -> Non
     assert approved.data["status"] == "approved"
     rejected = core.ask(f"/reject #{second} counts hours, not clips", moderator)
     assert rejected.title == f"Rejected #{second}"
-    assert core.store.get(second).review_note == "counts hours, not clips"
+    assert core.store.reads.get(second).review_note == "counts hours, not clips"
     assert core.ask("/review", moderator).data == {
         "pending": 0,
         "ids": [],

@@ -26,9 +26,10 @@ from bot.kinds import Context, suggest
 from bot.registry import COMMANDS
 from knowledge import community
 from knowledge.kb import load_knowledge_base
+from knowledge.ledger.values import NewPoint, Submitter
 from knowledge.migrations import migrations
 from knowledge.models import CommunityDomain
-from knowledge.store import NewPoint, Store, Submitter
+from knowledge.store import Store
 from knowledge.trend import Figure, Growth, growth
 from tests.discord_stack import DiscordStack, discord_stack
 from tests.fakes.discord.objects import MODERATOR_ID
@@ -94,7 +95,7 @@ def test_members_cannot_add_fields(core: Core) -> None:
     reply = core.ask(ADD_AUDIO, user=MEMBER)
     assert reply.kind == "error" and reply.title == "Moderators only"
     assert core.library.resolve("audio") is None
-    assert core.store.community_domains() == []
+    assert core.store.fields.community_domains() == []
 
 
 @pytest.mark.parametrize(
@@ -113,7 +114,7 @@ def test_the_essays_slugs_names_and_aliases_cannot_be_taken(
     assert reply.kind == "error" and reply.title == "Name already taken"
     assert f"`{taken}` is already a name of {owner}" in reply.summary
     assert "a field the essay discusses" in reply.summary
-    assert core.store.community_domains() == []
+    assert core.store.fields.community_domains() == []
 
 
 def test_added_fields_cannot_take_each_others_names(core: Core) -> None:
@@ -165,7 +166,7 @@ def test_one_name_cannot_go_to_two_fields_added_at_once(tmp_path: Path) -> None:
     first, second = Store.open(path), Store.open(path)
     try:
         at = "2026-01-01T00:00:00Z"
-        first.add_domain(
+        first.fields.add_domain(
             CommunityDomain(
                 slug="audio",
                 name="Audio",
@@ -176,7 +177,7 @@ def test_one_name_cannot_go_to_two_fields_added_at_once(tmp_path: Path) -> None:
             )
         )
         with pytest.raises(community.NameInUse) as refused:
-            second.add_domain(
+            second.fields.add_domain(
                 CommunityDomain(
                     slug="speech",
                     name="Speech",
@@ -187,7 +188,7 @@ def test_one_name_cannot_go_to_two_fields_added_at_once(tmp_path: Path) -> None:
                 )
             )
         assert (refused.value.name, refused.value.owner) == ("TTS", "audio")
-        assert [d.slug for d in second.community_domains()] == ["audio"]
+        assert [d.slug for d in second.fields.community_domains()] == ["audio"]
     finally:
         first.close()
         second.close()
@@ -222,7 +223,7 @@ def test_a_field_takes_part_in_submit_datasets_trend_compare_and_ask(core: Core)
     )
     assert submitted.kind == "answer", submitted.summary
     assert core.ask(f"/approve {submitted.data['id']}", user=MODERATOR).kind == "answer"
-    core.store.add_many(
+    core.store.points.add_many(
         audio_points(("LibriSpeech", 1_000, 2015), ("Common Voice", 20_000, 2017)), SYSTEM
     )
     listed = core.ask("/datasets audio")
@@ -253,23 +254,27 @@ def test_a_field_takes_part_in_submit_datasets_trend_compare_and_ask(core: Core)
 
 def test_what_the_data_says_follows_size_and_speed(core: Core) -> None:
     added(core)
-    core.store.add_many(audio_points(("Small", 10, 2020), ("Smaller growth", 12, 2022)), SYSTEM)
-    core.store.add_many(audio_points(("Slow", 14, 2024)), SYSTEM)
+    core.store.points.add_many(
+        audio_points(("Small", 10, 2020), ("Smaller growth", 12, 2022)), SYSTEM
+    )
+    core.store.points.add_many(audio_points(("Slow", 14, 2024)), SYSTEM)
     slow = core.ask("/scale audio").data
     assert slow["huge_and_growing_fast"] is False
     said = next(f.value for f in core.ask("/scale audio").fields if f.name == "What the data says")
     assert said.startswith("Not yet: its record grows ×1.1 a year, under the ×2")
     assert "under a tenth of InternVid's 760K (video)" in said
     # Records that grow ×10 a year up to a tenth of video's largest: huge and growing fast.
-    core.store.add_many(audio_points(("Fast 1", 100, 2025), ("Fast 2", 1_000, 2026)), SYSTEM)
-    core.store.add_many(audio_points(("Fast 3", 10_000, 2027), ("Fast 4", 100_000, 2028)), SYSTEM)
+    core.store.points.add_many(audio_points(("Fast 1", 100, 2025), ("Fast 2", 1_000, 2026)), SYSTEM)
+    core.store.points.add_many(
+        audio_points(("Fast 3", 10_000, 2027), ("Fast 4", 100_000, 2028)), SYSTEM
+    )
     card = core.ask("/scale audio")
     assert card.data["huge_and_growing_fast"] is True
     said = next(f.value for f in card.fields if f.name == "What the data says")
     assert said.startswith("Huge and growing fast: its record, 100K hours, is at least a tenth")
     assert "InternVid" in said and "[" not in said
     # Huge but growing slowly: the card says which half is missing, and that the other holds.
-    core.store.add_many(audio_points(("Late", 110_000, 2040)), SYSTEM)
+    core.store.points.add_many(audio_points(("Late", 110_000, 2040)), SYSTEM)
     said = next(f.value for f in core.ask("/scale audio").fields if f.name == "What the data says")
     assert said.startswith("Not yet: its record grows ×")
     assert "It does pass the other half: its record, 110K hours, is at least a tenth" in said
@@ -289,7 +294,7 @@ def test_a_field_without_a_unit_uses_the_one_its_figures_use_most(core: Core) ->
             ]
         )
     ]
-    core.store.add_many(structures, SYSTEM)
+    core.store.points.add_many(structures, SYSTEM)
     card = core.ask("/scale proteins")
     assert card.fields[0].name == "Largest dataset in objects"
     assert core.ask("/trend proteins").data["unit_asked"] == "objects"
@@ -316,7 +321,7 @@ def test_a_field_whose_name_the_essay_took_later_is_left_out(
         pass
     store = Store.open(path)
     try:
-        store.add_domain(
+        store.fields.add_domain(
             CommunityDomain(
                 slug="radiance",
                 name="Radiance",

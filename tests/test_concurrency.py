@@ -66,7 +66,7 @@ sys.stdin.readline()
 decided = []
 deadline = time.monotonic() + seconds
 while len(decided) < wanted and time.monotonic() < deadline:
-    queue = core.store.pending(limit=20)
+    queue = core.store.queue.pending(limit=20)
     if not queue:
         time.sleep(0.002)
         continue
@@ -295,14 +295,14 @@ def test_two_opposite_merges_never_loop(tmp_path: Path) -> None:
     dataset merged into itself (then missing from /datasets and from the count).
     """
     from bot.core import Core
-    from knowledge.store import Submitter
+    from knowledge.ledger.values import Submitter
     from tests.helpers import new_point
 
     db = tmp_path / "merges.db"
     core = Core.open(db)
     pairs = [(f"Alpha {n}", f"Beta {n}") for n in range(ROUNDS)]
     points = [new_point(name, 1000 + n) for n, pair in enumerate(pairs) for name in pair]
-    core.store.add_many(points, Submitter("console:importer", "console"))
+    core.store.points.add_many(points, Submitter("console:importer", "console"))
     before = core.ask("/scale video", MODERATOR).fields
     core.close()
 
@@ -356,7 +356,7 @@ def test_two_opposite_merges_never_loop(tmp_path: Path) -> None:
     core = Core.open(db)
     try:
         # What /datasets pages through: every pair is listed once, under one of its names.
-        listed = [entry.dataset.name for entry in core.store.datasets("video", limit=10_000)]
+        listed = [entry.dataset.name for entry in core.store.reads.datasets("video", limit=10_000)]
         for alpha, beta in pairs:
             assert (alpha in listed) + (beta in listed) == 1, (alpha, beta)
         after = core.ask("/scale video", MODERATOR).fields

@@ -124,7 +124,7 @@ def test_an_export_imports_back_as_it_was_typed(ledger: Path, tmp_path: Path) ->
     invoke(fresh, "import", str(video))
     store = Store.open(fresh)
     try:
-        imported = {(p.dataset, p.note) for p in store.all_points() if p.origin == "import"}
+        imported = {(p.dataset, p.note) for p in store.reads.all_points() if p.origin == "import"}
     finally:
         store.close()
     assert imported == {

@@ -25,10 +25,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import CURATED_CSV, Core
+from bot.core import Core
+from bot.importer import read_csv
+from bot.seeding import CURATED_CSV
+from knowledge.identity import dataset_key
 from knowledge.kb import Library, load_knowledge_base
 from knowledge.models import Domain
-from knowledge.store import dataset_key
 from knowledge.trend import Figure, Growth, frontier, growth
 from knowledge.units import canonical_unit
 from tests.helpers import curated_rows, readme_section
@@ -197,7 +199,7 @@ def test_no_figure_is_given_twice_in_one_unit() -> None:
 
 
 def test_every_row_passes_the_real_validation(core: Core) -> None:
-    points = core.read_csv(CURATED_CSV)
+    points = read_csv(core, CURATED_CSV)
     assert len(points) == len(curated_rows())
     for point, row in zip(points, curated_rows(), strict=True):
         assert (point.domain, point.dataset, point.unit) == (
@@ -218,7 +220,7 @@ def test_the_seeded_ledger_gives_the_same_record(core: Core, slug: str) -> None:
     units = trend_units(DOMAINS[slug])
     current = [
         Figure(p.dataset, p.quantity, p.year)
-        for entry in core.store.datasets(slug, limit=10_000)
+        for entry in core.store.reads.datasets(slug, limit=10_000)
         for p in entry.figures
         if p.unit in units and p.year is not None
     ]

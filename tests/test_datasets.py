@@ -22,8 +22,9 @@ from bot.cli import cli
 from bot.config import Settings
 from bot.core import Core
 from bot.reply import render_text
+from knowledge.ledger.errors import SameDataset
 from knowledge.migrations import migrations
-from knowledge.store import SameDataset, Store
+from knowledge.store import Store
 from tests.discord_stack import DiscordStack, discord_stack
 from tests.fakes.discord.objects import MODERATOR_ID
 from tests.fakes.discord.payloads import slash_command
@@ -62,7 +63,7 @@ def test_a_figure_in_clips_leaves_the_hours_current(core: Core) -> None:
     (line,) = [item for item in listing.items if "InternVid" in item]
     assert "760K hours · 234M clips, 2023" in line
     assert sum("InternVid" in item for item in listing.items) == 1, "each dataset once"
-    assert core.store.get(clips).is_current == 1
+    assert core.store.reads.get(clips).is_current == 1
 
 
 def test_a_spelling_updates_the_dataset_and_never_renames_it(core: Core) -> None:
@@ -71,9 +72,11 @@ def test_a_spelling_updates_the_dataset_and_never_renames_it(core: Core) -> None
     assert "typed “Objaverse XL”" in reply.summary
     assert reply.data["new_dataset"] is False
     core.ask(f"/approve {reply.data['id']}", MOD)
-    names = [entry.dataset.name for entry in core.store.datasets("3d", limit=50)]
+    names = [entry.dataset.name for entry in core.store.reads.datasets("3d", limit=50)]
     assert "Objaverse-XL" in names and "Objaverse XL" not in names
-    (listed,) = [e for e in core.store.datasets("3d", limit=50) if e.dataset.name == "Objaverse-XL"]
+    (listed,) = [
+        e for e in core.store.reads.datasets("3d", limit=50) if e.dataset.name == "Objaverse-XL"
+    ]
     assert [p.quantity for p in listed.figures] == [11_000_000]
 
 
@@ -107,8 +110,8 @@ def test_merge_moves_every_figure_and_the_name_keeps_finding_it(core: Core) -> N
     assert core.ask("/scale 3d").data["largest"]["id"] == typo
     after = core.ask('/submit 3d "objavers xl" 12M objects https://e.org/u', ALICE)
     assert after.data["dataset"] == "Objaverse-XL", "the merged spelling finds the dataset"
-    counts = core.store.counts("3d")
-    assert counts[1] == len([e for e in core.store.datasets("3d", limit=100)])
+    counts = core.store.reads.counts("3d")
+    assert counts[1] == len([e for e in core.store.reads.datasets("3d", limit=100)])
 
 
 def test_merge_is_for_moderators_and_refuses_one_dataset(core: Core) -> None:
@@ -126,21 +129,21 @@ def test_a_merge_looked_up_before_the_opposite_merge_is_refused(core: Core) -> N
     submit_and_approve(core, "/submit video Alpha 1M clips https://e.org/alpha year:2023")
     submit_and_approve(core, "/submit video Beta 2M clips https://e.org/beta year:2023")
     alpha, beta = (
-        core.store.find_dataset("video", "Alpha"),
-        core.store.find_dataset("video", "Beta"),
+        core.store.catalog.find_dataset("video", "Alpha"),
+        core.store.catalog.find_dataset("video", "Beta"),
     )
     assert alpha is not None and beta is not None
-    tracked = core.store.counts("video")[1]
-    merged = core.store.merge(alpha, beta, MOD)
+    tracked = core.store.reads.counts("video")[1]
+    merged = core.store.catalog.merge(alpha, beta, MOD)
     with pytest.raises(SameDataset) as refused:
-        core.store.merge(beta, alpha, MOD)
+        core.store.catalog.merge(beta, alpha, MOD)
     assert refused.value.dataset.id == beta.id
     assert (merged.source.id, merged.target.id, merged.moved) == (alpha.id, beta.id, 1)
     rows = core.store.conn.execute(
         "SELECT id, merged_into FROM datasets WHERE id IN (?, ?)", (alpha.id, beta.id)
     )
     assert dict(rows.fetchall()) == {alpha.id: beta.id, beta.id: None}
-    assert core.store.counts("video")[1] == tracked - 1
+    assert core.store.reads.counts("video")[1] == tracked - 1
     listed = core.ask("/datasets video")
     assert "Beta" in render_text(listed)
 
@@ -163,17 +166,21 @@ def test_a_merge_says_what_the_names_mean_when_it_commits(core: Core) -> None:
     """A name merged elsewhere since it was looked up: the merge takes what it means now."""
     for name in ("Alpha", "Beta", "Gamma"):
         submit_and_approve(core, f"/submit video {name} 1M clips https://e.org/{name} year:2023")
-    alpha, beta, gamma = (core.store.find_dataset("video", n) for n in ("Alpha", "Beta", "Gamma"))
+    alpha, beta, gamma = (
+        core.store.catalog.find_dataset("video", n) for n in ("Alpha", "Beta", "Gamma")
+    )
     assert alpha is not None and beta is not None and gamma is not None
-    core.store.merge(alpha, gamma, MOD)
-    merged = core.store.merge(alpha, beta, MOD)  # "Alpha" now means Gamma
+    core.store.catalog.merge(alpha, gamma, MOD)
+    merged = core.store.catalog.merge(alpha, beta, MOD)  # "Alpha" now means Gamma
     assert (merged.source.name, merged.target.name) == ("Gamma", "Beta")
     chained = core.store.conn.execute(
         "SELECT d.id FROM datasets AS d JOIN datasets AS t ON t.id = d.merged_into "
         "WHERE t.merged_into IS NOT NULL"
     )
     assert chained.fetchall() == []
-    assert core.store.find_dataset("video", "Alpha") == core.store.find_dataset("video", "Beta")
+    assert core.store.catalog.find_dataset("video", "Alpha") == core.store.catalog.find_dataset(
+        "video", "Beta"
+    )
 
 
 def test_history_lists_every_figure_per_unit_oldest_first_with_changes(core: Core) -> None:
@@ -297,19 +304,19 @@ def test_an_old_ledger_migrates_in_place_keeping_everything(tmp_path: Path) -> N
     assert "0005_datasets" in store.schema_version()
     assert store.conn.execute("SELECT COUNT(*) FROM data_points").fetchone()[0] == 5
     assert store.conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 5
-    internvid = store.find_dataset("video", "INTERNVID")
+    internvid = store.catalog.find_dataset("video", "INTERNVID")
     assert internvid is not None and internvid.name == "InternVid"
     # Both units are current now: the old one-figure rule had hidden the hours.
-    current = {(p.unit, p.quantity) for p in store.history(internvid.id) if p.is_current}
+    current = {(p.unit, p.quantity) for p in store.history.figures(internvid.id) if p.is_current}
     assert current == {("hours", 760_000), ("clips", 234e6)}
-    objaverse = store.find_dataset("3d", "objaverse xl")
+    objaverse = store.catalog.find_dataset("3d", "objaverse xl")
     assert objaverse is not None and objaverse.name == "Objaverse-XL"
-    assert [p.status for p in store.history(objaverse.id)] == ["approved", "pending"]
-    assert store.counts("video") == (0, 1) and store.counts("3d") == (1, 1)
+    assert [p.status for p in store.history.figures(objaverse.id)] == ["approved", "pending"]
+    assert store.reads.counts("video") == (0, 1) and store.reads.counts("3d") == (1, 1)
     store.close()
     # The curated seed and ranks follow on the core's first open, community rows intact.
     with Core.open(path) as core:
-        listed = core.store.datasets("video", limit=100)
+        listed = core.store.reads.datasets("video", limit=100)
         (entry,) = [e for e in listed if e.dataset.name == "InternVid"]
         assert {p.unit for p in entry.figures} == {"hours", "clips"}
         origins = {row[0] for row in core.store.conn.execute("SELECT origin FROM data_points")}
@@ -357,19 +364,21 @@ def test_a_ledger_written_by_the_previous_release_keeps_everything(tmp_path: Pat
         assert after_audit == before_audit
 
         # InternVid's hours count again beside the approved clips.
-        internvid = store.find_dataset("video", "internvid")
+        internvid = store.catalog.find_dataset("video", "internvid")
         assert internvid is not None and internvid.name == "InternVid"
-        current = {(p.unit, p.quantity) for p in store.history(internvid.id) if p.is_current}
+        current = {
+            (p.unit, p.quantity) for p in store.history.figures(internvid.id) if p.is_current
+        }
         assert current == {("hours", 760_000), ("clips", 234e6)}
         assert core.ask("/scale video").data["largest"]["dataset"] == "InternVid"
 
         # "Objaverse XL" was an update of the curated Objaverse-XL, which keeps its name.
-        objaverse = store.find_dataset("3d", "Objaverse XL")
+        objaverse = store.catalog.find_dataset("3d", "Objaverse XL")
         assert objaverse is not None and objaverse.name == "Objaverse-XL"
-        largest = store.largest("3d", "objects")
+        largest = store.reads.largest("3d", "objects")
         assert largest is not None and (largest.id, largest.quantity) == (60, 11e6)
         # The misspelling is its own pending dataset, offered as a look-alike.
-        typo = store.get(61)
+        typo = store.reads.get(61)
         assert typo is not None and typo.status == "pending"
         assert typo.dataset_id != objaverse.id
         (entry,) = [f for f in core.ask("/review", MOD).fields if f.name.startswith("#61")]

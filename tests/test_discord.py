@@ -240,7 +240,7 @@ def test_a_submission_given_inline_needs_no_modal(fresh: DiscordStack) -> None:
     reply = answer(fresh, slash_command("submit", FULL_SUBMISSION))
     found = re.search(r"#(\d+)", text_of(reply))
     assert found
-    point = fresh.core.store.get(int(found[1]))
+    point = fresh.core.store.reads.get(int(found[1]))
     assert point is not None and point.status == "pending"
     assert point.submitted_by == f"discord:{MEMBER_ID}" and point.platform == "discord"
     assert point.dataset == "Objaverse-XXL" and point.quantity == 20_000_000
@@ -266,7 +266,7 @@ def test_a_partial_submission_opens_a_modal_for_what_is_missing(fresh: DiscordSt
     reply = answer(fresh, modal_submit(modal["custom_id"], values))
     found = re.search(r"#(\d+)", text_of(reply))
     assert found
-    point = fresh.core.store.get(int(found[1]))
+    point = fresh.core.store.reads.get(int(found[1]))
     assert point is not None
     assert (point.domain, point.unit, point.quantity, point.year) == (
         "video",
@@ -279,7 +279,7 @@ def test_a_partial_submission_opens_a_modal_for_what_is_missing(fresh: DiscordSt
 def test_an_invalid_modal_keeps_what_was_typed_and_stores_nothing(fresh: DiscordStack) -> None:
     callback = fresh.interact(slash_command("submit", {"domain": "video"})).json
     modal = callback["data"]
-    before = fresh.core.store.totals().get("pending", 0)
+    before = fresh.core.store.reads.totals().get("pending", 0)
     values = {
         "dataset": "Lab Clips",
         "quantity": "lots",
@@ -292,7 +292,7 @@ def test_an_invalid_modal_keeps_what_was_typed_and_stores_nothing(fresh: Discord
     shown = text_of(reply)
     assert "quantity" in shown and "lots" in shown and "Lab Clips" in shown
     assert "https://example.org/lab-clips" in shown
-    assert fresh.core.store.totals().get("pending", 0) == before
+    assert fresh.core.store.reads.totals().get("pending", 0) == before
 
 
 def test_mentions_in_submitted_text_stay_inert(fresh: DiscordStack) -> None:
@@ -371,7 +371,7 @@ def test_a_moderator_approves_with_the_button(fresh: DiscordStack) -> None:
     shown = json.dumps(callback["data"]["embeds"])
     assert "Decided by" in shown and MODERATOR_ID in shown
     assert callback["data"]["allowed_mentions"] == {"parse": []}
-    point = fresh.core.store.get(point_id)
+    point = fresh.core.store.reads.get(point_id)
     assert point is not None and point.status == "approved"
     assert point.reviewed_by == f"discord:{MODERATOR_ID}"
 
@@ -381,7 +381,7 @@ def test_a_member_pressing_approve_is_refused_and_nothing_changes(fresh: Discord
     pressed = review_button(fresh, f"Approve #{point_id}")
     reply = answer(fresh, button(pressed, user_id=MEMBER_ID))
     assert reply["flags"] & EPHEMERAL and "moderator" in text_of(reply).lower()
-    point = fresh.core.store.get(point_id)
+    point = fresh.core.store.reads.get(point_id)
     assert point is not None and point.status == "pending"
 
 
@@ -398,7 +398,7 @@ def test_reject_asks_for_a_reason_then_records_it(fresh: DiscordStack) -> None:
         modal_submit(modal["custom_id"], {"reason": "source is a blog"}, user_id=MODERATOR_ID)
     ).json
     assert done["type"] in (UPDATE_MESSAGE, CHANNEL_MESSAGE)
-    point = fresh.core.store.get(point_id)
+    point = fresh.core.store.reads.get(point_id)
     assert point is not None and point.status == "rejected"
     assert point.review_note == "source is a blog"
 
@@ -413,7 +413,7 @@ def test_review_buttons_survive_a_restart(fresh: DiscordStack, tmp_path: Path) -
         fresh.loop.run(fresh.fake.wait_connected())
         callback = fresh.interact(button(pressed, user_id=MODERATOR_ID)).json
         assert callback["type"] == UPDATE_MESSAGE
-    point = fresh.core.store.get(point_id)
+    point = fresh.core.store.reads.get(point_id)
     assert point is not None and point.status == "approved"
 
 
@@ -434,7 +434,7 @@ def test_the_bot_user_is_the_application(stack: DiscordStack) -> None:
 
 
 def _largest_3d(stack: DiscordStack) -> int:
-    point = stack.core.store.largest("3d", "objects")
+    point = stack.core.store.reads.largest("3d", "objects")
     assert point is not None
     return point.id
 
@@ -475,7 +475,7 @@ def test_keep_asks_for_an_optional_note_and_clears_the_flags(fresh: DiscordStack
     assert field["custom_id"] == "note" and field["required"] is False
     done = fresh.interact(modal_submit(modal["custom_id"], {"note": ""}, user_id=MODERATOR_ID)).json
     assert f"Kept #{top}" in json.dumps(done["data"]["embeds"])
-    point = fresh.core.store.get(top)
+    point = fresh.core.store.reads.get(top)
     assert point is not None and (point.status, point.disputes) == ("approved", 0)
 
 
@@ -504,7 +504,7 @@ def test_a_full_queue_with_disputes_stays_within_discords_limits(fresh: DiscordS
         queued = {**FULL_SUBMISSION, "dataset": f"Queued {n}", "note": note}
         answer(fresh, slash_command("submit", queued))
     reason = ("renders " * 36).strip()
-    for point in fresh.core.store.largest_in_unit("3d", "objects", 5):
+    for point in fresh.core.store.reads.largest_in_unit("3d", "objects", 5):
         answer(fresh, slash_command("flag", {"id": point.id, "reason": reason}))
     payload = slash_command("review", user_id=MODERATOR_ID)
     first = fresh.interact(payload).json

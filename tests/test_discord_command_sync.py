@@ -22,6 +22,7 @@ import discord
 import pytest
 from click.testing import CliRunner
 
+from bot import kinds
 from bot.cli import cli
 from bot.commands import SAFE_INTEGER, Command, Option, OptionType, Request
 from bot.config import Settings
@@ -82,11 +83,8 @@ REFUSED = Command(
     options=(
         Option(
             "style",
-            OptionType.CHOICE,
+            kinds.Choice(label="drawing style", choices=(LONG_CHOICE,), max_length=120),
             "How it is drawn",
-            label="drawing style",
-            choices=(LONG_CHOICE,),
-            max_length=120,
         ),
     ),
 )
@@ -129,12 +127,12 @@ def test_an_option_bound_beyond_2_to_the_53_is_refused_when_declared(
     bounds: dict[str, int],
 ) -> None:
     with pytest.raises(ValueError, match=r"option 'id': the bound -?\d+ lies outside"):
-        Option("id", OptionType.INTEGER, "A number", **bounds)
+        Option("id", kinds.WholeNumber(**bounds), "A number")
 
 
 def test_an_option_whose_bounds_cross_is_refused_when_declared() -> None:
     with pytest.raises(ValueError, match="min_value 5 is above max_value 4"):
-        Option("id", OptionType.INTEGER, "A number", min_value=5, max_value=4)
+        Option("id", kinds.WholeNumber(min_value=5, max_value=4), "A number")
 
 
 def test_every_integer_bound_sent_to_discord_is_within_2_to_the_53(tmp_path: Path) -> None:

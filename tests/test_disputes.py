@@ -26,7 +26,7 @@ from bot.discord.components import BUTTONS
 from bot.notices import PointDecided, PointDisputed
 from bot.reply import Reply
 from handlers.review import QUEUE_SIZE
-from knowledge.store import AUTO_APPROVER, DataPoint
+from knowledge.ledger.values import AUTO_APPROVER, DataPoint
 from tests.helpers import MEMBER, MODERATOR, clear_settings_env
 
 BOB, CAROL, DAVE = "console:bob", "console:carol", "console:dave"
@@ -50,7 +50,7 @@ def refused(reply: Reply, error: str, *words: str) -> None:
 
 
 def largest(core: Core, domain: str = "3d", unit: str = "objects") -> DataPoint:
-    point = core.store.largest(domain, unit)
+    point = core.store.reads.largest(domain, unit)
     assert point is not None
     return point
 
@@ -70,7 +70,7 @@ def auto(tmp_path: Path) -> Iterator[Core]:
 
 def test_a_confirmation_is_counted_once_and_never_the_submitters(core: Core) -> None:
     point_id = submit(core, f'3d "Vouched Objects" 4M objects {OBJAVERSE_SOURCE}x')
-    audits = len(core.store.audit_log(point_id))
+    audits = len(core.store.history.audit_log(point_id))
     refused(core.ask(f"/confirm {point_id}", MEMBER), "OwnFigure", f"#{point_id}", "your own")
     first = core.ask(f"/confirm {point_id}", BOB)
     assert first.title == f"Confirmed #{point_id}" and first.visibility == "public"
@@ -84,8 +84,8 @@ def test_a_confirmation_is_counted_once_and_never_the_submitters(core: Core) -> 
     refused(core.ask(f"/confirm {point_id}", BOB), "AlreadyCounted", "already confirmed")
     assert core.ask(f"/confirm {point_id}", CAROL).data["confirmations"] == 2
     # Without the setting, confirmations never approve: a moderator still decides.
-    assert core.store.get(point_id).status == "pending"
-    assert len(core.store.audit_log(point_id)) == audits + 2
+    assert core.store.reads.get(point_id).status == "pending"
+    assert len(core.store.history.audit_log(point_id)) == audits + 2
     refused(core.ask("/confirm 999999", BOB), "NotFound", "#999999")
     core.ask(f"/reject {point_id} not in the paper", MODERATOR)
     refused(core.ask(f"/confirm {point_id}", DAVE), "Conflict", "rejected", MODERATOR)
@@ -101,9 +101,9 @@ def test_the_nth_confirmation_approves_tells_the_submitter_and_is_audited(auto: 
     assert second.data["auto_approved"] is True and second.data["status"] == "approved"
     assert "enough to approve it" in second.summary
     assert "now Auto Objects's current figure in objects" in second.summary
-    point = auto.store.get(point_id)
+    point = auto.store.reads.get(point_id)
     assert (point.status, point.reviewed_by, point.is_current) == ("approved", AUTO_APPROVER, 1)
-    entries = [(e.action, e.actor) for e in auto.store.audit_log(point_id)]
+    entries = [(e.action, e.actor) for e in auto.store.history.audit_log(point_id)]
     assert entries == [
         ("submit", "slack:U1"),
         ("confirm", BOB),
@@ -135,15 +135,15 @@ def test_confirmations_never_approve_a_disputed_figure(auto: Core) -> None:
         assert "but it is disputed (1)" in confirmed.summary, confirmed.summary
         assert "so a moderator decides it" in confirmed.summary
     assert auto.take_notices() == [], "no approval letter went out"
-    point = auto.store.get(point_id)
+    point = auto.store.reads.get(point_id)
     assert (point.status, point.reviewed_by, point.disputes) == ("pending", None, 1)
-    actions = [entry.action for entry in auto.store.audit_log(point_id)]
+    actions = [entry.action for entry in auto.store.history.audit_log(point_id)]
     assert "auto-approve" not in actions
     assert point_id in auto.ask("/review", MODERATOR).data["ids"], "waiting for a moderator"
     # Only a moderator decides it: the approval answers the dispute too.
     decided = auto.ask(f"/approve {point_id} checked the paper", MODERATOR)
     assert decided.kind == "answer", decided.as_text()
-    point = auto.store.get(point_id)
+    point = auto.store.reads.get(point_id)
     assert (point.status, point.reviewed_by, point.disputes) == ("approved", MODERATOR, 0)
 
 
@@ -226,7 +226,7 @@ def test_flags_are_one_open_per_member_and_never_on_a_rejected_point(core: Core)
     refused(core.ask(f"/flag {dropped} wrong", BOB), "Conflict", "rejected")
     refused(core.ask(f"/flag {top.id}", BOB), "MissingOption", "reason")
     assert core.take_notices() == []
-    assert core.store.get(top.id).disputes == 1
+    assert core.store.reads.get(top.id).disputes == 1
 
 
 def test_keeping_a_disputed_figure_clears_it_and_tells_the_submitter(core: Core) -> None:
@@ -274,7 +274,7 @@ def test_withdrawing_a_disputed_figure_makes_the_previous_one_current(core: Core
     found = core.ask(f"/ask {before.dataset} objects").data["results"]
     assert {"type": "data point", "id": before.id} in found
     assert {"type": "data point", "id": newer} not in found, "a withdrawn figure is not found"
-    assert core.store.get(newer).status == "rejected"
+    assert core.store.reads.get(newer).status == "rejected"
 
     (letter,) = core.take_notices()
     assert letter.message.title == f"Your data point #{newer} was withdrawn after a dispute"
@@ -308,7 +308,7 @@ def test_a_flagged_pending_point_is_reviewed_with_its_reasons(core: Core) -> Non
 
 
 def test_pending_points_are_reviewed_against_the_current_figure_with_marks(core: Core) -> None:
-    objaverse = core.store.largest("3d", "objects")
+    objaverse = core.store.reads.largest("3d", "objects")
     assert objaverse is not None and objaverse.dataset == "Objaverse-XL"
     lower = submit(core, '3d "Objaverse-XL" 5.1M objects https://example.org/lower year:2024')
     alike = submit(core, '3d "Objavers-XL" 11M objects https://example.org/alike')
@@ -347,7 +347,7 @@ def test_a_long_queue_keeps_places_for_disputes_within_discords_buttons(core: Co
         submit(core, f'3d "Queued {n}" {n + 1}M objects https://example.org/q{n}')
         for n in range(QUEUE_SIZE + 2)
     ]
-    disputed = [point.id for point in core.store.largest_in_unit("3d", "objects", 6)]
+    disputed = [point.id for point in core.store.reads.largest_in_unit("3d", "objects", 6)]
     for point_id in disputed:
         core.ask(f"/flag {point_id} checking", BOB)
     queue = core.ask("/review", MODERATOR)

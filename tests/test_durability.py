@@ -193,7 +193,7 @@ def test_acknowledged_submissions_survive_sigkill(tmp_path: Path, acks: int) -> 
             core.ask("/submit video After 1k clips https://example.org/after", MEMBER).kind
             == "answer"
         )
-        pending_ids = {p.id for p in core.store.pending(limit=1_000_000)}
+        pending_ids = {p.id for p in core.store.queue.pending(limit=1_000_000)}
         assert {i for n, i in acked.items() if n not in approved} <= pending_ids
         curated = core.store.conn.execute(
             "SELECT COUNT(*) FROM data_points WHERE origin = 'curated'"

@@ -32,8 +32,8 @@ WAIT = 10.0
 def test_a_points_dict_is_dataclasses_asdict(settings: Settings) -> None:
     """Every field, in order, with equal values: what ``/scale``'s data held before."""
     with Core.open(settings=settings) as core:
-        points = [core.store.largest("video", "hours"), core.store.newest("video")]
-        points += core.store.pending(50)
+        points = [core.store.reads.largest("video", "hours"), core.store.reads.newest("video")]
+        points += core.store.queue.pending(50)
     assert points[0] is not None and points[1] is not None
     for point in filter(None, points):
         fast = point.as_dict()
@@ -160,13 +160,13 @@ def test_command_counts_a_quick_answer_makes_due_are_written_on_the_cores_thread
     with Core.open(settings=settings) as core:
         runner = AsyncCore(core, cache=False)
         writers: list[str] = []
-        write = core.store.add_rate_counts
+        write = core.store.rates.add_counts
 
         def recorded(*args: Any) -> dict[str, int]:
             writers.append(threading.current_thread().name)
             return write(*args)
 
-        monkeypatch.setattr(core.store, "add_rate_counts", recorded)
+        monkeypatch.setattr(core.store.rates, "add_counts", recorded)
 
         async def ask_twice() -> list[str]:
             kinds: list[str] = []

@@ -361,11 +361,11 @@ def test_max_command_length_is_enforced(core: Core) -> None:
 
 
 def test_max_command_length_refuses_submit_and_stores_nothing(core: Core) -> None:
-    before = core.store.totals()
+    before = core.store.reads.totals()
     note = "x" * MAX_COMMAND_LENGTH
     reply = core.ask(f"/submit 3d Obj 10M objects {URL} 2023 {note}")
     assert reply.data["error"] == "TooLong"
-    assert core.store.totals() == before
+    assert core.store.reads.totals() == before
 
 
 def test_unknown_option_reply_through_core(core: Core) -> None:
@@ -385,7 +385,7 @@ def test_unclosed_quote_reply_through_core(core: Core) -> None:
 def test_command_name_case_and_multi_word_values_through_core(core: Core) -> None:
     reply = core.ask(f"/SUBMIT image LAION 5.85 billion image text pairs {URL} 2022")
     assert reply.kind == "answer", reply.summary
-    point = core.store.get(reply.data["id"])
+    point = core.store.reads.get(reply.data["id"])
     assert point.unit == "image-text pairs"
     assert point.quantity == 5.85e9
     assert point.quantity_text == "5.85 billion"

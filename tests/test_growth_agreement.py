@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot import fieldgrowth
 from bot.config import Settings
 from bot.core import Core
-from handlers import growth
 from knowledge import trend
-from tests.helpers import MODERATOR
+from tests.helpers import MODERATOR, ask_from_chat
 from tests.web_stack import Site, serving
 
 MEMBER = "console:member"
@@ -61,7 +61,7 @@ def chat_and_web_agree(core: Core, site: Site, slug: str) -> dict:
     """Assert chat and web name the same records, rate and chart; /trend's data."""
     domain = core.library.resolve(slug)
     assert domain is not None
-    found = growth.read(core.store, domain)  # what /trend, /compare and /scale read
+    found = fieldgrowth.read(core.store, domain)  # what /trend, /compare and /scale read
     chat = [(p.dataset, p.quantity, p.unit, p.year) for p in found.records]
     web = [(r["dataset"], r["value"], r["unit"], r["year"]) for r in web_record(site, slug)]
     assert web == chat
@@ -73,7 +73,7 @@ def chat_and_web_agree(core: Core, site: Site, slug: str) -> dict:
     else:
         assert data["growth_per_year"] is None
     # The web's PNG is the chart a chat reply on an image platform attaches, byte for byte.
-    attached = core.ask(f"/trend {slug}", SLACK_USER).attachments
+    attached = ask_from_chat(core, f"/trend {slug}", SLACK_USER).attachments
     assert attached, "the field has records, so /trend draws them"
     assert site.raw(f"/-/charts/{slug}.png") == attached[0].data
     return data
@@ -88,12 +88,12 @@ def test_a_corrected_figure_counts_once_in_chat_and_on_the_web(tmp_path: Path) -
         added(core, "Talk Bank", "1K", 2019)
         added(core, "Voice Hoard", "10K", 2020)
         added(core, "Speech Pile", "100", 2018)  # the correction, now its current figure
-        assert core.store.get(typo).is_current == 0
+        assert core.store.reads.get(typo).is_current == 0
         data = chat_and_web_agree(core, site, "audio")
         assert [f["quantity"] for f in data["frontier"]] == [100, 1000, 10000]
         assert data["growth_per_year"] is not None
         # /compare's chart and the web's comparison chart are one picture too.
-        compared = core.ask("/compare audio video", SLACK_USER).attachments
+        compared = ask_from_chat(core, "/compare audio video", SLACK_USER).attachments
         assert compared
         assert site.raw("/-/charts/compare.png?fields=audio,video") == compared[0].data
 
@@ -110,7 +110,7 @@ def test_a_merged_and_a_withdrawn_figure_count_as_the_ledger_says(tmp_path: Path
         chat_and_web_agree(core, site, "audio")
         merged = core.ask('/merge "Voice Hoard v2" "Voice Hoard" domain:audio', MODERATOR)
         assert merged.kind == "answer", merged.as_text()
-        core.store.flag(withdrawn, MEMBER, "the paper counts minutes, not hours")
+        core.store.vouches.flag(withdrawn, MEMBER, "the paper counts minutes, not hours")
         assert core.ask(f"/reject {withdrawn} counted in minutes", MODERATOR).kind == "answer"
         data = chat_and_web_agree(core, site, "audio")
         assert data["growth_per_year"] is None  # two records left: no rate anywhere

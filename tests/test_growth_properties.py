@@ -4,12 +4,12 @@ Hypothesis writes a field's ledger with the store's real write API (submissions,
 imports, approvals, rejections, confirmations that approve, disputes, withdrawals and
 kept disputes, corrections, merges, a curated edition that drops a figure), then asks:
 
-- chat: :func:`handlers.growth.read` (what ``/trend``, ``/compare``, ``/scale`` and
+- chat: :func:`bot.fieldgrowth.read` (what ``/trend``, ``/compare``, ``/scale`` and
   ``scalebot chart`` read) and ``/trend``'s reply data;
 - web: a real Datasette (``bot.web.app.build``, the plugin and its privacy authorizer)
   answering the ``growth_record`` canned query, and the inputs ``/-/charts/FIELD.png``
   is drawn from, read on Datasette's own connection;
-- an oracle written here from every point (``Store.all_points``): the current approved
+- an oracle written here from every point (``store.reads.all_points``): the current approved
   dated figures in the field's unit, through :func:`knowledge.trend.frontier`.
 
 All three must name the same records, and chat and web the same rate and interval.
@@ -31,14 +31,15 @@ from datasette.app import Datasette
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from bot import fieldgrowth
 from bot.config import Settings
 from bot.core import Core
 from bot.limits import Limit
 from bot.web.app import build
 from bot.web.charts import trend_inputs
-from handlers import growth
 from knowledge.identity import dataset_key
-from knowledge.store import DataPoint, LedgerError, NewPoint, Submitter
+from knowledge.ledger.errors import LedgerError
+from knowledge.ledger.values import DataPoint, NewPoint, Submitter
 from knowledge.trend import Figure, Growth, frontier
 from tests.fakes.loop import BackgroundLoop
 
@@ -119,7 +120,9 @@ def apply(core: Core, slug: str, ids: list[int], step: tuple[Any, ...]) -> None:
 
     def pick(index: int, wanted: Callable[[DataPoint], bool]) -> int | None:
         """The ``index``-th (cyclically) of the field's points in the state ``wanted``."""
-        points = [point for point in map(store.get, ids) if point is not None and wanted(point)]
+        points = [
+            point for point in map(store.reads.get, ids) if point is not None and wanted(point)
+        ]
         return points[index % len(points)].id if points else None
 
     def pending(point: DataPoint) -> bool:
@@ -135,38 +138,38 @@ def apply(core: Core, slug: str, ids: list[int], step: tuple[Any, ...]) -> None:
         if kind == "series":
             _, unit, first, sizes = step
             entries = [(NAMES[n], size, unit, first + n) for n, size in enumerate(sizes)]
-            ids.extend(store.add_many([new_point(slug, e) for e in entries], SUBMITTER))
+            ids.extend(store.points.add_many([new_point(slug, e) for e in entries], SUBMITTER))
         elif kind == "submit":
-            ids.append(store.submit(new_point(slug, step[1]), SUBMITTER))
+            ids.append(store.points.submit(new_point(slug, step[1]), SUBMITTER))
         elif kind == "import":
-            ids.extend(store.add_many([new_point(slug, step[1])], SUBMITTER))
+            ids.extend(store.points.add_many([new_point(slug, step[1])], SUBMITTER))
         elif kind == "correct":
-            point_id = store.submit(new_point(slug, step[1]), SUBMITTER)
+            point_id = store.points.submit(new_point(slug, step[1]), SUBMITTER)
             ids.append(point_id)
-            store.review(point_id, "approve", MODERATOR, "corrected from the paper")
+            store.reviews.review(point_id, "approve", MODERATOR, "corrected from the paper")
             event("correct done")
         elif kind in ("approve", "reject", "withdraw", "keep"):
             point_id = pick(step[1], pending if kind in ("approve", "reject") else disputed)
             if point_id is not None:
                 decision = "approve" if kind in ("approve", "keep") else "reject"
-                store.review(point_id, decision, MODERATOR, None)
+                store.reviews.review(point_id, decision, MODERATOR, None)
                 event(f"{kind} done")
         elif kind == "confirm":
             point_id = pick(step[1], pending)
             if point_id is not None:
-                store.confirm(point_id, step[2], auto_approve_at=2)
+                store.vouches.confirm(point_id, step[2], auto_approve_at=2)
         elif kind == "flag":
             point_id = pick(step[1], standing)
             if point_id is not None:
-                store.flag(point_id, step[2], "the source says otherwise")
+                store.vouches.flag(point_id, step[2], "the source says otherwise")
         elif kind == "merge":
-            source, target = (store.find_dataset(slug, name) for name in step[1:])
+            source, target = (store.catalog.find_dataset(slug, name) for name in step[1:])
             if source is not None and target is not None and source.id != target.id:
-                store.merge(source, target, MODERATOR)
+                store.catalog.merge(source, target, MODERATOR)
                 event("merge done")
         elif kind == "curate":
             points = [new_point(slug, entry) for entry in step[1]]
-            store.sync_curated(points, CURATOR, f"edition {next(_editions)}")
+            store.curated.sync_curated(points, CURATOR, f"edition {next(_editions)}")
     except LedgerError:
         pass
 
@@ -175,7 +178,7 @@ def oracle(core: Core, slug: str, headline: str | None) -> tuple[str | None, lis
     """The rule, worked out here from every point: (unit, [(id, dataset, value, year)])."""
     current = [
         p
-        for p in core.store.all_points()
+        for p in core.store.reads.all_points()
         if p.domain == slug and p.status == "approved" and p.is_current
     ]
     unit = headline
@@ -243,7 +246,7 @@ def test_chat_and_web_give_every_ledger_the_same_frontier_and_rate(
 
     domain = core.library.resolve(slug)
     assert domain is not None
-    found = growth.read(core.store, domain)
+    found = fieldgrowth.read(core.store, domain)
     chat = [(p.id, p.dataset, p.quantity, p.year) for p in found.records]
     data = core.ask(f"/trend {slug}").data
     rows, inputs = background.run(web_view(datasette, slug), timeout=30)
@@ -259,7 +262,7 @@ def test_chat_and_web_give_every_ledger_the_same_frontier_and_rate(
     assert chart_records == [(d, q, y) for _, d, q, y in expected]
     # The same dots and the same rate, interval and leave-one-out range.
     if unit is not None:
-        assert inputs.figures == core.store.dated_figures(slug, unit)
+        assert inputs.figures == core.store.reads.dated_figures(slug, unit)
     assert inputs.result == found.result
     rate = found.rate
     if isinstance(inputs.result, Growth):
@@ -290,4 +293,4 @@ def test_the_web_reads_the_rule_on_its_guarded_connection(
     video = core.library.domains["video"]
     inputs = background.run(trend_inputs(db, video), timeout=30)
     assert inputs.unit == video.headline_unit
-    assert inputs.result == growth.read(core.store, video).result
+    assert inputs.result == fieldgrowth.read(core.store, video).result

@@ -52,7 +52,7 @@ def refused(database: Path, text: str, user: str = "alice") -> dict:
 
 def pending(database: Path) -> int:
     with Core.open(database) as core:
-        return core.store.pending_total()
+        return core.store.queue.pending_total()
 
 
 # -- 1. numbers at the limit --------------------------------------------------------------
@@ -78,8 +78,8 @@ def test_the_same_row_in_a_csv_is_refused_with_its_line(database: Path, tmp_path
     assert "Traceback" not in result.output
     assert "line 3" in result.output and "below 1e18" in result.output
     with Core.open(database) as core:
-        assert core.store.totals().get("import", 0) == 0
-        assert not [p for p in core.store.all_points() if p.origin == "import"]
+        assert core.store.reads.totals().get("import", 0) == 0
+        assert not [p for p in core.store.reads.all_points() if p.origin == "import"]
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_a_lone_surrogate_in_a_split_option_is_refused(database: Path) -> None:
         )
         assert reply.data["error"] == "NotText"
         assert "dataset name" in reply.summary
-        assert core.store.pending_total() == 0
+        assert core.store.queue.pending_total() == 0
 
 
 # -- 3. text that pretends ------------------------------------------------------------------
@@ -232,14 +232,14 @@ def test_an_option_given_by_position_and_by_name_is_refused(database: Path) -> N
         "The data point number is given twice: `27` by position and `id:28` by name"
     )
     with Core.open(database) as core:
-        assert core.store.pending_total() == 1, "nothing was approved"
+        assert core.store.queue.pending_total() == 1, "nothing was approved"
 
 
 def test_a_value_after_a_name_goes_on_to_the_next_options(database: Path) -> None:
     result = ask(database, f'/submit video Q 5 clips {SOURCE} year:2023 "checked"', "--json")
     assert result.exit_code == 0, result.output
     with Core.open(database) as core:
-        (point,) = core.store.pending()
+        (point,) = core.store.queue.pending()
         assert (point.year, point.note) == (2023, "checked")
 
 

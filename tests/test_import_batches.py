@@ -24,9 +24,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 import bot.importer
-import knowledge.store
+import knowledge.ledger.opening
 from bot.cli import cli
-from bot.core import Core, ImportFailed
+from bot.core import Core
+from bot.importer import ImportFailed, import_csv
 from knowledge import imports
 from tests.helpers import (
     MEMBER,
@@ -114,7 +115,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 def peak_python_memory(core: Core, path: Path) -> int:
     tracemalloc.start()
     try:
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -122,7 +123,7 @@ def peak_python_memory(core: Core, path: Path) -> int:
 
 def test_memory_does_not_grow_with_the_file(core: Core, tmp_path: Path) -> None:
     """Five times the rows, about the same peak: nothing per row is kept."""
-    core.import_csv(write_rows(tmp_path / "warm.csv", 50, start=90_000), MODERATOR)
+    import_csv(core, write_rows(tmp_path / "warm.csv", 50, start=90_000), MODERATOR)
     small = peak_python_memory(core, write_rows(tmp_path / "small.csv", 1_000))
     large = peak_python_memory(core, write_rows(tmp_path / "large.csv", 5_000, start=10_000))
     assert imported(core.store.conn) == 6_050
@@ -131,7 +132,7 @@ def test_memory_does_not_grow_with_the_file(core: Core, tmp_path: Path) -> None:
 
 
 def test_the_wal_stays_the_size_of_a_batch(core: Core, tmp_path: Path) -> None:
-    core.import_csv(write_rows(tmp_path / "rows.csv", 8_000), MODERATOR)
+    import_csv(core, write_rows(tmp_path / "rows.csv", 8_000), MODERATOR)
     wal = Path(f"{core.store.path}-wal")
     # The WAL file keeps its largest size until the last connection closes: it is read
     # while this core still holds the file open. One transaction left 9 MB here.
@@ -165,13 +166,13 @@ def test_a_chat_write_goes_in_while_a_large_import_is_stored(
     db = tmp_path / "ledger.db"
     rows = write_rows(tmp_path / "rows.csv", 12_000)
     importing = Core.open(db)
-    monkeypatch.setattr(knowledge.store, "BUSY_TIMEOUT_MS", 1_500)
+    monkeypatch.setattr(knowledge.ledger.opening, "BUSY_TIMEOUT_MS", 1_500)
     chat = Core.open(db)
     outcome: dict[str, object] = {}
 
     def run() -> None:
         try:
-            outcome["done"] = importing.import_csv(rows, MODERATOR)
+            outcome["done"] = import_csv(importing, rows, MODERATOR)
         except BaseException as error:
             outcome["error"] = error
 
@@ -213,7 +214,7 @@ def test_every_bad_row_is_named_and_nothing_is_stored(core: Core, tmp_path: Path
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     before = ledger_seen(core.store.path)
     with pytest.raises(ImportFailed) as caught:
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
     message = str(caught.value)
     assert message.startswith("rows.csv: 14 bad rows")
     named = [int(part.split(":")[0]) for part in message.split("line ")[1:]]
@@ -227,7 +228,7 @@ def test_past_twenty_bad_rows_the_rest_are_counted(core: Core, tmp_path: Path) -
     path = write_rows(tmp_path / "rows.csv", 30)
     path.write_text(path.read_text(encoding="utf-8").replace(",generated", ",x,extra"))
     with pytest.raises(ImportFailed) as caught:
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
     message = str(caught.value)
     assert message.count("more cells than columns") == 20
     assert message.endswith("and 10 more")
@@ -252,7 +253,7 @@ def test_a_failure_partway_takes_out_what_was_stored(
     fail_at(core.store.conn, "Bulk set 150")  # row 451: in the tenth batch of 50
     stored: list[int] = []
     with pytest.raises(sqlite3.IntegrityError, match="refused for the test"):
-        core.import_csv(path, MODERATOR, progress=stored.append)
+        import_csv(core, path, MODERATOR, progress=stored.append)
     assert stored[-1] == 450, "nine batches were stored before the failure"
     core.store.conn.execute("DROP TRIGGER refuse_one")
     assert ledger_seen(core.store.path) == before
@@ -280,11 +281,15 @@ def test_a_point_someone_acted_on_is_withdrawn_not_removed(
             assert "error" not in reply.data, reply
 
     with pytest.raises(sqlite3.IntegrityError):
-        core.import_csv(path, MODERATOR, progress=flag_the_first)
+        import_csv(core, path, MODERATOR, progress=flag_the_first)
     other.close()
-    point = core.store.get(flagged[0])
+    point = core.store.reads.get(flagged[0])
     assert point is not None and point.status == "rejected" and not point.is_current
-    assert [e.action for e in core.store.audit_log(point.id)] == ["import", "flag", "withdraw"]
+    assert [e.action for e in core.store.history.audit_log(point.id)] == [
+        "import",
+        "flag",
+        "withdraw",
+    ]
     assert imported(core.store.conn) == 1
     assert_ledger_intact(core.store.conn)
 
@@ -303,7 +308,7 @@ def progress(written):
     batches.append(written)
     if len(batches) == 3:
         os.kill(os.getpid(), signal.SIGKILL)
-core.import_csv(Path(sys.argv[2]), "console:mod", progress=progress)
+bot.importer.import_csv(core, Path(sys.argv[2]), "console:mod", progress=progress)
 """
 
 
@@ -379,10 +384,12 @@ def test_a_takeover_stops_the_first_writer(core: Core, tmp_path: Path, small_bat
 
     def undo_after_two(written: int) -> None:
         if written == 100:
-            undone.append(other.undo_import(imports.unfinished(other.store)[0].id, MODERATOR))
+            undone.append(
+                bot.importer.undo(other.store, imports.unfinished(other.store)[0].id, MODERATOR)
+            )
 
     with pytest.raises(ImportFailed, match="taken over by another process"):
-        core.import_csv(path, MODERATOR, progress=undo_after_two)
+        import_csv(core, path, MODERATOR, progress=undo_after_two)
     other.close()
     assert undone == [imports.Undone(removed=100, withdrawn=0)]
     assert ledger_seen(core.store.path) == before

@@ -15,18 +15,13 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.core import Core, ImportFailed
+from bot.core import Core
+from bot.importer import ImportFailed, import_csv
 from knowledge import imports
+from knowledge.ledger.errors import AlreadyReviewed, AlreadyVouched, OwnPoint, PointNotFound
+from knowledge.ledger.values import AUTO_APPROVER, Submitter
 from knowledge.migrations import migrations
-from knowledge.store import (
-    AUTO_APPROVER,
-    AlreadyReviewed,
-    AlreadyVouched,
-    OwnPoint,
-    PointNotFound,
-    Store,
-    Submitter,
-)
+from knowledge.store import Store
 from tests.helpers import MEMBER, MODERATOR, check_fts_index, curated_rows, new_point
 
 ALICE = Submitter(MEMBER, "console", "lab", "general")
@@ -52,14 +47,14 @@ def test_reopening_does_not_reapply_migrations(settings: Settings) -> None:
         rows = first.store.conn.execute(
             "SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY name"
         ).fetchall()
-        first.store.submit(new_point(), ALICE)
+        first.store.points.submit(new_point(), ALICE)
     with Core.open(settings=settings) as second:
         again = second.store.conn.execute(
             "SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY name"
         ).fetchall()
         assert again == rows
         # The data written before survives a reopen (no table was recreated).
-        assert second.store.totals().get("pending") == 1
+        assert second.store.reads.totals().get("pending") == 1
 
 
 def test_pragmas(core: Core) -> None:
@@ -103,42 +98,42 @@ def _unindexed_scans(conn: sqlite3.Connection, statements: list[str]) -> list[tu
 def test_every_command_query_uses_an_index(core: Core) -> None:
     """Trace what the store runs for each read and write a command makes; no full scans."""
     store = core.store
-    first = store.submit(new_point("Zorblax Clips", 5e6, 2022), ALICE)
-    store.review(first, "approve", MODERATOR, "ok")
-    second = store.submit(new_point("Zorblax Clips", 9e6, 2024), ALICE)
+    first = store.points.submit(new_point("Zorblax Clips", 5e6, 2022), ALICE)
+    store.reviews.review(first, "approve", MODERATOR, "ok")
+    second = store.points.submit(new_point("Zorblax Clips", 9e6, 2024), ALICE)
 
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
     try:
-        store.review(second, "approve", MODERATOR, None)
-        store.submit(new_point("Other", 3e6), ALICE)
-        store.get(first)
-        store.largest("video", "clips")
-        store.datasets("video", "largest", limit=5)
-        store.datasets("video", "newest", limit=5, offset=1)
-        store.newest("video")
-        store.counts("video")
-        store.pending(10)
-        store.disputed(10)
-        store.pending_total()
-        dataset = store.find_dataset("video", "zorblax clips")
+        store.reviews.review(second, "approve", MODERATOR, None)
+        store.points.submit(new_point("Other", 3e6), ALICE)
+        store.reads.get(first)
+        store.reads.largest("video", "clips")
+        store.reads.datasets("video", "largest", limit=5)
+        store.reads.datasets("video", "newest", limit=5, offset=1)
+        store.reads.newest("video")
+        store.reads.counts("video")
+        store.queue.pending(10)
+        store.queue.disputed(10)
+        store.queue.pending_total()
+        dataset = store.catalog.find_dataset("video", "zorblax clips")
         assert dataset is not None
-        store.history(dataset.id)
-        store.history_size(dataset.id)
-        second_point = store.get(second)
+        store.history.figures(dataset.id)
+        store.history.size(dataset.id)
+        second_point = store.reads.get(second)
         assert second_point is not None
-        store.approved_before(second_point)
-        store.cited_by(second_point)
-        store.current_figure(dataset.id, "clips", besides=second)
-        store.look_alikes("video", "Zorblax Clipz")
-        store.dataset_names("video", "zorb")
-        store.dataset_names(None, "zorb")
-        store.audit_log(first)
-        store.confirmations(first)
-        store.open_flags(first)
-        store.next_current(second_point)
-        store.search_points("zorblax clips")
-        store.search_claims("why does video scale")
+        store.history.approved_before(second_point)
+        store.history.cited_by(second_point)
+        store.reads.current_figure(dataset.id, "clips", besides=second)
+        store.catalog.look_alikes("video", "Zorblax Clipz")
+        store.catalog.dataset_names("video", "zorb")
+        store.catalog.dataset_names(None, "zorb")
+        store.history.audit_log(first)
+        store.queue.confirmations(first)
+        store.queue.open_flags(first)
+        store.reads.next_current(second_point)
+        store.search.points("zorblax clips")
+        store.search.claims("why does video scale")
     finally:
         store.conn.set_trace_callback(None)
 
@@ -221,10 +216,10 @@ def test_submitted_point_is_indexed_and_found_once_approved(core: Core) -> None:
     conn = core.store.conn
     fts_check(core.store.path)
     # Pending points are not answers yet.
-    assert core.store.search_points("quetzalvid") == []
-    core.store.review(point_id, "approve", MODERATOR, None)
+    assert core.store.search.points("quetzalvid") == []
+    core.store.reviews.review(point_id, "approve", MODERATOR, None)
     fts_check(core.store.path)
-    hits = core.store.search_points("Quetzalvid drone")
+    hits = core.store.search.points("Quetzalvid drone")
     assert [p.id for p, _ in hits] == [point_id]
     matched = conn.execute(
         "SELECT rowid FROM data_points_fts WHERE data_points_fts MATCH 'quetzalvid'"
@@ -235,28 +230,28 @@ def test_submitted_point_is_indexed_and_found_once_approved(core: Core) -> None:
 @pytest.mark.parametrize("spelling", ["Zorblax Clips", "zorblax-clips"])
 def test_a_submission_returns_its_point_as_a_read_would(core: Core, spelling: str) -> None:
     """/submit answers from the point it wrote, not a read: the two must never differ."""
-    core.store.submit(new_point("Zorblax Clips", 1e6), ALICE)  # the dataset exists
+    core.store.points.submit(new_point("Zorblax Clips", 1e6), ALICE)  # the dataset exists
     for point in (new_point(spelling, 2e6, note="a note"), new_point("Fresh Name", 3e6)):
-        submission = core.store.submit_once(point, ALICE)
+        submission = core.store.points.submit_once(point, ALICE)
         assert submission.stored is not None
-        assert submission.stored == core.store.get(submission.id)
-        read = core.store.get(submission.id)
+        assert submission.stored == core.store.reads.get(submission.id)
+        read = core.store.reads.get(submission.id)
         assert read is not None and hash(read) == hash(submission.stored)
         with pytest.raises(AttributeError):
             read.quantity = 1  # type: ignore[misc]  # a read point is as frozen as any
-    replay = core.store.submit_once(new_point("Other", 4e6), ALICE, request_key="k")
-    again = core.store.submit_once(new_point("Other", 4e6), ALICE, request_key="k")
+    replay = core.store.points.submit_once(new_point("Other", 4e6), ALICE, request_key="k")
+    again = core.store.points.submit_once(new_point("Other", 4e6), ALICE, request_key="k")
     assert replay.stored is not None and again.replayed and again.stored is None
 
 
 def test_a_listing_s_measures_are_the_current_points(core: Core) -> None:
     """/datasets reads eight columns of each figure; they must say what the point says."""
-    for listed in core.store.datasets("video", limit=20):
-        history = core.store.history(listed.dataset.id)
+    for listed in core.store.reads.datasets("video", limit=20):
+        history = core.store.history.figures(listed.dataset.id)
         current = sorted((p for p in history if p.is_current), key=lambda p: p.id)
         assert sorted(m.id for m in listed.figures) == [p.id for p in current]
         for measure in listed.figures:
-            point = core.store.get(measure.id)
+            point = core.store.reads.get(measure.id)
             assert point is not None
             assert (measure.dataset, measure.quantity, measure.unit, measure.year) == (
                 point.dataset,
@@ -277,14 +272,14 @@ def test_rejected_point_is_never_found(core: Core) -> None:
     ]
     assert core.ask(f"/reject {point_id} made up", MODERATOR).kind == "answer"
     fts_check(core.store.path)
-    assert core.store.search_points("xylofakevid") == []
+    assert core.store.search.points("xylofakevid") == []
 
 
 def test_every_approved_point_is_searchable(core: Core) -> None:
     store = core.store
     for n in range(6):
-        point_id = store.submit(new_point(f"Glimmer{n}", year=2020 + n), ALICE)
-        store.review(point_id, "approve" if n % 2 else "reject", MODERATOR, None)
+        point_id = store.points.submit(new_point(f"Glimmer{n}", year=2020 + n), ALICE)
+        store.reviews.review(point_id, "approve" if n % 2 else "reject", MODERATOR, None)
     fts_check(store.path)
     approved = store.conn.execute(
         "SELECT id, dataset FROM data_points WHERE status = 'approved'"
@@ -306,18 +301,18 @@ def test_claims_are_searchable(core: Core) -> None:
     claims = count(conn, "SELECT COUNT(*) FROM claims")
     assert claims > 0
     fts_check(core.store.path, "claims_fts")
-    hits = core.store.search_claims("scaling template data cost")
+    hits = core.store.search.claims("scaling template data cost")
     assert hits
     assert all(hit.text and hit.section for hit in hits)
 
 
 def test_search_text_is_data_not_syntax(core: Core) -> None:
     nasty = "Robert'); DROP TABLE data_points; -- \"NEAR( * OR AND"
-    point_id = core.store.submit(new_point(nasty), ALICE)
-    core.store.review(point_id, "approve", MODERATOR, None)
-    assert core.store.get(point_id).dataset == nasty
-    core.store.search_points(nasty)
-    core.store.search_claims(nasty)
+    point_id = core.store.points.submit(new_point(nasty), ALICE)
+    core.store.reviews.review(point_id, "approve", MODERATOR, None)
+    assert core.store.reads.get(point_id).dataset == nasty
+    core.store.search.points(nasty)
+    core.store.search.claims(nasty)
     assert count(core.store.conn, "SELECT COUNT(*) FROM data_points") > 1
 
 
@@ -345,11 +340,12 @@ def test_curated_seed_loaded_exactly_once(settings: Settings) -> None:
 
 
 def test_seed_once_refuses_a_second_seed(core: Core) -> None:
-    before = core.store.totals()
+    before = core.store.reads.totals()
     assert (
-        core.store.seed_once([new_point("Extra")], Submitter("system:curated", "system")) is False
+        core.store.curated.seed_once([new_point("Extra")], Submitter("system:curated", "system"))
+        is False
     )
-    assert core.store.totals() == before
+    assert core.store.reads.totals() == before
 
 
 # -- history and current figure ------------------------------------------------------------
@@ -357,36 +353,38 @@ def test_seed_once_refuses_a_second_seed(core: Core) -> None:
 
 def test_history_newest_approved_first_and_current_moves(core: Core) -> None:
     store = core.store
-    old = store.submit(new_point("Zorblax", 800_000, 2021), ALICE)
-    store.review(old, "approve", MODERATOR, None)
-    assert store.get(old).is_current == 1
+    old = store.points.submit(new_point("Zorblax", 800_000, 2021), ALICE)
+    store.reviews.review(old, "approve", MODERATOR, None)
+    assert store.reads.get(old).is_current == 1
 
-    new = store.submit(new_point("zorblax", 10_200_000, 2023), ALICE)  # same dataset, other case
-    assert store.get(new).is_current == 0  # pending is never current
-    store.review(new, "approve", MODERATOR, None)
-    assert store.get(new).is_current == 1
-    assert store.get(old).is_current == 0
+    new = store.points.submit(
+        new_point("zorblax", 10_200_000, 2023), ALICE
+    )  # same dataset, other case
+    assert store.reads.get(new).is_current == 0  # pending is never current
+    store.reviews.review(new, "approve", MODERATOR, None)
+    assert store.reads.get(new).is_current == 1
+    assert store.reads.get(old).is_current == 0
 
     # An older figure approved later does not take over: current is newest by year.
-    older = store.submit(new_point("Zorblax", 500_000, 2019), ALICE)
-    store.review(older, "approve", MODERATOR, None)
-    assert store.get(new).is_current == 1
-    assert store.get(older).is_current == 0
+    older = store.points.submit(new_point("Zorblax", 500_000, 2019), ALICE)
+    store.reviews.review(older, "approve", MODERATOR, None)
+    assert store.reads.get(new).is_current == 1
+    assert store.reads.get(older).is_current == 0
 
-    rejected = store.submit(new_point("Zorblax", 99e6, 2025), ALICE)
-    store.review(rejected, "reject", MODERATOR, "no source")
-    pending = store.submit(new_point("Zorblax", 50e6, 2025), ALICE)
+    rejected = store.points.submit(new_point("Zorblax", 99e6, 2025), ALICE)
+    store.reviews.review(rejected, "reject", MODERATOR, "no source")
+    pending = store.points.submit(new_point("Zorblax", 50e6, 2025), ALICE)
 
-    dataset = store.find_dataset("video", "ZORBLAX")
+    dataset = store.catalog.find_dataset("video", "ZORBLAX")
     assert dataset is not None and dataset.name == "Zorblax", "the first spelling stays"
-    history = store.history(dataset.id)
+    history = store.history.figures(dataset.id)
     # Oldest first by year (a pending or rejected figure sits at its own year).
     assert [p.id for p in history] == [older, old, new, rejected, pending]
     assert [p.id for p in history if p.is_current] == [new]
-    assert store.get(rejected).is_current == 0
-    assert store.get(pending).is_current == 0
+    assert store.reads.get(rejected).is_current == 0
+    assert store.reads.get(pending).is_current == 0
 
-    listed = store.datasets("video", "largest", limit=100)
+    listed = store.reads.datasets("video", "largest", limit=100)
     zorblax = [entry for entry in listed if entry.dataset.id == dataset.id]
     assert [[p.id for p in entry.figures] for entry in zorblax] == [[new]]
     # Exactly one current figure per dataset and unit across the whole ledger.
@@ -405,28 +403,28 @@ def test_history_newest_approved_first_and_current_moves(core: Core) -> None:
 
 def test_counts_follow_reviews(core: Core) -> None:
     store = core.store
-    pending_before, datasets_before = store.counts("video")
-    a = store.submit(new_point("Count A"), ALICE)
-    b = store.submit(new_point("Count B"), ALICE)
-    assert store.counts("video") == (pending_before + 2, datasets_before)
-    store.review(a, "approve", MODERATOR, None)
-    store.review(b, "reject", MODERATOR, "dup")
-    assert store.counts("video") == (pending_before, datasets_before + 1)
-    assert store.pending_total() == count(
+    pending_before, datasets_before = store.reads.counts("video")
+    a = store.points.submit(new_point("Count A"), ALICE)
+    b = store.points.submit(new_point("Count B"), ALICE)
+    assert store.reads.counts("video") == (pending_before + 2, datasets_before)
+    store.reviews.review(a, "approve", MODERATOR, None)
+    store.reviews.review(b, "reject", MODERATOR, "dup")
+    assert store.reads.counts("video") == (pending_before, datasets_before + 1)
+    assert store.queue.pending_total() == count(
         store.conn, "SELECT COUNT(*) FROM data_points WHERE status = 'pending'"
     )
 
 
 def test_review_is_final_and_unknown_ids_are_refused(core: Core) -> None:
     store = core.store
-    point_id = store.submit(new_point(), ALICE)
-    store.review(point_id, "reject", MODERATOR, "wrong")
+    point_id = store.points.submit(new_point(), ALICE)
+    store.reviews.review(point_id, "reject", MODERATOR, "wrong")
     with pytest.raises(AlreadyReviewed):
-        store.review(point_id, "approve", MODERATOR, None)
-    assert store.get(point_id).status == "rejected"
+        store.reviews.review(point_id, "approve", MODERATOR, None)
+    assert store.reads.get(point_id).status == "rejected"
     with pytest.raises(PointNotFound):
-        store.review(10**9, "approve", MODERATOR, None)
-    assert [e.action for e in store.audit_log(point_id)] == ["submit", "reject"]
+        store.reviews.review(10**9, "approve", MODERATOR, None)
+    assert [e.action for e in store.history.audit_log(point_id)] == ["submit", "reject"]
 
 
 # -- confirmations and disputes ------------------------------------------------------------
@@ -436,20 +434,20 @@ BOB, CAROL, DAVE = "console:bob", "console:carol", "console:dave"
 
 def test_confirmations_count_once_per_member_and_never_the_submitters(core: Core) -> None:
     store = core.store
-    point_id = store.submit(new_point("Vouched Clips"), ALICE)
+    point_id = store.points.submit(new_point("Vouched Clips"), ALICE)
     with pytest.raises(OwnPoint):
-        store.confirm(point_id, MEMBER)
-    first = store.confirm(point_id, BOB)
+        store.vouches.confirm(point_id, MEMBER)
+    first = store.vouches.confirm(point_id, BOB)
     assert (first.count, first.auto_approved, first.point.status) == (1, False, "pending")
     with pytest.raises(AlreadyVouched):
-        store.confirm(point_id, BOB)
-    assert store.confirm(point_id, CAROL).count == store.confirmations(point_id) == 2
+        store.vouches.confirm(point_id, BOB)
+    assert store.vouches.confirm(point_id, CAROL).count == store.queue.confirmations(point_id) == 2
     with pytest.raises(PointNotFound):
-        store.confirm(10**9, BOB)
-    store.review(point_id, "reject", MODERATOR, "wrong")
+        store.vouches.confirm(10**9, BOB)
+    store.reviews.review(point_id, "reject", MODERATOR, "wrong")
     with pytest.raises(AlreadyReviewed):
-        store.confirm(point_id, DAVE)
-    actions = [(e.action, e.actor) for e in store.audit_log(point_id)]
+        store.vouches.confirm(point_id, DAVE)
+    actions = [(e.action, e.actor) for e in store.history.audit_log(point_id)]
     assert actions == [
         ("submit", MEMBER),
         ("confirm", BOB),
@@ -460,72 +458,74 @@ def test_confirmations_count_once_per_member_and_never_the_submitters(core: Core
 
 def test_the_nth_confirmation_approves_and_the_audit_log_says_so(core: Core) -> None:
     store = core.store
-    pending_before = store.pending_total()
-    point_id = store.submit(new_point("Auto Clips", 4e6), ALICE)
-    assert not store.confirm(point_id, BOB, auto_approve_at=2).auto_approved
-    second = store.confirm(point_id, CAROL, auto_approve_at=2)
+    pending_before = store.queue.pending_total()
+    point_id = store.points.submit(new_point("Auto Clips", 4e6), ALICE)
+    assert not store.vouches.confirm(point_id, BOB, auto_approve_at=2).auto_approved
+    second = store.vouches.confirm(point_id, CAROL, auto_approve_at=2)
     assert second.auto_approved and second.count == 2
     point = second.point
     assert (point.status, point.reviewed_by, point.is_current) == ("approved", AUTO_APPROVER, 1)
-    assert store.pending_total() == pending_before
-    *_, last = store.audit_log(point_id)
+    assert store.queue.pending_total() == pending_before
+    *_, last = store.history.audit_log(point_id)
     assert (last.action, last.actor, last.details) == (
         "auto-approve",
         AUTO_APPROVER,
         {"confirmations": 2},
     )
     # A later confirmation of an approved figure is counted and approves nothing again.
-    third = store.confirm(point_id, DAVE, auto_approve_at=2)
+    third = store.vouches.confirm(point_id, DAVE, auto_approve_at=2)
     assert (third.count, third.auto_approved) == (3, False)
 
 
 def test_a_disputed_figure_is_kept_with_its_flags_cleared(core: Core) -> None:
     store = core.store
-    point_id = store.submit(new_point("Kept Clips", 6e6, 2024), ALICE)
-    store.review(point_id, "approve", MODERATOR, "first look")
-    assert store.flag(point_id, BOB, "the paper says 5M").disputes == 1
+    point_id = store.points.submit(new_point("Kept Clips", 6e6, 2024), ALICE)
+    store.reviews.review(point_id, "approve", MODERATOR, "first look")
+    assert store.vouches.flag(point_id, BOB, "the paper says 5M").disputes == 1
     with pytest.raises(AlreadyVouched):
-        store.flag(point_id, BOB, "again")
-    assert store.flag(point_id, CAROL, "counts duplicates").disputes == 2
-    assert [(f.user, f.reason) for f in store.open_flags(point_id)] == [
+        store.vouches.flag(point_id, BOB, "again")
+    assert store.vouches.flag(point_id, CAROL, "counts duplicates").disputes == 2
+    assert [(f.user, f.reason) for f in store.queue.open_flags(point_id)] == [
         (BOB, "the paper says 5M"),
         (CAROL, "counts duplicates"),
     ]
-    assert [p.id for p in store.disputed(10)] == [point_id]
-    assert store.disputed_total() == 1
+    assert [p.id for p in store.queue.disputed(10)] == [point_id]
+    assert store.queue.disputed_total() == 1
 
-    kept = store.review(point_id, "approve", "console:mod2", "checked table 2")
+    kept = store.reviews.review(point_id, "approve", "console:mod2", "checked table 2")
     assert (kept.outcome, kept.cleared) == ("keep", 2)
     assert kept.at, "when the figure was kept"
     point = kept.point
     assert (point.status, point.disputes, point.is_current) == ("approved", 0, 1)
     assert (point.reviewed_by, point.review_note) == (MODERATOR, "first look")
-    assert store.open_flags(point_id) == [] and store.disputed_total() == 0
+    assert store.queue.open_flags(point_id) == [] and store.queue.disputed_total() == 0
     # Kept is final again until someone flags it anew; the same member may.
     with pytest.raises(AlreadyReviewed):
-        store.review(point_id, "approve", MODERATOR, None)
-    assert store.flag(point_id, BOB, "still 5M").disputes == 1
+        store.reviews.review(point_id, "approve", MODERATOR, None)
+    assert store.vouches.flag(point_id, BOB, "still 5M").disputes == 1
 
 
 def test_a_withdrawn_figure_gives_the_current_place_back(core: Core) -> None:
     store = core.store
-    older = store.submit(new_point("Withdrawn Clips", 3e6, 2022), ALICE)
-    store.review(older, "approve", MODERATOR, None)
-    newer = store.submit(new_point("Withdrawn Clips", 9e6, 2024), ALICE)
-    store.review(newer, "approve", MODERATOR, None)
-    assert (store.get(older).is_current, store.get(newer).is_current) == (0, 1)
+    older = store.points.submit(new_point("Withdrawn Clips", 3e6, 2022), ALICE)
+    store.reviews.review(older, "approve", MODERATOR, None)
+    newer = store.points.submit(new_point("Withdrawn Clips", 9e6, 2024), ALICE)
+    store.reviews.review(newer, "approve", MODERATOR, None)
+    assert (store.reads.get(older).is_current, store.reads.get(newer).is_current) == (0, 1)
 
-    assert store.next_current(store.get(older)) is None, "not current: withdrawing changes nothing"
-    store.flag(newer, BOB, "9M counts test clips too")
-    assert store.next_current(store.get(newer)).id == older
-    withdrawn = store.review(newer, "reject", MODERATOR, "the paper's train split is 3M")
+    assert store.reads.next_current(store.reads.get(older)) is None, (
+        "not current: withdrawing changes nothing"
+    )
+    store.vouches.flag(newer, BOB, "9M counts test clips too")
+    assert store.reads.next_current(store.reads.get(newer)).id == older
+    withdrawn = store.reviews.review(newer, "reject", MODERATOR, "the paper's train split is 3M")
     assert (withdrawn.outcome, withdrawn.cleared) == ("withdraw", 1)
     assert (withdrawn.point.status, withdrawn.point.is_current) == ("rejected", 0)
-    assert store.get(older).is_current == 1
-    dataset = store.find_dataset("video", "withdrawn clips")
+    assert store.reads.get(older).is_current == 1
+    dataset = store.catalog.find_dataset("video", "withdrawn clips")
     assert dataset is not None
-    assert store.current_figure(dataset.id, "clips", besides=newer).id == older
-    assert [e.action for e in store.audit_log(newer)][-2:] == ["flag", "withdraw"]
+    assert store.reads.current_figure(dataset.id, "clips", besides=newer).id == older
+    assert [e.action for e in store.history.audit_log(newer)][-2:] == ["flag", "withdraw"]
 
 
 # -- audit log -----------------------------------------------------------------------------
@@ -543,7 +543,7 @@ def test_audit_entry_for_submit_approve_reject(core: Core) -> None:
     assert core.ask(f"/approve {kept} checked the paper", MODERATOR).kind == "answer"
     assert core.ask(f"/reject {dropped} no such dataset", MODERATOR).kind == "answer"
 
-    entries = core.store.audit_log(kept)
+    entries = core.store.history.audit_log(kept)
     assert [(e.action, e.actor) for e in entries] == [("submit", MEMBER), ("approve", MODERATOR)]
     submit, approve = entries
     assert submit.data_point_id == kept
@@ -553,11 +553,11 @@ def test_audit_entry_for_submit_approve_reject(core: Core) -> None:
     assert approve.details["note"] == "checked the paper"
     assert submit.at <= approve.at
 
-    rejected = core.store.audit_log(dropped)
+    rejected = core.store.history.audit_log(dropped)
     assert [(e.action, e.actor) for e in rejected] == [("submit", MEMBER), ("reject", MODERATOR)]
     assert rejected[1].details["note"] == "no such dataset"
 
-    stored = core.store.get(kept)
+    stored = core.store.reads.get(kept)
     assert (stored.submitted_by, stored.platform) == (MEMBER, "console")
     assert (stored.workspace, stored.channel) == ("lab", "general")
     assert stored.reviewed_by == MODERATOR
@@ -567,9 +567,9 @@ def test_audit_entry_for_submit_approve_reject(core: Core) -> None:
 def test_every_point_has_an_audit_trail(core: Core) -> None:
     store = core.store
     for n in range(5):
-        point_id = store.submit(new_point(f"Trail {n}"), ALICE)
+        point_id = store.points.submit(new_point(f"Trail {n}"), ALICE)
         if n % 2:
-            store.review(point_id, "approve", MODERATOR, None)
+            store.reviews.review(point_id, "approve", MODERATOR, None)
     orphans = store.conn.execute(
         "SELECT id FROM data_points WHERE id NOT IN (SELECT data_point_id FROM audit_log)"
     ).fetchall()
@@ -585,12 +585,12 @@ def test_every_point_has_an_audit_trail(core: Core) -> None:
 
 
 def test_refused_moderation_writes_nothing(core: Core) -> None:
-    point_id = core.store.submit(new_point(), ALICE)
+    point_id = core.store.points.submit(new_point(), ALICE)
     reply = core.ask(f"/approve {point_id}", MEMBER)
     assert reply.kind == "error"
     assert reply.data["error"] == "NotAllowed"
-    assert core.store.get(point_id).status == "pending"
-    assert [e.action for e in core.store.audit_log(point_id)] == ["submit"]
+    assert core.store.reads.get(point_id).status == "pending"
+    assert [e.action for e in core.store.history.audit_log(point_id)] == ["submit"]
 
 
 # -- CSV import ----------------------------------------------------------------------------
@@ -612,11 +612,11 @@ def test_import_loads_every_row(core: Core, tmp_path: Path) -> None:
             "llm,Imported Three,15T,tokens,,https://example.org/3,",
         ],
     )
-    before = core.store.totals()
-    done = core.import_csv(path, MODERATOR)
+    before = core.store.reads.totals()
+    done = import_csv(core, path, MODERATOR)
     ids = list(imports.point_ids(core.store, done.id))
     assert done.rows == 3 and len(ids) == 3 and len(set(ids)) == 3
-    points = [core.store.get(i) for i in ids]
+    points = [core.store.reads.get(i) for i in ids]
     assert [p.dataset for p in points] == ["Imported One", "Imported Two", "Imported Three"]
     assert [p.quantity for p in points] == [4.3e6, 10.2e6, 15e12]
     assert points[1].note == "with, comma"
@@ -624,8 +624,10 @@ def test_import_loads_every_row(core: Core, tmp_path: Path) -> None:
     assert all(p.status == "approved" and p.origin == "import" for p in points)
     assert all(p.is_current == 1 for p in points)
     for p in points:
-        assert [(e.action, e.actor) for e in core.store.audit_log(p.id)] == [("import", MODERATOR)]
-    assert core.store.totals()["approved"] == before["approved"] + 3
+        assert [(e.action, e.actor) for e in core.store.history.audit_log(p.id)] == [
+            ("import", MODERATOR)
+        ]
+    assert core.store.reads.totals()["approved"] == before["approved"] + 3
 
 
 @pytest.mark.parametrize(
@@ -650,14 +652,14 @@ def test_import_with_a_bad_row_is_refused_whole(
             "video,Zfine Three,6M,clips,2023,https://example.org/3,",
         ],
     )
-    before = core.store.totals()
+    before = core.store.reads.totals()
     audit_before = count(core.store.conn, "SELECT MAX(id) FROM audit_log")
     with pytest.raises(ImportFailed) as caught:
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
     message = str(caught.value)
     assert "line 4" in message
     assert words.casefold() in message.casefold()
-    assert core.store.totals() == before
+    assert core.store.reads.totals() == before
     assert count(core.store.conn, "SELECT MAX(id) FROM audit_log") == audit_before
     assert (
         count(core.store.conn, "SELECT COUNT(*) FROM data_points WHERE dataset LIKE 'Zfine%'") == 0
@@ -666,21 +668,21 @@ def test_import_with_a_bad_row_is_refused_whole(
 
 def test_add_many_failing_midway_stores_nothing(core: Core) -> None:
     """A row the database itself refuses rolls back the rows before it in the same batch."""
-    before = core.store.totals()
+    before = core.store.reads.totals()
     batch = [new_point("Batch A"), new_point("Batch B"), new_point("Batch C", quantity=0)]
     with pytest.raises(sqlite3.IntegrityError):
-        core.store.add_many(batch, ALICE)
-    assert core.store.totals() == before
+        core.store.points.add_many(batch, ALICE)
+    assert core.store.reads.totals() == before
     assert not core.store.conn.in_transaction
     # The store is still usable afterwards.
-    assert core.store.submit(new_point("After"), ALICE) > 0
+    assert core.store.points.submit(new_point("After"), ALICE) > 0
 
 
 def test_import_missing_column_names_line_one(core: Core, tmp_path: Path) -> None:
     path = tmp_path / "nohead.csv"
     path.write_text("domain,dataset,quantity\nvideo,X,5M\n", encoding="utf-8")
     with pytest.raises(ImportFailed, match="line 1"):
-        core.import_csv(path, MODERATOR)
+        import_csv(core, path, MODERATOR)
 
 
 # -- backup --------------------------------------------------------------------------------
@@ -688,9 +690,9 @@ def test_import_missing_column_names_line_one(core: Core, tmp_path: Path) -> Non
 
 def test_backup_is_a_readable_copy(core: Core, tmp_path: Path) -> None:
     store = core.store
-    a = store.submit(new_point("Backed A"), ALICE)
-    store.submit(new_point("Backed B"), ALICE)
-    store.review(a, "approve", MODERATOR, "ok")
+    a = store.points.submit(new_point("Backed A"), ALICE)
+    store.points.submit(new_point("Backed B"), ALICE)
+    store.reviews.review(a, "approve", MODERATOR, "ok")
     target = tmp_path / "copy" / "backup.db"
     target.parent.mkdir()
     store.backup(target)
@@ -707,9 +709,9 @@ def test_backup_is_a_readable_copy(core: Core, tmp_path: Path) -> None:
 
     copy = Store.open(target)
     try:
-        assert copy.totals() == store.totals()
-        assert copy.get(a) == store.get(a)
+        assert copy.reads.totals() == store.reads.totals()
+        assert copy.reads.get(a) == store.reads.get(a)
         assert copy.schema_version() == store.schema_version()
-        assert [p.id for p, _ in copy.search_points("backed")] == [a]
+        assert [p.id for p, _ in copy.search.points("backed")] == [a]
     finally:
         copy.close()

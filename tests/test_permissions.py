@@ -53,16 +53,16 @@ def submit(core: Core, text: str = OBJAVERSE_XL2, user: str = MEMBER) -> int:
 )
 def test_member_is_refused_and_nothing_changes(core: Core, template: str, command: str) -> None:
     point_id = submit(core)
-    before = core.store.get(point_id)
-    audit_before = core.store.audit_log(point_id)
+    before = core.store.reads.get(point_id)
+    audit_before = core.store.history.audit_log(point_id)
     total_audit = count_rows(core.store.conn, "audit_log")
     reply = core.ask(template.format(id=point_id), MEMBER)
     assert_refused(reply, command, MEMBER)
-    assert core.store.get(point_id) == before
+    assert core.store.reads.get(point_id) == before
     assert before is not None and before.status == "pending"
-    assert core.store.audit_log(point_id) == audit_before
+    assert core.store.history.audit_log(point_id) == audit_before
     assert count_rows(core.store.conn, "audit_log") == total_audit
-    assert core.store.pending_total() == 1
+    assert core.store.queue.pending_total() == 1
 
 
 def test_member_refused_before_options_are_checked(core: Core) -> None:
@@ -76,7 +76,7 @@ def test_member_refused_through_invoke_too(core: Core) -> None:
     point_id = submit(core)
     reply = core.invoke("approve", {"id": str(point_id)}, Caller(MEMBER))
     assert_refused(reply, "approve", MEMBER)
-    point = core.store.get(point_id)
+    point = core.store.reads.get(point_id)
     assert point is not None and point.status == "pending"
 
 
@@ -112,7 +112,7 @@ def test_moderator_empty_queue(core: Core) -> None:
 
 
 def test_approve_makes_the_point_current(core: Core) -> None:
-    old = core.store.largest("3d", "objects")
+    old = core.store.reads.largest("3d", "objects")
     assert old is not None and old.dataset == "Objaverse-XL"
     point_id = submit(core)
     # Pending: /scale still shows the curated figure.
@@ -129,16 +129,16 @@ def test_approve_makes_the_point_current(core: Core) -> None:
     }
     assert "this is now Objaverse-XL's current figure in objects" in reply.as_text()
 
-    point = core.store.get(point_id)
+    point = core.store.reads.get(point_id)
     assert point is not None
     assert (point.status, point.reviewed_by, point.is_current) == ("approved", MODERATOR, 1)
     assert point.review_note == "checked against the release notes"
     assert point.reviewed_at
-    dataset = core.store.find_dataset("3d", "objaverse xl")
+    dataset = core.store.catalog.find_dataset("3d", "objaverse xl")
     assert dataset is not None and old.dataset_id == dataset.id
-    history = core.store.history(dataset.id)
+    history = core.store.history.figures(dataset.id)
     assert [p.id for p in history][-2:] == [old.id, point_id], "oldest first"
-    assert core.store.get(old.id).is_current == 0
+    assert core.store.reads.get(old.id).is_current == 0
 
     scale = core.ask("/scale 3d")
     assert scale.data["largest"]["id"] == point_id
@@ -150,7 +150,7 @@ def test_approve_makes_the_point_current(core: Core) -> None:
     assert point_id in datasets.data["ids"]
     assert old.id not in datasets.data["ids"]
 
-    log = core.store.audit_log(point_id)
+    log = core.store.history.audit_log(point_id)
     decisions = [entry for entry in log if entry.action == "approve"]
     assert len(decisions) == 1
     assert decisions[0].actor == MODERATOR
@@ -163,7 +163,7 @@ def test_approving_an_older_figure_keeps_the_newer_current(core: Core) -> None:
     )
     reply = core.ask(f"/approve {point_id}", MODERATOR)
     assert "a newer approved figure of Objaverse-XL in objects stays current" in reply.as_text()
-    assert core.store.get(point_id).is_current == 0
+    assert core.store.reads.get(point_id).is_current == 0
     assert core.ask("/scale 3d").data["largest"]["quantity"] == 10_200_000
 
 
@@ -175,13 +175,13 @@ def test_reject_stores_the_reason(core: Core) -> None:
     assert reply.title == f"Rejected #{point_id}"
     assert reply.data["status"] == "rejected"
     assert any(f.name == "Reason" and f.value == reason for f in reply.fields)
-    point = core.store.get(point_id)
+    point = core.store.reads.get(point_id)
     assert point is not None
     assert (point.status, point.review_note, point.reviewed_by) == ("rejected", reason, MODERATOR)
     assert point.is_current == 0
     assert core.ask("/scale 3d").data["largest"]["quantity"] == 10_200_000
-    assert core.store.pending_total() == 0
-    rejects = [e for e in core.store.audit_log(point_id) if e.action == "reject"]
+    assert core.store.queue.pending_total() == 0
+    rejects = [e for e in core.store.history.audit_log(point_id) if e.action == "reject"]
     assert len(rejects) == 1 and rejects[0].details == {"note": reason, "cleared": 0}
 
 
@@ -196,8 +196,8 @@ def test_reject_stores_the_reason(core: Core) -> None:
 def test_deciding_twice_is_a_conflict(core: Core, first: str, second: str) -> None:
     point_id = submit(core)
     assert core.ask(first.format(id=point_id), MODERATOR).kind == "answer"
-    decided = core.store.get(point_id)
-    audit = core.store.audit_log(point_id)
+    decided = core.store.reads.get(point_id)
+    audit = core.store.history.audit_log(point_id)
     reply = core.ask(second.format(id=point_id), MODERATOR)
     assert reply.kind == "error"
     assert reply.visibility == "private"
@@ -205,8 +205,8 @@ def test_deciding_twice_is_a_conflict(core: Core, first: str, second: str) -> No
     assert f"#{point_id} was already {decided.status}" in reply.summary
     assert MODERATOR in reply.summary
     assert reply.data["example"]
-    assert core.store.get(point_id) == decided
-    assert core.store.audit_log(point_id) == audit
+    assert core.store.reads.get(point_id) == decided
+    assert core.store.history.audit_log(point_id) == audit
 
 
 @pytest.mark.parametrize("command", ["/approve 424242", "/reject 424242 spam"])
@@ -222,11 +222,11 @@ def test_deciding_a_missing_id_is_not_found(core: Core, command: str) -> None:
 
 
 def test_curated_points_cannot_be_re_decided(core: Core) -> None:
-    curated = core.store.largest("3d", "objects")
+    curated = core.store.reads.largest("3d", "objects")
     assert curated is not None and curated.origin == "curated"
     reply = core.ask(f"/reject {curated.id} vandalism", MODERATOR)
     assert reply.data["error"] == "Conflict"
-    assert core.store.get(curated.id) == curated
+    assert core.store.reads.get(curated.id) == curated
 
 
 # -- who is a moderator -------------------------------------------------------------------
@@ -256,7 +256,7 @@ def test_configured_moderators_may_review(configured: Core, user: str) -> None:
     assert configured.ask("/review", user).data["ids"] == [point_id]
     reply = configured.ask(f"/approve {point_id}", user, workspace="T1", channel="C1")
     assert reply.kind == "answer", reply.as_text()
-    assert configured.store.get(point_id).reviewed_by == user
+    assert configured.store.reads.get(point_id).reviewed_by == user
 
 
 @pytest.mark.parametrize(
@@ -267,7 +267,7 @@ def test_moderator_ids_are_per_platform_and_exact(configured: Core, user: str) -
     point_id = submit(configured)
     reply = configured.ask(f"/approve {point_id}", user)
     assert_refused(reply, "approve", user)
-    point = configured.store.get(point_id)
+    point = configured.store.reads.get(point_id)
     assert point is not None and point.status == "pending"
     assert configured.is_moderator(Caller(user)) is False
 
@@ -284,7 +284,7 @@ def test_platform_admin_flag_counts_only_in_a_trusted_guild(tmp_path: Path) -> N
         assert_refused(elsewhere, "reject", admin)
         reply = core.ask(f"/reject {point_id} duplicate", admin, workspace="1200", is_admin=True)
         assert reply.kind == "answer", reply.as_text()
-        assert core.store.get(point_id).reviewed_by == admin
+        assert core.store.reads.get(point_id).reviewed_by == admin
 
 
 def test_no_moderators_configured_means_nobody_but_admins(tmp_path: Path) -> None:
@@ -292,4 +292,4 @@ def test_no_moderators_configured_means_nobody_but_admins(tmp_path: Path) -> Non
         assert core.settings.moderators == frozenset()
         point_id = submit(core)
         assert_refused(core.ask(f"/approve {point_id}"), "approve", "console:local")
-        assert core.store.get(point_id).status == "pending"
+        assert core.store.reads.get(point_id).status == "pending"

@@ -28,8 +28,9 @@ from bot.plaintext import NotPlainText, check_line
 from bot.registry import COMMANDS
 from bot.reply import Reply
 from knowledge.kb import Library
+from knowledge.ledger.values import Submitter
 from knowledge.quantity import MAX_QUANTITY_TEXT, QuantityError, parse_quantity
-from knowledge.store import Store, Submitter
+from knowledge.store import Store
 from knowledge.units import UNITS, canonical_unit, is_count
 from tests.helpers import count_rows, new_point
 
@@ -223,7 +224,7 @@ def test_submit_with_any_options_replies_and_errors_store_nothing(core: Core, li
         assert count_rows(core.store.conn, "audit_log") == audited, line
         return
     assert count_rows(core.store.conn, "data_points") == before + 1, line
-    point = core.store.get(reply.data["id"])
+    point = core.store.reads.get(reply.data["id"])
     assert point.status == "pending"
     assert point.submitted_by == USER
     assert point.dataset.strip(), line
@@ -251,7 +252,7 @@ def test_accepted_quantity_round_trips(core: Core, case: tuple[str, str]) -> Non
         assert count_rows(core.store.conn, "data_points") == before
         return
     assert reply.kind == "answer", (line, reply.summary)
-    point = core.store.get(reply.data["id"])
+    point = core.store.reads.get(reply.data["id"])
     assert point.quantity_text == quantity
     assert point.quantity == expected
     assert reply.data["quantity"] == expected
@@ -307,7 +308,7 @@ FIGURE = st.tuples(
 def test_approved_before_is_the_last_approved_figure_earlier_in_history_order(
     figures: list[tuple[str, int | None, str]],
 ) -> None:
-    """``Store.approved_before`` against the definition: walk the dataset's history in
+    """``store.history.approved_before`` against the definition: walk the dataset's history in
     its order (unit, undated first, year, id) and take the last approved figure of the
     unit before each point."""
     with tempfile.TemporaryDirectory() as folder:
@@ -316,15 +317,15 @@ def test_approved_before_is_the_last_approved_figure_earlier_in_history_order(
             who = Submitter("console:prop", "console", None, None)
             for n, (unit, year, status) in enumerate(figures):
                 point = new_point("Prop Set", 1e6 + n, year, unit=unit)
-                store.add_many([point], who, origin="import", status=status)  # type: ignore[arg-type]
-            dataset = store.find_dataset("video", "Prop Set")
+                store.points.add_many([point], who, origin="import", status=status)  # type: ignore[arg-type]
+            dataset = store.catalog.find_dataset("video", "Prop Set")
             assert dataset is not None
-            history = store.history(dataset.id)
+            history = store.history.figures(dataset.id)
             for index, point in enumerate(history):
                 expected = None
                 for earlier in history[:index]:
                     if earlier.unit == point.unit and earlier.status == "approved":
                         expected = earlier
-                assert store.approved_before(point) == expected
+                assert store.history.approved_before(point) == expected
         finally:
             store.close()

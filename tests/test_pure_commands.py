@@ -27,7 +27,7 @@ from bot.core import Caller, Core
 from bot.notices import PointPending
 from bot.registry import COMMANDS
 from bot.reply import Reply
-from tests.helpers import MODERATOR
+from tests.helpers import MODERATOR, ask_from_chat
 
 
 def whoami(request: Request) -> Reply:
@@ -161,7 +161,7 @@ def test_a_command_not_declared_pure_reads_who_asks(core: Core) -> None:
 def test_a_pure_command_reads_the_surface(settings: Settings) -> None:
     settings = settings.model_copy(update={"web_url": "https://scale.example.org"})
     with Core.open(settings=settings, commands=TEST_COMMANDS) as core:
-        assert core.ask("/where", "slack:U1").title == (
+        assert ask_from_chat(core, "/where", "slack:U1").title == (
             "slack images=True web=https://scale.example.org"
         )
         assert core.ask("/where", "console:local").title == (

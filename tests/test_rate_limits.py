@@ -34,7 +34,13 @@ from knowledge.store import Store
 from tests.discord_stack import EPHEMERAL, DiscordStack, discord_stack
 from tests.fakes.discord.objects import MEMBER_ID, MODERATOR_ID
 from tests.fakes.discord.payloads import slash_command
-from tests.helpers import ROOT, clear_settings_env, count_rows, environ_without_settings
+from tests.helpers import (
+    ROOT,
+    ask_from_chat,
+    clear_settings_env,
+    count_rows,
+    environ_without_settings,
+)
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, slack_stack
 
 CHANNEL_MESSAGE = 4
@@ -302,11 +308,11 @@ def test_a_command_declared_as_a_submission_is_counted_whatever_it_writes(
     """/confirm and /flag will write through their own store methods: the declaration suffices."""
     from bot.commands import Command
     from bot.registry import COMMANDS
-    from knowledge.store import NewPoint, Submitter
+    from knowledge.ledger.values import NewPoint, Submitter
 
     def stash(request: Any) -> Reply:
         point = NewPoint("video", "Stashed", "1M", 1e6, "hours", "https://example.org/s")
-        request.store.add_many([point], Submitter(request.user, request.platform))
+        request.store.points.add_many([point], Submitter(request.user, request.platform))
         return Reply(title="stashed")
 
     stash_command = Command(
@@ -406,7 +412,7 @@ def test_a_cached_reply_waits_for_the_core_when_a_batch_is_unwritten(tmp_path: P
     with Core.open(settings=settings) as core:
         core.clock = Clock()
         runner = AsyncCore(core)
-        runner.core.limiter.defer = lambda: None  # the write after the reply never comes
+        runner.core.limits.limiter.defer = lambda: None  # the write after the reply never comes
         caller = Caller("slack:U1")
 
         async def ask_four() -> list[Timely]:
@@ -415,7 +421,7 @@ def test_a_cached_reply_waits_for_the_core_when_a_batch_is_unwritten(tmp_path: P
         first, second, third, fourth = asyncio.run(ask_four())
         assert second.kept is not None and second.reply is first.reply, "served from the cache"
         assert third.kept is not None
-        assert core.store.rate_count("slack:U1", "commands", core.clock() // 60 * 60) == 2
+        assert core.store.rates.count("slack:U1", "commands", core.clock() // 60 * 60) == 2
         assert fourth.kept is None and fourth.reply is not None
         assert fourth.reply.data["error"] == "RateLimited"
         runner.close()
@@ -427,7 +433,7 @@ def test_console_users_are_exempt_from_the_command_limit(tmp_path: Path) -> None
         core.clock = Clock()
         for _ in range(10):
             assert core.ask("/scale video", "console:alice").kind == "answer"
-        replies = [core.ask("/scale video", "slack:UANY") for _ in range(4)]
+        replies = [ask_from_chat(core, "/scale video", "slack:UANY") for _ in range(4)]
         assert [r.kind for r in replies] == ["answer", "answer", "answer", "error"]
 
 
@@ -441,7 +447,7 @@ def limited(path: Path, limit: str, clock: Clock) -> Core:
 
 
 def admitted(core: Core, user: str, tries: int) -> int:
-    replies = [core.ask("/help", user) for _ in range(tries)]
+    replies = [ask_from_chat(core, "/help", user) for _ in range(tries)]
     refused = [r for r in replies if r.kind == "error"]
     assert all(r.data["error"] == "RateLimited" for r in refused)
     return len(replies) - len(refused)
@@ -478,7 +484,7 @@ core = Core.open(db)
 core.clock = lambda: now
 print("ready", flush=True)
 sys.stdin.readline()  # the start line: both processes are open before either asks
-kinds = [core.ask("/help", "slack:UPROC").kind for _ in range(tries)]
+kinds = [core.ask("/help", "slack:UPROC", local_operator=False).kind for _ in range(tries)]
 core.close()
 print(json.dumps(kinds), flush=True)
 """
@@ -554,8 +560,8 @@ def test_the_bound_holds_whatever_the_interleaving(tmp_path: Path, seed: int) ->
     for number, store in enumerate(stores):
         limiter = CommandLimiter(
             limit,
-            lambda user, window, store=store: store.rate_count(user, "commands", window),
-            lambda window, expires, counts, store=store: store.add_rate_counts(
+            lambda user, window, store=store: store.rates.count(user, "commands", window),
+            lambda window, expires, counts, store=store: store.rates.add_counts(
                 "commands", window, expires, counts
             ),
         )
@@ -590,13 +596,13 @@ def test_the_count_is_written_only_every_batch(tmp_path: Path) -> None:
     clock, path = Clock(), tmp_path / "writes.db"
     with limited(path, "30/minute", clock) as core:
         writes = []
-        original = core.store.add_rate_counts
+        original = core.store.rates.add_counts
 
         def counting(*args: Any) -> dict[str, int]:
             writes.append(args)
             return original(*args)
 
-        core.store.add_rate_counts = counting  # type: ignore[method-assign]
+        core.store.rates.add_counts = counting  # type: ignore[method-assign]
         assert admitted(core, "slack:U1", 10) == 10
         assert len(writes) == 3  # after the 3rd, 6th and 9th
 

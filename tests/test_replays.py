@@ -26,7 +26,8 @@ from typing import Any
 import pytest
 
 from bot.core import Caller, Core
-from knowledge.store import REQUEST_KEY_RETENTION, REQUEST_KEY_SWEEP_SECONDS, Submitter, iso
+from knowledge.ledger.replay import REQUEST_KEY_RETENTION, REQUEST_KEY_SWEEP_SECONDS
+from knowledge.ledger.values import Submitter, iso
 from tests.discord_stack import DiscordStack, discord_stack
 from tests.fakes.discord.payloads import modal_submit, slash_command
 from tests.fakes.slack_api import BOT_USER, TEAM
@@ -39,7 +40,7 @@ OBJAVERSE = '3d "Objaverse-XL" 10.2M objects https://arxiv.org/abs/2307.05663 ye
 
 
 def pending(core: Core) -> list[int]:
-    return [point.id for point in core.store.pending()]
+    return [point.id for point in core.store.queue.pending()]
 
 
 def submitted_id(title: str) -> int:
@@ -242,7 +243,7 @@ def test_the_core_answers_a_replay_with_the_first_reply(core: Core) -> None:
         Caller("slack:U1", request_id="slack:trigger:1"),
     )
     assert by_options == first
-    assert [entry.action for entry in core.store.audit_log(first.data["id"])] == ["submit"]
+    assert [entry.action for entry in core.store.history.audit_log(first.data["id"])] == ["submit"]
 
 
 def test_a_replay_is_answered_from_the_stored_point_not_the_new_text(core: Core) -> None:
@@ -265,7 +266,7 @@ FLAGGER = "slack:U2"
 def approved_point(core: Core) -> int:
     submitted = core.ask(f"/submit {OBJAVERSE}", "slack:U1")
     point_id = int(submitted.data["id"])
-    core.store.review(point_id, "approve", MODERATOR, None)
+    core.store.reviews.review(point_id, "approve", MODERATOR, None)
     core.take_notices()
     return point_id
 
@@ -288,10 +289,10 @@ def test_a_replayed_flag_after_a_moderator_kept_the_figure_files_nothing(core: C
     again = core.ask(line, FLAGGER, request_id="slack:trigger:F1")
     assert again == first, "a replay repeats the first answer"
     assert core.take_notices() == [], "and is not posted for review again"
-    assert core.store.get(point_id).disputes == 0
-    assert core.store.open_flags(point_id) == []
+    assert core.store.reads.get(point_id).disputes == 0
+    assert core.store.queue.open_flags(point_id) == []
     assert flags_filed(core, point_id) == 1
-    actions = [entry.action for entry in core.store.audit_log(point_id)]
+    actions = [entry.action for entry in core.store.history.audit_log(point_id)]
     assert actions.count("flag") == 1
     # Another request of the same member is a new dispute, as before.
     anew = core.ask(line, FLAGGER, request_id="slack:trigger:F2")
@@ -304,7 +305,7 @@ def test_a_replayed_flag_is_answered_from_the_first_not_its_new_text(core: Core)
     first = core.ask(f"/flag {point_id} counts test clips", FLAGGER, request_id="discord:i:1")
     other = core.ask(f"/flag {point_id} something else", FLAGGER, request_id="discord:i:1")
     assert other == first
-    assert [flag.reason for flag in core.store.open_flags(point_id)] == ["counts test clips"]
+    assert [flag.reason for flag in core.store.queue.open_flags(point_id)] == ["counts test clips"]
 
 
 def test_a_replayed_confirm_repeats_its_answer_and_counts_once(tmp_path: Path) -> None:
@@ -327,8 +328,8 @@ def test_a_replayed_confirm_repeats_its_answer_and_counts_once(tmp_path: Path) -
         assert core.ask(line, "slack:U2", request_id="slack:trigger:C1") == first
         assert core.ask(line, "slack:U3", request_id="slack:trigger:C2") == second
         assert core.take_notices() == [], "one approval letter, not one per delivery"
-        assert core.store.confirmations(point_id) == 2
-        actions = [entry.action for entry in core.store.audit_log(point_id)]
+        assert core.store.queue.confirmations(point_id) == 2
+        actions = [entry.action for entry in core.store.history.audit_log(point_id)]
         assert actions == ["submit", "confirm", "confirm", "auto-approve"]
 
 
@@ -338,7 +339,7 @@ def test_one_request_id_answers_for_one_command_only(core: Core) -> None:
     confirmed = core.ask(f"/confirm {point_id}", FLAGGER, request_id="slack:trigger:X")
     flagged = core.ask(f"/flag {point_id} the paper says 5M", FLAGGER, request_id="slack:trigger:X")
     assert (confirmed.title, flagged.title) == (f"Confirmed #{point_id}", f"Flagged #{point_id}")
-    assert flags_filed(core, point_id) == 1 and core.store.confirmations(point_id) == 1
+    assert flags_filed(core, point_id) == 1 and core.store.queue.confirmations(point_id) == 1
 
 
 def test_a_replayed_slack_flag_files_one_dispute(slack: SlackStack) -> None:
@@ -347,11 +348,11 @@ def test_a_replayed_slack_flag_files_one_dispute(slack: SlackStack) -> None:
     body = slack.sender.command_body("/flag", f"{point_id} this number is invented")
     first = slack.sender.post(body, FORM)
     assert first.status == 200
-    slack.core.store.review(point_id, "approve", MODERATOR, "checked the paper")
+    slack.core.store.reviews.review(point_id, "approve", MODERATOR, "checked the paper")
     again = slack.sender.post(body, FORM)
     assert again.status == 200 and again.text == first.text
     assert flags_filed(slack.core, point_id) == 1
-    assert slack.core.store.get(point_id).disputes == 0
+    assert slack.core.store.reads.get(point_id).disputes == 0
 
 
 def test_a_discord_flag_delivered_again_files_one_dispute(discord: DiscordStack) -> None:
@@ -359,12 +360,12 @@ def test_a_discord_flag_delivered_again_files_one_dispute(discord: DiscordStack)
     payload = slash_command("flag", {"id": point_id, "reason": "this number is invented"})
     discord.loop.run(discord.fake.dispatch("INTERACTION_CREATE", payload))
     discord.fake.wait_for(rf"^/interactions/{payload['id']}/[^/]+/callback$", 1)
-    discord.core.store.review(point_id, "approve", MODERATOR, "checked the paper")
+    discord.core.store.reviews.review(point_id, "approve", MODERATOR, "checked the paper")
     discord.loop.run(discord.fake.dispatch("INTERACTION_CREATE", payload))
     first, second = discord.fake.wait_for(rf"^/interactions/{payload['id']}/[^/]+/callback$", 2)
     assert first.json["data"] == second.json["data"]
     assert flags_filed(discord.core, point_id) == 1
-    assert discord.core.store.get(point_id).disputes == 0
+    assert discord.core.store.reads.get(point_id).disputes == 0
 
 
 # -- the store -----------------------------------------------------------------------------
@@ -375,11 +376,11 @@ def test_a_key_is_recorded_only_with_its_point(core: Core) -> None:
     who = Submitter("slack:U1", "slack")
     broken = new_point(quantity=0)  # the table's CHECK refuses it
     with pytest.raises(sqlite3.IntegrityError):
-        core.store.submit_once(broken, who, "slack:trigger:T1")
+        core.store.points.submit_once(broken, who, "slack:trigger:T1")
     keys = core.store.conn.execute("SELECT COUNT(*) FROM request_keys").fetchone()[0]
     assert keys == 0
-    stored = core.store.submit_once(new_point(), who, "slack:trigger:T1")
-    again = core.store.submit_once(new_point(), who, "slack:trigger:T1")
+    stored = core.store.points.submit_once(new_point(), who, "slack:trigger:T1")
+    again = core.store.points.submit_once(new_point(), who, "slack:trigger:T1")
     assert (again.id, again.point, again.replayed) == (stored.id, stored.point, True)
     assert stored.replayed is False
     assert_ledger_intact(core.store.conn)
@@ -389,19 +390,19 @@ def test_expired_keys_are_swept_out_within_the_hour(
     core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     who = Submitter("slack:U1", "slack")
-    old = core.store.submit_once(new_point("Old Set"), who, "slack:trigger:OLD")
+    old = core.store.points.submit_once(new_point("Old Set"), who, "slack:trigger:OLD")
     long_ago = iso(datetime.now(UTC) - REQUEST_KEY_RETENTION * 2)
     with core.store.write() as conn:
         conn.execute("UPDATE request_keys SET at = ? WHERE key = 'slack:trigger:OLD'", (long_ago,))
 
-    core.store.submit_once(new_point("Soon After"), who, "slack:trigger:SOON")
+    core.store.points.submit_once(new_point("Soon After"), who, "slack:trigger:SOON")
     assert len(request_keys(core)) == 2, "swept at most once an hour"
 
     an_hour_on = time.monotonic() + REQUEST_KEY_SWEEP_SECONDS
-    monkeypatch.setattr("knowledge.store.time.monotonic", lambda: an_hour_on)
-    core.store.submit_once(new_point("An Hour On"), who, "slack:trigger:LATER")
+    monkeypatch.setattr("knowledge.ledger.replay.time.monotonic", lambda: an_hour_on)
+    core.store.points.submit_once(new_point("An Hour On"), who, "slack:trigger:LATER")
     assert request_keys(core) == ["slack:trigger:LATER", "slack:trigger:SOON"]
-    assert core.store.get(old.id) is not None, "only the key goes, never the point"
+    assert core.store.reads.get(old.id) is not None, "only the key goes, never the point"
 
 
 def request_keys(core: Core) -> list[str]:

@@ -22,7 +22,9 @@ from bot.core import Caller, Core
 from bot.registry import COMMANDS
 from bot.reply import Reply
 from bot.runner import AsyncCore, Timely
-from knowledge.store import NewPoint, Store, Submitter
+from knowledge.ledger.values import NewPoint, Submitter
+from knowledge.store import Store
+from tests.helpers import chat_caller
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, SlackStack, slack_stack
 
 
@@ -93,7 +95,7 @@ def test_the_version_moves_with_every_ledger_commit_of_another_connection(tmp_pa
     cache = ReplyCache(writer.path)
     first = cache.version()
     assert cache.version() == first
-    writer.submit(
+    writer.points.submit(
         NewPoint("video", "Version Mover", "5M", 5e6, "hours", "https://example.org/v"),
         Submitter("console:alice", "console"),
     )
@@ -108,7 +110,7 @@ def test_a_rate_count_is_no_change_of_the_ledger(tmp_path: Path) -> None:
     writer = Store.open(tmp_path / "v.db")
     cache = ReplyCache(writer.path)
     first = cache.version()
-    writer.add_rate_counts("commands", 0, 60, {"slack:U1": 3})
+    writer.rates.add_counts("commands", 0, 60, {"slack:U1": 3})
     assert cache.version() == first
     cache.close()
     writer.close()
@@ -199,14 +201,16 @@ def test_a_surface_with_images_and_one_without_get_their_own_replies(settings: S
         runner = AsyncCore(core)
         assert runner.cache.enabled
 
-        async def ask(user: str) -> tuple[Timely, Reply]:
-            timely = await runner.answer("/trend video", Caller(user))
+        async def ask(caller: Caller) -> tuple[Timely, Reply]:
+            timely = await runner.answer("/trend video", caller)
             reply = timely.reply if timely.reply is not None else await timely.later
             await asyncio.sleep(0)  # a late reply is kept by a done-callback
             return timely, reply
 
         async def three() -> list[tuple[Timely, Reply]]:
-            return [await ask(user) for user in ("slack:U1", "console:local", "slack:U2")]
+            terminal = Caller("console:local", local_operator=True)
+            callers = (chat_caller("slack:U1"), terminal, chat_caller("slack:U2"))
+            return [await ask(caller) for caller in callers]
 
         (_, on_slack), (_, on_terminal), (again, on_slack_again) = asyncio.run(three())
         runner.close()

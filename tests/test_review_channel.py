@@ -305,7 +305,7 @@ def test_a_slack_submission_is_posted_to_both_channels_and_decided_on_discord(
     assert callback["type"] == UPDATE_MESSAGE
     assert f"Approved #{point_id}" in json.dumps(callback["data"]["embeds"])
     assert callback["data"]["components"] == []  # the card's buttons are gone
-    point = both.core.store.get(point_id)
+    point = both.core.store.reads.get(point_id)
     assert point is not None and point.status == "approved"
     assert point.reviewed_by == f"discord:{MODERATOR_ID}"
 
@@ -345,7 +345,7 @@ def test_a_discord_submission_is_rejected_in_the_slack_channel_and_the_submitter
     (update,) = both.slack.wait_for("response:card")
     assert update.body["replace_original"] is True
     assert f"Rejected #{point_id}" in json.dumps(update.body["blocks"])
-    point = both.core.store.get(int(point_id))
+    point = both.core.store.reads.get(int(point_id))
     assert point is not None and point.status == "rejected"
 
     (dm,) = both.discord.wait_for("POST /users/@me/channels$")
@@ -376,7 +376,7 @@ def test_a_refused_review_post_is_logged_once_and_the_submission_stands(
     answer = both.sender.command("/submit", SUBMIT_TEXT, user=SLACK_MEMBER)
     assert answer.status == 200 and "Submitted #" in json.dumps(answer.json())
     point_id = int(json.dumps(answer.json()).split("Submitted #", 1)[1].split(" ", 1)[0])
-    assert both.core.store.get(point_id).status == "pending"
+    assert both.core.store.reads.get(point_id).status == "pending"
 
     # Each platform was asked; the one that did not refuse shows the card.
     both.discord_cards()
@@ -409,7 +409,7 @@ def test_a_member_who_blocks_direct_messages_is_logged_once_and_the_decision_sta
     assert f"Approved #{point_id}" in json.dumps(answer.json())
     both.discord.wait_for(f"POST /channels/{DM_CHANNEL_ID}/messages$")
     both.settle()
-    assert both.core.store.get(point_id).status == "approved"
+    assert both.core.store.reads.get(point_id).status == "approved"
     (warning,) = _warnings_about(caplog, point_id)
     assert "discord" in warning.getMessage() and "direct message" in warning.getMessage()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -454,7 +454,7 @@ def test_a_dispute_is_posted_to_both_channels_and_withdrawn_there(both: Both) ->
     assert callback["type"] == UPDATE_MESSAGE
     assert f"Withdrew #{point_id}" in json.dumps(callback["data"]["embeds"])
     assert callback["data"]["components"] == []
-    point = both.core.store.get(point_id)
+    point = both.core.store.reads.get(point_id)
     assert point is not None and (point.status, point.disputes) == ("rejected", 0)
 
     letters = both.discord.wait_for(f"POST /channels/{DM_CHANNEL_ID}/messages$", 2)
@@ -486,7 +486,7 @@ def test_confirmations_on_slack_approve_a_discord_members_point(both: Both) -> N
     assert "one to go" in json.dumps(first)
     second = both.sender.command("/confirm", str(point_id), user=SLACK_MODERATOR).json()
     assert "enough to approve it" in json.dumps(second)
-    point = both.core.store.get(point_id)
+    point = both.core.store.reads.get(point_id)
     assert point is not None and point.status == "approved"
     (letter,) = both.discord.wait_for(f"POST /channels/{DM_CHANNEL_ID}/messages$")
     said = json.dumps(letter.json["embeds"])

@@ -149,7 +149,7 @@ def test_forged_signature_is_refused_before_any_handler(slack: SlackStack) -> No
         body, "application/x-www-form-urlencoded", timestamp=stamp, signature=forged
     )
     assert answer.status == 401
-    assert slack.core.store.pending_total() == 0
+    assert slack.core.store.queue.pending_total() == 0
 
 
 def test_stale_timestamp_is_refused(slack: SlackStack) -> None:
@@ -157,7 +157,7 @@ def test_stale_timestamp_is_refused(slack: SlackStack) -> None:
     stale = int(time.time()) - 6 * 60
     answer = slack.sender.post(body, "application/x-www-form-urlencoded", timestamp=stale)
     assert answer.status == 401
-    assert slack.core.store.pending_total() == 0
+    assert slack.core.store.queue.pending_total() == 0
 
 
 def test_tampered_body_is_refused(slack: SlackStack) -> None:
@@ -169,7 +169,7 @@ def test_tampered_body_is_refused(slack: SlackStack) -> None:
         tampered, "application/x-www-form-urlencoded", timestamp=stamp, signature=signature
     )
     assert answer.status == 401
-    assert slack.core.store.pending_total() == 0
+    assert slack.core.store.queue.pending_total() == 0
 
 
 def test_health_endpoint(slack: SlackStack) -> None:
@@ -236,7 +236,7 @@ def test_submit_without_options_opens_the_form(slack: SlackStack) -> None:
     assert block_ids == [o.name for o in COMMANDS["submit"].options]
     dataset = next(b for b in view["blocks"] if b["block_id"] == "dataset")
     assert dataset["element"]["max_length"] == COMMANDS["submit"].option("dataset").max_length
-    assert slack.core.store.pending_total() == 0
+    assert slack.core.store.queue.pending_total() == 0
 
 
 def test_partial_submit_prefills_the_form(slack: SlackStack) -> None:
@@ -261,12 +261,12 @@ def test_form_errors_come_back_onto_the_fields(slack: SlackStack) -> None:
     assert body["response_action"] == "errors"
     assert set(body["errors"]) == {"quantity"}
     assert "4.3M" in body["errors"]["quantity"]
-    assert slack.core.store.pending_total() == 0
+    assert slack.core.store.queue.pending_total() == 0
 
     values |= {"quantity": "10.2M", "source": "ftp://example.org/objaverse"}
     body = slack.sender.view_submission(view, values, SLACK_MEMBER).json()
     assert set(body["errors"]) == {"source"}
-    assert slack.core.store.pending_total() == 0
+    assert slack.core.store.queue.pending_total() == 0
 
 
 def test_form_round_trip_stores_the_point_and_confirms(slack: SlackStack) -> None:
@@ -283,7 +283,7 @@ def test_form_round_trip_stores_the_point_and_confirms(slack: SlackStack) -> Non
     answer = slack.sender.view_submission(view, values, SLACK_MEMBER)
     assert answer.status == 200
     assert answer.text in ("", "{}") or "errors" not in answer.json()
-    (point,) = slack.core.store.pending()
+    (point,) = slack.core.store.queue.pending()
     assert (point.dataset, point.quantity, point.unit, point.year) == (
         "Objaverse-XL",
         10_200_000,
@@ -338,7 +338,7 @@ def test_approve_button_by_moderator_updates_the_review_message(slack: SlackStac
     assert f"Approved #{point}" in text
     assert f"slack:{SLACK_MODERATOR}" in text
     assert "Nothing to review" in text
-    stored = slack.core.store.get(point)
+    stored = slack.core.store.reads.get(point)
     assert stored is not None
     assert (stored.status, stored.reviewed_by) == ("approved", f"slack:{SLACK_MODERATOR}")
 
@@ -352,9 +352,9 @@ def test_buttons_are_refused_for_members(slack: SlackStack) -> None:
         assert refusal.body["replace_original"] is False
         assert "for moderators" in block_text(refusal.body["blocks"])
     assert slack.api.of("views.open") == []
-    stored = slack.core.store.get(point)
+    stored = slack.core.store.reads.get(point)
     assert stored is not None and stored.status == "pending"
-    assert [entry.action for entry in slack.core.store.audit_log(point)] == ["submit"]
+    assert [entry.action for entry in slack.core.store.history.audit_log(point)] == ["submit"]
 
 
 def test_reject_button_asks_for_a_reason_then_updates(slack: SlackStack) -> None:
@@ -368,7 +368,7 @@ def test_reject_button_asks_for_a_reason_then_updates(slack: SlackStack) -> None
     too_long = "x" * 501
     body = slack.sender.view_submission(view, {"reason": too_long}, SLACK_MODERATOR).json()
     assert body["response_action"] == "errors" and "reason" in body["errors"]
-    assert slack.core.store.get(point).status == "pending"
+    assert slack.core.store.reads.get(point).status == "pending"
 
     answer = slack.sender.view_submission(
         view, {"reason": "the source counts clips, not objects"}, SLACK_MODERATOR
@@ -377,7 +377,7 @@ def test_reject_button_asks_for_a_reason_then_updates(slack: SlackStack) -> None
     (update,) = slack.api.wait_for("response:review")
     assert update.body["replace_original"] is True
     assert f"Rejected #{point}" in block_text(update.body["blocks"])
-    stored = slack.core.store.get(point)
+    stored = slack.core.store.reads.get(point)
     assert stored.status == "rejected"
     assert stored.review_note == "the source counts clips, not objects"
 
@@ -403,7 +403,7 @@ def test_confirm_counts_another_members_word_once(slack: SlackStack) -> None:
     assert f"Confirmed #{point}" in block_text(confirmed["blocks"])
     again = slack.sender.command("/confirm", str(point), user=SLACK_MODERATOR).json()
     assert "Already counted" in block_text(again["blocks"])
-    assert slack.core.store.confirmations(point) == 1
+    assert slack.core.store.queue.confirmations(point) == 1
 
 
 def test_auto_approval_by_confirmations_on_slack(tmp_path: Path) -> None:
@@ -411,13 +411,13 @@ def test_auto_approval_by_confirmations_on_slack(tmp_path: Path) -> None:
         point = submit(stack)
         body = stack.sender.command("/confirm", str(point), user="UOTHER01").json()
         assert "enough to approve it" in block_text(body["blocks"])
-        stored = stack.core.store.get(point)
+        stored = stack.core.store.reads.get(point)
         assert stored is not None and stored.status == "approved"
-        assert stack.core.store.audit_log(point)[-1].action == "auto-approve"
+        assert stack.core.store.history.audit_log(point)[-1].action == "auto-approve"
 
 
 def largest_3d(slack: SlackStack) -> int:
-    point = slack.core.store.largest("3d", "objects")
+    point = slack.core.store.reads.largest("3d", "objects")
     assert point is not None
     return point.id
 
@@ -471,9 +471,9 @@ def test_the_keep_button_asks_for_a_note_and_clears_the_flags(slack: SlackStack)
     slack.sender.view_submission(view, {}, SLACK_MODERATOR)  # the note left empty
     (update,) = slack.api.wait_for("response:review")
     assert f"Kept #{top}" in block_text(update.body["blocks"])
-    stored = slack.core.store.get(top)
+    stored = slack.core.store.reads.get(top)
     assert stored is not None and (stored.status, stored.disputes) == ("approved", 0)
-    kept = slack.core.store.audit_log(top)[-1]
+    kept = slack.core.store.history.audit_log(top)[-1]
     assert (kept.action, kept.details) == ("keep", {"note": None, "cleared": 1})
 
 
@@ -481,7 +481,7 @@ def test_a_full_queue_with_disputes_stays_within_block_kits_limits(slack: SlackS
     note = ("sizes " * 82).strip() + " end."
     for n in range(12):
         submit(slack, f'3d "Queued {n}" {n + 1}M objects https://example.org/q{n} note:"{note}"')
-    for point in slack.core.store.largest_in_unit("3d", "objects", 5):
+    for point in slack.core.store.reads.largest_in_unit("3d", "objects", 5):
         reason = ("renders " * 36).strip()
         slack.sender.command("/flag", f"{point.id} {reason}")
     answer = slack.sender.command("/review", "", user=SLACK_MODERATOR).json()

@@ -89,7 +89,7 @@ class Endpoint:
         """Nothing reached a listener, called Slack's API or changed the ledger."""
         assert self.reached == []
         assert self.stack.api.calls == []
-        assert self.stack.core.store.pending_total() == 0
+        assert self.stack.core.store.queue.pending_total() == 0
 
 
 @pytest.fixture

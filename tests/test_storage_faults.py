@@ -29,7 +29,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlite_utils import Database
 
-import knowledge.store
+import knowledge.ledger.opening
 from bot.cli import cli
 from bot.core import Core
 from knowledge.migrations import migrations
@@ -89,7 +89,7 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture
 def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stores opened from here on give up on a held lock after SHORT_BUSY_MS."""
-    monkeypatch.setattr(knowledge.store, "BUSY_TIMEOUT_MS", SHORT_BUSY_MS)
+    monkeypatch.setattr(knowledge.ledger.opening, "BUSY_TIMEOUT_MS", SHORT_BUSY_MS)
 
 
 def invoke(db: Path, *args: str) -> Result:
@@ -168,7 +168,7 @@ def test_opening_an_up_to_date_file_does_not_wait_for_the_lock(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In-process, with the time it takes: far less than the busy timeout it would wait."""
-    monkeypatch.setattr(knowledge.store, "BUSY_TIMEOUT_MS", 6_000)
+    monkeypatch.setattr(knowledge.ledger.opening, "BUSY_TIMEOUT_MS", 6_000)
     with write_lock_held(db):
         started = time.monotonic()
         with Core.open(db) as core:

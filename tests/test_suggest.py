@@ -3,7 +3,7 @@
 Covers each option kind's source (domains by slug, name or alias;
 units by any spelling; command names; CHOICE options' choices; dataset names from the
 ledger, narrowed to the domain given), the order (prefix matches before matches inside),
-the limit, and ``Store.dataset_names``: current approved names only, prefix by dataset key,
+the limit, and ``store.catalog.dataset_names``: current approved names only, prefix by dataset key,
 distinct, and answered from a partial index in key order.
 """
 
@@ -21,7 +21,7 @@ from bot.suggest import (
     domain_suggestions,
     unit_suggestions,
 )
-from knowledge.store import Submitter
+from knowledge.ledger.values import Submitter
 from tests.helpers import MEMBER, MODERATOR, new_point
 
 ALICE = Submitter(MEMBER, "console")
@@ -162,29 +162,35 @@ def test_dataset_names_without_a_store_are_not_offered(core: Core) -> None:
 
 def test_only_current_approved_names_and_each_once(core: Core) -> None:
     store = core.store
-    pending = store.submit(new_point("Zebra Pending"), ALICE)
-    rejected = store.submit(new_point("Zebra Rejected"), ALICE)
-    store.review(rejected, "reject", MODERATOR, "no")
+    pending = store.points.submit(new_point("Zebra Pending"), ALICE)
+    rejected = store.points.submit(new_point("Zebra Rejected"), ALICE)
+    store.reviews.review(rejected, "reject", MODERATOR, "no")
     for year in (2022, 2023, 2024):  # three versions of one dataset: one name
-        store.review(
-            store.submit(new_point("Zebra Clips", year=year), ALICE), "approve", MODERATOR, None
+        store.reviews.review(
+            store.points.submit(new_point("Zebra Clips", year=year), ALICE),
+            "approve",
+            MODERATOR,
+            None,
         )
-    store.review(
-        store.submit(new_point("zebra-clips", domain="robotics"), ALICE), "approve", MODERATOR, None
+    store.reviews.review(
+        store.points.submit(new_point("zebra-clips", domain="robotics"), ALICE),
+        "approve",
+        MODERATOR,
+        None,
     )
-    assert store.get(pending).status == "pending"
-    assert store.dataset_names("video", "zeb", 10) == ["Zebra Clips"]
+    assert store.reads.get(pending).status == "pending"
+    assert store.catalog.dataset_names("video", "zeb", 10) == ["Zebra Clips"]
     # Across domains, names that are one dataset key are offered once.
-    assert store.dataset_names(None, "ZEBRA", 10) in (["Zebra Clips"], ["zebra-clips"])
-    assert store.dataset_names("robotics", "zebra c", 10) == ["zebra-clips"]
+    assert store.catalog.dataset_names(None, "ZEBRA", 10) in (["Zebra Clips"], ["zebra-clips"])
+    assert store.catalog.dataset_names("robotics", "zebra c", 10) == ["zebra-clips"]
 
 
 def test_dataset_names_are_in_key_order_and_limited(core: Core) -> None:
-    names = core.store.dataset_names(None, "", 100)
+    names = core.store.catalog.dataset_names(None, "", 100)
     keys = ["".join(ch for ch in n.casefold() if ch.isalnum()) for n in names]
     assert keys == sorted(keys)
     assert len(names) == len(set(keys)) >= 20
-    assert core.store.dataset_names(None, "", 3) == names[:3]
+    assert core.store.catalog.dataset_names(None, "", 3) == names[:3]
 
 
 @pytest.mark.parametrize("domain", ["video", None])
@@ -192,7 +198,7 @@ def test_dataset_names_read_a_partial_index_by_key_range(core: Core, domain: str
     statements: list[str] = []
     core.store.conn.set_trace_callback(statements.append)
     try:
-        core.store.dataset_names(domain, "web", 5)
+        core.store.catalog.dataset_names(domain, "web", 5)
     finally:
         core.store.conn.set_trace_callback(None)
     (sql,) = statements

@@ -18,12 +18,13 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from bot import fieldgrowth
 from bot.cli import cli
 from bot.core import Core
-from handlers import growth
-from knowledge.store import NewPoint, Store, Submitter
+from knowledge.ledger.values import NewPoint, Submitter
+from knowledge.store import Store
 from knowledge.trend import Figure, frontier
-from tests.helpers import MEMBER, MODERATOR, clear_settings_env, curated_rows
+from tests.helpers import MEMBER, MODERATOR, ask_from_chat, clear_settings_env, curated_rows
 
 GROWTH_KEYS = {
     "growth_per_year",
@@ -105,7 +106,7 @@ def test_the_reply_states_rate_doubling_span_records_and_the_extrapolation(core:
 
 def test_a_series_that_doubles_every_year_reads_as_twelve_months(core: Core) -> None:
     """Through the ledger, the index and the reply: a rate known exactly in advance."""
-    core.store.add_many(
+    core.store.points.add_many(
         [
             point("video", "Frames A", 1_000, "frames", 2010),
             point("video", "Frames B", 2_000, "frames", 2011),
@@ -116,7 +117,7 @@ def test_a_series_that_doubles_every_year_reads_as_twelve_months(core: Core) -> 
         ],
         SYSTEM,
     )
-    core.store.submit(point("video", "Frames pending", 1e9, "frames", 2014), SYSTEM)
+    core.store.points.submit(point("video", "Frames pending", 1e9, "frames", 2014), SYSTEM)
     data = core.ask("/trend video unit:frames").data
     assert data["growth_per_year"] == pytest.approx(2.0, rel=1e-12)
     assert data["doubling_months"] == pytest.approx(12.0, rel=1e-12)
@@ -164,14 +165,14 @@ def test_the_indexed_record_is_the_record_of_every_figure(tmp_path: Path, seed: 
         for _ in range(300)
     ]
     with Core.open(tmp_path / "random.db") as core:
-        core.store.add_many(points, SYSTEM)
+        core.store.points.add_many(points, SYSTEM)
         everything = [
             Figure(p.dataset, p.quantity, p.year)
-            for entry in core.store.datasets("image", limit=10_000)
+            for entry in core.store.reads.datasets("image", limit=10_000)
             for p in entry.figures
             if p.unit == "images" and p.year is not None
         ]
-        found = growth.read(core.store, core.library.domains["image"], "images")
+        found = fieldgrowth.read(core.store, core.library.domains["image"], "images")
         shown = core.ask("/trend image unit:images").data["frontier"]
     expected = frontier(everything)
     assert [(p.dataset, p.quantity, p.year) for p in found.records] == [
@@ -200,8 +201,8 @@ def test_the_record_follows_decisions_here_and_in_another_process(core: Core) ->
     # Another connection (another process) approves a larger one: seen at the next ask.
     other = Store.open(core.store.path)
     try:
-        other.adopt_units(core.store.headline_units)
-        other.add_many([point("llm", "Bigger Corpus", 2e15, "tokens", 2026)], SYSTEM)
+        other.fields.adopt_units(core.store.fields.headline_units)
+        other.points.add_many([point("llm", "Bigger Corpus", 2e15, "tokens", 2026)], SYSTEM)
     finally:
         other.close()
     assert core.ask("/trend llm").data["frontier"][-1]["dataset"] == "Bigger Corpus"
@@ -235,7 +236,7 @@ def decoded(png: bytes) -> Image.Image:
 
 
 def test_a_chat_caller_gets_the_png_with_its_text_and_alt(core: Core) -> None:
-    reply = core.ask("/trend 3d", user="slack:U0ALICE")
+    reply = ask_from_chat(core, "/trend 3d", "slack:U0ALICE")
     (attachment,) = reply.attachments
     assert attachment.filename == "trend-3d-objects.png"
     assert attachment.media_type == "image/png"
@@ -243,7 +244,7 @@ def test_a_chat_caller_gets_the_png_with_its_text_and_alt(core: Core) -> None:
     assert "Objaverse-XL 10.2M (2023)" in attachment.description
     assert attachment.text.splitlines()[-1].startswith("fit: ×1.6 a year")
     assert not reply.preformatted, "the picture says it; no text chart in the message"
-    compared = core.ask("/compare 3d llm video", user="discord:80351110224678912")
+    compared = ask_from_chat(core, "/compare 3d llm video", "discord:80351110224678912")
     (chart,) = compared.attachments
     assert chart.filename == "compare-3d-llm-video.png"
     assert decoded(chart.data).size == (960, 540)
@@ -252,11 +253,11 @@ def test_a_chat_caller_gets_the_png_with_its_text_and_alt(core: Core) -> None:
 
 
 def test_the_same_chart_is_drawn_once_until_the_ledger_changes(core: Core) -> None:
-    first = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
-    again = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    first = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
+    again = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
     assert again.data is first.data, "kept, not drawn again"
-    core.store.add_many([point("video", "Huge Video Set", 5e6, "hours", 2025)], SYSTEM)
-    redrawn = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    core.store.points.add_many([point("video", "Huge Video Set", 5e6, "hours", 2025)], SYSTEM)
+    redrawn = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
     assert redrawn.data != first.data
     assert "Huge Video Set" in redrawn.description
 
@@ -266,17 +267,19 @@ def test_counting_commands_keeps_the_chart_another_processs_decision_does_not(
 ) -> None:
     """A rate count is a commit that changes no reply: the kept chart survives it, here or
     from another connection; a figure approved elsewhere replaces it at the next ask."""
-    first = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
-    core.store.add_rate_counts("command", 0, 60, {"slack:U0ALICE": 3})
+    first = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
+    core.store.rates.add_counts("command", 0, 60, {"slack:U0ALICE": 3})
     other = Store.open(core.store.path)
     try:
-        other.add_rate_counts("command", 0, 60, {"slack:U0BOB": 2})
-        assert core.ask("/trend video", user="slack:U0ALICE").attachments[0].data is first.data
-        other.adopt_units(core.store.headline_units)
-        other.add_many([point("video", "Elsewhere Set", 6e6, "hours", 2025)], SYSTEM)
+        other.rates.add_counts("command", 0, 60, {"slack:U0BOB": 2})
+        assert (
+            ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0].data is first.data
+        )
+        other.fields.adopt_units(core.store.fields.headline_units)
+        other.points.add_many([point("video", "Elsewhere Set", 6e6, "hours", 2025)], SYSTEM)
     finally:
         other.close()
-    redrawn = core.ask("/trend video", user="slack:U0ALICE").attachments[0]
+    redrawn = ask_from_chat(core, "/trend video", "slack:U0ALICE").attachments[0]
     assert "Elsewhere Set" in redrawn.description
 
 
@@ -344,7 +347,7 @@ LOOSE_FRAMES = ((30, 2012), (400, 2015), (2_500, 2016), (30_000, 2019), (400_000
 
 
 def test_trend_states_the_90_percent_interval_and_leaving_one_out(core: Core) -> None:
-    core.store.add_many(
+    core.store.points.add_many(
         [point("video", f"Frames {year}", size, "frames", year) for size, year in LOOSE_FRAMES],
         SYSTEM,
     )
@@ -364,7 +367,7 @@ def test_trend_states_the_90_percent_interval_and_leaving_one_out(core: Core) ->
 
 
 def test_two_records_give_a_null_interval(core: Core) -> None:
-    core.store.add_many(
+    core.store.points.add_many(
         [
             point("video", "Frames A", 1e3, "frames", 2018),
             point("video", "Frames B", 1e4, "frames", 2020),
@@ -380,7 +383,7 @@ def test_two_records_give_a_null_interval(core: Core) -> None:
 def test_compare_states_each_field_s_interval(core: Core) -> None:
     added = core.ask('/domain add audio "Audio" unit:hours', MODERATOR)
     assert added.kind == "answer", added.as_text()
-    core.store.add_many(
+    core.store.points.add_many(
         [point("audio", f"Speech {year}", size, "hours", year) for size, year in LOOSE_FRAMES],
         SYSTEM,
     )

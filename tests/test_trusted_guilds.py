@@ -103,15 +103,15 @@ def test_who_is_a_moderator(trusting: Core, caller: Caller, moderator: bool) -> 
 
 def test_an_untrusted_admin_is_refused_and_nothing_changes(trusting: Core) -> None:
     point_id = trusting.ask(SUBMISSION, "discord:5").data["id"]
-    before = trusting.store.get(point_id)
-    audit = trusting.store.audit_log(point_id)
+    before = trusting.store.reads.get(point_id)
+    audit = trusting.store.history.audit_log(point_id)
     reply = trusting.ask(f"/approve {point_id}", "discord:5", workspace=OTHER_GUILD, is_admin=True)
     assert reply.data["error"] == "NotAllowed", reply.as_text()
-    assert trusting.store.get(point_id) == before
-    assert trusting.store.audit_log(point_id) == audit
+    assert trusting.store.reads.get(point_id) == before
+    assert trusting.store.history.audit_log(point_id) == audit
     trusted = trusting.ask(f"/approve {point_id}", "discord:5", workspace=GUILD_ID, is_admin=True)
     assert trusted.kind == "answer", trusted.as_text()
-    assert trusting.store.get(point_id).reviewed_by == "discord:5"
+    assert trusting.store.reads.get(point_id).reviewed_by == "discord:5"
 
 
 # -- through discord.py and the fake Discord -----------------------------------------------
@@ -155,8 +155,8 @@ def test_manage_server_in_an_untrusted_guild_gives_nothing(
     untrusted: DiscordStack, permissions: str
 ) -> None:
     point_id = _submit(untrusted)
-    before = untrusted.core.store.get(point_id)
-    audit = untrusted.core.store.audit_log(point_id)
+    before = untrusted.core.store.reads.get(point_id)
+    audit = untrusted.core.store.history.audit_log(point_id)
     pressed = _approve_button(untrusted, point_id)
 
     press = button(pressed, user_id=MEMBER_ID, permissions=permissions)
@@ -166,8 +166,8 @@ def test_manage_server_in_an_untrusted_guild_gives_nothing(
     queue = slash_command("review", user_id=MEMBER_ID, permissions=permissions)
     _refused(untrusted.interact(queue).json)
 
-    assert untrusted.core.store.get(point_id) == before
-    assert untrusted.core.store.audit_log(point_id) == audit
+    assert untrusted.core.store.reads.get(point_id) == before
+    assert untrusted.core.store.history.audit_log(point_id) == audit
     assert before is not None and before.status == "pending"
 
 
@@ -176,14 +176,14 @@ def test_manage_server_in_a_trusted_guild_may_approve(trusted: DiscordStack) -> 
     pressed = _approve_button(trusted, point_id)
     press = button(pressed, user_id=MEMBER_ID, permissions=MANAGE_GUILD)
     assert trusted.interact(press).json["type"] == UPDATE_MESSAGE
-    point = trusted.core.store.get(point_id)
+    point = trusted.core.store.reads.get(point_id)
     assert point is not None and point.status == "approved"
     assert point.reviewed_by == f"discord:{MEMBER_ID}"
 
     second = _submit(trusted)
     typed = slash_command("approve", {"id": second}, user_id=MEMBER_ID, permissions=MANAGE_GUILD)
     assert trusted.interact(typed).json["type"] == CHANNEL_MESSAGE
-    assert trusted.core.store.get(second).status == "approved"
+    assert trusted.core.store.reads.get(second).status == "approved"
 
 
 def test_the_same_member_without_manage_server_is_refused_in_a_trusted_guild(
@@ -192,7 +192,7 @@ def test_the_same_member_without_manage_server_is_refused_in_a_trusted_guild(
     point_id = _submit(trusted)
     typed = slash_command("approve", {"id": point_id}, user_id=MEMBER_ID, permissions="0")
     _refused(trusted.interact(typed).json)
-    assert trusted.core.store.get(point_id).status == "pending"
+    assert trusted.core.store.reads.get(point_id).status == "pending"
 
 
 def test_a_configured_moderator_decides_in_an_untrusted_guild(untrusted: DiscordStack) -> None:
@@ -200,14 +200,14 @@ def test_a_configured_moderator_decides_in_an_untrusted_guild(untrusted: Discord
     point_id = _submit(untrusted)
     typed = slash_command("approve", {"id": point_id}, user_id=MODERATOR_ID, permissions="0")
     assert untrusted.interact(typed).json["type"] == CHANNEL_MESSAGE
-    assert untrusted.core.store.get(point_id).status == "approved"
+    assert untrusted.core.store.reads.get(point_id).status == "approved"
 
 
 def test_manage_server_gives_nothing_in_a_dm(trusted: DiscordStack) -> None:
     point_id = _submit(trusted)
     typed = slash_command("approve", {"id": point_id}, user_id=MEMBER_ID, guild=False)
     _refused(trusted.interact(typed).json)
-    assert trusted.core.store.get(point_id).status == "pending"
+    assert trusted.core.store.reads.get(point_id).status == "pending"
 
 
 # -- doctor ----------------------------------------------------------------------------------

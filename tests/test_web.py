@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import fieldgrowth
 from bot.config import Settings
 from bot.core import Core
-from handlers import growth
 from knowledge.kb import Library
 from knowledge.trend import Figure, frontier
 from tests.helpers import MODERATOR
@@ -162,7 +162,7 @@ def test_growth_record_is_the_trend_s_frontier(
         points = sorted(
             (
                 p
-                for p in core.store.all_points()
+                for p in core.store.reads.all_points()
                 if p.domain == slug
                 and p.status == "approved"
                 and p.is_current
@@ -171,7 +171,7 @@ def test_growth_record_is_the_trend_s_frontier(
             ),
             key=lambda p: (p.year, p.id),
         )
-        chat = growth.read(core.store, core.library.domains[slug]).records
+        chat = fieldgrowth.read(core.store, core.library.domains[slug]).records
     figures = [Figure(p.dataset, p.quantity, p.year or 0) for p in points]
     expected = [(f.year, f.quantity) for f in frontier(figures)]
     record = rows(site, f"/ledger/growth_record.json?field={slug}")

@@ -71,8 +71,8 @@ def community_ledger(path: Path) -> dict[str, int]:
         decided = core.ask(f"/reject {rejected} {REVIEW_NOTE}", MODERATOR)
         assert decided.kind == "answer", decided.as_text()
         pending = submit(core, *PENDING)
-        core.store.flag(approved, FLAGGER, "the paper says fewer")
-        core.store.confirm(pending, CONFIRMER)
+        core.store.vouches.flag(approved, FLAGGER, "the paper says fewer")
+        core.store.vouches.confirm(pending, CONFIRMER)
     return {"approved": approved, "pending": pending, "rejected": rejected}
 
 

@@ -22,12 +22,13 @@ import re
 from typing import Any
 
 import discord
-import yarl
 
+from bot.caller import Caller
+from bot.capabilities import Capabilities
 from bot.commands import Command, Permission
 from bot.config import Settings
-from bot.core import Caller
 from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
+from bot.discord.connection import intents, point_at_servers
 from bot.discord.embeds import render_embeds
 from bot.discord.notices import DiscordNotices
 from bot.discord.refusal import refusal
@@ -38,6 +39,8 @@ from bot.runner import AsyncCore
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+#: What Discord shows, on every caller this adapter builds: a chart goes as a PNG file.
+CAPABILITIES = Capabilities(images=True)
 #: Permissions the bot needs: see channels, post, embed, reply in threads and to mentions,
 #: and attach a chart to its reply to a mention (slash commands' replies need no permission).
 INVITE_PERMISSIONS = discord.Permissions(
@@ -56,27 +59,6 @@ def discord_user(user_id: int | str) -> str:
     return f"discord:{user_id}"
 
 
-def intents() -> discord.Intents:
-    """The minimum: guilds (for the command tree) and messages that mention the bot.
-
-    No privileged intent: Discord delivers a message's content to a bot it mentions
-    even without the Message Content intent.
-    """
-    wanted = discord.Intents.none()
-    wanted.guilds = True
-    wanted.guild_messages = True
-    wanted.dm_messages = True
-    return wanted
-
-
-def point_at_servers(settings: Settings) -> None:
-    """``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL``: Discord-compatible servers, tests."""
-    if settings.discord_api_url:
-        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
-    if settings.discord_gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
-
-
 def caller_of(interaction: discord.Interaction) -> Caller:
     permissions = interaction.permissions
     return Caller(
@@ -88,6 +70,7 @@ def caller_of(interaction: discord.Interaction) -> Caller:
         # Each interaction (a command, a press, a form sent) has its own id; the same
         # interaction delivered twice must not store twice.
         request_id=f"discord:interaction:{interaction.id}",
+        capabilities=CAPABILITIES,
     )
 
 
@@ -109,7 +92,7 @@ class DiscordAdapter:
         )
         self.client = client_class(self, intents=intents(), allowed_mentions=NO_MENTIONS)
         self.tree = ScalebotTree(self.client, self.send)
-        self.tree.add_declared(core.core.commands, self.on_command, Suggestions(core), self.guild)
+        self.tree.add_declared(core.commands, self.on_command, Suggestions(core), self.guild)
         self.synced = 0
 
     # -- start-up ------------------------------------------------------------------------
@@ -135,7 +118,7 @@ class DiscordAdapter:
         try:
             await self.tree.sync(guild=self.guild)
         except discord.HTTPException as error:
-            raise refusal(error, ours, self.core.core.commands) from error
+            raise refusal(error, ours, self.core.commands) from error
         self.synced += 1
         where = f"guild {self.guild.id}" if self.guild else "globally"
         log.info("synced %d Discord commands %s", len(ours), where)
@@ -147,7 +130,7 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, command: Command, options: dict[str, Any]
     ) -> None:
         given = {name: str(value) for name, value in options.items() if value is not None}
-        wanted = self.core.core.form_fields(command, given)
+        wanted = self.core.form_fields(command, given)
         if wanted:
             await interaction.response.send_modal(OptionsForm(command, given, wanted))
             return
@@ -207,7 +190,7 @@ class DiscordAdapter:
     async def on_button(self, interaction: discord.Interaction, button: ActionButton) -> None:
         """Run the command a reply's button carries; ask for a reason first if it wants one."""
         caller = caller_of(interaction)
-        core = self.core.core
+        core = self.core
         option = core.reason_option(button.command) if button.needs_reason else None
         if option is not None and core.may_run(button.command, caller):
             form = ReasonForm(button.command, option, button.label or button.command)
@@ -266,6 +249,7 @@ class DiscordAdapter:
             workspace=str(message.guild.id) if message.guild else None,
             channel=str(message.channel.id),
             request_id=f"discord:message:{message.id}",
+            capabilities=CAPABILITIES,
         )
         reply = await self.core.ask(text, caller)
         for number, embeds in enumerate(rendered(reply)):

@@ -19,6 +19,7 @@ import discord
 
 from bot.config import Settings
 from bot.discord.components import action_view
+from bot.discord.connection import intents, point_at_servers
 from bot.discord.embeds import render_embeds
 from bot.notices import Notice, platform_of
 
@@ -77,3 +78,28 @@ def _failed(notice: Notice, where: str, error: object) -> None:
     log.warning(
         "discord: could not post the notice about #%d to %s: %s", notice.point_id, where, error
     )
+
+
+async def deliver_once(notices: list[Notice], settings: Settings) -> None:
+    """Deliver ``notices`` over REST with a client logged in for them alone (no gateway),
+    for a process that runs no Discord bot (the console, ``scalebot ask``: see
+    :mod:`bot.courier`)."""
+    from bot.runner import deliver_safely
+
+    point_at_servers(settings)
+    token = settings.discord_token
+    assert token is not None, "only configured platforms are asked to deliver"
+    client = discord.Client(intents=intents())
+    try:
+        try:
+            await client.login(token.get_secret_value())
+        except REFUSALS as error:
+            log.warning(
+                "discord: could not log in to deliver %d notice(s): %s", len(notices), error
+            )
+            return
+        deliverer = DiscordNotices(client, settings)
+        for notice in notices:
+            await deliver_safely(deliverer, notice)
+    finally:
+        await client.close()

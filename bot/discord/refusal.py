@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from bot.commands import Command
-from bot.serve import PlatformRefused
+from bot.errors import PlatformRefused
 
 #: Discord's code for a body that breaks its rules ("Invalid Form Body").
 INVALID_FORM_BODY = 50035

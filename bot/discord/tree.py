@@ -22,12 +22,9 @@ import discord
 from discord import app_commands
 
 from bot.commands import SAFE_INTEGER, Command, Option
-from bot.core import internal_error
-from bot.kinds import Context, suggest
+from bot.failures import internal_error
 from bot.reply import Reply
 from bot.runner import AsyncCore
-from bot.suggest import Suggestion
-from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -83,18 +80,6 @@ class Suggestions:
     def __init__(self, core: AsyncCore) -> None:
         self.core = core
 
-    def _candidates(
-        self,
-        command: Command,
-        option: Option,
-        current: str,
-        given: dict[str, str],
-        store: Store | None,
-    ) -> list[Suggestion]:
-        core = self.core.core
-        context = Context(command, core.library, core.commands, store, given)
-        return suggest(option, current, context, CHOICES)
-
     def source(self, command: Command, option: Option) -> Any:
         """The autocomplete callback for ``option`` of ``command``."""
 
@@ -106,13 +91,7 @@ class Suggestions:
                 for name, value in vars(interaction.namespace).items()
                 if value is not None
             }
-            if option.type.reads_ledger:
-                store = self.core.core.store
-                found = await self.core.call(
-                    self._candidates, command, option, current, given, store
-                )
-            else:
-                found = self._candidates(command, option, current, given, None)
+            found = await self.core.suggest(command, option, current, given, CHOICES)
             return [app_commands.Choice(name=s.label[:100], value=s.value[:100]) for s in found]
 
         return complete
@@ -164,7 +143,7 @@ class ScalebotTree(app_commands.CommandTree[Any]):
 
     def add_declared(
         self,
-        commands: dict[str, Command],
+        commands: Mapping[str, Command],
         run: Run,
         suggestions: Suggestions,
         guild: discord.abc.Snowflake | None = None,

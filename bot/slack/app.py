@@ -27,9 +27,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.caller import Caller
+from bot.capabilities import Capabilities
 from bot.config import Settings
-from bot.core import Caller, internal_error
 from bot.errors import UserError
+from bot.failures import internal_error
 from bot.grammar import split_command
 from bot.kinds import Context
 from bot.reply import Attachment, Reply
@@ -53,6 +55,8 @@ from bot.slack.forms import (
 log = logging.getLogger(__name__)
 
 UMBRELLA = "scalebot"
+#: What Slack shows, on every caller this adapter builds: a chart goes as an uploaded PNG.
+CAPABILITIES = Capabilities(images=True)
 #: Slack's answers when the app may not put a file in a channel (not a member, or a
 #: private channel it cannot see): the user is told how to invite it.
 NOT_THERE = frozenset({"not_in_channel", "channel_not_found"})
@@ -86,7 +90,13 @@ def slack_user(user_id: str) -> str:
 def _caller(
     user_id: str, team_id: str | None, channel_id: str | None, request_id: str | None = None
 ) -> Caller:
-    return Caller(slack_user(user_id), workspace=team_id, channel=channel_id, request_id=request_id)
+    return Caller(
+        slack_user(user_id),
+        workspace=team_id,
+        channel=channel_id,
+        request_id=request_id,
+        capabilities=CAPABILITIES,
+    )
 
 
 def request_id(kind: str, value: object) -> str | None:
@@ -133,7 +143,7 @@ class SlackAdapter:
 
     @property
     def slash_commands(self) -> list[str]:
-        return [f"/{name}" for name in self.core.core.commands] + [f"/{UMBRELLA}"]
+        return [f"/{name}" for name in self.core.commands] + [f"/{UMBRELLA}"]
 
     def _register(self) -> None:
         names = "|".join(re.escape(c.lstrip("/")) for c in self.slash_commands)
@@ -185,7 +195,7 @@ class SlackAdapter:
 
         Most commands have no form: the name alone says so, without binding options.
         """
-        core = self.core.core
+        core = self.core
         declared = core.commands.get(split_command(line)[0])
         if declared is None or not declared.form:
             return False
@@ -243,7 +253,7 @@ class SlackAdapter:
             request_id("trigger", body.get("trigger_id")),
         )
         await ack()
-        core = self.core.core
+        core = self.core
         option = core.reason_option(text) if action_needs_reason(action["action_id"]) else None
         if option is not None and core.may_run(text, caller):
             title = (action.get("text") or {}).get("text") or text

@@ -71,3 +71,15 @@ def _failed(notice: Notice, where: str, error: Any) -> None:
     log.warning(
         "slack: could not post the notice about #%d to %s: %s", notice.point_id, where, reason
     )
+
+
+async def deliver_once(notices: list[Notice], settings: Settings) -> None:
+    """Deliver ``notices`` with a client of their own, for a process that runs no Slack app
+    (the console, ``scalebot ask``: see :mod:`bot.courier`)."""
+    from bot.runner import deliver_safely
+    from bot.slack.app import slack_client
+
+    # Without a session of its own, the client opens and closes one for each call.
+    deliverer = SlackNotices(slack_client(settings), settings)
+    for notice in notices:
+        await deliver_safely(deliverer, notice)
