@@ -125,7 +125,7 @@ class AsyncCore:
 
         The hot path of every asking: the work is queued before this returns (no task to
         schedule first), and the worker's completion resolves the future in one callback
-        on the loop, which also starts the notices (after the reply's wake-up). A future
+        on the loop, which also starts the notices. A future
         cancelled before the worker took the call cancels it.
         """
         loop = asyncio.get_running_loop()
@@ -193,8 +193,8 @@ class AsyncCore:
         except Exception as error:
             answer.set_exception(error)
             return answer
-        answer.set_result(reply)
         self.announce(notices)
+        answer.set_result(reply)
         return answer
 
     def _resolve(self, answer: asyncio.Future[T], job: Future[tuple[T, list[Notice]]]) -> None:
@@ -209,9 +209,11 @@ class AsyncCore:
                 answer.set_exception(failure)
             return
         result, notices = job.result()
+        # Deliveries are scheduled first, as when the call returned them before its reply:
+        # they are on their way by the time the reply is sent (and a stop right after it).
+        self.announce(notices)
         if not answer.done():
             answer.set_result(result)
-        self.announce(notices)
 
     # -- what adapters read: declarations and settings, answered on the loop --------------
     #
