@@ -1,4 +1,4 @@
-"""The core for asyncio adapters: every call runs on one worker thread, in order.
+"""The core for asyncio adapters: calls run one at a time, in order, writes on one thread.
 
 Slack's and Discord's adapters live on one event loop (``scalebot run all``). The core
 is synchronous and its SQLite connection belongs to one thread at a time, so the
@@ -7,7 +7,11 @@ methods only (a test keeps them from reaching through to ``.core``). Whatever to
 the ledger is awaited and handed to a single dedicated thread, so the loop stays free
 to ack other requests meanwhile and the store sees calls strictly one after another, as
 it expects. What is fixed for the core's life or held in memory (the command list,
-the fields, parsing a line, who may run a command) is answered on the loop.
+the fields, parsing a line, who may run a command) is answered on the loop. One
+exception saves the hop where it costs more than the work: a pure command that draws
+nothing, asked while the core's thread is idle, is answered on the loop under the lock
+that thread takes for every call (:meth:`AsyncCore._start`); it only reads, as the
+reply cache's version check does.
 
 The notices a call leaves (a review card, a submitter's news; see :mod:`bot.notices`)
 are taken on that same thread, then handed to every running platform as background
@@ -17,8 +21,10 @@ tasks: the reply is on its way first, and a platform refusing a notice fails not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -91,6 +97,12 @@ class AsyncCore:
         """``cache=False`` answers every question afresh (benchmarks of the first asking)."""
         self.core = core
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalebot-core")
+        #: Held by whoever runs the core: its thread for each call, or the loop for a quick
+        #: read (:meth:`_start`); so calls still run one at a time.
+        self._core_lock = threading.Lock()
+        #: Calls queued for the core's thread and not finished yet (under ``_counting``).
+        self._queued = 0
+        self._counting = threading.Lock()
         self.cache = ReplyCache(core.store if cache else ":memory:")
         #: The running platforms' deliverers (see :meth:`listen`).
         self._deliverers: list[Deliverer] = []
@@ -104,11 +116,104 @@ class AsyncCore:
         The notices the call emitted are taken on the same thread, in the same turn, so
         they belong to this call; they go out in the background (:meth:`announce`).
         """
+        return await self.dispatch(function, *args, **kwargs)
+
+    def dispatch(
+        self, function: Callable[..., T], *args: object, **kwargs: object
+    ) -> asyncio.Future[T]:
+        """:meth:`call` handed to the core's thread now, as a future of its result.
+
+        The hot path of every asking: the work is queued before this returns (no task to
+        schedule first), and the worker's completion resolves the future in one callback
+        on the loop, which also starts the notices. A future
+        cancelled before the worker took the call cancels it.
+        """
         loop = asyncio.get_running_loop()
+        answer: asyncio.Future[T] = loop.create_future()
         work = functools.partial(function, *args, **kwargs)
-        result, notices = await loop.run_in_executor(self._worker, _with_notices, self.core, work)
+        job = self._queue(functools.partial(_with_notices, self.core, work))
+        answer.add_done_callback(lambda done: job.cancel() if done.cancelled() else None)
+
+        def finished(job: Future[tuple[T, list[Notice]]]) -> None:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting
+                loop.call_soon_threadsafe(self._resolve, answer, job)
+
+        job.add_done_callback(finished)
+        return answer
+
+    def _queue(self, work: Callable[[], T]) -> Future[T]:
+        """``work`` for the core's thread, counted until it has run (:meth:`_start`)."""
+        with self._counting:
+            self._queued += 1
+        try:
+            return self._worker.submit(self._locked, work)
+        except BaseException:
+            self._finished()
+            raise
+
+    def _locked(self, work: Callable[[], T]) -> T:
+        """On the core's thread: ``work`` under the core's lock, then counted as done."""
+        try:
+            with self._core_lock:
+                return work()
+        finally:
+            self._finished()
+
+    def _finished(self) -> None:
+        with self._counting:
+            self._queued -= 1
+
+    def _start(self, command: Command | None, work: Callable[[], Reply]) -> asyncio.Future[Reply]:
+        """``work``'s reply: computed here at once when that is quick and safe, else queued.
+
+        A pure command that draws nothing only reads, for a few hundred microseconds at
+        most, while the hop to the core's thread and back costs two thread wake-ups (on a
+        busy machine, each can wait for a scheduler slice). So when nothing is queued for
+        or running on the core's thread, it runs on the loop, under the lock the core's
+        thread takes for each call: calls still run one at a time and in order, and
+        nothing the store writes is written here (a command count that comes due is
+        queued for the core's thread, as always). Anything else is queued: writes,
+        charts, any call while the core's thread is busy, and every call when the budget
+        is 0 (the platform is to be told at once that the answer is coming).
+        """
+        quick = command is not None and command.pure and not command.draws
+        idle = quick and ANSWER_BUDGET > 0 and self._queued == 0
+        if idle and self._core_lock.acquire(blocking=False):
+            try:
+                return self._here(work)
+            finally:
+                self._core_lock.release()
+        return self.dispatch(work)
+
+    def _here(self, work: Callable[[], Reply]) -> asyncio.Future[Reply]:
+        """``work`` run on the loop, as a done future; its notices go out as after a hop."""
+        answer: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        try:
+            reply, notices = _with_notices(self.core, work)
+        except Exception as error:
+            answer.set_exception(error)
+            return answer
         self.announce(notices)
-        return result
+        answer.set_result(reply)
+        return answer
+
+    def _resolve(self, answer: asyncio.Future[T], job: Future[tuple[T, list[Notice]]]) -> None:
+        """On the loop: ``answer`` takes the worker's outcome; its notices go out."""
+        if job.cancelled():
+            if not answer.done():
+                answer.cancel()
+            return
+        failure = job.exception()
+        if failure is not None:
+            if not answer.done():
+                answer.set_exception(failure)
+            return
+        result, notices = job.result()
+        # Deliveries are scheduled first, as when the call returned them before its reply:
+        # they are on their way by the time the reply is sent (and a stop right after it).
+        self.announce(notices)
+        if not answer.done():
+            answer.set_result(result)
 
     # -- what adapters read: declarations and settings, answered on the loop --------------
     #
@@ -200,13 +305,18 @@ class AsyncCore:
         if pending:
             await asyncio.wait(pending, timeout=timeout)
 
-    async def ask(self, text: str, caller: Caller) -> Reply:
-        return await self.call(self.core.run_line, text, caller)
+    def ask(self, text: str, caller: Caller) -> asyncio.Future[Reply]:
+        """``Core.run_line`` on the core's thread, queued at once (:meth:`dispatch`)."""
+        return self.dispatch(self._asking(text, caller))
 
-    async def invoke(
+    def _asking(self, text: str, caller: Caller) -> Callable[[], Reply]:
+        return functools.partial(self.core.run_line, text, caller)
+
+    def invoke(
         self, name: str, options: dict[str, str], caller: Caller, *, pressed: bool = False
-    ) -> Reply:
-        return await self.call(self.core.invoke, name, options, caller, pressed=pressed)
+    ) -> asyncio.Future[Reply]:
+        """``Core.invoke`` on the core's thread, queued at once (:meth:`dispatch`)."""
+        return self.dispatch(self.core.invoke, name, options, caller, pressed=pressed)
 
     async def press(self, text: str, caller: Caller, reason: str | None = None) -> Reply:
         return await self.call(self.core.press, text, caller, reason)
@@ -214,18 +324,20 @@ class AsyncCore:
     async def within(self, work: Awaitable[Reply], budget: float | None = None) -> Timely:
         """``work``'s reply if it is ready within ``budget`` seconds (default
         :data:`ANSWER_BUDGET`), else a late one."""
-        later = asyncio.ensure_future(work)
+        later = asyncio.ensure_future(work)  # a future (see :meth:`dispatch`) stays itself
         budget = ANSWER_BUDGET if budget is None else budget
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(later), budget)
-        except TimeoutError:
+        if not later.done() and budget > 0:
+            # Waits without cancelling ``later`` on time-out (as a shielded wait_for would),
+            # in two turns of the loop where wait_for and shield took five.
+            await asyncio.wait((later,), timeout=budget)
+        if not later.done():
             return Timely(None, later)
-        return Timely(reply, later)
+        return Timely(later.result(), later)
 
     def _flush_limits_later(self) -> None:
         """Queue the write of due command counts behind the core's current work."""
         try:
-            job = self._worker.submit(self.core.limits.flush)
+            job = self._queue(self.core.limits.flush)
         except RuntimeError:  # shut down: Core.close() writes what is left
             return
         job.add_done_callback(_log_failure)
@@ -243,7 +355,8 @@ class AsyncCore:
         key = None
         if line and command is not None and command.pure:
             key = ("text", self.core.surface(caller), line)
-        return await self._answer(key, lambda: self.ask(text, caller), caller, command)
+        start = functools.partial(self._start, command, self._asking(text, caller))
+        return await self._answer(key, start, caller, command)
 
     async def answer_options(self, name: str, options: dict[str, str], caller: Caller) -> Timely:
         """The reply to a command whose options came split (Discord), as :meth:`answer`."""
@@ -251,7 +364,9 @@ class AsyncCore:
         key = None
         if command is not None and command.pure:
             key = ("options", self.core.surface(caller), name, tuple(sorted(options.items())))
-        return await self._answer(key, lambda: self.invoke(name, options, caller), caller, command)
+        work = functools.partial(self.core.invoke, name, options, caller)
+        start = functools.partial(self._start, command, work)
+        return await self._answer(key, start, caller, command)
 
     @staticmethod
     def budget_for(command: Command | None) -> float | None:

@@ -52,6 +52,7 @@ def running_discord(
         loop.run(service.start())
         yield service
     finally:
+        loop.run(async_core.settle())  # as bot/serve.py stops: deliveries finish first
         loop.run(service.stop())
         async_core.close()
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved

@@ -75,6 +75,9 @@ def slack_stack(
             # Only after the test passed: a failure of its own is the one to report.
             stack.assert_nothing_refused()
         finally:
+            # As bot/serve.py stops: notices already on their way arrive first (a delivery
+            # caught mid-request by the fake's shutdown would hold it for a minute).
+            loop.run(async_core.settle())
             loop.run(service.stop())
             loop.run(api.stop())
             async_core.close()

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.core import Core
+from bot.discord import markdown
 from bot.discord.embeds import defused, inert, render_embeds
 from bot.reply import Citation, Page, Reply, ReplyField, Table
 from tests.fakes.discord.markdown import live_masked_links, rendered_markdown, shown_as
@@ -337,3 +338,48 @@ def test_no_masked_link_is_live_anywhere_in_an_embed(
         for embed in message:
             for shown in rendered_markdown(embed):
                 assert live_masked_links(shown) == [], shown
+
+
+#: Characters and pieces the escape pattern reacts to, mixed with plain words.
+_ESCAPABLE = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "b7",
+            " ",
+            "\t",
+            "\n",
+            "1",
+            "12",
+            ".",
+            ". ",
+            "-",
+            ">",
+            "#",
+            ":",
+            "/",
+            "://",
+            "https://x.org",
+            "steam://y",
+            "<a:/b>",
+            "<",
+            "[",
+            "]",
+            "\\",
+            "*",
+            "_",
+            "~",
+            "`",
+            "|",
+        ]
+    )
+    | st.text(max_size=4),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_ESCAPABLE)
+def test_inert_skips_the_escape_only_for_text_it_would_not_change(text: str) -> None:
+    """The quick check in front of the escape pattern never lets escapable text through."""
+    assert markdown._ESCAPE.sub(markdown._escaped, defused(text)) == inert(text)

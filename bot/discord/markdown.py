@@ -27,6 +27,10 @@ _MARKDOWN = r"[\\*_~`|\[\]]"
 _LINE_START = r"^(?P<indent>[ \t]*(?:[0-9]+(?=\.\s))?)(?P<mark>(?<=[0-9])\.|[>#-])"
 _ESCAPE = re.compile(rf"(?P<url>{_URL})|(?P<markdown>{_MARKDOWN})|{_LINE_START}", re.MULTILINE)
 _IN_URL = str.maketrans({"[": "%5B", "]": "%5D", "\\": "%5C"})
+#: What any change ``_ESCAPE`` makes needs: a markdown character or a line-start mark (a
+#: URL alone, with no bracket or backslash in it, is kept as it is). Text with neither
+#: is returned as is, without the slower pattern's scan.
+_MIGHT_ESCAPE = re.compile(rf"{_MARKDOWN}|^[ \t]*(?:[0-9]+\.|[>#-])", re.MULTILINE)
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -46,9 +50,16 @@ def inert(text: str) -> str:
     a masked link however many there are on a line; ``**`` or ``# `` do not restyle a card.
     One pass, linear in the text: it runs on every reply.
     """
-    return _ESCAPE.sub(_escaped, defused(text))
+    text = defused(text)
+    return _ESCAPE.sub(_escaped, text) if _MIGHT_ESCAPE.search(text) else text
 
 
 def defused(text: str) -> str:
-    """Mentions defused only: for footers, where Discord shows markdown as typed anyway."""
+    """Mentions defused only: for footers, where Discord shows markdown as typed anyway.
+
+    Every mention starts with ``@``: text without one (most of a reply) is returned as is,
+    without the substitution's cost.
+    """
+    if "@" not in text:
+        return text
     return _MENTION.sub("@\u200b\\1", text)

@@ -61,8 +61,13 @@ def literal(text: str) -> str:
     Slack has no escape for ``*`` or ``_``; a styling character only styles next to a
     word character, so a zero-width space on each side leaves it as a plain character.
     A reply's text is plain text, and part of it is the users' (dataset names, notes).
+    Most text has no styling character: it skips the substitution (every reply's every
+    field passes here).
     """
-    return _STYLING.sub("\u200b\\1\u200b", escape(text))
+    text = escape(text)
+    if "*" in text or "_" in text or "~" in text or "`" in text:
+        return _STYLING.sub("\u200b\\1\u200b", text)
+    return text
 
 
 def link(url: str, label: str) -> str:

@@ -7,7 +7,7 @@ every module writes moments the same way, as sortable ISO text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -103,7 +103,13 @@ class DataPoint:
     disputes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field by name. Each value is a str, number or None, so a shallow copy is
+        ``asdict``'s answer without its deep copy (a quarter of ``/scale``'s time)."""
+        return {name: getattr(self, name) for name in _POINT_FIELD_NAMES}
+
+
+#: DataPoint's fields in declaration order (what :meth:`DataPoint.as_dict` copies).
+_POINT_FIELD_NAMES = tuple(field.name for field in fields(DataPoint))
 
 
 @dataclass(frozen=True)
