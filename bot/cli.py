@@ -205,7 +205,6 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
         console_user(user or settings.console_user),
         workspace="local",
         channel="terminal",
-        local_operator=True,  # the one who runs the command runs the bot
     )
     if as_json:
         click.echo(reply.model_dump_json(indent=2))

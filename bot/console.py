@@ -113,7 +113,7 @@ def run_console(
                 continue
             if text.casefold() in EXIT_WORDS:
                 break
-            reply = core.ask(text, user, workspace="local", channel="terminal", local_operator=True)
+            reply = core.ask(text, user, workspace="local", channel="terminal")
             show(reply)
             for line in saved_lines(save_attachments(reply, files_folder(core.settings.db))):
                 print(line, file=stdout, flush=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.caller import Caller as Caller
-from bot.capabilities import TEXT_ONLY, Capabilities
+from bot.capabilities import Capabilities
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.communityfields import CommunityFields
 from bot.config import Settings
@@ -34,6 +34,7 @@ from bot.failures import error_reply, internal_error, refused_write
 from bot.grammar import MAX_COMMAND_LENGTH, bind, split_command
 from bot.notices import Notice
 from bot.plaintext import NotPlainText, check_text
+from bot.platforms import reported
 from bot.ratelimits import RateLimits
 from bot.reply import Reply
 from bot.seeding import catch_up
@@ -206,15 +207,22 @@ class Core:
         channel: str | None = None,
         is_admin: bool = False,
         request_id: str | None = None,
-        capabilities: Capabilities = TEXT_ONLY,
-        local_operator: bool = True,
+        capabilities: Capabilities | None = None,
+        local_operator: bool | None = None,
     ) -> Reply:
         """Run one command typed as text; text without a leading ``/`` is a question.
 
-        The Python API: the program that holds the core asks, so by default as the local
-        operator (spared the command limit, like the terminal) on a text-only surface.
-        The keywords are :class:`Caller`'s; an adapter holding one calls :meth:`run_line`.
+        The Python API, handed an id: unless told otherwise, ``user`` is answered as its
+        platform's adapter would report them (:func:`bot.platforms.reported`): a
+        ``slack:`` or ``discord:`` member sees PNG charts and is counted by the command
+        limit, the terminal's ``console:`` user is the local operator on plain text. The
+        keywords are :class:`Caller`'s; an adapter holding one calls :meth:`run_line`.
         """
+        if capabilities is None or local_operator is None:
+            facts = reported(user)
+            capabilities = facts.capabilities if capabilities is None else capabilities
+            if local_operator is None:
+                local_operator = facts.local_operator
         caller = Caller(
             user, workspace, channel, is_admin, request_id, capabilities, local_operator
         )

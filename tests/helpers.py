@@ -64,7 +64,7 @@ MEMBER = "console:alice"
 def chat_caller(user: str, **facts: Any) -> Caller:
     """``user`` as a chat adapter reports them: the capabilities Slack's adapter declares
     (a chart goes as a picture), and not the operator at the terminal (limits apply)."""
-    from bot.slack.app import CAPABILITIES
+    from bot.slack import CAPABILITIES
 
     return Caller(user, **{"capabilities": CAPABILITIES, **facts})
 

@@ -1,9 +1,10 @@
 """Where platforms may be named, and how adapters reach the core: checked on the source.
 
-Only the adapters (``bot/discord/``, ``bot/slack/``, the console), the CLI, the settings
-and the service runner may decide anything by a platform's name. Everything else (the
-core, the runner, the command model, handlers, the ledger) decides on what the adapter
-declares (:class:`bot.capabilities.Capabilities`) and the neutral facts it reports
+Only the adapters (``bot/discord/``, ``bot/slack/``, the console), the CLI, the settings,
+the service runner and the table of what each adapter reports (``bot/platforms.py``) may
+decide anything by a platform's name. Everything else (the core, the runner, the command
+model, handlers, the ledger) decides on what the adapter declares
+(:class:`bot.capabilities.Capabilities`) and the neutral facts it reports
 (``Caller.local_operator``, ``is_admin``, the workspace). And the adapters hold the
 runner (:class:`bot.runner.AsyncCore`), never the core behind it.
 """
@@ -28,6 +29,7 @@ MAY_NAME_PLATFORMS = (
     "bot/serve.py",
     "bot/cli.py",
     "bot/config.py",
+    "bot/platforms.py",
 )
 #: The modules that hold an AsyncCore and must use only its public methods.
 ADAPTERS = ("bot/discord/", "bot/slack/", "bot/console.py", "bot/terminal.py", "bot/serve.py")

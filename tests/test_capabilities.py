@@ -88,3 +88,27 @@ def test_the_reply_cache_keeps_one_reply_per_declared_surface(settings: Settings
     assert len(pictured.attachments) == 1
     assert texted.attachments == [], "the text-only adapter was served the picture"
     assert again is pictured, "the same surface is served from the cache"
+
+
+def test_the_python_api_answers_an_id_as_its_platforms_adapter_would(settings: Settings) -> None:
+    """``Core.ask`` is handed only an id: it gets what that platform's adapter reports.
+
+    As before the adapters declared anything: a Slack or Discord member asking through the
+    Python API sees the PNG and is counted; the terminal's user is spared, on plain text;
+    an id of a platform no adapter here serves is counted, on plain text.
+    """
+    with limited_core(settings) as core:
+        for member in ("slack:U0ALICE", "discord:80351110224678912"):
+            (png,) = core.ask("/trend video", user=member).attachments
+            assert png.media_type == "image/png"
+        assert core.ask("/trend video", user="console:alice").attachments == []
+        assert core.ask("/trend video", user="matrix:@ann").attachments == []
+        assert [core.ask("/scale video", "slack:UANY").kind for _ in range(4)] == (
+            ["answer"] * 3 + ["error"]
+        )
+        assert [core.ask("/scale video", "console:alice").kind for _ in range(6)] == ["answer"] * 6
+        assert [core.ask("/scale video", "matrix:@bob").kind for _ in range(4)] == (
+            ["answer"] * 3 + ["error"]
+        )
+        told = core.ask("/trend video", user="slack:U0BOB", capabilities=TEXT_ONLY)
+        assert told.attachments == [], "what the caller states wins over the id's platform"

@@ -24,9 +24,9 @@ from typing import Any
 import discord
 
 from bot.caller import Caller
-from bot.capabilities import Capabilities
 from bot.commands import Command, Permission
 from bot.config import Settings
+from bot.discord import CAPABILITIES
 from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
 from bot.discord.connection import intents, point_at_servers
 from bot.discord.embeds import render_embeds
@@ -39,8 +39,6 @@ from bot.runner import AsyncCore
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-#: What Discord shows, on every caller this adapter builds: a chart goes as a PNG file.
-CAPABILITIES = Capabilities(images=True)
 #: Permissions the bot needs: see channels, post, embed, reply in threads and to mentions,
 #: and attach a chart to its reply to a mention (slash commands' replies need no permission).
 INVITE_PERMISSIONS = discord.Permissions(

@@ -28,7 +28,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.caller import Caller
-from bot.capabilities import Capabilities
 from bot.config import Settings
 from bot.errors import UserError
 from bot.failures import internal_error
@@ -36,6 +35,7 @@ from bot.grammar import split_command
 from bot.kinds import Context
 from bot.reply import Attachment, Reply
 from bot.runner import AsyncCore
+from bot.slack import CAPABILITIES
 from bot.slack.blocks import (
     ACTION_PATTERN,
     action_needs_reason,
@@ -55,8 +55,6 @@ from bot.slack.forms import (
 log = logging.getLogger(__name__)
 
 UMBRELLA = "scalebot"
-#: What Slack shows, on every caller this adapter builds: a chart goes as an uploaded PNG.
-CAPABILITIES = Capabilities(images=True)
 #: Slack's answers when the app may not put a file in a channel (not a member, or a
 #: private channel it cannot see): the user is told how to invite it.
 NOT_THERE = frozenset({"not_in_channel", "channel_not_found"})
