@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 #: Quantities at or above this are refused: no dataset is that large, and a bound keeps
 #: every stored figure exactly representable and every sort meaningful.
@@ -33,6 +35,9 @@ _MULTIPLIERS: dict[str, Decimal] = {
     "trillions": Decimal(10) ** 12,
 }
 MULTIPLIER_WORDS = frozenset(w for w in _MULTIPLIERS if len(w) > 2)
+#: The same table, read-only, for readers of other text (``knowledge/figures_in_text.py``)
+#: so that "234M" means one thing whether typed at the bot or printed in a paper.
+MULTIPLIERS: Mapping[str, Decimal] = MappingProxyType(_MULTIPLIERS)
 
 _PATTERN = re.compile(
     r"""^\s*

@@ -44,6 +44,38 @@ for _canonical, _aliases in UNITS.items():
         _LOOKUP[_spelling.casefold()] = _canonical
 
 
+#: canonical unit -> phrasings papers print for it that a user would not type as a unit
+#: ("760K hours of video", "400M image-caption pairs"). Read only by
+#: ``knowledge/figures_in_text.py``; ``canonical_unit`` does not accept them.
+TEXT_PHRASES: dict[str, tuple[str, ...]] = {
+    "hours": ("video hours", "hours of video", "hours of footage", "hours of audio"),
+    "image-text pairs": (
+        "image–text pairs",
+        "image-caption pairs",
+        "image caption pairs",
+        "text-image pairs",
+        "image-text examples",
+    ),
+    "clips": ("video segments",),
+    "objects": ("3d assets", "3d models", "3d shapes"),
+    "documents": ("web pages", "webpages"),
+}
+
+#: Spellings too generic to trust a word or three away from a number in running text
+#: ("100M sentence pairs" is not image-text pairs, "7B parameter models" not 3D objects):
+#: in text they name the unit only right after the figure ("400M pairs").
+LOOSE_IN_TEXT = frozenset({"pairs", "pair", "models", "assets", "shapes", "pages", "h", "mi"})
+
+
+def text_spellings() -> dict[str, str]:
+    """Every spelling of every unit as printed in text (casefolded) -> canonical unit."""
+    spellings = dict(_LOOKUP)
+    for canonical, phrases in TEXT_PHRASES.items():
+        for phrase in phrases:
+            spellings[phrase.casefold()] = canonical
+    return spellings
+
+
 def canonical_unit(text: str) -> str | None:
     """The canonical unit for a spelling, or None when it is not in the vocabulary."""
     return _LOOKUP.get(" ".join(text.split()).casefold())
