@@ -58,23 +58,76 @@ _FIGURE = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _RANGE_JOIN = re.compile(r"\s*(?:[-–—]|to\b|and\b)\s*", re.IGNORECASE)
-_QUALIFIERS = (
-    "about|approximately|approx\\.|around|roughly|nearly|almost|over|more than|"
-    "less than|fewer than|up to|at least|at most|under|above|below|some|between|from|"
-    "~|≈|∼|>|<|≥|≤"
+#: Words printed before a figure that say how it bounds or rounds the size, longest first.
+_QUALIFIERS = tuple(
+    sorted(
+        [
+            *"about approximately approx. around roughly nearly almost over under above".split(),
+            *"below some between from ~ ≈ ∼ > < ≥ ≤".split(),
+            *("more than", "less than", "fewer than", "up to", "at least", "at most"),
+        ],
+        key=len,
+        reverse=True,
+    )
 )
-_QUALIFIER_BEFORE = re.compile(rf"(?:^|(?<=[\s(]))(?P<q>{_QUALIFIERS})\s*$", re.IGNORECASE)
+_QUALIFIER_REACH = max(len(qualifier) for qualifier in _QUALIFIERS) + 4
+
+
+def _trie(words: list[str]) -> str:
+    """One pattern for many lowercase words, factored by common prefix.
+
+    Python's ``re`` tries an alternation's branches one by one; factored, a position that
+    starts no unit fails on its first character, which is what keeps a page fast.
+    Continuations come before a word's end, so the longest spelling wins.
+    """
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for character in word:
+            node = node.setdefault(character, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [
+            (r"\s+" if character == " " else re.escape(character)) + emit(child)
+            for character, child in sorted(node.items())
+            if character
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
 
 _SPELLINGS = text_spellings()
-_STRICT = [s for s in _SPELLINGS if s not in LOOSE_IN_TEXT]
-_UNIT_TAIL = re.compile(
-    rf"""[ \t\u00a0\u202f]*\n?[ \t\u00a0\u202f]*(?:
-        (?P<near>{_alternation(_STRICT)}|{_alternation(sorted(LOOSE_IN_TEXT))})
-      | (?:(?!\d)[\w][\w'’-]*\s+){{1,{MAX_WORDS_BEFORE_UNIT}}}?(?P<far>{_alternation(_STRICT)})
-    )(?![\w-])""",
-    re.VERBOSE | re.IGNORECASE,
+_STRICT = _trie([s for s in _SPELLINGS if s not in LOOSE_IN_TEXT])
+_LOOSE = _trie(sorted(LOOSE_IN_TEXT))
+_GAP = r"[ \t\u00a0\u202f]*+\n?[ \t\u00a0\u202f]*+"
+#: The unit after a figure, read in lowercased text: right after it (any spelling) or
+#: behind at most three words (not a loose spelling); the nearest wins.
+_UNIT = (
+    rf"(?:(?P<near>{_STRICT}|{_LOOSE})"
+    rf"|(?:(?!\d)\w[\w'’-]*+\s+){{1,{MAX_WORDS_BEFORE_UNIT}}}?(?P<far>{_STRICT}))(?![\w-])"
 )
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
+_UNIT_TAIL = re.compile(_GAP + _UNIT)
+#: A cheap first pass over the lowercased page, run in C: digits, anything a figure may
+#: print after them (multiplier, exponent, a range's second number), then a unit. It
+#: finds at least every figure ``_read`` accepts; ``_read`` then parses each exactly.
+_SUFFIX = (
+    r"(?>\s*[×x·∙*]\s*10(?:\s*\^\s*\{?\s*[-+−]?\d+\s*\}?|[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻]+)"
+    r"|e[-+]?\d+|\s*\^\s*\{?\s*\d+\s*\}?|[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[a-z]{1,8}+)?"
+    rf"(?:[ \u00a0\u202f]?(?:{_trie(_WORDS)})\b)?"
+)
+#: Starts only where a number starts (the lookbehind follows the first digit, so ``re``
+#: still skips to digits in C); ``_read`` refuses the same neighbours.
+_CANDIDATE = re.compile(
+    rf"\d(?<![\w,.^]\d)[\d,.]*+{_SUFFIX}"
+    rf"(?:\s*(?:[-–—]|to|and)\s*\d[\d,.]*+{_SUFFIX})?{_GAP}{_UNIT}"
+)
+#: Where a sentence ends: its mark and the space after it, or a blank line.
+_SENTENCE_ENDS = (". ", "? ", "! ", ".\n", "?\n", "!\n", "\n\n")
 
 
 @dataclass(frozen=True)
@@ -124,48 +177,57 @@ def figures_in(text: str, unit: str) -> list[Figure]:
 
 def all_figures(text: str) -> list[Figure]:
     """Every figure ``text`` states in any unit of the vocabulary, in reading order."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lowers to two characters: keep offsets aligned
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     found: list[Figure] = []
     position = 0
-    while (match := _FIGURE.search(text, position)) is not None:
-        position = match.end()
-        start = match.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] in "._^"):
-            continue  # the middle of "v1.5", "GPT4", "x10^8": not a figure of its own
-        parsed = _parse(match)
-        if parsed is None:
+    while (candidate := _CANDIDATE.search(lowered, position)) is not None:
+        read = _read(text, lowered, candidate.start())
+        if read is None:
+            position = candidate.start() + 1
             continue
-        value, precision = parsed
-        upper = None
-        end = match.end()
-        qualifier = _qualifier(text, start)
-        ranged = _range_end(text, end, qualifier)
-        if ranged is not None:
-            (high, high_precision, high_match), multiplied = ranged
-            scale = _scale(high_match) if multiplied and _is_bare(match) else None
-            if scale is not None:
-                value, precision = float(value * float(scale)), float(precision * float(scale))
-            if high > value:
-                upper, precision = high, min(precision, high_precision)
-                end = position = high_match.end()
-        tail = _UNIT_TAIL.match(text, end)
-        if tail is None:
-            continue
-        spelling = " ".join((tail["near"] or tail["far"]).split()).casefold()
-        unit = _SPELLINGS[spelling]
-        printed_from = start - len(qualifier) if qualifier else start
-        found.append(
-            Figure(
-                value=value,
-                precision=precision,
-                unit=unit,
-                sentence=_sentence(text, start, tail.end()),
-                printed=" ".join(text[printed_from : tail.end()].split()),
-                qualifier=" ".join(qualifier.split()).casefold(),
-                upper=upper,
-            )
-        )
-        position = max(position, tail.end())
+        figure, position = read
+        found.append(figure)
     return found
+
+
+def _read(text: str, lowered: str, start: int) -> tuple[Figure, int] | None:
+    """The figure printed at ``start`` with its unit, and where reading goes on, or None."""
+    if start and (text[start - 1].isalnum() or text[start - 1] in "._^,"):
+        return None  # the middle of "v1.5", "GPT4", "x10^8": not a figure of its own
+    match = _FIGURE.match(text, start)
+    parsed = _parse(match) if match else None
+    if match is None or parsed is None:
+        return None
+    value, precision = parsed
+    upper = None
+    end = match.end()
+    qualifier = _qualifier(text, start)
+    ranged = _range_end(text, end, qualifier)
+    if ranged is not None:
+        (high, high_precision, high_match), multiplied = ranged
+        scale = _scale(high_match) if multiplied and _is_bare(match) else None
+        if scale is not None:
+            value, precision = float(value * float(scale)), float(precision * float(scale))
+        if high > value:
+            upper, precision = high, min(precision, high_precision)
+            end = high_match.end()
+    tail = _UNIT_TAIL.match(lowered, end)
+    if tail is None:
+        return None
+    spelling = " ".join((tail["near"] or tail["far"]).split())
+    printed_from = start - len(qualifier)
+    figure = Figure(
+        value=value,
+        precision=precision,
+        unit=_SPELLINGS[spelling],
+        sentence=_sentence(text, start, tail.end()),
+        printed=" ".join(text[printed_from : tail.end()].split()),
+        qualifier=" ".join(qualifier.split()).casefold(),
+        upper=upper,
+    )
+    return figure, tail.end()
 
 
 def _parse(match: re.Match[str]) -> tuple[float, float] | None:
@@ -180,12 +242,12 @@ def _parse(match: re.Match[str]) -> tuple[float, float] | None:
     scale = _scale(match)
     if scale is None:
         return None
-    exponent = mantissa.as_tuple().exponent
-    assert isinstance(exponent, int)
+    places = mantissa.as_tuple().exponent
+    assert isinstance(places, int)  # a finite number: no 'n', 'N' or 'F'
     value = mantissa * scale
     if value <= 0:
         return None
-    return float(value), float(Decimal(10) ** exponent * scale)
+    return float(value), float(Decimal(10) ** places * scale)
 
 
 def _scale(match: re.Match[str]) -> Decimal | None:
@@ -226,16 +288,23 @@ def _range_end(
 
 def _qualifier(text: str, start: int) -> str:
     """ "over", "about", "between", ... printed just before the figure, as printed."""
-    found = _QUALIFIER_BEFORE.search(text, max(0, start - 16), start)
-    return text[found.start() : start] if found else ""
+    window = text[max(0, start - _QUALIFIER_REACH) : start]
+    before = window.rstrip().lower()
+    if not before.endswith(_QUALIFIERS):
+        return ""
+    for qualifier in _QUALIFIERS:
+        cut = len(before) - len(qualifier)
+        if before.endswith(qualifier) and (cut == 0 or not before[cut - 1].isalnum()):
+            if cut == 0 and start > len(window) and text[start - len(window) - 1].isalnum():
+                return ""  # the window cut a word: "moreover" is no qualifier
+            return window[cut:]
+    return ""
 
 
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around ``start``..``end``, on one line, cut to a readable length."""
     low = max(0, start - SENTENCE_REACH)
-    head = low
-    for boundary in _SENTENCE_END.finditer(text, low, start):
-        head = boundary.end()
-    tail = _SENTENCE_END.search(text, end, end + SENTENCE_REACH)
-    stop = tail.end() if tail else min(len(text), end + SENTENCE_REACH)
-    return " ".join(text[head:stop].split())
+    head = max([low] + [text.rfind(mark, low, start) + len(mark) for mark in _SENTENCE_ENDS])
+    high = min(len(text), end + SENTENCE_REACH)
+    stops = [at + 1 for mark in _SENTENCE_ENDS if (at := text.find(mark, end, high)) >= 0]
+    return " ".join(text[head : min(stops, default=high)].split())
