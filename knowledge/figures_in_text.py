@@ -39,8 +39,10 @@ def _alternation(words: list[str]) -> str:
     return "|".join(sorted(escaped, key=len, reverse=True))
 
 
-_ABBREVIATIONS = [word for word in MULTIPLIERS if len(word) <= 3]
-_WORDS = [word for word in MULTIPLIERS if len(word) > 3]
+#: "760K" but not "760 K": a lone letter after a space is too often something else
+#: ("5 m" of cable); "3 bn" and "234 million" may have the space.
+_ABBREVIATIONS = [word for word in MULTIPLIERS if len(word) == 1]
+_WORDS = [word for word in MULTIPLIERS if len(word) > 1]
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d|,\d)|\d+)(?:\.\d+)?(?!\.?\d)"
 _EXPONENT = (
     r"(?:\s*[×xX·∙*]\s*10(?:\s*\^\s*\{?\s*(?P<exp>[+\-−]?\d{1,2})\s*\}?"
@@ -123,7 +125,7 @@ _SUFFIX = (
 #: Starts only where a number starts (the lookbehind follows the first digit, so ``re``
 #: still skips to digits in C); ``_read`` refuses the same neighbours.
 _CANDIDATE = re.compile(
-    rf"\d(?<![\w,.^]\d)[\d,.]*+{_SUFFIX}"
+    rf"\d(?<![\w,.^]\d)(?<!\w-\d)[\d,.]*+{_SUFFIX}"
     rf"(?:\s*(?:[-–—]|to|and)\s*\d[\d,.]*+{_SUFFIX})?{_GAP}{_UNIT}"
 )
 #: Where a sentence ends: its mark and the space after it, or a blank line.
@@ -194,8 +196,9 @@ def all_figures(text: str) -> list[Figure]:
 
 def _read(text: str, lowered: str, start: int) -> tuple[Figure, int] | None:
     """The figure printed at ``start`` with its unit, and where reading goes on, or None."""
-    if start and (text[start - 1].isalnum() or text[start - 1] in "._^,"):
-        return None  # the middle of "v1.5", "GPT4", "x10^8": not a figure of its own
+    before = text[max(0, start - 2) : start]
+    if before[-1:].isalnum() or before[-1:] in tuple("._^,") or _is_name_part(before):
+        return None  # the middle of "v1.5", "GPT4", "x10^8", "GPT-4": not a figure
     match = _FIGURE.match(text, start)
     parsed = _parse(match) if match else None
     if match is None or parsed is None:
@@ -228,6 +231,11 @@ def _read(text: str, lowered: str, start: int) -> tuple[Figure, int] | None:
         upper=upper,
     )
     return figure, tail.end()
+
+
+def _is_name_part(before: str) -> bool:
+    """Whether a number continues a hyphenated name ("GPT-4", "Llama-2")."""
+    return len(before) == 2 and before[1] == "-" and before[0].isalnum()
 
 
 def _parse(match: re.Match[str]) -> tuple[float, float] | None:
@@ -304,7 +312,8 @@ def _qualifier(text: str, start: int) -> str:
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around ``start``..``end``, on one line, cut to a readable length."""
     low = max(0, start - SENTENCE_REACH)
-    head = max([low] + [text.rfind(mark, low, start) + len(mark) for mark in _SENTENCE_ENDS])
+    heads = [at + len(mark) for mark in _SENTENCE_ENDS if (at := text.rfind(mark, low, start)) >= 0]
+    head = max(heads, default=low)
     high = min(len(text), end + SENTENCE_REACH)
     stops = [at + 1 for mark in _SENTENCE_ENDS if (at := text.find(mark, end, high)) >= 0]
     return " ".join(text[head : min(stops, default=high)].split())
