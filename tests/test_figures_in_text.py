@@ -228,7 +228,8 @@ def sentences(draw: st.DrawFn, unit: str | None = None) -> tuple[str, str, Decim
         [] if spelling in LOOSE_IN_TEXT else draw(st.lists(st.sampled_from(FILLERS), max_size=2))
     )
     words = " ".join([*fillers, spelling])
-    text = f"{draw(st.sampled_from(PROSE))} {qualifier}{printed} {words}{draw(st.sampled_from(ENDINGS))}"
+    opening, ending = draw(st.sampled_from(PROSE)), draw(st.sampled_from(ENDINGS))
+    text = f"{opening} {qualifier}{printed} {words}{ending}"
     return text.strip(), unit, value
 
 
