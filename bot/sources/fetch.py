@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 #: Resolves a host name to its IP addresses (as text); tests inject their own.
 Resolver = Callable[[str], Awaitable[list[str]]]
+#: Where a checked (address, port) is connected to: itself in production; tests send a
+#: public address to a fake server on 127.0.0.1, as a hosts file would.
+Route = Callable[[str, int], tuple[str, int]]
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
@@ -109,8 +112,9 @@ async def system_resolver(host: str) -> list[str]:
 class _PinnedResolver(AbstractResolver):
     """aiohttp's resolver for one fetch: answers only the addresses already checked."""
 
-    def __init__(self) -> None:
+    def __init__(self, route: Route | None = None) -> None:
         self.pinned: dict[str, list[str]] = {}
+        self._route = route
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -118,17 +122,20 @@ class _PinnedResolver(AbstractResolver):
         addresses = self.pinned.get(host.lower().rstrip("."))
         if not addresses:
             raise OSError(f"{host} was not checked before connecting")
-        return [
-            ResolveResult(
-                hostname=host,
-                host=address,
-                port=port,
-                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
-                proto=0,
-                flags=socket.AI_NUMERICHOST,
+        results = []
+        for address in addresses:
+            to, to_port = self._route(address, port) if self._route else (address, port)
+            results.append(
+                ResolveResult(
+                    hostname=host,
+                    host=to,
+                    port=to_port,
+                    family=socket.AF_INET6 if ":" in to else socket.AF_INET,
+                    proto=0,
+                    flags=socket.AI_NUMERICHOST,
+                )
             )
-            for address in addresses
-        ]
+        return results
 
     async def close(self) -> None:
         """Nothing to release: the answers are in memory."""
@@ -159,12 +166,16 @@ class Fetcher:
         cache: FetchCache | None = None,
         pace: HostPace | None = None,
         resolver: Resolver = system_resolver,
+        route: Route | None = None,
         user_agent: str = USER_AGENT,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.limits = limits
         self.cache = cache
         self.pace = pace if pace is not None else HostPace()
         self._resolve = resolver
+        self._route = route
+        self._clock = clock
         self._headers = {"User-Agent": user_agent, "Accept": "*/*"}
 
     @classmethod
@@ -212,7 +223,7 @@ class Fetcher:
         return outcome
 
     async def _fetch(self, target: Target) -> Outcome:
-        resolver = _PinnedResolver()
+        resolver = _PinnedResolver(self._route)
         connector = aiohttp.TCPConnector(resolver=resolver, use_dns_cache=False, force_close=True)
         async with aiohttp.ClientSession(
             connector=connector,
@@ -312,5 +323,5 @@ class Fetcher:
             response.status,
             response.content_type,
             b"".join(chunks),
-            time.time(),
+            self._clock(),
         )
