@@ -10,6 +10,7 @@ hosts file would (``route``), after the check, so the check under test is the re
 from __future__ import annotations
 
 import asyncio
+import gzip
 import ipaddress
 import itertools
 import time
@@ -60,6 +61,7 @@ class FakeWeb:
         app.router.add_get("/hang", self.hang)
         app.router.add_get("/huge", self.huge)
         app.router.add_get("/huge-declared", self.huge_declared)
+        app.router.add_get("/bomb", self.bomb)
         app.router.add_get("/r/{n}", self.redirects)
         app.router.add_get("/to", self.to)
         app.router.add_get("/loop", self.loop)
@@ -115,6 +117,13 @@ class FakeWeb:
         response.content_type = "text/plain"
         await self._stream(response, request)
         return response
+
+    async def bomb(self, request: web.Request) -> web.Response:
+        """50 MB of zeros gzipped to about 50 KB: small on the wire, huge once read."""
+        body = gzip.compress(bytes(50 * MB), compresslevel=9)
+        return web.Response(
+            body=body, headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}
+        )
 
     async def redirects(self, request: web.Request) -> web.Response:
         """/r/N redirects to /r/N-1; /r/0 is the page: N redirects in all."""
@@ -256,6 +265,16 @@ def test_a_50_mb_body_is_too_large_and_not_read_past_the_cap(path: str) -> None:
     assert outcome.reason == "too large: the page is over 10 MB (the limit)"
     # The server could push a few more megabytes into the socket's buffers, never 50.
     assert sent < 30 * MB
+
+
+def test_a_compressed_body_is_capped_by_its_size_once_decompressed() -> None:
+    async def scenario() -> Any:
+        async with serving() as fake:
+            return await Fetcher(local()).fetch(f"http://127.0.0.1:{fake.port}/bomb")
+
+    outcome = run(scenario)
+    assert isinstance(outcome, Unreachable), outcome
+    assert outcome.reason == "too large: the page is over 10 MB (the limit)"
 
 
 def test_a_body_at_the_cap_is_read_whole() -> None:
@@ -405,6 +424,23 @@ def test_a_redirect_to_the_same_host_is_resolved_and_checked_again() -> None:
     )
 
 
+def test_an_internationalised_name_is_resolved_and_pinned_in_its_ascii_form() -> None:
+    asked: list[str] = []
+
+    async def scenario() -> Any:
+        async with serving() as fake:
+            fetcher = Fetcher(
+                FetchLimits(),
+                resolver=resolver_of({"xn--bcher-kva.test": [PUBLIC]}, asked),
+                route=to_fake(fake),
+            )
+            return await fetcher.fetch("http://bücher.test/page")
+
+    outcome = run(scenario)
+    assert isinstance(outcome, Fetched) and outcome.body == PAGE, outcome
+    assert asked == ["xn--bcher-kva.test"]
+
+
 # --- refusals before any connection -----------------------------------------------------
 
 
@@ -547,6 +583,19 @@ def test_a_failed_fetch_is_not_cached(tmp_path: Path) -> None:
             return len(fake.requests)
 
     assert run(scenario) == 2
+
+
+def test_a_cache_that_cannot_be_written_costs_a_refetch_not_the_page(tmp_path: Path) -> None:
+    async def scenario() -> tuple[list[Any], int]:
+        async with serving() as fake:
+            cache = FetchCache(tmp_path / "no such folder" / "cache.db")
+            fetcher = Fetcher(local(), cache=cache)
+            url = f"http://127.0.0.1:{fake.port}/page"
+            return [await fetcher.fetch(url), await fetcher.fetch(url)], len(fake.requests)
+
+    outcomes, requests = run(scenario)
+    assert all(isinstance(o, Fetched) and o.body == PAGE for o in outcomes), outcomes
+    assert requests == 2
 
 
 def test_the_cache_file_sits_beside_the_ledger(tmp_path: Path) -> None:

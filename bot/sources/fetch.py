@@ -15,7 +15,9 @@ The outcome is a value, never an exception: :class:`Fetched`, :class:`Unreachabl
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -44,6 +46,8 @@ Resolver = Callable[[str], Awaitable[list[str]]]
 #: Where a checked (address, port) is connected to: itself in production; tests send a
 #: public address to a fake server on 127.0.0.1, as a hosts file would.
 Route = Callable[[str, int], tuple[str, int]]
+
+log = logging.getLogger(__name__)
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
@@ -197,7 +201,7 @@ class Fetcher:
         except RefusedAddress as exc:
             return Refused(asked, str(exc))
         if self.cache is not None and not fresh:
-            page = await self.cache.get(asked)
+            page = await self._cached(self.cache, asked)
             if page is not None:
                 return Fetched(
                     asked,
@@ -210,17 +214,33 @@ class Fetcher:
                 )
         outcome = await self._fetch(target)
         if isinstance(outcome, Fetched) and self.cache is not None:
-            await self.cache.put(
-                CachedPage(
-                    asked,
-                    outcome.final_url,
-                    outcome.status,
-                    outcome.content_type,
-                    outcome.body,
-                    outcome.fetched_at,
-                )
-            )
+            await self._keep(self.cache, outcome)
         return outcome
+
+    @staticmethod
+    async def _cached(cache: FetchCache, url: str) -> CachedPage | None:
+        """The cached page, or None; a cache that cannot be read is a miss, not a failure."""
+        try:
+            return await cache.get(url)
+        except sqlite3.Error as exc:
+            log.warning("fetch cache %s could not be read: %s", cache.path, exc)
+            return None
+
+    @staticmethod
+    async def _keep(cache: FetchCache, outcome: Fetched) -> None:
+        """Cache ``outcome``; a cache that cannot be written costs a re-fetch, nothing more."""
+        page = CachedPage(
+            outcome.url,
+            outcome.final_url,
+            outcome.status,
+            outcome.content_type,
+            outcome.body,
+            outcome.fetched_at,
+        )
+        try:
+            await cache.put(page)
+        except sqlite3.Error as exc:
+            log.warning("fetch cache %s could not be written: %s", cache.path, exc)
 
     async def _fetch(self, target: Target) -> Outcome:
         resolver = _PinnedResolver(self._route)
@@ -273,7 +293,7 @@ class Fetcher:
                             return Refused(target.url, f"it redirects to {following}: {exc}")
                         continue
                     return await self._answer(target.url, current, response)
-            except (aiohttp.ClientError, OSError) as exc:
+            except (aiohttp.ClientError, OSError, ValueError) as exc:
                 return Unreachable(target.url, _failure(current.host, exc))
         return Unreachable(
             target.url, f"more than {self.limits.max_redirects} redirects (the limit)"
@@ -282,20 +302,29 @@ class Fetcher:
     async def _admit(
         self, target: Target, resolver: _PinnedResolver, asked: str, via: str
     ) -> Outcome | None:
-        """Resolve ``target``'s host once, check every address, pin them; None when allowed."""
-        literal = literal_address(target.host)
+        """Resolve ``target``'s host once, check every address, pin them; None when allowed.
+
+        The name resolved and pinned is the one aiohttp asks the resolver for: an
+        internationalised name in its ASCII form. Were the two encodings ever to differ,
+        the pin would not be found and the connection would fail: closed, not open.
+        """
+        try:
+            host = target.host if target.host.isascii() else target.host.encode("idna").decode()
+        except UnicodeError as exc:
+            return Refused(asked, f"{via}{target.host!r} is not a valid host name ({exc})")
+        literal = literal_address(host)
         if literal is not None:
             addresses = [str(literal)]
         else:
             try:
-                addresses = await self._resolve(target.host)
+                addresses = await self._resolve(host)
             except OSError as exc:
                 return Unreachable(asked, f"{via}{target.host} could not be found ({exc})")
         try:
             check_addresses(target.host, addresses, allow_private=self.limits.allow_private)
         except RefusedAddress as exc:
             return Refused(asked, f"{via}{exc}")
-        resolver.pinned[target.host.lower()] = addresses
+        resolver.pinned[host.lower().rstrip(".")] = addresses
         return None
 
     async def _answer(
