@@ -59,6 +59,21 @@ class Settings(BaseSettings):
         Limit(30, "minute"), description="COUNT/PERIOD: commands of any kind per user"
     )
 
+    check_sources: bool = Field(
+        True, description="check each new figure against its source; 0 turns checking off"
+    )
+    check_allow_private: bool = Field(
+        False,
+        description="let source checks fetch private, loopback and link-local addresses "
+        "on any port (test servers); never in production",
+    )
+    check_max_bytes: int = Field(
+        10_000_000, gt=0, description="a source larger than this many bytes is not read"
+    )
+    check_timeout: float = Field(
+        20.0, gt=0, description="seconds a source's fetch may take, redirects included"
+    )
+
     discord_token: SecretStr | None = Field(None, validation_alias=_platform_env("DISCORD_TOKEN"))
     discord_api_url: str | None = Field(
         None,
