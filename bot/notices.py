@@ -16,7 +16,7 @@ in its handler, with no change to any platform's code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from bot.reply import Reply
 
@@ -27,6 +27,11 @@ class Notice:
 
     point_id: int
     message: Reply
+    #: Posted to the review channels as the point's card: deliverers remember where it
+    #: went, so that a later notice that ``replaces_card`` edits it in place.
+    is_card: ClassVar[bool] = False
+    #: Replaces the point's card where one was posted (else it is posted as the card).
+    replaces_card: ClassVar[bool] = False
 
     @property
     def recipient(self) -> str | None:
@@ -37,6 +42,32 @@ class Notice:
 @dataclass(frozen=True, kw_only=True)
 class PointPending(Notice):
     """A point was submitted and waits for a moderator: its review card, with buttons."""
+
+    is_card: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class PointChecked(Notice):
+    """A pending point's source was checked: its review card again, with the outcome.
+
+    Edits the card posted for :class:`PointPending` in place (Slack's ``chat.update``,
+    Discord's message edit), so a moderator sees one card per figure, now with what the
+    source states; where no card was posted (or it cannot be found), it is posted anew.
+    """
+
+    is_card: ClassVar[bool] = True
+    replaces_card: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceDiffers(Notice):
+    """The submitter hears that their source states other figures than theirs."""
+
+    submitter: str
+
+    @property
+    def recipient(self) -> str | None:
+        return self.submitter
 
 
 @dataclass(frozen=True, kw_only=True)
