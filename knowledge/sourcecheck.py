@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from knowledge.figures_in_text import Figure, UnknownUnit, figures_in, matches
@@ -27,6 +28,11 @@ STATUSES: tuple[Status, ...] = ("states", "differs", "absent", "unreachable", "r
 MAX_FIGURES = 12
 #: A quoted sentence is cut to this many characters.
 MAX_SENTENCE = 400
+
+
+def now_iso() -> str:
+    """The time a check is stamped with: ISO 8601, UTC, to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,16 @@ does not start a fetch each at once); the fetcher's per-host pace and day's cach
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.sources.fetch import Fetched, Fetcher, Refused
-from knowledge.sourcecheck import SourceCheck, Status, judge
+from knowledge.sourcecheck import SourceCheck, Status, judge, now_iso
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 #: Checks at once, per checker: enough to overlap slow hosts, few enough to be polite.
 MAX_CONCURRENT = 4
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class SourceChecker:
