@@ -24,9 +24,8 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures import wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +72,7 @@ class CheckJob:
         return ("check", self.point_id, self.url, self.fresh)
 
 
-class Awaiting(Exception):  # noqa: N818 - a signal, not an error
+class Awaiting(Exception):
     """Raised by ``request.check_now`` when the outcome is not in yet (see module doc)."""
 
     def __init__(self, job: CheckJob) -> None:
@@ -81,7 +80,7 @@ class Awaiting(Exception):  # noqa: N818 - a signal, not an error
         self.job = job
 
 
-class Suspended(Exception):  # noqa: N818 - a signal, not an error
+class Suspended(Exception):
     """A call that waits for a check: ``start()`` begins it, ``resume(awaited)`` answers."""
 
     def __init__(

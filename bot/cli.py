@@ -31,7 +31,7 @@ from bot.console import (
     saved_lines,
 )
 from bot.core import Core
-from bot.courier import deliver_now
+from bot.courier import after_reply
 from bot.csvcells import csv_cell
 from bot.failures import storage_error
 from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
@@ -216,7 +216,7 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
         click.echo(reply.as_text())
     for line in saved_lines(save_attachments(reply, files_folder(settings.db))):
         click.echo(line, err=as_json)
-    deliver_now(core.take_notices(), core.settings)
+    after_reply(core, lambda note: click.echo(note, err=as_json))
     if reply.kind == "error":
         ctx.exit(1)
 

@@ -11,7 +11,7 @@ these declarations, so the platforms cannot drift apart from the code.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -22,9 +22,11 @@ from bot.kinds import Option as Option
 from bot.phrasing import counted, join_and, number_word, with_article
 
 if TYPE_CHECKING:
+    from bot.checking import CheckJob
     from bot.notices import Notice
     from bot.reply import Reply
     from knowledge.kb import Library
+    from knowledge.sourcecheck import SourceCheck
     from knowledge.store import Store
 
 
@@ -125,6 +127,12 @@ class Request:
     asker: Asker | None = None
     #: What others should hear of this command once it is answered (see ``notify``).
     notices: list[Notice] = field(default_factory=list)
+    #: Source checks to run once the reply is sent (see ``check_later``).
+    checks: list[CheckJob] = field(default_factory=list)
+    #: Whether this bot checks sources (``SCALEBOT_CHECK_SOURCES``).
+    checks_sources: bool = False
+    #: Outcomes of checks this call awaited, by their job's key (see ``check_now``).
+    awaited: Mapping[Hashable, Any] = field(default_factory=dict)
 
     # -- the surface: any command may read it ------------------------------------------
 
@@ -199,6 +207,26 @@ class Request:
                 "only once. Declare it with pure=False."
             )
         self.notices.append(notice)
+
+    def check_later(self, job: CheckJob) -> None:
+        """Check a point's source once the reply is sent (see :mod:`bot.checking`)."""
+        self._asker("check_later")
+        self.checks.append(job)
+
+    def check_now(self, job: CheckJob) -> SourceCheck:
+        """The outcome of ``job``, awaited before this reply.
+
+        The first time, this raises :class:`bot.checking.Awaiting`: the core starts the
+        check and runs the handler again with the outcome here. So a handler asks
+        before it writes anything.
+        """
+        self._asker("check_now")
+        outcome: SourceCheck | None = self.awaited.get(job.key)
+        if outcome is not None:
+            return outcome
+        from bot.checking import Awaiting
+
+        raise Awaiting(job)
 
 
 Handler = Callable[..., "Reply"]

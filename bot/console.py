@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core import Core
-from bot.courier import deliver_now
+from bot.courier import after_reply
 from bot.reply import Reply
 
 EXIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit"})
@@ -117,7 +117,8 @@ def run_console(
             show(reply)
             for line in saved_lines(save_attachments(reply, files_folder(core.settings.db))):
                 print(line, file=stdout, flush=True)
-            # After the reply is shown: the review channels, and a submitter told by DM.
-            deliver_now(core.take_notices(), core.settings)
+            # After the reply is shown: the review channels, a submitter told by DM, and
+            # the source checks the command asked for.
+            after_reply(core, lambda note: print(note, file=stdout, flush=True))
     except KeyboardInterrupt:
         print(file=stdout)

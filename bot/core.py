@@ -8,15 +8,17 @@ errors into replies all happen here, once, so no platform can skip them.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 from bot.caller import Caller as Caller
 from bot.capabilities import Capabilities
+from bot.checking import Awaiting, CheckJob, SourceChecks, Suspended
 from bot.commands import Asker, Command, Option, Permission, Request, Surface
 from bot.communityfields import CommunityFields
 from bot.config import Settings
@@ -42,6 +44,7 @@ from bot.suggest import unknown_command
 from knowledge.kb import Library
 from knowledge.ledger.faults import StorageFault
 from knowledge.rates import OverLimit
+from knowledge.sourcecheck import SourceCheck
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -93,6 +96,8 @@ class Core:
         #: Community fields another process adds are served at the next command.
         self.fields = CommunityFields(library, store)
         self.limits = RateLimits(settings, store, commands, self.is_moderator, clock)
+        #: Source checks: the jobs commands ask for, and where they run (bot/checking.py).
+        self.checks = SourceChecks(settings, store)
 
     @classmethod
     def open(
@@ -129,11 +134,14 @@ class Core:
         self.limits.clock = clock
 
     def close(self) -> None:
-        """Write the command counts still in memory, then close the database."""
+        """Write the command counts still in memory, stop checks, close the database."""
         try:
             self.limits.close()
         finally:
-            self.store.close()
+            try:
+                self.checks.close()
+            finally:
+                self.store.close()
 
     def __enter__(self) -> Core:
         return self
@@ -322,14 +330,23 @@ class Core:
         return command
 
     def invoke(
-        self, name: str, raw_options: dict[str, str], caller: Caller, *, pressed: bool = False
+        self,
+        name: str,
+        raw_options: dict[str, str],
+        caller: Caller,
+        *,
+        pressed: bool = False,
+        awaited: dict[Hashable, Any] | None = None,
     ) -> Reply:
         """Run a command whose options arrive already split (as Discord sends them).
 
-        ``pressed``: the command comes from a button of an earlier reply.
+        ``pressed``: the command comes from a button of an earlier reply. ``awaited``:
+        the call is resumed with the checks it awaited (:mod:`bot.checking`); it was
+        admitted by the rate limits when it began.
         """
         try:
-            self.limits.admit(caller)
+            if awaited is None:
+                self.limits.admit(caller)
             self.fields.follow()
             readable(name, "The command's name")
             command = self.command(name)
@@ -363,6 +380,8 @@ class Core:
                 store=self.store,
                 commands=self.commands,
                 asker=asker,
+                checks_sources=self.checks.enabled,
+                awaited=awaited or {},
             )
             charge = self.limits.submission_charge(command, caller)
             if charge is None:
@@ -371,7 +390,10 @@ class Core:
                 with self.store.charging(charge):
                     reply = command.handler(request, **values)
             self._notices.extend(request.notices)
+            self.checks.keep(request.checks)
             return reply
+        except Awaiting as need:
+            return self._awaiting(need.job, name, raw_options, caller, pressed, awaited or {})
         except UserError as error:
             return error_reply(error)
         except OverLimit:
@@ -381,6 +403,44 @@ class Core:
         except Exception:
             log.exception("command /%s failed", name)
             return internal_error()
+
+    def _awaiting(
+        self,
+        job: CheckJob,
+        name: str,
+        raw_options: dict[str, str],
+        caller: Caller,
+        pressed: bool,
+        awaited: dict[Hashable, Any],
+    ) -> Reply:
+        """The call again once ``job`` is checked: waited for here, or :class:`Suspended`."""
+
+        def resume(outcomes: dict[Hashable, Any]) -> Reply:
+            return self.invoke(name, raw_options, caller, pressed=pressed, awaited=outcomes)
+
+        if not self.checks.inline:
+            raise Suspended(job, functools.partial(self.checks.start, job), resume, awaited)
+        return resume({**awaited, job.key: self.checks.wait(job)})
+
+    def record_check(self, job: CheckJob, outcome: SourceCheck) -> None:
+        """Store a finished check and keep the notices it calls for (the core's thread)."""
+        try:
+            self._notices.extend(self.checks.record(job, outcome))
+        except StorageFault as fault:
+            log.warning("the source check of #%d was not stored: %s", job.point_id, fault)
+        except Exception:
+            log.exception("recording the source check of #%d failed", job.point_id)
+
+    def run_due_checks(self, timeout: float | None = None) -> list[tuple[CheckJob, SourceCheck]]:
+        """Run the checks due and record them here, for callers with no event loop.
+
+        The console and ``scalebot ask`` call this after showing a reply; the notices
+        the outcomes call for are then in :meth:`take_notices`.
+        """
+        finished = self.checks.run_due(timeout)
+        for job, outcome in finished:
+            self.record_check(job, outcome)
+        return finished
 
     def convert_options(self, command: Command, raw_options: dict[str, str]) -> dict[str, Any]:
         """Typed values for every declared option; unknown names and gaps are refused."""

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.notices import Notice, platform_of
+
+if TYPE_CHECKING:
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 #: Seconds the console waits for its notices to go out, every platform together.
@@ -35,6 +40,25 @@ def platforms_needed(notices: list[Notice], settings: Settings) -> list[str]:
                 needed.append(platform)
                 break
     return needed
+
+
+def after_reply(core: Core, tell: Callable[[str], None] | None = None) -> None:
+    """What follows a reply at the terminal: its notices, then the source checks it asked
+    for (each recorded, ``tell`` given one line per outcome), then their notices.
+
+    The reply is on screen before any page is fetched; the next prompt waits for the
+    checks, which are bounded by ``SCALEBOT_CHECK_TIMEOUT``.
+    """
+    deliver_now(core.take_notices(), core.settings)
+    finished = core.run_due_checks()
+    for job, outcome in finished:
+        if tell is not None:
+            tell(
+                f"Source check of #{job.point_id}: {outcome.status}. "
+                f"/check {job.point_id} shows what the source states."
+            )
+    if finished:
+        deliver_now(core.take_notices(), core.settings)
 
 
 def deliver_now(

@@ -25,14 +25,15 @@ import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot import charts
 from bot.cache import Kept, ReplyCache
 from bot.caller import Caller
+from bot.checking import CheckJob, Suspended
 from bot.commands import Command, Option
 from bot.core import Core
 from bot.grammar import split_command
@@ -55,9 +56,14 @@ DELIVERY_GRACE = 5.0
 log = logging.getLogger(__name__)
 
 
-def _with_notices(core: Core, work: Callable[[], T]) -> tuple[T, list[Notice]]:
-    """``work()``'s result and the notices it emitted (run on the core's thread)."""
-    return work(), core.take_notices()
+#: What a call left besides its result: its notices and the source checks it asked for.
+Left = tuple[list[Notice], list[CheckJob]]
+
+
+def _with_notices(core: Core, work: Callable[[], T]) -> tuple[T, Left]:
+    """``work()``'s result, the notices it emitted and the checks it asked for (run on
+    the core's thread)."""
+    return work(), (core.take_notices(), core.checks.take())
 
 
 async def deliver_safely(deliverer: Deliverer, notice: Notice) -> None:
@@ -107,6 +113,10 @@ class AsyncCore:
         #: The running platforms' deliverers (see :meth:`listen`).
         self._deliverers: list[Deliverer] = []
         self._deliveries: set[asyncio.Task[None]] = set()
+        #: Source checks under way (see :meth:`check_sources`).
+        self._checking: set[asyncio.Task[None]] = set()
+        # A command that awaits a check frees the core's thread meanwhile (bot/checking.py).
+        core.checks.inline = False
         # Command counts are written on the core's thread after the reply, not before it.
         core.limits.limiter.defer = self._flush_limits_later
 
@@ -134,7 +144,7 @@ class AsyncCore:
         job = self._queue(functools.partial(_with_notices, self.core, work))
         answer.add_done_callback(lambda done: job.cancel() if done.cancelled() else None)
 
-        def finished(job: Future[tuple[T, list[Notice]]]) -> None:
+        def finished(job: Future[tuple[T, Left]]) -> None:
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting
                 loop.call_soon_threadsafe(self._resolve, answer, job)
 
@@ -189,31 +199,82 @@ class AsyncCore:
         """``work`` run on the loop, as a done future; its notices go out as after a hop."""
         answer: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         try:
-            reply, notices = _with_notices(self.core, work)
+            reply, (notices, checks) = _with_notices(self.core, work)
         except Exception as error:
             answer.set_exception(error)
             return answer
         self.announce(notices)
         answer.set_result(reply)
+        self.check_sources(checks)
         return answer
 
-    def _resolve(self, answer: asyncio.Future[T], job: Future[tuple[T, list[Notice]]]) -> None:
-        """On the loop: ``answer`` takes the worker's outcome; its notices go out."""
+    def _resolve(self, answer: asyncio.Future[T], job: Future[tuple[T, Left]]) -> None:
+        """On the loop: ``answer`` takes the worker's outcome; its notices go out, then
+        the source checks it asked for start."""
         if job.cancelled():
             if not answer.done():
                 answer.cancel()
             return
         failure = job.exception()
+        if isinstance(failure, Suspended):
+            self._track(self._checking, self._resume(answer, failure))
+            return
         if failure is not None:
             if not answer.done():
                 answer.set_exception(failure)
             return
-        result, notices = job.result()
+        result, (notices, checks) = job.result()
         # Deliveries are scheduled first, as when the call returned them before its reply:
         # they are on their way by the time the reply is sent (and a stop right after it).
         self.announce(notices)
         if not answer.done():
             answer.set_result(result)
+        self.check_sources(checks)
+
+    async def _resume(self, answer: asyncio.Future[T], suspended: Suspended) -> None:
+        """A call that awaits a check: the check on its own thread, then the call again."""
+        try:
+            outcome = await asyncio.wrap_future(suspended.start())
+            result: T = await self.dispatch(suspended.resume, outcome)  # type: ignore[arg-type]
+        except BaseException as error:
+            if not answer.done():
+                answer.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        if not answer.done():
+            answer.set_result(result)
+
+    # -- source checks ---------------------------------------------------------------------
+
+    def check_sources(self, jobs: list[CheckJob]) -> None:
+        """Start ``jobs`` (after their command's reply); each is recorded when it is done.
+
+        They run on the checks thread, a few at a time (bot/checking.py); recording goes
+        to the core's thread like any call, and its notices (the card with the outcome,
+        the submitter's news) go out from there.
+        """
+        for job in jobs:
+            self._track(self._checking, self._check(job))
+
+    async def _check(self, job: CheckJob) -> None:
+        try:
+            outcome = await asyncio.wrap_future(self.core.checks.start(job))
+            await self.call(self.core.record_check, job, outcome)
+        except Exception:
+            log.exception("the source check of #%d failed", job.point_id)
+
+    async def settle_checks(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) for the checks under way (tests, a stop)."""
+        pending = set(self._checking)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    @staticmethod
+    def _track(tasks: set[asyncio.Task[None]], work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     # -- what adapters read: declarations and settings, answered on the loop --------------
     #

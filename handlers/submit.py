@@ -14,6 +14,7 @@ from bot.reply import Citation, Reply, ReplyField
 from bot.submitpoint import submitted_point
 from handlers import options
 from handlers.cards import review_card
+from handlers.check import job_for
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount
 from knowledge.ledger.values import Submitter
@@ -44,8 +45,9 @@ def submit(
     context = figure_context(
         request.store, stored, new_dataset=submission.new_dataset, just_stored=fresh
     )
-    if fresh:  # a replay was posted for review on its first delivery
+    if fresh:  # a replay was posted for review, and checked, on its first delivery
         request.notify(PointPending(point_id=stored.id, message=review_card(context)))
+        request.check_later(job_for(stored))
     # A replay is answered from the point as stored, the same way as its first delivery.
     shown = request.library.resolve(stored.domain) or domain
     return submitted(context, shown)

@@ -5,10 +5,15 @@ Plain helpers (not fixtures) live in ``tests/helpers.py``; test files import the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# No test reads a cited source unless it says so (check_sources=True, with a fake server
+# on 127.0.0.1): a submission in any other test must not reach for the network.
+os.environ.setdefault("SCALEBOT_CHECK_SOURCES", "0")
 
 # Before anything imports it: the shared helpers' asserts then explain a failure as a
 # test's own do (pytest rewrites asserts in test files and conftest only, unless told).
