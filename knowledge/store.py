@@ -26,6 +26,7 @@ from sqlite_utils import Database
 
 from knowledge.ledger import opening, rows
 from knowledge.ledger.catalog import Catalog
+from knowledge.ledger.checks import Checks
 from knowledge.ledger.curated import Curated
 from knowledge.ledger.faults import LedgerUnavailable, read_only_reason
 from knowledge.ledger.fields import Fields
@@ -79,6 +80,7 @@ class Store:
         self.history = History(self.conn)
         self.search = Search(self.writes)
         self.rates = RateCounts(self.writes)
+        self.checks = Checks(self.writes)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:

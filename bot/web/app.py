@@ -104,6 +104,11 @@ POINT_COLUMNS = {
     "curated (the project's starter set, which no moderator decided)",
     "origin": "curated (the project's starter set), community or import",
     "source": "Where the figure is stated",
+    "source_check": "What the bot found when it read the source: states (it states this "
+    "figure), differs (it states other figures in this unit), absent (no figure in this "
+    "unit), unreachable (could not be read) or refused (may not be read); empty if never "
+    "checked",
+    "source_figures": "The figures the source states in this unit, as printed there",
     "note": "What the submitter noted (lower bound, how it was counted...)",
     "dataset_id": "The dataset's row in the datasets table",
 }
@@ -127,6 +132,8 @@ FIGURES_VIEW = _described(
     "decided_on",
     "disputes",
     "source",
+    "source_check",
+    "source_figures",
     "note",
     "origin",
     "id",

@@ -24,7 +24,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 
-#: Tables and views the pages show; the views are made by migration 0008_public_views.
+#: Tables and views the pages show; the views are made by migration 0008_public_views
+#: (as 0012_source_checks last made them).
 PUBLIC_TABLES = frozenset({"current_figures", "figures", "datasets"})
 
 #: Every column of the ledger that may be read: each public view's own columns, and the
@@ -34,7 +35,7 @@ PUBLIC_TABLES = frozenset({"current_figures", "figures", "datasets"})
 #: audit log, flags, confirmations, rate limits, ...) is refused.
 _VIEW_COLUMNS = frozenset(
     "id dataset domain value unit year status current disputes decided_on origin source "
-    "note dataset_id".split()
+    "source_check source_figures note dataset_id".split()
 ) | {""}
 PUBLIC_READS: Mapping[str, frozenset[str]] = {
     "figures": _VIEW_COLUMNS,
@@ -44,6 +45,10 @@ PUBLIC_READS: Mapping[str, frozenset[str]] = {
         "origin source_url note dataset_id".split()
     )
     | {""},
+    # A figure's source check as the views show it: the status and the figures found
+    # (migration 0012_source_checks); not the JSON with its sentences, nor the reason a
+    # source could not be read, which may name the server's own network.
+    "source_checks": frozenset({"point_id", "status", "found"}),
     "datasets": frozenset(
         "id rowid domain name key merged_into created_at measures rank latest_year "
         "latest_at".split()
