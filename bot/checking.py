@@ -130,7 +130,7 @@ class SourceChecks:
 
     def start(self, job: CheckJob) -> Future[SourceCheck]:
         """Begin ``job`` on the checks thread (safe from any thread)."""
-        return self._loop.submit(job)
+        return self._loop.submit(job.url, job.value, job.unit, fresh=job.fresh)
 
     def wait(self, job: CheckJob) -> SourceCheck:
         """``job``'s outcome, waited for here (a core run alone)."""

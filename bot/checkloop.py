@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 from knowledge.sourcecheck import SourceCheck
 
 if TYPE_CHECKING:
-    from bot.checking import CheckJob
     from bot.config import Settings
     from bot.sources.checker import SourceChecker
 
@@ -55,11 +54,11 @@ class CheckLoop:
 
         return cls(make_checker)
 
-    def submit(self, job: CheckJob) -> Future[SourceCheck]:
-        """Start checking ``job`` on the checks thread; its outcome as a future."""
+    def submit(self, url: str, value: float, unit: str, *, fresh: bool) -> Future[SourceCheck]:
+        """Start checking ``value unit`` against ``url`` on the checks thread."""
         loop, checker = self._started()
         return asyncio.run_coroutine_threadsafe(
-            checker.check(job.url, job.value, job.unit, fresh=job.fresh), loop
+            checker.check(url, value, unit, fresh=fresh), loop
         )
 
     def _started(self) -> tuple[asyncio.AbstractEventLoop, SourceChecker]:

@@ -216,7 +216,8 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
         click.echo(reply.as_text())
     for line in saved_lines(save_attachments(reply, files_folder(settings.db))):
         click.echo(line, err=as_json)
-    after_reply(core, lambda note: click.echo(note, err=as_json))
+    # --json prints one document and nothing else: the check is in /check's and /history's.
+    after_reply(core, None if as_json else click.echo)
     if reply.kind == "error":
         ctx.exit(1)
 

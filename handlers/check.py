@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bot.checking import CheckJob
 from bot.commands import Command, Request
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotFound
 from bot.notices import Notice, PointChecked, SourceDiffers
 from bot.reply import Reply, ReplyField
 from handlers import options
@@ -33,31 +33,34 @@ def check(request: Request, id: int) -> Reply:
     if point is None:
         raise NotFound(f"There is no data point #{id}.", example=FIND_IDS)
     if not request.checks_sources:
-        raise NotAllowed(
-            "Source checks are off on this bot (SCALEBOT_CHECK_SOURCES=0), so no page "
-            f"was read. {last_check(request.store, point)}",
-            example=f"/history {point.dataset} shows each figure's last check",
-        )
+        return checks_off(point, request.store.checks.of(point.id))
     outcome = request.check_now(job_for(point, fresh=True))
     for notice in record(request.store, point.id, outcome, tell_submitter=False):
         request.notify(notice)
     return checked(point, outcome)
 
 
-def last_check(store: Store, point: DataPoint) -> str:
-    stored = store.checks.of(point.id)
-    if stored is None:
-        return f"#{point.id} has not been checked."
-    return f"The last check ({stored.checked_at}): {check_line(stored, point)}"
+def checks_off(point: DataPoint, last: SourceCheck | None) -> Reply:
+    """``SCALEBOT_CHECK_SOURCES=0``: no page is read; the last check, if any, is shown."""
+    off = "Source checks are off on this bot (SCALEBOT_CHECK_SOURCES=0), so no page was read."
+    if last is None:
+        shown = checked(point, None)
+        return shown.model_copy(
+            update={"summary": f"{off} #{point.id} has not been checked.", "data": shown.data}
+        )
+    shown = checked(point, last)
+    return shown.model_copy(
+        update={"summary": f"{off} The last check, on {last.checked_at}: {shown.summary}"}
+    )
 
 
-def checked(point: DataPoint, outcome: SourceCheck) -> Reply:
+def checked(point: DataPoint, outcome: SourceCheck | None) -> Reply:
     """The reply: the figure, what its source states, each figure found and where."""
     fields = [ReplyField(name="Figure", value=f"{amount(point)} ({point.status})")]
-    details = check_details(outcome)
+    details = check_details(outcome) if outcome is not None else []
     if details:
         fields.append(ReplyField(name="Found in the source", value="\n".join(details)))
-    if outcome.read_url and outcome.read_url != point.source_url:
+    if outcome is not None and outcome.read_url and outcome.read_url != point.source_url:
         fields.append(ReplyField(name="Read", value=outcome.read_url))
     return Reply(
         title=f"#{point.id} · {point.domain} · {point.dataset}: {amount(point)}",
@@ -65,7 +68,11 @@ def checked(point: DataPoint, outcome: SourceCheck) -> Reply:
         fields=fields,
         citations=[source(point)],
         domain=point.domain,
-        data={"id": point.id, "status": point.status, "check": outcome.as_data()},
+        data={
+            "id": point.id,
+            "status": point.status,
+            "check": None if outcome is None else outcome.as_data(),
+        },
     )
 
 

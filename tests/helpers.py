@@ -112,16 +112,26 @@ def every_setting_env_name() -> frozenset[str]:
     return frozenset(env for name in Settings.model_fields for env in setting_env_names(name))
 
 
+#: What every test's environment sets even when it clears the rest: no source is read
+#: unless a test says so (see tests/conftest.py).
+TEST_ENVIRONMENT = {"SCALEBOT_CHECK_SOURCES": "0"}
+
+
 def clear_settings_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unset every variable a setting reads, so the caller's own environment cannot leak in."""
+    """Unset every variable a setting reads, so the caller's own environment cannot leak in
+    (all but :data:`TEST_ENVIRONMENT`'s, which no test should inherit by accident)."""
     for name in every_setting_env_name():
         monkeypatch.delenv(name, raising=False)
+    for name, value in TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
 
 
 def environ_without_settings() -> dict[str, str]:
-    """This process's environment minus every setting's variable, for a child process."""
+    """This process's environment minus every setting's variable, for a child process
+    (:data:`TEST_ENVIRONMENT` kept)."""
     settings = every_setting_env_name()
-    return {name: value for name, value in os.environ.items() if name.upper() not in settings}
+    kept = {name: value for name, value in os.environ.items() if name.upper() not in settings}
+    return {**kept, **TEST_ENVIRONMENT}
 
 
 # -- the curated seed and data points ------------------------------------------------------

@@ -32,7 +32,7 @@ from bot.grammar import tokenize
 from bot.prompt import KeptHistory, history_path, open_history
 from bot.reply import Action, Citation, Page, Reply, ReplyField, Table
 from bot.terminal import renderable
-from tests.helpers import ROOT
+from tests.helpers import ROOT, TEST_ENVIRONMENT
 
 # -- completion ------------------------------------------------------------------------------
 
@@ -276,6 +276,7 @@ def run_cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.Completed
     }
     env["PYTHONPATH"] = str(ROOT)
     env["TERM"] = "xterm-256color"
+    env.update(TEST_ENVIRONMENT)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "--db", str(tmp_path / "piped.db"), *args],
         input=stdin,

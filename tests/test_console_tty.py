@@ -20,7 +20,7 @@ import pexpect
 import pyte
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, TEST_ENVIRONMENT
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,9 @@ class Terminal:
             for name, value in os.environ.items()
             if name not in DROPPED and not name.startswith(("SCALEBOT_", "DISCORD_", "SLACK_"))
         }
-        environment.update({"PYTHONPATH": str(ROOT), "TERM": "xterm-256color", **env})
+        environment.update(
+            {"PYTHONPATH": str(ROOT), "TERM": "xterm-256color", **TEST_ENVIRONMENT, **env}
+        )
         self.screen = pyte.Screen(COLUMNS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
         self.child = pexpect.spawn(
@@ -309,7 +311,7 @@ def finished_screen(
         for name, value in os.environ.items()
         if name not in DROPPED and not name.startswith(("SCALEBOT_", "DISCORD_", "SLACK_"))
     }
-    environment.update({"PYTHONPATH": str(ROOT), "TERM": "xterm-256color"})
+    environment.update({"PYTHONPATH": str(ROOT), "TERM": "xterm-256color", **TEST_ENVIRONMENT})
     child = pexpect.spawn(
         sys.executable, args, cwd=str(tmp_path), env=environment, dimensions=(rows, COLUMNS)
     )

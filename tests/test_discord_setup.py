@@ -35,7 +35,13 @@ from tests.fakes.discord.payloads import slash_command
 from tests.fakes.loop import STEP_TIMEOUT, BackgroundLoop
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SIGNING_SECRET, SlackSender
-from tests.helpers import ROOT, clear_settings_env, free_port, wait_for_health
+from tests.helpers import (
+    ROOT,
+    TEST_ENVIRONMENT,
+    clear_settings_env,
+    free_port,
+    wait_for_health,
+)
 from tests.slack_stack import SLACK_MODERATOR
 
 #: What the bot does in a channel; anything beyond would be more than it needs.
@@ -208,6 +214,7 @@ class Bot:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(tmp_path),
             "PYTHONPATH": str(ROOT),
+            **TEST_ENVIRONMENT,
             **env,
         }
         self.process = subprocess.Popen(
