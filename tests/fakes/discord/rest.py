@@ -443,11 +443,14 @@ class RestAPI:
         return _json_response(message)
 
     def _edit_message(self, request: Request, channel_id: str, message_id: str) -> web.Response:
-        """PATCH a message the fake holds in that channel; 404 Unknown Message otherwise."""
+        """PATCH a message the fake holds in that channel; 404 Unknown Message otherwise,
+        403 (50005) for a message someone else wrote, as Discord answers."""
         with self.recorder.changed:
             message = self._in_channel(channel_id, message_id)
             if message is None:
                 return _error(404, 10008, "Unknown Message")
+            if (message.get("author") or {}).get("id") != BOT_ID:
+                return _error(403, 50005, "Cannot edit a message authored by another user")
             edited = self._apply_edit(dict(message), request.json or {})
             self.messages[message_id] = edited
         return _json_response(edited)
