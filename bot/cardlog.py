@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 #: Cards older than this are forgotten when a new one is recorded: a point pending for a
 #: quarter of a year is not rechecked, and the file should not grow forever.
 KEEP_FOR = 90 * 24 * 60 * 60.0
@@ -115,17 +117,26 @@ class CardLog:
             connection.close()
 
     async def where(self, platform: str, point_id: int) -> CardPlace | None:
-        """:meth:`where_now` off the event loop."""
+        """:meth:`where_now` off the event loop; None (and a warning) when the file
+        cannot be read, so the card is posted anew rather than not at all."""
         if self.path is None:
             return self.where_now(platform, point_id)
-        return await asyncio.to_thread(self.where_now, platform, point_id)
+        try:
+            return await asyncio.to_thread(self.where_now, platform, point_id)
+        except sqlite3.Error as error:
+            log.warning("could not read where the card of #%d went: %s", point_id, error)
+            return None
 
     async def keep(self, platform: str, point_id: int, place: CardPlace) -> None:
-        """:meth:`keep_now` off the event loop."""
+        """:meth:`keep_now` off the event loop; a file that cannot be written is a warning
+        (the card is posted; a later check posts another)."""
         if self.path is None:
             self.keep_now(platform, point_id, place)
             return
-        await asyncio.to_thread(self.keep_now, platform, point_id, place)
+        try:
+            await asyncio.to_thread(self.keep_now, platform, point_id, place)
+        except sqlite3.Error as error:
+            log.warning("could not record where the card of #%d went: %s", point_id, error)
 
     @asynccontextmanager
     async def one_at_a_time(self, platform: str, point_id: int) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ ledger, so the record outlives the process that posted the card.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -386,3 +387,21 @@ def test_the_card_log_is_a_file_beside_the_ledger_or_in_memory(tmp_path: Path) -
     memory.keep_now("discord", 7, place)
     assert memory.where_now("discord", 7) == place
     assert not (Path.cwd() / ":memory:").exists() and not Path(":memory:.cards.db").exists()
+
+
+def test_a_card_log_that_cannot_be_written_is_a_warning_not_a_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A directory where the file should be: the card is still delivered (posted anew)."""
+    caplog.set_level(logging.WARNING)
+    (tmp_path / "blocked").mkdir()
+    blocked = CardLog(tmp_path / "blocked")
+
+    async def use() -> CardPlace | None:
+        await blocked.keep("slack", 3, CardPlace("C1", ("1.000001",)))
+        return await blocked.where("slack", 3)
+
+    assert asyncio.run(use()) is None
+    said = [r.getMessage() for r in caplog.records]
+    assert any("could not record where the card of #3 went" in s for s in said), said
+    assert any("could not read where the card of #3 went" in s for s in said), said
