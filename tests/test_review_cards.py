@@ -405,3 +405,24 @@ def test_a_card_log_that_cannot_be_written_is_a_warning_not_a_failure(
     said = [r.getMessage() for r in caplog.records]
     assert any("could not record where the card of #3 went" in s for s in said), said
     assert any("could not read where the card of #3 went" in s for s in said), said
+
+
+def test_a_card_recorded_in_another_channel_is_posted_in_the_review_channel(
+    review: Review,
+) -> None:
+    """The review channel was changed since the card was posted: the checked card goes to
+    the channel moderators now watch, and the old one is left as it is."""
+    pending = review.pending("Moved Set")
+    old_ts = review.slack.keep({"channel": "C0OLDREV1", "text": "old card"}, "UBOT0001")
+    log = CardLog.beside(review.settings.db)
+    log.keep_now("slack", pending.point_id, CardPlace("C0OLDREV1", (old_ts,)))
+    log.keep_now("discord", pending.point_id, CardPlace("1", ("2",)))
+    review.announce(checked(pending))
+    ts, message_id = assert_one_checked_card(review, pending.point_id)
+    assert (
+        review.slack.of("chat.update") == []
+        and review.discord.of(lambda r: r.method == "PATCH") == []
+    )
+    assert review.slack.in_channel("C0OLDREV1")[0]["text"] == "old card"
+    assert log.where_now("slack", pending.point_id) == CardPlace(SLACK_REVIEW, (ts,))
+    assert log.where_now("discord", pending.point_id) == CardPlace(DISCORD_REVIEW, (message_id,))
