@@ -32,7 +32,14 @@ from bot.runner import AsyncCore
 from tests.discord_stack import discord_settings, discord_stack
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord.contract import SPEC_COMMIT, SPEC_PATH, contract
-from tests.fakes.discord.objects import APP_ID, CHANNEL_ID, TOKEN
+from tests.fakes.discord.objects import (
+    APP_ID,
+    CHANNEL_ID,
+    MEMBER_ID,
+    TOKEN,
+    message_object,
+    user_object,
+)
 from tests.fakes.discord.payloads import button, slash_command
 from tests.fakes.loop import STEP_TIMEOUT, BackgroundLoop
 
@@ -393,3 +400,40 @@ def test_the_longest_button_command_fits_its_custom_id_and_runs(tmp_path: Path) 
         assert len(shown["custom_id"]) <= 100
         pressed = stack.interact(button(shown["custom_id"], label=shown["label"])).json
         assert pressed["data"]["embeds"][0]["title"] == "Echo: " + "x" * (ACTION_COMMAND_MAX - 6)
+
+
+def test_a_channel_message_edit_is_held_to_the_spec_and_to_the_messages_held(
+    fake: FakeDiscord,
+) -> None:
+    """PATCH /channels/{channel.id}/messages/{message.id}: the body is checked against the
+    spec's MessageEditRequestPartial; an id the channel does not hold is 404, Unknown
+    Message (10008); a message someone else wrote is 403 (50005)."""
+    status, posted = send(fake, "POST", MESSAGES_PATH, {"content": "card"})
+    assert status == 200
+    edit = f"{MESSAGES_PATH}/{posted['id']}"
+    refused_at(
+        send(fake, "PATCH", edit, {"embeds": [{"title": "t" * 300}]}), "embeds", "0", "title"
+    )
+    refused_at(send(fake, "PATCH", edit, {"flags": "urgent"}), "flags")
+    refused_at(send(fake, "PATCH", edit, {"embeds": {"title": "t"}}), "embeds")
+    refused_at(send(fake, "PATCH", edit, {"components": [{"type": 99}]}), "components", "0")
+    assert fake.messages[posted["id"]]["content"] == "card"  # nothing refused was applied
+
+    status, edited = send(fake, "PATCH", edit, {"embeds": [{"title": "checked"}]})
+    assert status == 200 and edited["id"] == posted["id"]
+    assert fake.messages[posted["id"]]["embeds"] == [{"title": "checked"}]
+
+    for unknown in (
+        f"{MESSAGES_PATH}/{int(posted['id']) + 1}",
+        f"/channels/1/messages/{posted['id']}",
+    ):
+        status, answer = send(fake, "PATCH", unknown, {"content": "x"})
+        assert (status, answer) == (404, {"message": "Unknown Message", "code": 10008})
+    assert send(fake, "DELETE", edit, None)[0] == 204
+    status, answer = send(fake, "PATCH", edit, {"content": "x"})
+    assert (status, answer["code"]) == (404, 10008)
+
+    foreign = message_object(author=user_object(MEMBER_ID))
+    fake.messages[foreign["id"]] = foreign
+    status, answer = send(fake, "PATCH", f"{MESSAGES_PATH}/{foreign['id']}", {"content": "x"})
+    assert (status, answer["code"]) == (403, 50005)

@@ -211,3 +211,81 @@ def test_an_acknowledgement_is_held_to_the_same_rules() -> None:
     assert answer_errors({"blocks": VALID})
     assert answer_errors({"response_action": "update", "view": modal(title="t" * 25)})
     assert answer_errors({"response_action": "errors", "errors": {"reason": "Too short"}}) == []
+
+
+# -- chat.update and chat.delete act on the messages the fake holds --------------------------
+
+
+def test_chat_update_edits_a_posted_message_as_slack_documents(
+    api: FakeSlackAPI, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="C1", blocks=VALID, text="Video: 4.3M hours")
+    edited_blocks = [section("Video: *4.5M* hours")]
+    answer = client.chat_update(
+        channel="C1", ts=posted["ts"], blocks=edited_blocks, text="Video: 4.5M hours"
+    )
+    assert answer["ok"] is True
+    assert (answer["channel"], answer["ts"], answer["text"]) == (
+        "C1",
+        posted["ts"],
+        "Video: 4.5M hours",
+    )
+    assert answer["message"]["blocks"] == edited_blocks
+    (held,) = api.in_channel("C1")
+    assert (held["ts"], held["text"], held["blocks"]) == (
+        posted["ts"],
+        "Video: 4.5M hours",
+        edited_blocks,
+    )
+    again = client.chat_postMessage(channel="C1", text="another")
+    assert float(again["ts"]) > float(posted["ts"])  # every ts is new
+    assert client.chat_delete(channel="C1", ts=posted["ts"])["ok"] is True
+    assert [m["ts"] for m in api.in_channel("C1")] == [again["ts"]]
+    assert api.refusals == []
+
+
+def test_chat_update_of_an_unknown_or_deleted_ts_is_message_not_found(
+    api: FakeSlackAPI, client: WebClient
+) -> None:
+    posted = client.chat_postMessage(channel="C1", text="soon gone")
+    for ts, channel in (("1.000001", "C1"), (posted["ts"], "C2")):
+        with pytest.raises(SlackApiError) as missing:
+            client.chat_update(channel=channel, ts=ts, text="t")
+        assert missing.value.response["error"] == "message_not_found"
+    client.chat_delete(channel="C1", ts=posted["ts"])
+    for call in (client.chat_update, client.chat_delete):
+        with pytest.raises(SlackApiError) as gone:
+            call(channel="C1", ts=posted["ts"], text="t")
+        assert gone.value.response["error"] == "message_not_found"
+
+
+def test_another_users_message_cannot_be_updated_or_deleted(
+    api: FakeSlackAPI, client: WebClient
+) -> None:
+    theirs = api.keep({"channel": "C1", "text": "a member's message"}, "UOTHER01")
+    with pytest.raises(SlackApiError) as update:
+        client.chat_update(channel="C1", ts=theirs, text="t")
+    assert update.value.response["error"] == "cant_update_message"
+    with pytest.raises(SlackApiError) as delete:
+        client.chat_delete(channel="C1", ts=theirs)
+    assert delete.value.response["error"] == "cant_delete_message"
+    assert api.in_channel("C1")[0]["text"] == "a member's message"
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "missing"),
+    [
+        ("chat.update", {"channel": "C1", "text": "t"}, "ts"),
+        ("chat.update", {"ts": "1.000001", "text": "t"}, "channel"),
+        ("chat.delete", {"channel": "C1"}, "ts"),
+    ],
+)
+def test_chat_update_and_delete_without_channel_or_ts_are_refused(
+    api: FakeSlackAPI, client: WebClient, method: str, body: dict[str, Any], missing: str
+) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        client.api_call(method, json=body)
+    answer = refused.value.response
+    assert answer["error"] == "invalid_arguments"
+    assert answer["response_metadata"]["messages"] == [f"[ERROR] missing required field: {missing}"]
+    assert api.calls == [] and len(api.refusals) == 1

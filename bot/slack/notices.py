@@ -2,7 +2,10 @@
 
 A card is posted with ``chat.postMessage`` to ``SCALEBOT_SLACK_REVIEW_CHANNEL``, as the
 same Block Kit (and the same buttons) as ``/review`` draws; its buttons reach the
-adapter like any other. A notice for a Slack user goes to a direct message with the bot
+adapter like any other. Where it went (channel and ``ts``) is kept in the card log
+(:mod:`bot.cardlog`), and a notice that replaces the card edits it with ``chat.update``;
+a card that was never posted or is gone (``message_not_found``) is posted anew.
+A notice for a Slack user goes to a direct message with the bot
 (``conversations.open``, then ``chat.postMessage``). Slack refusing either (a channel
 the bot is not in, an unknown user, a network failure) is one warning in the log: the
 command that caused the notice has been answered already and stays done.
@@ -18,6 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.cardlog import CardLog, CardPlace
 from bot.config import Settings
 from bot.notices import Notice, platform_of
 from bot.slack.blocks import render_messages
@@ -25,6 +29,8 @@ from bot.slack.blocks import render_messages
 log = logging.getLogger(__name__)
 #: What Slack or the way to it may answer instead of success.
 REFUSALS = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
+#: Slack's answer to an edit or delete of a message it does not have (any more).
+GONE = "message_not_found"
 
 
 class SlackNotices:
@@ -32,18 +38,77 @@ class SlackNotices:
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, settings: Settings) -> None:
+    def __init__(
+        self, client: AsyncWebClient, settings: Settings, cards: CardLog | None = None
+    ) -> None:
         self.client = client
         self.settings = settings
+        #: Where this platform's cards went (shared with other processes on the ledger).
+        self.cards = cards if cards is not None else CardLog.beside(settings.db)
 
     async def deliver(self, notice: Notice) -> None:
         recipient = notice.recipient
         if recipient is None:
             channel = self.settings.slack_review_channel
-            if channel is not None:
-                await self._post(notice, channel, f"the review channel {channel}")
+            if channel is None:
+                return
+            where = f"the review channel {channel}"
+            if notice.is_card:
+                async with self.cards.one_at_a_time(self.platform, notice.point_id):
+                    await self._card(notice, channel, where)
+            else:
+                await self._post(notice, channel, where)
         elif platform_of(recipient) == self.platform:
             await self._tell(notice, recipient.partition(":")[2])
+
+    async def _card(self, notice: Notice, channel: str, where: str) -> None:
+        """Post the card (or edit the one posted before, if it replaces it) and record it."""
+        place = None
+        if notice.replaces_card:
+            place = await self.cards.where(self.platform, notice.point_id)
+        if place is not None and place.channel == channel:
+            try:
+                messages = await self._edit(notice, place)
+            except REFUSALS as error:
+                if _error_code(error) != GONE:
+                    _failed(notice, where, error, doing="edit the card of")
+                    return
+                messages = None  # deleted in the channel: posted anew below
+            if messages is not None:
+                await self.cards.keep(self.platform, notice.point_id, CardPlace(channel, messages))
+                return
+        posted = await self._post(notice, channel, where)
+        if posted:
+            await self.cards.keep(self.platform, notice.point_id, CardPlace(channel, posted))
+
+    async def _edit(self, notice: Notice, place: CardPlace) -> tuple[str, ...]:
+        """The card's messages edited in place with ``chat.update``; their ts, in order.
+
+        A card drawn as more messages than before gets the extra ones posted after it;
+        drawn as fewer, the surplus is deleted. Slack saying the first message is gone
+        raises (the caller posts the card anew); a later one gone is posted again.
+        """
+        kept: list[str] = []
+        for number, message in enumerate(render_messages(notice.message)):
+            if number < len(place.messages):
+                try:
+                    await self.client.chat_update(
+                        channel=place.channel, ts=place.messages[number], **message
+                    )
+                    kept.append(place.messages[number])
+                    continue
+                except SlackApiError as error:
+                    if number == 0 or _error_code(error) != GONE:
+                        raise
+            posted = await self.client.chat_postMessage(channel=place.channel, **message)
+            kept.append(str(posted["ts"]))
+        for ts in place.messages[len(kept) :]:
+            try:
+                await self.client.chat_delete(channel=place.channel, ts=ts)
+            except SlackApiError as error:
+                if _error_code(error) != GONE:
+                    raise
+        return tuple(kept)
 
     async def _tell(self, notice: Notice, user_id: str) -> None:
         try:
@@ -57,19 +122,30 @@ class SlackNotices:
             return
         await self._post(notice, channel, f"a direct message to {user_id}")
 
-    async def _post(self, notice: Notice, channel: str, where: str) -> None:
+    async def _post(self, notice: Notice, channel: str, where: str) -> tuple[str, ...]:
+        """Post the notice's messages; the ts of those Slack took (all of them, or fewer
+        after a refusal, which is logged)."""
+        posted: list[str] = []
         try:
             for message in render_messages(notice.message):
-                await self.client.chat_postMessage(channel=channel, **message)
+                answer = await self.client.chat_postMessage(channel=channel, **message)
+                posted.append(str(answer.get("ts")))
         except REFUSALS as error:
             _failed(notice, where, error)
+        return tuple(posted)
 
 
-def _failed(notice: Notice, where: str, error: Any) -> None:
+def _error_code(error: BaseException) -> Any:
+    """Slack's error code (``message_not_found``...) of a refusal, else None."""
+    return error.response.get("error") if isinstance(error, SlackApiError) else None
+
+
+def _failed(notice: Notice, where: str, error: Any, doing: str = "post the notice about") -> None:
     """One line, without a traceback: the platform said no, nothing of ours broke."""
     reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+    preposition = "in" if doing.startswith("edit") else "to"
     log.warning(
-        "slack: could not post the notice about #%d to %s: %s", notice.point_id, where, reason
+        "slack: could not %s #%d %s %s: %s", doing, notice.point_id, preposition, where, reason
     )
 
 

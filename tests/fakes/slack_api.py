@@ -3,7 +3,11 @@
 slack-sdk's ``AsyncWebClient`` is pointed at it through ``SLACK_API_URL``; it answers
 ``auth.test`` as Slack does and ``ok`` to everything else, and keeps every call so a
 test can assert what the adapter sent (``views.open``, ``chat.postMessage``...); a test
-may make it refuse to post messages and files in a channel (``refused_channels``). File
+may make it refuse to post messages and files in a channel (``refused_channels``).
+Messages posted with ``chat.postMessage`` are kept by channel and ``ts``
+(:attr:`FakeSlackAPI.messages`), so ``chat.update`` and ``chat.delete`` act on them as
+Slack documents: ``message_not_found`` for a ``ts`` it never gave (or deleted),
+``cant_update_message`` / ``cant_delete_message`` for another user's message. File
 uploads follow Slack's three steps (``files.getUploadURLExternal``, a POST of the bytes
 to the URL it returns, ``files.completeUploadExternal``); the bytes are kept by file id.
 
@@ -40,6 +44,8 @@ MESSAGE_METHODS: dict[str, tuple[str, ...]] = {
     "chat.update": ("channel", "ts"),
     "chat.scheduleMessage": ("channel", "post_at"),
 }
+#: Other methods whose required arguments the fake checks.
+OTHER_METHODS: dict[str, tuple[str, ...]] = {"chat.delete": ("channel", "ts")}
 #: Methods that show a view, with the arguments Slack requires of each (``a|b``: either).
 VIEW_METHODS: dict[str, tuple[str, ...]] = {
     "views.open": ("trigger_id|interactivity_pointer", "view"),
@@ -89,6 +95,11 @@ class FakeSlackAPI:
         self.refused_responses: dict[str, tuple[int, str]] = {}
         #: Bodies refused for breaking Slack's contract (bad blocks or view, no text).
         self.refusals: list[Refusal] = []
+        #: Messages in channels, in the order posted: (channel, ts) -> the message
+        #: (``user``, ``text``, ``blocks``, ``ts``); ``chat.update`` edits, ``chat.delete``
+        #: drops them.
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._last_ts = 0
 
     @property
     def url(self) -> str:
@@ -146,6 +157,8 @@ class FakeSlackAPI:
         refused = self.refused_channels.get(str(body.get("channel")))
         if method == "chat.postMessage" and refused is not None:
             return web.json_response({"ok": False, "error": refused})
+        if method in ("chat.update", "chat.delete"):
+            return self._change(method, body)
         # An upload names its channel only in its last step, where Slack refuses it.
         refused_upload = self.refused_channels.get(str(body.get("channel_id")))
         if method == "files.completeUploadExternal" and refused_upload is not None:
@@ -160,8 +173,10 @@ class FakeSlackAPI:
             }
         elif method == "apps.connections.open":
             answer["url"] = self.socket_url
+        elif method == "chat.postMessage":
+            answer |= {"channel": body.get("channel"), "ts": self.keep(body, BOT_USER)}
         elif method.startswith("chat."):
-            answer |= {"channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+            answer |= {"channel": body.get("channel"), "ts": self._next_ts()}
         elif method == "views.open":
             opened = len(self.of("views.open"))
             answer["view"] = {**body.get("view", {}), "id": f"V{opened:04d}"}
@@ -185,7 +200,12 @@ class FakeSlackAPI:
         ``invalid_blocks`` with ``errors`` and ``response_metadata.messages``; a bad view
         or a missing argument ``invalid_arguments`` with ``response_metadata.messages``.
         """
-        required = MESSAGE_METHODS.get(method) or VIEW_METHODS.get(method) or ()
+        required = (
+            MESSAGE_METHODS.get(method)
+            or VIEW_METHODS.get(method)
+            or OTHER_METHODS.get(method)
+            or ()
+        )
         missing = [
             f"missing required field: {names.replace('|', ' or ')}"
             for names in required
@@ -205,6 +225,52 @@ class FakeSlackAPI:
                 schemas = "failed to match all allowed schemas [json-pointer:/view]"
                 return self._refuse(method, body, "invalid_arguments", [schemas, *errors])
         return None
+
+    def _next_ts(self) -> str:
+        """A ``ts`` as Slack gives them: seconds and a unique, growing fraction."""
+        with self._changed:
+            self._last_ts = max(self._last_ts + 1, int(time.time() * 1_000_000))
+            return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+
+    def keep(self, body: dict[str, Any], user: str) -> str:
+        """Keep a message posted by ``user`` in ``body["channel"]``; its new ``ts``.
+
+        A test may call it to put someone else's message in a channel.
+        """
+        ts = self._next_ts()
+        message = {"user": user, "ts": ts, "text": body.get("text"), "blocks": body.get("blocks")}
+        with self._changed:
+            self.messages[(str(body.get("channel")), ts)] = message
+            self._changed.notify_all()
+        return ts
+
+    def in_channel(self, channel: str) -> list[dict[str, Any]]:
+        """The messages now in ``channel``, oldest first."""
+        with self._changed:
+            return [dict(m) for (where, _), m in self.messages.items() if where == channel]
+
+    def _change(self, method: str, body: dict[str, Any]) -> web.Response:
+        """``chat.update`` or ``chat.delete`` of a kept message, answered as Slack does."""
+        key = (str(body["channel"]), str(body["ts"]))
+        with self._changed:
+            message = self.messages.get(key)
+            if message is None:
+                return web.json_response({"ok": False, "error": "message_not_found"})
+            if message["user"] != BOT_USER:
+                verb = "update" if method == "chat.update" else "delete"
+                return web.json_response({"ok": False, "error": f"cant_{verb}_message"})
+            if method == "chat.delete":
+                del self.messages[key]
+                self._changed.notify_all()
+                return web.json_response({"ok": True, "channel": key[0], "ts": key[1]})
+            # Slack replaces what the call gives: text, and blocks when sent.
+            message["text"] = body.get("text")
+            if "blocks" in body:
+                message["blocks"] = body["blocks"]
+            message["edited"] = {"user": BOT_USER, "ts": self._next_ts()}
+            self._changed.notify_all()
+            answer = {"channel": key[0], "ts": key[1], "text": message["text"]}
+            return web.json_response({"ok": True, **answer, "message": dict(message)})
 
     def _refuse(
         self,

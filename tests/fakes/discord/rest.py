@@ -432,25 +432,34 @@ class RestAPI:
             self.messages[message["id"]] = message
         return _json_response(message)
 
-    def _get_message(self, request: Request, channel_id: str, message_id: str) -> web.Response:
+    def _in_channel(self, channel_id: str, message_id: str) -> dict[str, Any] | None:
         message = self.messages.get(message_id)
-        if message is None or message["channel_id"] != channel_id:
+        return message if message is not None and message["channel_id"] == channel_id else None
+
+    def _get_message(self, request: Request, channel_id: str, message_id: str) -> web.Response:
+        message = self._in_channel(channel_id, message_id)
+        if message is None:
             return _error(404, 10008, "Unknown Message")
         return _json_response(message)
 
     def _edit_message(self, request: Request, channel_id: str, message_id: str) -> web.Response:
-        message = self.messages.get(message_id)
-        if message is None:
-            # A message the fake never saw (e.g. built by a payload helper): edit a stand-in.
-            message = message_object(channel_id=channel_id, message_id=message_id)
+        """PATCH a message the fake holds in that channel; 404 Unknown Message otherwise,
+        403 (50005) for a message someone else wrote, as Discord answers."""
         with self.recorder.changed:
+            message = self._in_channel(channel_id, message_id)
+            if message is None:
+                return _error(404, 10008, "Unknown Message")
+            if (message.get("author") or {}).get("id") != BOT_ID:
+                return _error(403, 50005, "Cannot edit a message authored by another user")
             edited = self._apply_edit(dict(message), request.json or {})
             self.messages[message_id] = edited
         return _json_response(edited)
 
     def _delete_message(self, request: Request, channel_id: str, message_id: str) -> web.Response:
         with self.recorder.changed:
-            self.messages.pop(message_id, None)
+            if self._in_channel(channel_id, message_id) is None:
+                return _error(404, 10008, "Unknown Message")
+            del self.messages[message_id]
         return web.Response(status=204)
 
     def _create_dm(self, request: Request) -> web.Response:

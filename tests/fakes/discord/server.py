@@ -96,6 +96,11 @@ class FakeDiscord:
     def messages(self) -> dict[str, dict[str, Any]]:
         return self.rest.messages
 
+    def in_channel(self, channel_id: str) -> list[dict[str, Any]]:
+        """The messages now in ``channel_id``, oldest first (as edited; deleted ones gone)."""
+        with self.recorder.changed:
+            return [dict(m) for m in self.rest.messages.values() if m["channel_id"] == channel_id]
+
     @property
     def interactions(self) -> dict[str, dict[str, Any]]:
         return self.rest.interactions
