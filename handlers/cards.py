@@ -3,11 +3,13 @@
 A pending figure comes with what a moderator weighs before approving it: the dataset's
 current figure in that unit and the change, and marks for what deserves a second look
 (lower than the current figure, a name like another dataset's, a source already cited,
-open disputes). A disputed approved figure comes with the members' reasons and the
-figure a withdrawal would make current again. Each has the buttons that decide it,
-which are the moderators' typed commands: Approve / Reject for a pending figure, Keep
-(``/approve``, with an optional note) / Withdraw (``/reject``, with a reason) for a
-disputed one. The queue, a channel card and a typed command therefore decide alike.
+open disputes, a source that states another figure), and what the bot found when it read
+the figure's source (its check, worded by :mod:`handlers.checkwords`). A disputed
+approved figure comes with the members' reasons and the figure a withdrawal would make
+current again. Each has the buttons that decide it, which are the moderators' typed
+commands: Approve / Reject for a pending figure, Keep (``/approve``, with an optional
+note) / Withdraw (``/reject``, with a reason) for a disputed one. The queue, a channel
+card and a typed command therefore decide alike.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.phrasing import capitalized, counted
 from bot.reply import Action, Reply, ReplyField
+from handlers.checkwords import check_line
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount, moment, point_line, source
 from knowledge.ledger.values import DataPoint, Flag
@@ -59,7 +62,8 @@ def reasons(flags: list[Flag], disputes: int) -> list[str]:
 
 
 def pending_entry(context: FigureContext, flags: list[Flag] | None = None) -> ReplyField:
-    """One pending figure: as typed, against the current figure, marks, source, who."""
+    """One pending figure: as typed, against the current figure, marks, what its source
+    was found to state, the source, who."""
     point = context.point
     lines = [
         f"{amount(point)}{_year(point)}, typed as “{point.quantity_text}”",
@@ -68,6 +72,7 @@ def pending_entry(context: FigureContext, flags: list[Flag] | None = None) -> Re
     marks = context.marks()
     if marks:
         lines.append("Check: " + "; ".join(marks))
+    lines.append(check_line(context.check, point))
     if context.confirmations:
         lines.append(f"Confirmed by {counted(context.confirmations, 'member')}")
     lines += reasons(flags or [], point.disputes)
@@ -143,9 +148,11 @@ def review_card(context: FigureContext) -> Reply:
     """A new pending point, posted to the review channels with its context and buttons.
 
     Public: it goes to a channel the deployment chose for its moderators, and pressing a
-    button there still passes the core's moderator check.
+    button there still passes the core's moderator check. Drawn again, with the check of
+    the point's source, when that check is done (the card is then edited in place).
     """
     point = context.point
+    check = None if context.check is None else context.check.as_data()
     return Reply(
         title=f"New data point #{point.id} to review",
         summary=f"Submitted from {point.platform}. Approve with /approve {point.id} [NOTE], "
@@ -154,7 +161,7 @@ def review_card(context: FigureContext) -> Reply:
         actions=decisions(point),
         citations=[source(point)],
         domain=point.domain,
-        data={"id": point.id, "status": point.status},
+        data={"id": point.id, "status": point.status, "check": check},
     )
 
 

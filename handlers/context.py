@@ -3,16 +3,20 @@
 A submitter is told which dataset their figure updates and by how much; a moderator
 sees, beside every pending figure, the dataset's current figure in that unit and the
 change, and marks for what deserves a second look: lower than the current figure, a
-name that looks like another dataset's misspelt, a source another point already cites.
+name that looks like another dataset's misspelt, a source another point already cites,
+a source the bot read that states another figure (its check, :mod:`handlers.checkwords`).
 Shared by ``/submit``, ``/review`` and the review-channel posts, so all say it alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from handlers.checkwords import check_mark
 from handlers.present import amount
 from knowledge.ledger.values import DataPoint
+from knowledge.sourcecheck import SourceCheck
 from knowledge.store import Store
 
 
@@ -28,6 +32,8 @@ class FigureContext:
     look_alikes: list[str] = field(default_factory=list)
     cited_by: DataPoint | None = None
     confirmations: int = 0
+    #: The latest check of the point's source, None when it was never checked.
+    check: SourceCheck | None = None
 
     @property
     def change(self) -> str | None:
@@ -46,6 +52,9 @@ class FigureContext:
     def marks(self) -> list[str]:
         """Short warnings for a reviewer, most important first."""
         marks = []
+        differs = check_mark(self.check)
+        if differs is not None:
+            marks.append(differs)
         if self.lower:
             marks.append("lower than the current figure")
         if self.look_alikes:
@@ -72,15 +81,25 @@ def figure_context(
     look_alikes: int = 3,
     new_dataset: bool | None = None,
     just_stored: bool = False,
+    checks: Mapping[int, SourceCheck] | None = None,
 ) -> FigureContext:
     """Everything :class:`FigureContext` says about ``point``, read from the ledger.
 
     A caller that has just stored ``point`` knows two answers without reading them:
     whether its dataset is new (``new_dataset``) and that nobody has confirmed it yet
-    (``just_stored``). Passing them saves ``/submit`` two of its reads.
+    (``just_stored``). Passing them saves ``/submit`` two of its reads, and the check
+    of its source, which cannot have been made yet.
+
+    ``checks``: the checks of a page of points, read at once
+    (:meth:`~knowledge.ledger.checks.Checks.of_points`); a point not in it has none.
+    Without it, the point's check is read on its own.
     """
+    if checks is not None:
+        check = checks.get(point.id)
+    else:
+        check = None if just_stored else store.checks.of(point.id)
     if point.dataset_id is None:
-        return FigureContext(point, None, True)
+        return FigureContext(point, None, True, check=check)
     # A dataset whose only figure is this one has no current figure to compare with, and
     # only then are look-alike names worth the search.
     if new_dataset is None:
@@ -94,4 +113,5 @@ def figure_context(
         current = store.reads.current_figure(point.dataset_id, point.unit, besides=point.id)
         alike = []
     vouched = 0 if just_stored else store.queue.confirmations(point.id)
-    return FigureContext(point, current, new_dataset, alike, store.history.cited_by(point), vouched)
+    cited_by = store.history.cited_by(point)
+    return FigureContext(point, current, new_dataset, alike, cited_by, vouched, check)

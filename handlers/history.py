@@ -2,12 +2,14 @@
 
 A dataset's current figures are only the latest word. Its history shows how it got
 there: each figure with its status, who submitted it, who decided and when, its source,
-and how much it changed from the approved figure before it in the same unit.
+what the bot found at that source (its check), and how much it changed from the
+approved figure before it in the same unit.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from bot.commands import Command, Request
 from bot.errors import InvalidValue, NotFound
@@ -15,10 +17,12 @@ from bot.phrasing import capitalized, counted
 from bot.reply import Page, Reply
 from bot.web.links import history_url
 from handlers import options
+from handlers.checkwords import check_status
 from handlers.present import amount, measures_line, moment, source, unique, web_page
 from knowledge.identity import Dataset
 from knowledge.ledger.values import DataPoint
 from knowledge.models import AnyDomain
+from knowledge.sourcecheck import SourceCheck
 from knowledge.store import Store
 
 PAGE_SIZE = 20
@@ -36,7 +40,8 @@ def history(request: Request, dataset: str, domain: AnyDomain | None, page: int)
             example=f'/history "{found.name}" page:{pages}',
         )
     figures = store.history.figures(found.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    lines = list(_lines(store, figures))
+    checks = store.checks.of_points([point.id for point in figures])
+    lines = list(_lines(store, figures, checks))
     current = store.reads.figures_of([found.id], store.fields.headline(found.domain)).get(
         found.id, []
     )
@@ -75,6 +80,10 @@ def history(request: Request, dataset: str, domain: AnyDomain | None, page: int)
             "domain": found.domain,
             "total": total,
             "ids": [point.id for point in figures],
+            # Each figure's source check, in the order of ``ids`` (None: not checked).
+            "checks": [
+                check.as_data() if (check := checks.get(point.id)) else None for point in figures
+            ],
         },
     )
 
@@ -102,7 +111,7 @@ def _dataset(store: Store, request: Request, name: str, domain: AnyDomain | None
     )
 
 
-def _lines(store: Store, figures: list[DataPoint]) -> list[str]:
+def _lines(store: Store, figures: list[DataPoint], checks: Mapping[int, SourceCheck]) -> list[str]:
     """One line per figure, with its change from the approved figure before it."""
     before: dict[str, DataPoint | None] = {}
     lines = []
@@ -110,17 +119,20 @@ def _lines(store: Store, figures: list[DataPoint]) -> list[str]:
         if point.unit not in before:
             before[point.unit] = store.history.approved_before(point)
         previous = before[point.unit]
-        lines.append(_line(point, previous))
+        lines.append(_line(point, previous, checks.get(point.id)))
         if point.status == "approved":
             before[point.unit] = point
     return lines
 
 
-def _line(point: DataPoint, previous: DataPoint | None) -> str:
+def _line(point: DataPoint, previous: DataPoint | None, check: SourceCheck | None) -> str:
     year = point.year if point.year is not None else "no year"
     status = point.status + (", current" if point.is_current else "")
     if point.disputes:
         status += f", disputed ({point.disputes})"
+    checked = check_status(check, point)
+    if checked:
+        status += f", {checked}"
     decided = (
         f"; decided by {point.reviewed_by} on {moment(point.reviewed_at)}"
         if point.reviewed_by

@@ -1,8 +1,10 @@
 """``/review``: the moderators' queue: pending points, then disputed approved figures.
 
-Each pending point shows what it changes and what deserves a second look; each
-disputed figure shows why members dispute it; every one has the buttons that decide it
-(see :mod:`handlers.cards`, which also draws the review channels' cards).
+Each pending point shows what it changes, what deserves a second look and what its
+source was found to state (a source that states another figure is marked, and counted
+in the summary, as disputes are); each disputed figure shows why members dispute it;
+every one has the buttons that decide it (see :mod:`handlers.cards`, which also draws
+the review channels' cards).
 
 One reply holds at most :data:`QUEUE_SIZE` entries of two buttons each, inside
 Discord's 25 buttons a message. When both halves are long, the disputed figures keep
@@ -12,8 +14,10 @@ behind a long queue of new submissions.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.commands import Command, Permission, Request
-from bot.phrasing import counted
+from bot.phrasing import counted, number_word
 from bot.reply import Reply, ReplyField
 from handlers.cards import (
     REASONS_SHOWN,
@@ -26,6 +30,7 @@ from handlers.cards import (
 from handlers.context import figure_context
 from handlers.present import source
 from knowledge.ledger.values import DataPoint
+from knowledge.sourcecheck import SourceCheck
 
 QUEUE_SIZE = 10
 DISPUTED_SHARE = 4
@@ -43,11 +48,14 @@ def review(request: Request) -> Reply:
     pending, disputed = store.queue.pending(QUEUE_SIZE), store.queue.disputed(QUEUE_SIZE)
     pending_shown, disputed_shown = shares(pending, disputed)
     pending, disputed = pending[:pending_shown], disputed[:disputed_shown]
+    checks = store.checks.of_points([p.id for p in pending])
     data = {
         "pending": pending_total,
         "ids": [p.id for p in pending],
         "disputed": disputed_total,
         "disputed_ids": [p.id for p in disputed],
+        # Each shown pending point's check, in the order of ``ids`` (None: not checked).
+        "checks": [_data(checks.get(p.id)) for p in pending],
     }
     if not pending and not disputed:
         return Reply(
@@ -58,7 +66,7 @@ def review(request: Request) -> Reply:
         )
     fields = [
         pending_entry(
-            figure_context(store, point),
+            figure_context(store, point, checks=checks),
             store.queue.open_flags(point.id, REASONS_SHOWN) if point.disputes else None,
         )
         for point in pending
@@ -83,6 +91,9 @@ def review(request: Request) -> Reply:
         shown = f"Pending: the oldest {len(pending)}"
     else:
         shown = "Pending: oldest first"
+    differ = sum(1 for check in checks.values() if check.status == "differs")
+    if differ:
+        shown += f"; {_differ(differ)}"
     title = f"Review queue: {pending_total} pending"
     if disputed_total:
         title += f", {disputed_total} disputed"
@@ -95,6 +106,17 @@ def review(request: Request) -> Reply:
         visibility="private",
         data=data,
     )
+
+
+def _data(check: SourceCheck | None) -> dict[str, Any] | None:
+    return None if check is None else check.as_data()
+
+
+def _differ(count: int) -> str:
+    """``the source of one states another figure`` (of the pending figures shown)."""
+    if count == 1:
+        return "the source of one states another figure"
+    return f"the sources of {number_word(count)} state other figures"
 
 
 COMMAND = Command(

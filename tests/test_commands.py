@@ -572,7 +572,13 @@ def test_review_approve_reject_happy_path(core: Core, settings: Settings) -> Non
     second = core.ask("/submit video Clips 800k clips https://example.org/c", MEMBER).data["id"]
     queue = core.ask("/review", moderator)
     assert queue.kind == "answer"
-    assert queue.data == {"pending": 2, "ids": [first, second], "disputed": 0, "disputed_ids": []}
+    assert queue.data == {
+        "pending": 2,
+        "ids": [first, second],
+        "disputed": 0,
+        "disputed_ids": [],
+        "checks": [None, None],
+    }
     assert f"#{first}" in queue.as_text()
     assert {a.command for a in queue.actions} >= {f"/approve {first}", f"/approve {second}"}
     approved = core.ask(f"/approve {first} matches the paper", moderator)
@@ -585,7 +591,7 @@ def test_review_approve_reject_happy_path(core: Core, settings: Settings) -> Non
         "pending": 0,
         "ids": [],
         "disputed": 0,
-        "disputed_ids": [],
+        "disputed_ids": [],        "checks": [],
     }
 
 

@@ -97,7 +97,13 @@ def test_moderator_review_shows_the_queue_with_actions(core: Core) -> None:
     reply = core.ask("/review", MODERATOR)
     assert reply.kind == "answer"
     assert reply.visibility == "private"
-    assert reply.data == {"pending": 2, "ids": [first, second], "disputed": 0, "disputed_ids": []}
+    assert reply.data == {
+        "pending": 2,
+        "ids": [first, second],
+        "disputed": 0,
+        "disputed_ids": [],
+        "checks": [None, None],
+    }
     commands = {action.command for action in reply.actions}
     assert {f"/approve {first}", f"/approve {second}"} <= commands
     rejects = [a for a in reply.actions if a.command.startswith("/reject")]
@@ -108,7 +114,13 @@ def test_moderator_review_shows_the_queue_with_actions(core: Core) -> None:
 def test_moderator_empty_queue(core: Core) -> None:
     reply = core.ask("/review", MODERATOR)
     assert reply.kind == "answer"
-    assert reply.data == {"pending": 0, "ids": [], "disputed": 0, "disputed_ids": []}
+    assert reply.data == {
+        "pending": 0,
+        "ids": [],
+        "disputed": 0,
+        "disputed_ids": [],
+        "checks": [],
+    }
 
 
 def test_approve_makes_the_point_current(core: Core) -> None:

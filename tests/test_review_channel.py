@@ -144,7 +144,13 @@ def test_a_press_in_the_review_channel_replaces_the_card_with_the_outcome(
         elsewhere = Caller("slack:UMOD", workspace="T1", channel="C0OTHER")
         queued = core.press(f"/approve {second}", elsewhere)
         assert queued.replace and queued.visibility == "private"
-        assert queued.data["queue"] == {"pending": 0, "ids": [], "disputed": 0, "disputed_ids": []}
+        assert queued.data["queue"] == {
+            "pending": 0,
+            "ids": [],
+            "disputed": 0,
+            "disputed_ids": [],
+            "checks": [],
+        }
 
 
 @pytest.mark.parametrize(

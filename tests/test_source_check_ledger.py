@@ -221,3 +221,17 @@ def test_a_ledger_from_before_source_checks_migrates_in_place(tmp_path: Path) ->
         assert store.checks.unchecked_pending(10) == []
     finally:
         store.close()
+
+
+def test_a_long_list_of_ids_is_read_in_chunks(store: Store) -> None:
+    first, second = submit(store, "Alpha"), submit(store, "Beta")
+    store.checks.record(first, differs())
+    store.checks.record(second, unreachable())
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        found = store.checks.of_points(range(1, 1_201))
+    finally:
+        store.conn.set_trace_callback(None)
+    assert found == {first: differs(), second: unreachable()}
+    assert len(statements) == 3  # 500 + 500 + 200 ids

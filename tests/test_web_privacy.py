@@ -51,6 +51,7 @@ PRIVATE_TABLES = (
     "ledger_version",
     "domains",
     "domain_names",
+    "source_checks",
     "sqlite_master",
 )
 #: Datasette's own pages that describe the instance: its settings, metadata, the

@@ -114,6 +114,8 @@ POINT_COLUMNS = {
 }
 #: The columns the canned queries show first, in the views' order.
 _FIGURE_COLUMNS = "dataset, domain, value, unit, year"
+#: A figure's source check as the views show it (migration 0012_source_checks).
+_CHECK_COLUMNS = "source_check, source_figures"
 
 
 def _described(*names: str) -> dict[str, str]:
@@ -148,8 +150,8 @@ def _current_by_field() -> dict[str, Any]:
         "description": "Each dataset's newest approved figure in every unit it is counted "
         "in, largest first within a unit. field: a field's slug (video, llm, 3d...), or "
         "empty for every field.",
-        "sql": f"SELECT {_FIGURE_COLUMNS}, decided_on, disputes, source, note, origin, id\n"
-        "FROM current_figures\nWHERE :field = '' OR domain = :field\n"
+        "sql": f"SELECT {_FIGURE_COLUMNS}, decided_on, disputes, source, {_CHECK_COLUMNS}, "
+        "note, origin, id\nFROM current_figures\nWHERE :field = '' OR domain = :field\n"
         "ORDER BY domain, unit, value DESC",
         "hide_sql": True,
     }
@@ -159,8 +161,10 @@ def _pending_review() -> dict[str, Any]:
     return {
         "title": "Pending review",
         "description": "Figures members submitted that no moderator has decided yet, "
-        "oldest first. Moderators decide in chat: /review.",
-        "sql": f"SELECT {_FIGURE_COLUMNS}, disputes, source, note, id\nFROM figures\n"
+        "oldest first, with what the bot found at each source. Moderators decide in chat: "
+        "/review.",
+        "sql": f"SELECT {_FIGURE_COLUMNS}, disputes, source, {_CHECK_COLUMNS}, note, id\n"
+        "FROM figures\n"
         "WHERE status = 'pending'\nORDER BY id",
         "hide_sql": True,
     }
@@ -173,7 +177,7 @@ def _dataset_history() -> dict[str, Any]:
         "its status and the day it was decided. name: the dataset's name, in any case "
         "(a name merged into another finds that one).",
         "sql": f"SELECT {_FIGURE_COLUMNS}, status, current, decided_on, disputes, source, "
-        "note, origin, id\nFROM figures\nWHERE dataset_id IN (\n"
+        f"{_CHECK_COLUMNS}, note, origin, id\nFROM figures\nWHERE dataset_id IN (\n"
         "  SELECT COALESCE(merged_into, id) FROM datasets WHERE name = :name COLLATE NOCASE\n"
         ")\nORDER BY domain, unit, year, id",
         "hide_sql": True,

