@@ -117,6 +117,11 @@ class SourceChecks:
         self._loop = CheckLoop.from_settings(settings)
         self._due: deque[CheckJob] = deque(maxlen=CHECK_BACKLOG)
 
+    def warm(self) -> None:
+        """Start the checks thread ahead of the first check (when checks are on)."""
+        if self.enabled:
+            self._loop.start()
+
     def keep(self, jobs: list[CheckJob]) -> None:
         """Jobs a command asked for, kept until its reply is sent (dropped when off)."""
         if self.enabled:

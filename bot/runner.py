@@ -115,8 +115,10 @@ class AsyncCore:
         self._deliveries: set[asyncio.Task[None]] = set()
         #: Source checks under way (see :meth:`check_sources`).
         self._checking: set[asyncio.Task[None]] = set()
-        # A command that awaits a check frees the core's thread meanwhile (bot/checking.py).
+        # A command that awaits a check frees the core's thread meanwhile (bot/checking.py);
+        # the checks' thread starts now, not on the event loop at the first submission.
         core.checks.inline = False
+        core.checks.warm()
         # Command counts are written on the core's thread after the reply, not before it.
         core.limits.limiter.defer = self._flush_limits_later
 
