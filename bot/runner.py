@@ -50,6 +50,12 @@ log = logging.getLogger(__name__)
 #: Answer in the platform's first response when the core is this quick; Slack and
 #: Discord both allow 3 s before they give up on a request, so this leaves a margin.
 ANSWER_BUDGET = 2.0
+#: Pending figures a start checks at most (the rest wait for the next start or /check).
+CATCH_UP = 50
+#: The command a catch-up runs, and who runs it: the bot itself, at its own terminal
+#: (not counted by the command limit).
+CHECK_COMMAND = "check"
+CATCHING_UP = Caller("system:source-checks", local_operator=True)
 #: How long a stop waits for notices still being delivered.
 DELIVERY_GRACE = 5.0
 
@@ -265,6 +271,28 @@ class AsyncCore:
             await self.call(self.core.record_check, job, outcome)
         except Exception:
             log.exception("the source check of #%d failed", job.point_id)
+
+    async def catch_up_checks(self, limit: int = CATCH_UP) -> int:
+        """Check the pending figures whose source was never checked, oldest first, as
+        ``/check ID`` run by the bot itself; how many were started.
+
+        For a bot that starts with figures submitted while checks were off, or whose
+        checks a stop cut short. Each runs as the command does (fetched afresh, recorded,
+        the card redrawn) a few at a time, in the background.
+        """
+        if not self.core.checks.enabled or CHECK_COMMAND not in self.core.commands:
+            return 0
+        points = await self.call(self.core.store.checks.unchecked_pending, limit)
+        for point in points:
+            options = {"id": str(point.id)}
+            self._track(self._checking, self._catch_up(options))
+        return len(points)
+
+    async def _catch_up(self, options: dict[str, str]) -> None:
+        try:
+            await self.invoke(CHECK_COMMAND, options, CATCHING_UP)
+        except Exception:
+            log.exception("catching up the source check of #%s failed", options["id"])
 
     async def settle_checks(self, timeout: float) -> None:
         """Wait (at most ``timeout`` seconds) for the checks under way (tests, a stop)."""

@@ -105,6 +105,9 @@ async def serve(
             await service.start()
             started.append(service)
         log.info("running: %s", ", ".join(s.name for s in started))
+        # Pending figures never checked (checks were off, or a stop came first): their
+        # cards are edited in place as each check ends.
+        await async_core.catch_up_checks()
         if on_ready is not None:
             on_ready(started)
         await stop.wait()

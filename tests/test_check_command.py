@@ -255,3 +255,31 @@ def test_under_the_runner_a_submission_is_answered_then_checked(core: Core, site
     assert answered < SLOW, "the reply did not wait for the slow source"
     stored = core.store.checks.of(point)
     assert stored is not None and stored.status == "differs"
+
+
+def test_a_start_checks_the_pending_figures_never_checked(tmp_path: Path, site: str) -> None:
+    """Submitted while checks were off: the next start with checks on catches them up."""
+    off = checking(tmp_path).model_copy(update={"check_sources": False})
+    with Core.open(settings=off) as core:
+        points = [submit(core, f"{site}/paper"), submit(core, f"{site}/plain")]
+        core.ask(f"/reject {points[1]} not a dataset", MODERATOR)
+        unchecked_approved = submit(core, f"{site}/paper", figure="760K")
+        core.ask(f"/approve {unchecked_approved}", MODERATOR)
+
+    async def start() -> int:
+        with Core.open(settings=checking(tmp_path)) as core:
+            runner = AsyncCore(core)
+            try:
+                started = await runner.catch_up_checks()
+                await runner.settle_checks(20)
+                return started
+            finally:
+                runner.close()
+
+    assert asyncio.run(start()) == 1, "only the pending figure"
+    with Core.open(settings=checking(tmp_path)) as core:
+        stored = core.store.checks.of(points[0])
+        assert stored is not None and stored.status == "differs"
+        assert core.store.checks.of(points[1]) is None
+        assert core.store.checks.of(unchecked_approved) is None
+    assert Pages.hits == ["/paper"]
