@@ -123,7 +123,7 @@ def told(point: DataPoint, outcome: SourceCheck) -> Reply:
     return Reply(
         title=f"The source of #{point.id} states another figure",
         summary=f"You submitted {amount(point)} for {point.dataset} ({point.domain}). "
-        f"{check_line(outcome, point)} If the source is right, a moderator will see "
+        f"{check_line(outcome, point)}. If the source is right, a moderator will see "
         f"the same; /check {point.id} reads it again after a correction.",
         fields=[ReplyField(name="Found in the source", value="\n".join(check_details(outcome)))],
         citations=[source(point)],
