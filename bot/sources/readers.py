@@ -102,7 +102,9 @@ def _as_asked(outcome: Failed, asked: str) -> Failed:
     if outcome.url == asked:
         return outcome
     reason = f"{outcome.url}: {outcome.reason}"
-    return Refused(asked, reason) if isinstance(outcome, Refused) else Unreachable(asked, reason)
+    if isinstance(outcome, Refused):
+        return Refused(asked, reason)
+    return Unreachable(asked, reason, network=outcome.network)
 
 
 async def _read_page(url: str, fetcher: Fetcher, fresh: bool, *, asked: str) -> Outcome:
@@ -145,9 +147,10 @@ async def _read_hub(
     """The dataset card's prose and the sizes the Hub's API reports; either may be missing."""
     card_url = hub.card_address(endpoints.hf, dataset)
     api_url = hub.api_address(endpoints.hf, dataset)
-    card, api = await asyncio.gather(
-        fetcher.fetch(card_url, fresh=fresh), fetcher.fetch(api_url, fresh=fresh)
-    )
+    # One after the other: a check holds at most one fetch at a time, so the checker's
+    # bound on checks is a bound on fetches.
+    card = await fetcher.fetch(card_url, fresh=fresh)
+    api = await fetcher.fetch(api_url, fresh=fresh)
     if isinstance(card, Refused):
         return _as_asked(card, url)
     extra: tuple[Figure, ...] = ()
