@@ -9,6 +9,7 @@ addresses, which the settings point at the fakes. Every scenario is bounded in t
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -180,7 +181,7 @@ def test_arxiv_pace_is_kept_between_the_api_and_the_html_and_no_longer() -> None
 
     arrivals, took = run(scenario)
     assert len(arrivals) == 4
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert all(gap >= interval - 0.02 for gap in gaps), gaps
     assert took < 3 * interval + 1.0, f"{took:.2f} s for three paced intervals of {interval} s"
 
@@ -232,29 +233,29 @@ def test_a_github_readme_states_its_figure() -> None:
 
 
 def test_a_page_states_its_figure() -> None:
-    result = check(lambda fakes: fakes.web("/page"), 760_000, "hours")
+    result = check(lambda fakes: fakes.page_url("/page"), 760_000, "hours")
     assert result.status == "states", result
 
 
 def test_a_pdf_states_its_figure() -> None:
-    result = check(lambda fakes: fakes.web("/paper.pdf"), 760_000, "hours")
+    result = check(lambda fakes: fakes.page_url("/paper.pdf"), 760_000, "hours")
     assert result.status == "states", result
     assert result.figures[0].sentence == "Our corpus has 760K hours of narrated video."
 
 
 def test_a_page_without_a_figure_is_absent() -> None:
-    result = check(lambda fakes: fakes.web("/nothing"), 760_000, "hours")
+    result = check(lambda fakes: fakes.page_url("/nothing"), 760_000, "hours")
     assert (result.status, result.figures) == ("absent", ())
 
 
 def test_a_missing_page_is_unreachable_with_its_status() -> None:
-    result = check(lambda fakes: fakes.web("/gone"), 760_000, "hours")
+    result = check(lambda fakes: fakes.page_url("/gone"), 760_000, "hours")
     assert result.status == "unreachable"
     assert result.reason == "127.0.0.1 answered 404 Not Found"
 
 
 def test_a_50_mb_body_is_unreachable_too_large() -> None:
-    result = check(lambda fakes: fakes.web("/huge"), 760_000, "hours")
+    result = check(lambda fakes: fakes.page_url("/huge"), 760_000, "hours")
     assert result.status == "unreachable"
     assert result.reason.startswith("too large")
 
@@ -271,7 +272,7 @@ def test_a_30_second_hang_is_unreachable_within_the_configured_timeout(
             monkeypatch.setenv(name, value)
         configured = SourceChecker.from_settings(Settings())
         started = time.monotonic()
-        found = await configured.check(fakes.web("/hang"), 760_000, "hours")
+        found = await configured.check(fakes.page_url("/hang"), 760_000, "hours")
         return found, time.monotonic() - started
 
     result, took = run(scenario)
@@ -296,7 +297,7 @@ def test_a_redirect_to_loopback_is_refused_when_private_addresses_are() -> None:
             Fetcher(FetchLimits(), cache=None, pace=HostPace({}), resolver=resolve, route=route),
             endpoints=endpoints(fakes),
         )
-        loopback = fakes.web("/page")
+        loopback = fakes.page_url("/page")
         return await guarded.check(f"http://papers.example/to?location={loopback}", 1, "hours")
 
     result = run(scenario)
@@ -309,7 +310,7 @@ def test_a_burst_of_100_checks_never_has_more_than_max_concurrent_fetches_in_fli
         fakes.delay = 0.01
         bounded = checker(fakes, max_concurrent=4)
         urls = [
-            fakes.web("/page"),
+            fakes.page_url("/page"),
             "https://huggingface.co/datasets/acme/photos",
             "https://github.com/acme/pairs",
             "https://arxiv.org/abs/2307.06942",

@@ -104,7 +104,7 @@ class SourceFakes:
     def github_raw(self) -> str:
         return self.base("github")
 
-    def web(self, path: str) -> str:
+    def page_url(self, path: str) -> str:
         return f"{self.base('web')}{path}"
 
     def environment(self) -> dict[str, str]:
@@ -262,7 +262,7 @@ def _entry(versioned: str, paper: Paper) -> str:
     <summary>  {escape(paper.summary)}
 </summary>
     {authors}
-    <arxiv:comment xmlns:arxiv="http://arxiv.org/schemas/atom">Data and code released</arxiv:comment>
+    <arxiv:comment xmlns:arxiv="http://arxiv.org/schemas/atom">10 pages</arxiv:comment>
     <link href="http://arxiv.org/abs/{versioned}" rel="alternate" type="text/html"/>
     <link title="pdf" href="http://arxiv.org/pdf/{versioned}" rel="related" type="application/pdf"/>
     <arxiv:primary_category xmlns:arxiv="http://arxiv.org/schemas/atom" term="{paper.category}" scheme="http://arxiv.org/schemas/atom"/>
