@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urldefrag, urljoin
 
 import aiohttp
@@ -188,7 +188,7 @@ class Fetcher:
         self._headers = {"User-Agent": user_agent, "Accept": "*/*"}
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> Fetcher:
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> Self:
         """A fetcher with the ``SCALEBOT_CHECK_*`` limits and its cache beside the ledger."""
         limits = FetchLimits(
             allow_private=settings.check_allow_private,
