@@ -182,7 +182,7 @@ def test_arxiv_pace_is_kept_between_the_api_and_the_html_and_no_longer() -> None
     arrivals, took = run(scenario)
     assert len(arrivals) == 4
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
-    assert all(gap >= interval - 0.02 for gap in gaps), gaps
+    assert all(gap >= interval - 0.05 for gap in gaps), gaps
     assert took < 3 * interval + 1.0, f"{took:.2f} s for three paced intervals of {interval} s"
 
 
