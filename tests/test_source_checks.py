@@ -324,3 +324,33 @@ def test_a_burst_of_100_checks_never_has_more_than_max_concurrent_fetches_in_fli
     assert len(results) == 100
     assert all(r.status in ("states", "differs", "absent") for r in results)
     assert 2 <= most <= 4, most
+
+
+def test_reading_a_big_page_never_stalls_the_event_loop() -> None:
+    """A 4 MB page takes seconds of CPU to read and judge; chat must go on meanwhile."""
+    paragraph = b"<p>The corpus holds <b>1,200</b> hours of driving &amp; 234M clips.</p>\n"
+    big = b"<html><body>" + paragraph * (4_000_000 // len(paragraph)) + b"</body></html>"
+
+    async def scenario(fakes: SourceFakes) -> tuple[SourceCheck, float, int]:
+        fakes.pages["/big"] = (big, "text/html")
+        gaps: list[float] = []
+        done = asyncio.Event()
+
+        async def chat() -> None:  # what the bot's loop does meanwhile: answer promptly
+            last = time.monotonic()
+            while not done.is_set():
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        ticking = asyncio.create_task(chat())
+        found = await checker(fakes).check(fakes.page_url("/big"), 1200, "hours")
+        done.set()
+        await ticking
+        return found, max(gaps), len(gaps)
+
+    result, longest, ticks = run(scenario)
+    assert result.status == "states", result
+    assert ticks > 10  # the check took a while: the loop was watched throughout
+    assert longest < 0.5, f"the event loop stalled {longest:.2f} s while a page was read"
