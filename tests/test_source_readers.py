@@ -159,6 +159,10 @@ def test_a_page_that_never_closes_its_head_still_shows_its_body() -> None:
     assert html_text("<html><head><title>x</title><body><p>5 hours</p>") == "5 hours"
 
 
+def test_markup_the_parser_cannot_read_keeps_the_text_before_it() -> None:
+    assert html_text("<p>It has 5 hours.</p><![foo bar 6 hours") == "It has 5 hours."
+
+
 def test_page_text_by_type() -> None:
     assert page_text(b"<p>a &lt; b</p>", "text/html") == "a < b"
     assert page_text("caf\u00e9 5 h".encode(), "text/plain") == "caf\u00e9 5 h"

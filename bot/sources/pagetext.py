@@ -91,8 +91,11 @@ def tidy(text: str) -> str:
 def html_text(markup: str) -> str:
     """The visible text of an HTML page, one line per block."""
     parser = _Visible()
-    parser.feed(markup)
-    parser.close()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except AssertionError:  # html.parser's word for a declaration it cannot parse: keep
+        pass  # the text read up to it, as a browser would show the page up to there
     return tidy("".join(parser.parts))
 
 
@@ -107,12 +110,11 @@ def decode(body: bytes) -> str:
 def pdf_text(body: bytes, max_pages: int = MAX_PDF_PAGES) -> str:
     """The text of a PDF's first ``max_pages`` pages (:class:`NotText` if it cannot be read)."""
     from pypdf import PdfReader  # imported here: only PDF sources need it
-    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(body))
         pages = [page.extract_text() or "" for page in reader.pages[:max_pages]]
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+    except Exception as exc:  # a malformed PDF fails deep in pypdf, with any error at all
         raise NotText(f"the PDF could not be read ({exc.__class__.__name__}: {exc})") from None
     return tidy("\n\n".join(pages))
 
