@@ -567,6 +567,31 @@ def doctor(ctx: click.Context) -> None:
     click.echo(f"python {platform_module.python_version()}; " + ", ".join(versions))
 
 
+@cli.command("check")
+@click.option("--curated", is_flag=True, help="Every curated figure (needs the network).")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A curated CSV to check instead of the knowledge base's (same columns).",
+)
+@click.option("--fresh", is_flag=True, help="Fetch again what was fetched within a day.")
+@click.pass_context
+def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> None:
+    """Check figures against their cited sources: `scalebot check --curated` (maintainers)."""
+    from bot.curatedcheck import check_curated  # the fetching stack, only when asked for
+
+    if not curated:
+        raise click.UsageError("say which figures to check, e.g. `scalebot check --curated`")
+    try:
+        report = check_curated(ctx.obj["settings"], open_core(ctx), path, fresh=fresh)
+    except ImportFailed as error:
+        raise click.ClickException(f"curated data points are invalid: {error}") from None
+    if report.offline:
+        raise click.ClickException(report.offline)
+    click.echo("\n".join([*report.table(), "", report.summary()]))
+
+
 def main() -> None:
     cli(prog_name="scalebot")
 

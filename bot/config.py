@@ -73,6 +73,21 @@ class Settings(BaseSettings):
     check_timeout: float = Field(
         20.0, gt=0, description="seconds a source's fetch may take, redirects included"
     )
+    arxiv_api_url: str = Field(
+        "https://export.arxiv.org/api/query",
+        description="arXiv's export API (Atom), where a cited paper's abstract is read",
+    )
+    arxiv_html_url: str = Field(
+        "https://arxiv.org/html", description="where arXiv serves papers' HTML full text"
+    )
+    hf_url: str = Field(
+        "https://huggingface.co",
+        description="the Hugging Face Hub: dataset cards and its dataset API",
+    )
+    github_raw_url: str = Field(
+        "https://raw.githubusercontent.com",
+        description="where a cited GitHub repository's README is read raw",
+    )
 
     discord_token: SecretStr | None = Field(None, validation_alias=_platform_env("DISCORD_TOKEN"))
     discord_api_url: str | None = Field(
@@ -196,6 +211,23 @@ class Settings(BaseSettings):
                 f"{value!r} is not the web view's base URL: SCALEBOT_WEB_URL takes an http:// "
                 "or https:// address without a query (example: "
                 "SCALEBOT_WEB_URL=https://scalebot.example.org)"
+            )
+        return url
+
+    @field_validator("arxiv_api_url", "arxiv_html_url", "hf_url", "github_raw_url")
+    @classmethod
+    def _check_source_url(cls, value: str, info: ValidationInfo) -> str:
+        """A base address the readers append to: http(s), no query, no trailing slash."""
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            name = info.field_name
+            assert name is not None
+            default = cls.model_fields[name].default
+            raise ValueError(
+                f"{value!r} is not a base address: {environment_variable(name)} takes an "
+                f"http:// or https:// address without a query (example: "
+                f"{environment_variable(name)}={default})"
             )
         return url
 

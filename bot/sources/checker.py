@@ -1,9 +1,12 @@
-"""Checking a figure against its cited source: fetch, read as text, judge.
+"""Checking a figure against its cited source: read it as its publisher intends, judge.
 
 :class:`SourceChecker` is the one entry point: ``await checker.check(url, value, unit)``
 returns a :class:`~knowledge.sourcecheck.SourceCheck` and never raises for anything the
-source does. Checks run concurrently up to ``max_concurrent`` (a burst of submissions
-does not start a fetch each at once); the fetcher's per-host pace and day's cache apply.
+source does. The source is read by :mod:`bot.sources.readers` (arXiv's export API, the
+Hub's card and API, a README, a page or PDF's text); ``read_url`` is the address read.
+Checks run concurrently up to ``max_concurrent`` (a burst of submissions does not start
+a fetch each at once); the fetcher's per-host pace and day's cache apply. Parsing and
+judging a large page run in a worker thread, so a check never stalls the chat loop.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from bot.sources.fetch import Fetched, Fetcher, Refused
+from bot.sources.fetch import Fetcher, Refused
+from bot.sources.readers import Endpoints, Reading, read
 from knowledge.sourcecheck import SourceCheck, Status, judge, now_iso
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
+#: The publishers' own addresses (the settings' defaults).
+PUBLISHERS = Endpoints()
 #: Checks at once, per checker: enough to overlap slow hosts, few enough to be polite.
 MAX_CONCURRENT = 4
 
@@ -24,13 +30,22 @@ MAX_CONCURRENT = 4
 class SourceChecker:
     """Checks figures against their sources, at most ``max_concurrent`` at a time."""
 
-    def __init__(self, fetcher: Fetcher, *, max_concurrent: int = MAX_CONCURRENT) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        *,
+        max_concurrent: int = MAX_CONCURRENT,
+        endpoints: Endpoints = PUBLISHERS,
+    ) -> None:
         self.fetcher = fetcher
         self.max_concurrent = max_concurrent
+        self.endpoints = endpoints
         self._slots: asyncio.Semaphore | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> SourceChecker:
+        """A checker with the ``SCALEBOT_CHECK_*`` limits and the publishers' addresses."""
+        kwargs.setdefault("endpoints", Endpoints.from_settings(settings))
         return cls(Fetcher.from_settings(settings), **kwargs)
 
     async def check(self, url: str, value: float, unit: str, *, fresh: bool = False) -> SourceCheck:
@@ -41,10 +56,9 @@ class SourceChecker:
             return await self._check(url, value, unit, fresh)
 
     async def _check(self, url: str, value: float, unit: str, fresh: bool) -> SourceCheck:
-        outcome = await self.fetcher.fetch(url, fresh=fresh)
-        if not isinstance(outcome, Fetched):
+        outcome = await read(url, unit, self.fetcher, self.endpoints, fresh=fresh)
+        if not isinstance(outcome, Reading):
             status: Status = "refused" if isinstance(outcome, Refused) else "unreachable"
             return SourceCheck(status, url, url, now_iso(), unit, reason=outcome.reason)
-        text = outcome.body.decode("utf-8", errors="replace")
-        status_found, figures = judge(value, unit, text)
-        return SourceCheck(status_found, url, outcome.final_url, now_iso(), unit, figures)
+        found, figures = await asyncio.to_thread(judge, value, unit, outcome.text, outcome.extra)
+        return SourceCheck(found, url, outcome.read_url, now_iso(), unit, figures)

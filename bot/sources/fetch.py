@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urldefrag, urljoin
 
 import aiohttp
@@ -80,10 +80,15 @@ class Fetched:
 
 @dataclass(frozen=True)
 class Unreachable:
-    """The fetch was tried and failed (time limit, 4xx, 5xx, too large...): ``reason`` says."""
+    """The fetch was tried and failed (time limit, 4xx, 5xx, too large...): ``reason`` says.
+
+    ``network`` is true when no answer came because the host could not be found or
+    connected to: what every fetch says on a machine without a network.
+    """
 
     url: str
     reason: str
+    network: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +188,7 @@ class Fetcher:
         self._headers = {"User-Agent": user_agent, "Accept": "*/*"}
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> Fetcher:
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> Self:
         """A fetcher with the ``SCALEBOT_CHECK_*`` limits and its cache beside the ledger."""
         limits = FetchLimits(
             allow_private=settings.check_allow_private,
@@ -294,7 +299,10 @@ class Fetcher:
                         continue
                     return await self._answer(target.url, current, response)
             except (aiohttp.ClientError, OSError, ValueError) as exc:
-                return Unreachable(target.url, _failure(current.host, exc))
+                unconnected = isinstance(exc, aiohttp.ClientConnectorError) and not isinstance(
+                    exc, aiohttp.ClientConnectorCertificateError
+                )
+                return Unreachable(target.url, _failure(current.host, exc), network=unconnected)
         return Unreachable(
             target.url, f"more than {self.limits.max_redirects} redirects (the limit)"
         )
@@ -319,7 +327,9 @@ class Fetcher:
             try:
                 addresses = await self._resolve(host)
             except OSError as exc:
-                return Unreachable(asked, f"{via}{target.host} could not be found ({exc})")
+                return Unreachable(
+                    asked, f"{via}{target.host} could not be found ({exc})", network=True
+                )
         try:
             check_addresses(target.host, addresses, allow_private=self.limits.allow_private)
         except RefusedAddress as exc:
