@@ -55,9 +55,13 @@ class CheckLoop:
         return cls(make_checker)
 
     def start(self) -> None:
-        """Start the thread and make the checker now (imports included), not at the first
-        check: a process that serves chat does this before it answers anyone."""
+        """Start the thread, make the checker and start its worker process now (imports
+        included), not at the first check: a process that serves chat does this before
+        it answers anyone."""
         self._started()
+        from bot.sources import work
+
+        work.start()
 
     def submit(self, url: str, value: float, unit: str, *, fresh: bool) -> Future[SourceCheck]:
         """Start checking ``value unit`` against ``url`` on the checks thread."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.sources.fetch import Fetcher, Refused
 from bot.sources.readers import Endpoints, Reading, read
+from bot.sources.work import off_the_loop
 from knowledge.sourcecheck import SourceCheck, Status, judge, now_iso
 
 if TYPE_CHECKING:
@@ -60,5 +61,5 @@ class SourceChecker:
         if not isinstance(outcome, Reading):
             status: Status = "refused" if isinstance(outcome, Refused) else "unreachable"
             return SourceCheck(status, url, url, now_iso(), unit, reason=outcome.reason)
-        found, figures = await asyncio.to_thread(judge, value, unit, outcome.text, outcome.extra)
+        found, figures = await off_the_loop(judge, value, unit, outcome.text, outcome.extra)
         return SourceCheck(found, url, outcome.read_url, now_iso(), unit, figures)

@@ -20,7 +20,6 @@ rules, pace and cache); parsing runs off the event loop. The outcome is a
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
@@ -28,6 +27,7 @@ from urllib.parse import quote, unquote, urlsplit
 from bot.sources import arxiv, hub
 from bot.sources.fetch import Fetched, Fetcher, Refused, Unreachable
 from bot.sources.pagetext import NotText, decode, page_text
+from bot.sources.work import off_the_loop
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -112,7 +112,7 @@ async def _read_page(url: str, fetcher: Fetcher, fresh: bool, *, asked: str) -> 
     if not isinstance(outcome, Fetched):
         return _as_asked(outcome, asked)
     try:
-        text = await asyncio.to_thread(page_text, outcome.body, outcome.content_type)
+        text = await off_the_loop(page_text, outcome.body, outcome.content_type)
     except NotText as exc:
         return Unreachable(asked, f"{outcome.final_url} could not be read as text: {exc}")
     return Reading(text, outcome.final_url)
@@ -127,7 +127,7 @@ async def _read_arxiv(
     if not isinstance(answer, Fetched):
         return _as_asked(answer, url)
     try:
-        abstract = await asyncio.to_thread(arxiv.read_feed, answer.body, paper)
+        abstract = await off_the_loop(arxiv.read_feed, answer.body, paper)
     except arxiv.FeedError as exc:
         return Unreachable(url, str(exc))
     html = arxiv.html_address(endpoints.arxiv_html, paper)
@@ -135,7 +135,7 @@ async def _read_arxiv(
     if not isinstance(full, Fetched):  # no HTML rendering (404) or it failed: abstract only
         return Reading(abstract.text, api)
     try:
-        body = await asyncio.to_thread(page_text, full.body, full.content_type)
+        body = await off_the_loop(page_text, full.body, full.content_type)
     except NotText:
         return Reading(abstract.text, api)
     return Reading(f"{abstract.text}\n\n{body}", full.final_url)
@@ -155,9 +155,9 @@ async def _read_hub(
         return _as_asked(card, url)
     extra: tuple[Figure, ...] = ()
     if isinstance(api, Fetched):
-        extra = tuple(await asyncio.to_thread(hub.hub_figures, api.body, unit))
+        extra = tuple(await off_the_loop(hub.hub_figures, api.body, unit))
     if isinstance(card, Fetched):
-        text = await asyncio.to_thread(decode, card.body)
+        text = await off_the_loop(decode, card.body)
         return Reading(hub.card_text(text), card.final_url, extra)
     if isinstance(api, Fetched):
         return Reading("", api.final_url, extra)
