@@ -14,6 +14,7 @@ card and a typed command therefore decide alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.phrasing import capitalized, counted
@@ -22,6 +23,7 @@ from handlers.checkwords import check_line
 from handlers.context import FigureContext, figure_context
 from handlers.present import amount, moment, point_line, source
 from knowledge.ledger.values import DataPoint, Flag
+from knowledge.sourcecheck import SourceCheck
 from knowledge.store import Store
 
 #: Reasons shown per disputed figure; the count says how many members flagged it.
@@ -37,13 +39,18 @@ class Dispute:
     flags: list[Flag]
     #: What becomes current if the figure is withdrawn (None: nothing current changes).
     fallback: DataPoint | None
+    #: The latest check of its source, None when it was never checked.
+    check: SourceCheck | None = None
 
 
-def dispute_of(store: Store, point: DataPoint) -> Dispute:
-    """The open flags of ``point`` and the figure its withdrawal would make current."""
-    return Dispute(
-        point, store.queue.open_flags(point.id, REASONS_SHOWN), store.reads.next_current(point)
-    )
+def dispute_of(
+    store: Store, point: DataPoint, checks: Mapping[int, SourceCheck] | None = None
+) -> Dispute:
+    """The open flags of ``point``, the figure its withdrawal would make current, and its
+    source's check (from ``checks``, a page's read at once, when given)."""
+    check = checks.get(point.id) if checks is not None else store.checks.of(point.id)
+    flags = store.queue.open_flags(point.id, REASONS_SHOWN)
+    return Dispute(point, flags, store.reads.next_current(point), check)
 
 
 def _year(point: DataPoint) -> str:
@@ -92,6 +99,8 @@ def disputed_entry(dispute: Dispute) -> ReplyField:
     approved = f"approved by {point.reviewed_by} on {moment(point.reviewed_at)}"
     lines = [f"{amount(point)}{_year(point)}, {approved}"]
     lines += reasons(dispute.flags, point.disputes)
+    if dispute.check is not None:  # a curated figure, never checked, has no line
+        lines.append(check_line(dispute.check, point))
     if dispute.fallback is not None:
         lines.append(f"If withdrawn: {point_line(dispute.fallback, with_id=True)} is current again")
     elif point.is_current:

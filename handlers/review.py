@@ -48,7 +48,7 @@ def review(request: Request) -> Reply:
     pending, disputed = store.queue.pending(QUEUE_SIZE), store.queue.disputed(QUEUE_SIZE)
     pending_shown, disputed_shown = shares(pending, disputed)
     pending, disputed = pending[:pending_shown], disputed[:disputed_shown]
-    checks = store.checks.of_points([p.id for p in pending])
+    checks = store.checks.of_points([p.id for p in [*pending, *disputed]])
     data = {
         "pending": pending_total,
         "ids": [p.id for p in pending],
@@ -83,7 +83,7 @@ def review(request: Request) -> Reply:
                 inline=False,
             )
         )
-        fields += [disputed_entry(dispute_of(store, point)) for point in disputed]
+        fields += [disputed_entry(dispute_of(store, point, checks)) for point in disputed]
         actions += [action for point in disputed for action in dispute_decisions(point)]
     if not pending:
         shown = "Nothing pending"
@@ -91,7 +91,7 @@ def review(request: Request) -> Reply:
         shown = f"Pending: the oldest {len(pending)}"
     else:
         shown = "Pending: oldest first"
-    differ = sum(1 for check in checks.values() if check.status == "differs")
+    differ = sum(1 for p in pending if (c := checks.get(p.id)) and c.status == "differs")
     if differ:
         shown += f"; {_differ(differ)}"
     title = f"Review queue: {pending_total} pending"

@@ -591,7 +591,8 @@ def test_review_approve_reject_happy_path(core: Core, settings: Settings) -> Non
         "pending": 0,
         "ids": [],
         "disputed": 0,
-        "disputed_ids": [],        "checks": [],
+        "disputed_ids": [],
+        "checks": [],
     }
 
 

@@ -298,3 +298,26 @@ def test_history_shows_each_figure_s_check(core: Core) -> None:
     assert reply.data["checks"] == [
         None if OUTCOMES[o][0] is None else OUTCOMES[o][0].as_data() for o in names
     ]
+
+
+def test_a_disputed_figure_shows_its_check_and_a_curated_one_none(core: Core) -> None:
+    point = submitted(core)
+    core.ask(f"/approve {point.id}", MODERATOR)
+    core.store.checks.record(point.id, DIFFERS)
+    core.store.vouches.flag(point.id, "console:bob", "the paper says 760K")
+    (curated_id,) = core.store.conn.execute(
+        "SELECT id FROM data_points WHERE origin = 'curated' AND is_current = 1 LIMIT 1"
+    ).fetchone()
+    curated = core.store.reads.get(curated_id)
+    assert curated is not None and curated.status == "approved"
+    core.store.vouches.flag(curated.id, "console:bob", "older paper")
+    queue = core.ask("/review", MODERATOR)
+    assert queue.data["disputed_ids"] == sorted([point.id, curated.id])
+    entries = {f.name.split(" ")[0]: f.value for f in queue.fields if f.name.startswith("#")}
+    line = "Source check: the source states 760K hours, 7.1K hours, not 800K"
+    assert line in entries[f"#{point.id}"].splitlines()
+    assert "Source check" not in entries[f"#{curated.id}"]
+    flagged = core.store.reads.get(point.id)
+    assert flagged is not None
+    card = dispute_card(core.store, flagged, "console:bob", "the paper says 760K")
+    assert line in card.as_text()

@@ -235,3 +235,27 @@ def test_a_long_list_of_ids_is_read_in_chunks(store: Store) -> None:
         store.conn.set_trace_callback(None)
     assert found == {first: differs(), second: unreachable()}
     assert len(statements) == 3  # 500 + 500 + 200 ids
+
+
+def test_every_check_query_uses_an_index(store: Store) -> None:
+    """No statement of store.checks scans a table (traced, then EXPLAIN QUERY PLAN)."""
+    ids = [submit(store, name) for name in ("Alpha", "Beta")]
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        store.checks.record(ids[0], differs())
+        store.checks.of(ids[0])
+        store.checks.of_points(ids)
+        store.checks.unchecked_pending(5)
+    finally:
+        store.conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "INSERT"))]
+    assert len(reads) >= 4
+    scans = []
+    for sql in reads:
+        # The trace shows each statement with its values bound in.
+        for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"):
+            detail = row[-1]
+            if detail.startswith("SCAN") and "USING" not in detail:
+                scans.append((sql, detail))
+    assert scans == []
