@@ -66,9 +66,7 @@ class CheckLoop:
     def submit(self, url: str, value: float, unit: str, *, fresh: bool) -> Future[SourceCheck]:
         """Start checking ``value unit`` against ``url`` on the checks thread."""
         loop, checker = self._started()
-        return asyncio.run_coroutine_threadsafe(
-            checker.check(url, value, unit, fresh=fresh), loop
-        )
+        return asyncio.run_coroutine_threadsafe(checker.check(url, value, unit, fresh=fresh), loop)
 
     def _started(self) -> tuple[asyncio.AbstractEventLoop, SourceChecker]:
         with self._starting:

@@ -50,9 +50,7 @@ def test_a_slack_submission_is_checked_and_its_card_edited_in_place(
         assert f"#{point}" in blocks and "760K hours" in blocks
         assert len(stack.api.of("chat.update")) == 1
         told = [
-            call
-            for call in stack.api.of("chat.postMessage")
-            if call.body.get("channel") != REVIEW
+            call for call in stack.api.of("chat.postMessage") if call.body.get("channel") != REVIEW
         ]
         assert len(told) == 1 and "760K hours" in json.dumps(told[0].body)
 
@@ -71,9 +69,7 @@ def test_check_answers_on_discord(
     checking: dict[str, object],
 ) -> None:
     with discord_stack(tmp_path, **checking) as stack:
-        submitted = stack.core.ask(
-            f"/submit video InternVid 0.76M hours {site}/paper", "discord:1"
-        )
+        submitted = stack.core.ask(f"/submit video InternVid 0.76M hours {site}/paper", "discord:1")
         point = submitted.data["id"]
         message = answer(stack, slash_command("check", {"id": point}))
     shown = json.dumps(message)

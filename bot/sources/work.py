@@ -61,12 +61,11 @@ def start() -> None:
 
 
 def _ready() -> bool:
-    import bot.sources.arxiv  # noqa: F401 - what reading pages needs, loaded in the worker
-    import bot.sources.hub  # noqa: F401
-    import bot.sources.pagetext  # noqa: F401
-    import knowledge.sourcecheck  # noqa: F401
+    """In the worker: what reading pages needs, loaded before the first page."""
+    from bot.sources import arxiv, hub, pagetext
+    from knowledge import sourcecheck
 
-    return True
+    return all(module is not None for module in (arxiv, hub, pagetext, sourcecheck))
 
 
 def _report_failure(future: Any) -> None:
