@@ -35,7 +35,7 @@ ABSTRACT = (
 )
 NO_FIGURE = "<html><body><p>A dataset of videos with captions.</p></body></html>"
 #: Seconds the slow page takes to answer: long beside a reply, short for a test.
-SLOW = 1.5
+SLOW = 3.0
 MEMBER = "slack:U0MEMBER"
 
 
