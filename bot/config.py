@@ -8,9 +8,12 @@ Platform credentials keep the names their platforms' docs use (``DISCORD_TOKEN``
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -22,6 +25,34 @@ DEFAULT_DB = Path("scalebot.db")
 _SLACK_CHANNEL = re.compile(r"[A-Z0-9]{1,40}")
 #: A Discord snowflake: a server's or channel's id is a number of up to 20 digits.
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DIGEST_AT = re.compile(r"([a-z]{3})[a-z]*\s+([0-9]{1,2}):([0-9]{2})")
+
+
+@dataclass(frozen=True)
+class DigestAt:
+    """When the weekly digest goes out: ``weekday`` (0 is Monday) at ``at``, local time."""
+
+    weekday: int
+    at: time
+
+    def __str__(self) -> str:
+        return f"{WEEKDAYS[self.weekday]} {self.at.strftime('%H:%M')}"
+
+
+def parse_digest_at(text: str) -> DigestAt:
+    """``"mon 09:00"`` -> Monday at 09:00; a clear error with an example otherwise."""
+    found = _DIGEST_AT.fullmatch(text.strip().lower())
+    day = found.group(1) if found else ""
+    hour, minute = (int(found.group(2)), int(found.group(3))) if found else (99, 99)
+    if day not in WEEKDAYS or hour > 23 or minute > 59:
+        raise ValueError(
+            f"{text!r} is not a weekday and a time: SCALEBOT_DIGEST_AT takes a day's first "
+            'three letters and a 24-hour time (example: SCALEBOT_DIGEST_AT="mon 09:00")'
+        )
+    return DigestAt(WEEKDAYS.index(day), time(hour, minute))
 
 
 def _platform_env(name: str) -> AliasChoices:
@@ -137,6 +168,26 @@ class Settings(BaseSettings):
     slack_review_channel: str | None = Field(
         None, description="Slack channel id where new pending points and disputes are posted"
     )
+    slack_news_channel: str | None = Field(
+        None, description="Slack channel id where new records and the weekly digest are posted"
+    )
+    discord_news_channel: int | None = Field(
+        None,
+        gt=0,
+        description="Discord channel id where new records and the weekly digest are posted",
+    )
+    digest: Literal["weekly", "off"] | None = Field(
+        None,
+        description="weekly or off: the digest to the news channels (default: weekly when a "
+        "news channel is set)",
+    )
+    digest_at: Annotated[DigestAt, NoDecode] = Field(
+        DigestAt(0, time(9, 0)),
+        description='when the weekly digest goes out: a weekday and a time, e.g. "mon 09:00"',
+    )
+    digest_tz: str = Field(
+        "UTC", description="IANA time zone of SCALEBOT_DIGEST_AT, e.g. Europe/Paris"
+    )
     web_port: int | None = Field(
         None,
         ge=0,
@@ -187,16 +238,50 @@ class Settings(BaseSettings):
             return frozenset(ids)
         return value
 
-    @field_validator("slack_review_channel")
+    @field_validator("slack_review_channel", "slack_news_channel")
     @classmethod
-    def _check_slack_channel(cls, value: str | None) -> str | None:
+    def _check_slack_channel(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not _SLACK_CHANNEL.fullmatch(value.strip()):
+            variable = environment_variable(info.field_name or "slack_review_channel")
             raise ValueError(
-                f"{value!r} is not a Slack channel id: SCALEBOT_SLACK_REVIEW_CHANNEL takes the "
+                f"{value!r} is not a Slack channel id: {variable} takes the "
                 "id from the channel's details, not its name (example: "
-                "SCALEBOT_SLACK_REVIEW_CHANNEL=C0123ABCDEF)"
+                f"{variable}=C0123ABCDEF)"
             )
         return value.strip() if value is not None else None
+
+    @field_validator("digest", mode="before")
+    @classmethod
+    def _check_digest(cls, value: object) -> object:
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word not in ("weekly", "off"):
+                raise ValueError(
+                    f"{value!r} is not a digest schedule: SCALEBOT_DIGEST takes weekly or off "
+                    "(example: SCALEBOT_DIGEST=weekly)"
+                )
+            return word
+        return value
+
+    @field_validator("digest_at", mode="before")
+    @classmethod
+    def _parse_digest_at(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_digest_at(value)
+        return value
+
+    @field_validator("digest_tz")
+    @classmethod
+    def _check_digest_tz(cls, value: str) -> str:
+        name = value.strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone: SCALEBOT_DIGEST_TZ takes an IANA name "
+                "(example: SCALEBOT_DIGEST_TZ=Europe/Paris)"
+            ) from None
+        return name
 
     @field_validator("web_url")
     @classmethod
@@ -249,6 +334,30 @@ class Settings(BaseSettings):
         if platform == "slack":
             return self.slack_review_channel
         return None
+
+    def news_channel(self, platform: str) -> str | None:
+        """The channel of ``platform`` where new records and digests are posted, if any."""
+        if platform == "discord" and self.discord_news_channel is not None:
+            return str(self.discord_news_channel)
+        if platform == "slack":
+            return self.slack_news_channel
+        return None
+
+    def news_platforms(self) -> list[str]:
+        """The configured platforms with a news channel: where announcements go."""
+        return [p for p in self.configured_platforms() if self.news_channel(p) is not None]
+
+    @property
+    def digest_weekly(self) -> bool:
+        """Whether the weekly digest is on: ``SCALEBOT_DIGEST``, else on with a news channel."""
+        if self.digest is not None:
+            return self.digest == "weekly"
+        return self.slack_news_channel is not None or self.discord_news_channel is not None
+
+    @property
+    def digest_zone(self) -> ZoneInfo:
+        """``SCALEBOT_DIGEST_TZ`` as a time zone (checked when the settings were read)."""
+        return ZoneInfo(self.digest_tz)
 
     def moderators_possible(self) -> bool:
         """Whether anyone at all can be a moderator: a named one, or a trusted server."""

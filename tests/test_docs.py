@@ -32,7 +32,18 @@ from tests.helpers import (
 SETTINGS = documented_env_names()
 #: Values a setting of any type here accepts, tried in turn: one must change the field
 #: ("0" for a switch that is on by default).
-PROBES = ("console:probe", "7", "1", "auto", "7/minute", "http://127.0.0.1:8001", "0")
+PROBES = (
+    "console:probe",
+    "7",
+    "1",
+    "auto",
+    "7/minute",
+    "http://127.0.0.1:8001",
+    "0",
+    "off",
+    "fri 17:00",
+    "Europe/Paris",
+)
 
 
 def assigned_in_env_example() -> list[str]:
