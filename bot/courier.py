@@ -33,7 +33,11 @@ def platforms_needed(notices: list[Notice], settings: Settings) -> list[str]:
     for platform in settings.configured_platforms():
         for notice in notices:
             recipient = notice.recipient
-            if recipient is None and settings.review_channel(platform) is not None:
+            if recipient is None and notice.audience == "news":
+                if settings.news_channel(platform) is not None:
+                    needed.append(platform)
+                    break
+            elif recipient is None and settings.review_channel(platform) is not None:
                 needed.append(platform)
                 break
             if recipient is not None and platform_of(recipient) == platform:

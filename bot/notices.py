@@ -8,9 +8,11 @@ platforms delivers them after the command's reply, so a notice can never delay o
 fail it.
 
 Every notice goes either to the review channels (``recipient`` is None) or to one user
-(``recipient`` is their ``platform:user_id``). Deliverers read only that and the
-message, never the kind of notice: a new kind is a new subclass here and a ``notify``
-in its handler, with no change to any platform's code.
+(``recipient`` is their ``platform:user_id``), or, with ``audience = "news"``, to the
+news channels (:class:`NewsPost`: a new record, a correction, the weekly digest, sent by
+:mod:`bot.newsdesk`, never by a handler). Deliverers read only that and the message,
+never the kind of notice: a new kind is a new subclass here and a ``notify`` in its
+handler, with no change to any platform's code.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ class Notice:
     is_card: ClassVar[bool] = False
     #: Replaces the point's card where one was posted (else it is posted as the card).
     replaces_card: ClassVar[bool] = False
+    #: Where a notice without a recipient goes: the review channels, or the news channels
+    #: (``SCALEBOT_SLACK_NEWS_CHANNEL``...), where its attachments (a chart) go with it.
+    audience: ClassVar[Literal["review", "news"]] = "review"
 
     @property
     def recipient(self) -> str | None:
@@ -95,13 +100,25 @@ class PointDecided(Notice):
         return self.submitter
 
 
+@dataclass(frozen=True, kw_only=True)
+class NewsPost(Notice):
+    """News for the news channels: a new record (with its chart), a correction, a digest.
+
+    ``point_id`` is the record's point, 0 for a digest; ``about`` names it in log lines
+    (``record #12``, ``digest 2026-W48``). Posted as it is, attachments included.
+    """
+
+    about: str
+    audience: ClassVar[Literal["review", "news"]] = "news"
+
+
 def platform_of(user: str) -> str:
     """``slack:U1`` -> ``slack`` (the platform whose adapter can reach that user)."""
     return user.partition(":")[0]
 
 
 class Deliverer(Protocol):
-    """One platform's way of delivering notices (its review channel, its DMs).
+    """One platform's way of delivering notices (its review and news channels, its DMs).
 
     ``deliver`` decides for itself whether a notice concerns its platform and does
     nothing when it does not. It reports a failure it expects (the platform refused,

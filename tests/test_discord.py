@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.discord.client import rendered
+from bot.discord.embeds import rendered
 from tests.discord_stack import (
     EPHEMERAL,
     DiscordStack,

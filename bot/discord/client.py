@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import logging
 import re
 from typing import Any
@@ -29,7 +28,7 @@ from bot.config import Settings
 from bot.discord import CAPABILITIES
 from bot.discord.components import ActionButton, OptionsForm, ReasonForm, action_view
 from bot.discord.connection import intents, point_at_servers
-from bot.discord.embeds import render_embeds
+from bot.discord.embeds import files_of, rendered
 from bot.discord.notices import DiscordNotices
 from bot.discord.refusal import refusal
 from bot.discord.tree import ScalebotTree, Suggestions, comparable, schema
@@ -294,23 +293,6 @@ class ScalebotClient(_Scalebot, discord.Client):
 
 class ScalebotShardedClient(_Scalebot, discord.AutoShardedClient):
     """The client for a bot in thousands of servers (``SCALEBOT_DISCORD_SHARDS=auto``)."""
-
-
-def rendered(reply: Reply) -> list[list[discord.Embed]]:
-    """The reply's embeds, message by message; an attached image shows in the first one."""
-    messages = render_embeds(reply)
-    image = next((a for a in reply.attachments if a.media_type.startswith("image/")), None)
-    if image is not None and messages and messages[0]:
-        messages[0][0].set_image(url=f"attachment://{image.filename}")
-    return messages
-
-
-def files_of(reply: Reply) -> list[discord.File]:
-    """The reply's attachments as files to upload (fresh objects: each is read once)."""
-    return [
-        discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description or None)
-        for a in reply.attachments
-    ]
 
 
 def invite_url(application_id: int | str) -> str:

@@ -14,6 +14,7 @@ masked links (``[Official](https://evil.example)``) shows them as text.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 import discord
@@ -183,3 +184,20 @@ def render_embeds(reply: Reply) -> list[list[discord.Embed]]:
 def fallback_text(reply: Reply) -> str:
     """Plain text of a reply within a message's content limit (for mention replies' logs)."""
     return split_text(inert(reply.as_text()), CONTENT)[0]
+
+
+def rendered(reply: Reply) -> list[list[discord.Embed]]:
+    """The reply's embeds, message by message; an attached image shows in the first one."""
+    messages = render_embeds(reply)
+    image = next((a for a in reply.attachments if a.media_type.startswith("image/")), None)
+    if image is not None and messages and messages[0]:
+        messages[0][0].set_image(url=f"attachment://{image.filename}")
+    return messages
+
+
+def files_of(reply: Reply) -> list[discord.File]:
+    """The reply's attachments as files to upload (fresh objects: each is read once)."""
+    return [
+        discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description or None)
+        for a in reply.attachments
+    ]

@@ -9,6 +9,9 @@ the message (``PATCH /channels/{id}/messages/{id}``); a card never posted, or go
 Discord user goes to a direct message (``POST /users/@me/channels``, then the message).
 Discord refusing either (a channel the bot cannot see, a member who does not accept
 direct messages) is one warning in the log; the command behind it stays done.
+
+News (:class:`~bot.notices.NewsPost`) goes to ``SCALEBOT_DISCORD_NEWS_CHANNEL``, its
+chart uploaded with the first message and shown in its first embed.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from bot.cardlog import CardLog, CardPlace
 from bot.config import Settings
 from bot.discord.components import action_view
 from bot.discord.connection import intents, point_at_servers
-from bot.discord.embeds import render_embeds
+from bot.discord.embeds import files_of, render_embeds, rendered
 from bot.notices import Notice, platform_of
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,12 @@ class DiscordNotices:
 
     async def deliver(self, notice: Notice) -> None:
         recipient = notice.recipient
-        if recipient is None:
+        if recipient is None and notice.audience == "news":
+            news = self.settings.discord_news_channel
+            if news is not None:
+                where = f"the news channel {news}"
+                await self._post(notice, self.client.get_partial_messageable(news), where)
+        elif recipient is None:
             channel_id = self.settings.discord_review_channel
             if channel_id is None:
                 return
@@ -137,8 +145,8 @@ class DiscordNotices:
         self, notice: Notice, channel: discord.abc.Messageable, where: str
     ) -> tuple[str, ...]:
         """Send the notice's messages; the ids of those Discord took (all of them, or
-        fewer after a refusal, which is logged)."""
-        messages = render_embeds(notice.message)
+        fewer after a refusal, which is logged). Its files go with the first message."""
+        messages = rendered(notice.message)
         view = action_view(notice.message.actions)
         posted: list[str] = []
         try:
@@ -146,6 +154,8 @@ class DiscordNotices:
                 extra: dict[str, Any] = {}
                 if view is not None and number == len(messages) - 1:
                     extra["view"] = view
+                if number == 0 and notice.message.attachments:
+                    extra["files"] = files_of(notice.message)
                 sent = await channel.send(embeds=embeds, allowed_mentions=NO_MENTIONS, **extra)
                 posted.append(str(sent.id))
         except REFUSALS as error:

@@ -48,7 +48,11 @@ class SlackNotices:
 
     async def deliver(self, notice: Notice) -> None:
         recipient = notice.recipient
-        if recipient is None:
+        if recipient is None and notice.audience == "news":
+            news = self.settings.slack_news_channel
+            if news is not None:
+                await self._news(notice, news)
+        elif recipient is None:
             channel = self.settings.slack_review_channel
             if channel is None:
                 return
@@ -109,6 +113,24 @@ class SlackNotices:
                 if _error_code(error) != GONE:
                     raise
         return tuple(kept)
+
+    async def _news(self, notice: Notice, channel: str) -> None:
+        """The news's messages, then its files, into the news channel."""
+        where = f"the news channel {channel}"
+        if not await self._post(notice, channel, where):
+            return
+        for attachment in notice.message.attachments:
+            try:
+                await self.client.files_upload_v2(
+                    channel=channel,
+                    content=attachment.data,
+                    filename=attachment.filename,
+                    title=attachment.filename,
+                    alt_txt=attachment.description[:1000] or None,
+                )
+            except REFUSALS as error:
+                _failed(notice, where, error, doing="upload the chart of")
+                return
 
     async def _tell(self, notice: Notice, user_id: str) -> None:
         try:
