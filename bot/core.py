@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.caller import Caller as Caller
 from bot.capabilities import Capabilities
@@ -46,6 +46,9 @@ from knowledge.ledger.faults import StorageFault
 from knowledge.rates import OverLimit
 from knowledge.sourcecheck import SourceCheck
 from knowledge.store import Store
+
+if TYPE_CHECKING:
+    from bot.newsdesk import NewsRenderers
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +126,14 @@ class Core:
             store.close()
             raise
         return core
+
+    @functools.cached_property
+    def news(self) -> NewsRenderers:
+        """How news is worded (record announcements, the digest): the handlers' renderers,
+        which the runtime reaches only through here (the registry imports them)."""
+        from bot.registry import news_renderers
+
+        return news_renderers()
 
     @property
     def clock(self) -> Callable[[], float]:

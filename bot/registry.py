@@ -2,6 +2,8 @@
 
 Adding a command is adding a module there; nothing else lists it. ``/help``, the Slack
 manifest and Discord's command list show them by their declared ``order``, then name.
+The news desk's wording (``handlers.news``) is handed out here too
+(:func:`news_renderers`), so the runtime still imports no handler.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pkgutil
 
 import handlers
 from bot.commands import Command
+from bot.newsdesk import NewsRenderers
 
 
 def discover() -> dict[str, Command]:
@@ -28,3 +31,10 @@ def discover() -> dict[str, Command]:
 
 
 COMMANDS: dict[str, Command] = discover()
+
+
+def news_renderers() -> NewsRenderers:
+    """How a record announcement and a weekly digest are worded (``handlers.news``)."""
+    from handlers.news import announcement, digest_reply
+
+    return NewsRenderers(announcement=announcement, digest=digest_reply)

@@ -6,7 +6,9 @@ Each platform is a service with ``start()`` and ``stop()``; they share one
 behind the same lock, as one submitted on Discord. The web view (``web``) is a service
 too: it reads the same file through Datasette, on this loop when it runs alone
 (``scalebot web``), in a process of its own beside chat (:mod:`bot.web.process`).
-SIGINT and SIGTERM stop every service cleanly.
+With a news channel set for a platform served here, the news desk (:mod:`bot.newsdesk`)
+runs on the same loop: record announcements and the weekly digest. SIGINT and SIGTERM
+stop every service cleanly.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
 from bot.core import Core
 from bot.errors import PlatformRefused as PlatformRefused
 from bot.notices import Notice
 from bot.runner import AsyncCore
+
+if TYPE_CHECKING:
+    from bot.newsdesk import NewsDesk
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,15 @@ def build_services(platforms: list[str], core: AsyncCore, settings: Settings) ->
         else:
             raise ValueError(f"unknown platform {platform!r}")
     return services
+
+
+def news_desk(platforms: list[str], core: AsyncCore, settings: Settings) -> NewsDesk | None:
+    """The news desk, when a platform served here has a news channel (else None)."""
+    if not any(settings.news_channel(platform) for platform in platforms):
+        return None
+    from bot.newsdesk import NewsDesk
+
+    return NewsDesk(core)
 
 
 async def deliver_once(platform: str, notices: list[Notice], settings: Settings) -> None:
@@ -100,6 +114,7 @@ async def serve(
     async_core = AsyncCore(core)
     services = build_services(platforms, async_core, settings)
     started: list[Service] = []
+    desk: NewsDesk | None = None
     try:
         for service in services:
             await service.start()
@@ -108,10 +123,15 @@ async def serve(
         # Pending figures never checked (checks were off, or a stop came first): their
         # cards are edited in place as each check ends.
         await async_core.catch_up_checks()
+        desk = news_desk(platforms, async_core, settings)
+        if desk is not None:
+            await desk.start()
         if on_ready is not None:
             on_ready(started)
         await stop.wait()
     finally:
+        if desk is not None:
+            await desk.stop()
         await async_core.settle()  # notices already on their way still arrive
         for service in reversed(started):
             await service.stop()
