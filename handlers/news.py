@@ -1,0 +1,302 @@
+"""What the news channel hears: a record announcement, a correction, the weekly digest.
+
+The outbox (:mod:`knowledge.ledger.news`) keeps *that* something happened, with the facts
+as they stood at the decision; this module says it, in the words ``/trend`` and
+``/scale`` use for the same things (:mod:`handlers.growth`, :mod:`bot.growthwords`), so
+an announcement and the command it points to never round one rate two ways. The
+delivery (which channel, when, exactly once) is :mod:`bot.newsdesk`'s; nothing here
+sends anything, so the same reply serves a post, ``/digest`` and a test.
+
+The figures come from the item's ``facts``, not from a fresh read: a post sent after a
+restart says what the decision made true, even if the ledger moved on since. The field's
+growth rate and its chart are read now, as any reader of the channel would see them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import fieldgrowth, growthwords
+from bot.fieldgrowth import FieldGrowth
+from bot.phrasing import counted
+from bot.reply import Citation, Reply, ReplyField
+from handlers import growth
+from handlers.present import field_pages, unique
+from knowledge.digest import WeekFacts
+from knowledge.kb import Library
+from knowledge.ledger.values import NewsItem
+from knowledge.models import AnyDomain
+from knowledge.quantity import format_quantity
+from knowledge.store import Store
+
+#: How the decision that made a record is said.
+DECIDED_BY = {
+    "approve": "approved by a moderator",
+    "confirmations": "approved by members' confirmations",
+}
+#: How the decision that lowered a record is said.
+LOWERED_BY = {
+    "withdraw": "was withdrawn by a moderator",
+    "correct": "was corrected",
+}
+#: The most figures a digest lists by name in one of its fields.
+DIGEST_LINES = 5
+
+
+# -- record announcements ---------------------------------------------------------------
+
+
+def announcement(
+    store: Store,
+    item: NewsItem,
+    images: bool,
+    *,
+    library: Library | None = None,
+    web_url: str | None = None,
+) -> Reply:
+    """The post for one outbox item: a record (with its chart when ``images``) or a
+    correction.
+
+    ``library`` resolves the field's name and colour (default: the knowledge base as
+    shipped, which knows the essay's fields; a community field is then named by its
+    slug); ``web_url`` adds the web view's pages of the field.
+    """
+    domain = _domain(library, item.domain)
+    if item.kind == "correction":
+        return _correction(store, item, domain, web_url)
+    return _record(store, item, domain, images, web_url)
+
+
+def _record(
+    store: Store, item: NewsItem, domain: AnyDomain | None, images: bool, web_url: str | None
+) -> Reply:
+    facts = item.facts
+    name = domain.name if domain else item.domain
+    dataset = str(facts.get("dataset", ""))
+    value = float(facts.get("value", 0.0))
+    unit = item.unit
+    figure = f"{format_quantity(value)} {unit}"
+    previous = _previous(facts)
+    if previous is not None:
+        times = _times(value, previous.value)
+        summary = (
+            f"{dataset} ({figure}{_year(facts.get('year'))}) is the largest {name} dataset "
+            f"in {unit} now, {times} the previous record, {previous.dataset} "
+            f"({format_quantity(previous.value)} {unit}{_year(previous.year)})."
+        )
+    else:
+        times = None
+        summary = (
+            f"{dataset} ({figure}{_year(facts.get('year'))}) is the first approved {name} "
+            f"figure in {unit}, so it is the field's record in {unit}."
+        )
+    fields = [
+        ReplyField(name="Record", value=f"{dataset}: {figure}{_year(facts.get('year'))}"),
+    ]
+    if previous is not None:
+        fields.append(
+            ReplyField(
+                name="Previous record",
+                value=f"{previous.dataset}: {format_quantity(previous.value)} {unit}"
+                f"{_year(previous.year)}",
+            )
+        )
+        fields.append(ReplyField(name="Change", value=f"{times} the previous record"))
+    found = _growth(store, domain, unit)
+    fields.append(ReplyField(name="Field's growth", value=growth_words(found), inline=False))
+    decided = DECIDED_BY.get(item.decision, f"decided ({item.decision})")
+    fields.append(ReplyField(name="Decision", value=f"#{item.point_id}, {decided}"))
+    citations = [Citation(label=f"{dataset}: {facts.get('source_url')}", url=_url(facts))]
+    if domain is not None:
+        citations += field_pages(web_url, domain.slug)
+    slug = domain.slug if domain else item.domain
+    reply = Reply(
+        title=f"New {name} record: {dataset}, {figure}",
+        summary=summary,
+        fields=fields,
+        citations=unique(citations),
+        footer=f"More: /trend {slug} unit:{unit} · /datasets {slug} · /history {dataset}",
+        domain=slug,
+        colour=domain.colour if domain else None,
+        data={
+            "news": item.id,
+            "kind": item.kind,
+            "point": item.point_id,
+            "domain": item.domain,
+            "unit": unit,
+            "dataset": dataset,
+            "value": value,
+            "previous": None
+            if previous is None
+            else {
+                "point": previous.point,
+                "dataset": previous.dataset,
+                "value": previous.value,
+                "year": previous.year,
+            },
+            "times_previous": None if previous is None else _ratio(value, previous.value),
+            **(growth.data(found) if found is not None else {}),
+        },
+    )
+    return _with_chart(store, reply, found, images)
+
+
+def _correction(
+    store: Store, item: NewsItem, domain: AnyDomain | None, web_url: str | None
+) -> Reply:
+    """A short post: which figure went, and which record stands now (if any)."""
+    facts = item.facts
+    name = domain.name if domain else item.domain
+    unit = item.unit
+    decided = store.reads.get(item.point_id)
+    what = f"#{item.point_id}"
+    if decided is not None:
+        what += f" {decided.dataset} ({format_quantity(decided.quantity)} {decided.unit})"
+    lowered = LOWERED_BY.get(item.decision, f"was changed ({item.decision})")
+    dataset = facts.get("dataset")
+    if dataset:
+        value = float(facts.get("value", 0.0))
+        now = f"{dataset}, {format_quantity(value)} {unit}{_year(facts.get('year'))}"
+        summary = f"{what} {lowered}. The {name} record in {unit} is {now} again."
+        citations = [Citation(label=f"{dataset}: {facts.get('source_url')}", url=_url(facts))]
+    else:
+        now = None
+        summary = f"{what} {lowered}. {name} has no approved figure in {unit} now."
+        citations = []
+    slug = domain.slug if domain else item.domain
+    if domain is not None:
+        citations += field_pages(web_url, slug)
+    return Reply(
+        title=f"Correction: the {name} record in {unit}",
+        summary=summary,
+        citations=unique(citations),
+        footer=f"More: /trend {slug} unit:{unit} · /history {decided.dataset if decided else ''}"
+        if decided
+        else f"More: /trend {slug} unit:{unit}",
+        domain=slug,
+        colour=domain.colour if domain else None,
+        data={
+            "news": item.id,
+            "kind": item.kind,
+            "point": item.point_id,
+            "domain": item.domain,
+            "unit": unit,
+            "decision": item.decision,
+            "record": None
+            if now is None
+            else {"dataset": dataset, "value": facts.get("value"), "year": facts.get("year")},
+        },
+    )
+
+
+# -- the weekly digest --------------------------------------------------------------------
+
+
+def digest_reply(
+    store: Store,
+    facts: WeekFacts,
+    images: bool,
+    period: str,
+    *,
+    library: Library | None = None,
+    web_url: str | None = None,
+) -> Reply:
+    """The week ``period`` (``2026-W48``) in one reply; a quiet week says only that.
+
+    ``data["quiet"]`` tells a scheduler not to post it.
+    """
+    raise NotImplementedError  # written once WeekFacts lands
+
+
+# -- shared wording -----------------------------------------------------------------------
+
+
+def growth_words(found: FieldGrowth | None) -> str:
+    """The field's record growth with its interval, or why there is no rate yet."""
+    if found is None or found.rate is None:
+        reason = found.reason if found is not None else "the field is unknown"
+        return f"no growth rate yet ({reason})"
+    rate = found.rate
+    return (
+        f"{growthwords.per_year(rate)}; fitted to {counted(rate.points, 'record')} in "
+        f"{found.unit}, {rate.first_year}–{rate.last_year}"
+    )
+
+
+class _Previous:
+    """The record an announced figure beat, as the outbox's facts keep it."""
+
+    def __init__(self, point: Any, dataset: str, value: float, year: Any) -> None:
+        self.point = point
+        self.dataset = dataset
+        self.value = value
+        self.year = year
+
+
+def _previous(facts: Mapping[str, Any]) -> _Previous | None:
+    dataset = facts.get("previous_dataset")
+    value = facts.get("previous_value")
+    if not dataset or value is None:
+        return None
+    return _Previous(
+        facts.get("previous_point_id"), str(dataset), float(value), facts.get("previous_year")
+    )
+
+
+def _domain(library: Library | None, slug: str) -> AnyDomain | None:
+    return (library or _shipped()).resolve(slug)
+
+
+_LIBRARY: list[Library] = []
+
+
+def _shipped() -> Library:
+    """The knowledge base as shipped, loaded once (for callers without a library)."""
+    if not _LIBRARY:
+        _LIBRARY.append(Library.load())
+    return _LIBRARY[0]
+
+
+def _growth(store: Store, domain: AnyDomain | None, unit: str) -> FieldGrowth | None:
+    return None if domain is None else fieldgrowth.read(store, domain, unit)
+
+
+def _with_chart(store: Store, reply: Reply, found: FieldGrowth | None, images: bool) -> Reply:
+    """The record chart: a PNG where images show, else its rows of text (as ``/trend``)."""
+    if found is None or not found.records:
+        return reply
+    text = growth.text_chart(found)
+    if not images:
+        return reply.model_copy(update={"preformatted": text})
+    chart = fieldgrowth.trend_chart(store, found)
+    if chart is None:
+        return reply
+    return reply.model_copy(update={"attachments": [growth.attachment(chart, text)]})
+
+
+def _ratio(value: float, previous: float) -> float | None:
+    return value / previous if previous > 0 else None
+
+
+def _times(value: float, previous: float) -> str:
+    ratio = _ratio(value, previous)
+    return growthwords.times(ratio) if ratio is not None else "larger than"
+
+
+def _year(year: Any) -> str:
+    return f", {year}" if year else ""
+
+
+def _url(facts: Mapping[str, Any]) -> str | None:
+    url = facts.get("source_url")
+    return str(url) if url else None
+
+
+def _dates(start: str, end: str) -> str:
+    """``2026-11-23 to 2026-11-29``: a week's first and last day."""
+    first = datetime.fromisoformat(start.replace("Z", "+00:00")).date()
+    last = datetime.fromisoformat(end.replace("Z", "+00:00")).date() - timedelta(days=1)
+    return f"{first.isoformat()} to {max(first, last).isoformat()}"
+
