@@ -44,9 +44,7 @@ if TYPE_CHECKING:
     from bot.core import Core
     from bot.reply import Reply
     from bot.runner import AsyncCore
-    from knowledge.digest import WeekFacts
     from knowledge.ledger.values import NewsItem
-    from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +74,12 @@ def owner_id() -> str:
 class NewsRenderers:
     """How news is worded: the handlers' renderers, handed to the core by the registry.
 
-    ``announcement(store, item, images)`` words one outbox row; ``digest(store, facts,
-    images, period)`` a week.
+    ``announcement(store, item, images, library=, web_url=)`` words one outbox row;
+    ``digest(store, facts, images, period, library=, web_url=)`` a week.
     """
 
-    announcement: Callable[[Store, NewsItem, bool], Reply]
-    digest: Callable[[Store, WeekFacts, bool, str], Reply]
+    announcement: Callable[..., Reply]
+    digest: Callable[..., Reply]
 
 
 # -- the schedule: pure functions of a moment ----------------------------------------------
@@ -120,7 +118,9 @@ def next_send(now: datetime, at: DigestAt, zone: ZoneInfo) -> datetime:
 
 def announcement_post(core: Core, item: NewsItem) -> NewsPost:
     """The outbox row ``item`` worded for the news channels, its chart as a PNG."""
-    reply = core.news.announcement(core.store, item, True)
+    reply = core.news.announcement(
+        core.store, item, True, library=core.library, web_url=core.settings.web_url
+    )
     return NewsPost(point_id=item.point_id, message=reply, about=f"{item.kind} #{item.point_id}")
 
 
@@ -150,7 +150,9 @@ def digest_post(core: Core, period: str) -> NewsPost | None:
     facts = week_facts(core.store, start, end)
     if facts.quiet:
         return None
-    reply = core.news.digest(core.store, facts, True, period)
+    reply = core.news.digest(
+        core.store, facts, True, period, library=core.library, web_url=core.settings.web_url
+    )
     return NewsPost(point_id=0, message=reply, about=f"digest {period}")
 
 
