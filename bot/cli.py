@@ -592,6 +592,35 @@ def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> 
     click.echo("\n".join([*report.table(), "", report.summary()]))
 
 
+@cli.command()
+@click.option("--send", is_flag=True, help="Claim the due digest and post it to the news channels.")
+@click.pass_context
+def digest(ctx: click.Context, send: bool) -> None:
+    """The weekly digest that is due now: shown, or with --send posted once (for cron).
+
+    The digest of a week is due at the first SCALEBOT_DIGEST_AT after it ends. --send
+    claims it in the database, so a running bot, another cron job or a second run posts
+    it no more; a quiet week is claimed and posts nothing.
+    """
+    from bot import newsdesk
+    from bot.courier import deliver_now
+
+    settings: Settings = ctx.obj["settings"]
+    core = open_core(ctx)
+    now = newsdesk.utc_now()
+    if send:
+        if settings.digest_weekly and not settings.news_platforms():
+            raise click.ClickException(
+                "no news channel on a configured platform: set SCALEBOT_SLACK_NEWS_CHANNEL "
+                "or SCALEBOT_DISCORD_NEWS_CHANNEL (and the platform's credentials)"
+            )
+        click.echo(newsdesk.send_due_digest(core, now, lambda posts: deliver_now(posts, settings)))
+        return
+    period = newsdesk.due_period(now, settings.digest_at, settings.digest_zone)
+    click.echo(core.ask(f"/digest week:{period}", "console:" + settings.console_user).as_text())
+    click.echo(f"\n(not sent: `scalebot digest --send` posts the digest of {period} once)")
+
+
 def main() -> None:
     cli(prog_name="scalebot")
 

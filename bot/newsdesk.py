@@ -147,7 +147,7 @@ def digest_post(core: Core, period: str) -> NewsPost | None:
     from knowledge.digest import week_bounds, week_facts
 
     start, end = week_bounds(period, core.settings.digest_zone)
-    facts = week_facts(core.store, start, end)
+    facts = week_facts(core.store, iso(start), iso(end))
     if facts.quiet:
         return None
     reply = core.news.digest(
