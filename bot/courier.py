@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.notices import Notice, platform_of
+from bot.notices import Notice, PointDecided, platform_of
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -53,7 +53,14 @@ def after_reply(core: Core, tell: Callable[[str], None] | None = None) -> None:
     The reply is on screen before any page is fetched; the next prompt waits for the
     checks, which are bounded by ``SCALEBOT_CHECK_TIMEOUT``.
     """
-    deliver_now(core.take_notices(), core.settings)
+    notices = core.take_notices()
+    deliver_now(notices, core.settings)
+    if core.settings.news_platforms() and any(isinstance(n, PointDecided) for n in notices):
+        # No desk runs here: a decision's news goes out now (a running bot's desk would
+        # take it otherwise, within its poll; the claim keeps it to one post).
+        from bot.newsdesk import send_pending_news, utc_now
+
+        send_pending_news(core, utc_now(), lambda posts: deliver_now(posts, core.settings))
     finished = core.run_due_checks()
     for job, outcome in finished:
         if tell is not None:

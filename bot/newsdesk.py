@@ -156,6 +156,28 @@ def digest_post(core: Core, period: str) -> NewsPost | None:
     return NewsPost(point_id=0, message=reply, about=f"digest {period}")
 
 
+def send_pending_news(
+    core: Core, now: datetime, deliver: Callable[[list[Notice]], None], owner: str | None = None
+) -> int:
+    """The outbox drained from a process without a desk (the console after a decision):
+    claimed, posted with ``deliver`` (the courier's one-off clients), marked sent. How
+    many were posted."""
+    owner = owner or owner_id()
+    stale = iso(now - STALE)
+    posted = 0
+    for _ in range(ROUNDS):
+        items = core.store.news.claim(owner, iso(now), LEASE, BATCH)
+        if not items:
+            break
+        fresh = [item for item in items if item.created_at >= stale]
+        if fresh:
+            deliver([announcement_post(core, item) for item in fresh])
+        for item in items:
+            core.store.news.sent(item.id, iso(now))
+        posted += len(fresh)
+    return posted
+
+
 def send_due_digest(
     core: Core, now: datetime, deliver: Callable[[list[Notice]], None], owner: str | None = None
 ) -> str:

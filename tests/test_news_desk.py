@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.config import DigestAt, Settings, parse_digest_at
 from bot.core import Core
+from bot.courier import after_reply
 from bot.newsdesk import NewsDesk, due_period, next_send
 from bot.runner import AsyncCore
 from bot.slack.app import slack_client
@@ -416,3 +417,35 @@ def test_no_news_channel_means_no_desk() -> None:
 def test_weeks_are_named_as_the_ledger_names_them() -> None:
     assert week_of(datetime(2026, 11, 30, tzinfo=UTC)) == "2026-W49"
     assert date(2026, 11, 30).isocalendar().week == 49
+
+
+def test_a_decision_at_the_console_posts_its_news_once_through_the_courier(
+    tmp_path: Path,
+) -> None:
+    """No desk runs at the terminal: the courier sends a decision's news after the reply."""
+    with BackgroundLoop() as loop:
+        api = FakeSlackAPI()
+        loop.run(api.start())
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            db=tmp_path / "console.db",
+            moderators=frozenset({"console:mod"}),
+            slack_bot_token="xoxb-test-token",
+            slack_signing_secret="secret",
+            slack_api_url=api.url,
+            slack_news_channel=NEWS,
+        )
+        try:
+            with Core.open(settings=settings) as core:
+                for line in (RECORD, SMALL):
+                    point_id = core.ask(f"/submit {line}", "console:alice").data["id"]
+                    after_reply(core)
+                    assert core.ask(f"/approve {point_id}", "console:mod").kind == "answer"
+                    after_reply(core)
+                assert core.store.news.pending_count() == 0
+            (post,) = news_posts(api)
+            assert "Huge Set" in json.dumps(post)
+            assert len(news_uploads(api)) == 1
+            api.assert_nothing_refused()
+        finally:
+            loop.run(api.stop())
