@@ -32,6 +32,7 @@ from knowledge.ledger.faults import LedgerUnavailable, read_only_reason
 from knowledge.ledger.fields import Fields
 from knowledge.ledger.history import History
 from knowledge.ledger.limits import RateCounts
+from knowledge.ledger.news import News
 from knowledge.ledger.points import Points
 from knowledge.ledger.queue import Queue
 from knowledge.ledger.reads import Reads
@@ -81,6 +82,7 @@ class Store:
         self.search = Search(self.writes)
         self.rates = RateCounts(self.writes)
         self.checks = Checks(self.writes)
+        self.news = News(self.writes)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:

@@ -19,4 +19,5 @@
 - ``history``: a dataset's figures over time, a point's audit log.
 - ``search``: free-text search of claims and points, and the claims mirror.
 - ``limits``: rate-limit counts.
+- ``news``: the outbox of record announcements decisions write, and digest claims.
 """

@@ -7,7 +7,7 @@ import sqlite3
 from typing import Literal
 
 from knowledge import measures
-from knowledge.ledger import rows
+from knowledge.ledger import news, rows
 from knowledge.ledger.errors import AlreadyReviewed, PointNotFound
 from knowledge.ledger.fields import Fields
 from knowledge.ledger.values import Decision, Outcome, now
@@ -44,6 +44,9 @@ class Reviews:
         A disputed approved figure is kept (``approve``: its disputes are cleared, with the
         moderator's note) or withdrawn (``reject``: the dataset's previous figure in that
         unit is current again). Anything already decided and undisputed is final.
+
+        An approval that sets its field's record, or a decision that lowers it, writes
+        its announcement to the news outbox in this same transaction (:mod:`.news`).
         """
         at = now()
         with self._writer.write() as conn:
@@ -57,6 +60,9 @@ class Reviews:
                 raise AlreadyReviewed(point)
             else:
                 outcome = decision
+            # The field's record before the decision, when it can move (see news).
+            moves = outcome in ("approve", "withdraw") and news.counts_for_records(point)
+            before = news.standing(conn, point.domain, point.unit) if moves else None
             if outcome != "keep":
                 status = "approved" if outcome == "approve" else "rejected"
                 # A withdrawn figure stops being current in its own row, so that no later
@@ -76,6 +82,10 @@ class Reviews:
                 headline = self._fields.headline(point.domain)
                 measures.refresh(conn, point.dataset_id, point.unit, headline)
             audit(conn, at, moderator, outcome, point_id, {"note": note, "cleared": cleared})
+            if moves:
+                news.enqueue_after(
+                    conn, point, before, "approve" if outcome == "approve" else "withdraw", at
+                )
             decided = rows.get(conn, point_id)
         assert decided is not None
         return Decision(decided, outcome, cleared, at)

@@ -8,6 +8,7 @@ every module writes moments the same way, as sortable ISO text.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -200,6 +201,35 @@ class AuditEntry:
     action: str
     data_point_id: int | None
     details: dict[str, Any]
+
+
+NewsKind = Literal["record", "correction"]
+#: What caused a news item: a moderator's approval, the Nth confirmation's, a withdrawal.
+NewsDecision = Literal["approve", "confirmations", "withdraw", "correct"]
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    """An announcement a decision owes the news channels, as the outbox keeps it.
+
+    ``kind``: ``record`` (the point became its field's record in ``unit``) or
+    ``correction`` (the decision lowered that record). ``facts`` were written with the
+    decision, so a post made later says what was true then (:mod:`knowledge.ledger.news`
+    lists the keys): ``record_id``, ``dataset``, ``value``, ``quantity_text``, ``year``,
+    ``source_url`` (the record after the decision; all None when a correction left the
+    field with none) and ``previous_id``, ``previous_dataset``, ``previous_value``,
+    ``previous_quantity_text``, ``previous_year``, ``previous_source_url`` (the record
+    before it; None for each when there was none).
+    """
+
+    id: int
+    kind: NewsKind
+    point_id: int
+    domain: str
+    unit: str
+    decision: NewsDecision
+    created_at: str
+    facts: dict[str, Any] = dataclass_field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ answer again and writes nothing)."""
 from __future__ import annotations
 
 from knowledge import measures
-from knowledge.ledger import replay, rows
+from knowledge.ledger import news, replay, rows
 from knowledge.ledger.errors import AlreadyReviewed, AlreadyVouched, OwnPoint, PointNotFound
 from knowledge.ledger.fields import Fields
 from knowledge.ledger.replay import RequestKeys
@@ -37,7 +37,8 @@ class Vouches:
         many is also its approval, recorded in the audit log as such, unless the point has
         an open dispute (``/flag``): a dispute is a moderator's to decide, whatever the
         count. Both are read inside this write transaction, so a flag committed a moment
-        earlier, in any process, stops the approval.
+        earlier, in any process, stops the approval. An approval that sets its field's
+        record writes its announcement to the news outbox in the same transaction.
         """
         at, key = now(), replay.answer_key("confirm", request_key)
         with self._writer.write() as conn:
@@ -65,6 +66,8 @@ class Vouches:
                 and not point.disputes
                 and count >= auto_approve_at
             ):
+                moves = news.counts_for_records(point)
+                before = news.standing(conn, point.domain, point.unit) if moves else None
                 conn.execute(
                     "UPDATE data_points SET status = 'approved', reviewed_by = ?, "
                     "reviewed_at = ?, review_note = ? WHERE id = ?",
@@ -78,6 +81,8 @@ class Vouches:
                     headline = self._fields.headline(point.domain)
                     measures.refresh(conn, point.dataset_id, point.unit, headline)
                 audit(conn, at, AUTO_APPROVER, "auto-approve", point_id, {"confirmations": count})
+                if moves:
+                    news.enqueue_after(conn, point, before, "confirmations", at)
                 approved = True
             confirmed = rows.get(conn, point_id)
             assert confirmed is not None

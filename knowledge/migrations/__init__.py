@@ -19,6 +19,7 @@ from knowledge.migrations import (
     datasets,
     fields,
     imports,
+    news,
     points,
     requests,
     views,
@@ -38,6 +39,7 @@ ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0010_curated_not_decided", views.curated_not_decided),
     ("0011_imports", imports.imports_in_batches),
     ("0012_source_checks", checks.source_checks),
+    ("0013_news", news.news_outbox_and_digests),
 )
 
 migrations = Migrations("scalebot")

@@ -1,0 +1,59 @@
+"""News: the outbox of announcements a decision owes the news channels, and the digests.
+
+An approval that sets a field's record, or a withdrawal that lowers it, writes a row
+to ``news_outbox`` in the decision's own transaction (a transactional outbox): the
+decision and its announcement are stored together or not at all, and a sender that
+dies between claiming and posting leaves the row to be claimed again when its lease
+ends. ``digests`` holds one row per weekly period, inserted by whoever claims it
+first, so two processes on one file send one digest.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+
+def news_outbox_and_digests(db: Database) -> None:
+    """The ``news_outbox`` and ``digests`` tables.
+
+    - ``news_outbox``: ``kind`` is ``record`` or ``correction``, ``decision`` what
+      caused it (``approve``: a moderator; ``confirmations``: the Nth ``/confirm``;
+      ``withdraw``: a disputed figure rejected; ``correct``: kept for a correction made
+      by other means), ``facts`` the announcement's figures as JSON, written with the
+      decision so a post made later says what was true then. ``claimed_by`` and
+      ``claimed_at`` are a sender's lease, ``sent_at`` is set once it posted.
+    - ``idx_news_unsent`` lists the rows not yet sent, by id: a sender's claim and the
+      pending count read it, however many sent rows the table keeps.
+    - ``digests``: ``period`` is an ISO week (``2026-W48``), which sorts as text.
+
+    Statements run one by one, inside the migration's transaction.
+    """
+    statements = [
+        """
+        CREATE TABLE news_outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('record', 'correction')),
+            point_id INTEGER NOT NULL REFERENCES data_points (id),
+            domain TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            decision TEXT NOT NULL
+                CHECK (decision IN ('approve', 'confirmations', 'withdraw', 'correct')),
+            created_at TEXT NOT NULL,
+            facts TEXT NOT NULL DEFAULT '{}',
+            claimed_by TEXT,
+            claimed_at TEXT,
+            sent_at TEXT
+        )
+        """,
+        "CREATE INDEX idx_news_unsent ON news_outbox (id) WHERE sent_at IS NULL",
+        """
+        CREATE TABLE digests (
+            period TEXT PRIMARY KEY,
+            claimed_by TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            sent_at TEXT
+        ) WITHOUT ROWID
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)
