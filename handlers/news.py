@@ -38,11 +38,8 @@ DECIDED_BY = {
     "approve": "approved by a moderator",
     "confirmations": "approved by members' confirmations",
 }
-#: How the decision that lowered a record is said.
-LOWERED_BY = {
-    "withdraw": "was withdrawn by a moderator",
-    "correct": "was corrected by a smaller figure",
-}
+#: How the decision that lowered a record is said (any other: "#N corrected X to ...").
+LOWERED_BY = {"withdraw": "was withdrawn by a moderator"}
 #: The most figures a digest lists by name in one of its fields.
 DIGEST_LINES = 5
 
@@ -154,8 +151,8 @@ def _correction(
     unit = item.unit
     decided = store.reads.get(item.point_id)
     if decided is None:
-        happened = f"#{item.point_id} {LOWERED_BY.get(item.decision, 'was decided')}"
-    elif item.decision == "correct":
+        happened = f"#{item.point_id} {LOWERED_BY.get(item.decision, 'was corrected')}"
+    elif item.decision != "withdraw":
         happened = (
             f"#{item.point_id} corrected {decided.dataset} to "
             f"{format_quantity(decided.quantity)} {decided.unit}"
@@ -163,7 +160,7 @@ def _correction(
     else:
         happened = (
             f"#{item.point_id} {decided.dataset} ({format_quantity(decided.quantity)} "
-            f"{decided.unit}) {LOWERED_BY.get(item.decision, 'was decided')}"
+            f"{decided.unit}) {LOWERED_BY.get(item.decision, 'was corrected')}"
         )
     dataset = facts.get("dataset")
     if dataset:
