@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import fieldgrowth, growthwords
 from bot.fieldgrowth import FieldGrowth
@@ -24,23 +24,22 @@ from bot.phrasing import counted
 from bot.reply import Citation, Reply, ReplyField
 from handlers import growth
 from handlers.present import field_pages, unique
-from knowledge.digest import WeekFacts
 from knowledge.kb import Library
 from knowledge.ledger.values import NewsItem
 from knowledge.models import AnyDomain
 from knowledge.quantity import format_quantity
 from knowledge.store import Store
 
+if TYPE_CHECKING:
+    from knowledge.digest import WeekFacts
+
 #: How the decision that made a record is said.
 DECIDED_BY = {
     "approve": "approved by a moderator",
     "confirmations": "approved by members' confirmations",
 }
-#: How the decision that lowered a record is said.
-LOWERED_BY = {
-    "withdraw": "was withdrawn by a moderator",
-    "correct": "was corrected",
-}
+#: How the decision that lowered a record is said (any other: "#N corrected X to ...").
+LOWERED_BY = {"withdraw": "was withdrawn by a moderator"}
 #: The most figures a digest lists by name in one of its fields.
 DIGEST_LINES = 5
 
@@ -100,24 +99,24 @@ def _record(
             ReplyField(
                 name="Previous record",
                 value=f"{previous.dataset}: {format_quantity(previous.value)} {unit}"
-                f"{_year(previous.year)}",
+                f"{_year(previous.year)} (the new record is {times} it)",
             )
         )
-        fields.append(ReplyField(name="Change", value=f"{times} the previous record"))
     found = _growth(store, domain, unit)
     fields.append(ReplyField(name="Field's growth", value=growth_words(found), inline=False))
     decided = DECIDED_BY.get(item.decision, f"decided ({item.decision})")
     fields.append(ReplyField(name="Decision", value=f"#{item.point_id}, {decided}"))
-    citations = [Citation(label=f"{dataset}: {facts.get('source_url')}", url=_url(facts))]
-    if domain is not None:
-        citations += field_pages(web_url, domain.slug)
+    citations = [_citation(facts, "")]
+    if previous is not None and facts.get("previous_source_url"):
+        citations.append(_citation(facts, "previous_"))
     slug = domain.slug if domain else item.domain
+    citations += field_pages(web_url, slug) if domain is not None else []
     reply = Reply(
         title=f"New {name} record: {dataset}, {figure}",
         summary=summary,
         fields=fields,
         citations=unique(citations),
-        footer=f"More: /trend {slug} unit:{unit} · /datasets {slug} · /history {dataset}",
+        footer=f"More: {_trend(slug, unit)} · /datasets {slug} · /history {quote(dataset)}",
         domain=slug,
         colour=domain.colour if domain else None,
         data={
@@ -151,19 +150,27 @@ def _correction(
     name = domain.name if domain else item.domain
     unit = item.unit
     decided = store.reads.get(item.point_id)
-    what = f"#{item.point_id}"
-    if decided is not None:
-        what += f" {decided.dataset} ({format_quantity(decided.quantity)} {decided.unit})"
-    lowered = LOWERED_BY.get(item.decision, f"was changed ({item.decision})")
+    if decided is None:
+        happened = f"#{item.point_id} {LOWERED_BY.get(item.decision, 'was corrected')}"
+    elif item.decision != "withdraw":
+        happened = (
+            f"#{item.point_id} corrected {decided.dataset} to "
+            f"{format_quantity(decided.quantity)} {decided.unit}"
+        )
+    else:
+        happened = (
+            f"#{item.point_id} {decided.dataset} ({format_quantity(decided.quantity)} "
+            f"{decided.unit}) {LOWERED_BY.get(item.decision, 'was corrected')}"
+        )
     dataset = facts.get("dataset")
     if dataset:
         value = float(facts.get("value", 0.0))
         now = f"{dataset}, {format_quantity(value)} {unit}{_year(facts.get('year'))}"
-        summary = f"{what} {lowered}. The {name} record in {unit} is {now} again."
-        citations = [Citation(label=f"{dataset}: {facts.get('source_url')}", url=_url(facts))]
+        summary = f"{happened}. The {name} record in {unit} is now {now}."
+        citations = [_citation(facts, "")]
     else:
         now = None
-        summary = f"{what} {lowered}. {name} has no approved figure in {unit} now."
+        summary = f"{happened}. {name} has no dated approved figure in {unit} now."
         citations = []
     slug = domain.slug if domain else item.domain
     if domain is not None:
@@ -172,9 +179,10 @@ def _correction(
         title=f"Correction: the {name} record in {unit}",
         summary=summary,
         citations=unique(citations),
-        footer=f"More: /trend {slug} unit:{unit} · /history {decided.dataset if decided else ''}"
-        if decided
-        else f"More: /trend {slug} unit:{unit}",
+        footer="More: "
+        + " · ".join(
+            [_trend(slug, unit)] + ([f"/history {quote(decided.dataset)}"] if decided else [])
+        ),
         domain=slug,
         colour=domain.colour if domain else None,
         data={
@@ -241,7 +249,7 @@ def _previous(facts: Mapping[str, Any]) -> _Previous | None:
     if not dataset or value is None:
         return None
     return _Previous(
-        facts.get("previous_point_id"), str(dataset), float(value), facts.get("previous_year")
+        facts.get("previous_id"), str(dataset), float(value), facts.get("previous_year")
     )
 
 
@@ -289,9 +297,21 @@ def _year(year: Any) -> str:
     return f", {year}" if year else ""
 
 
-def _url(facts: Mapping[str, Any]) -> str | None:
-    url = facts.get("source_url")
-    return str(url) if url else None
+def _citation(facts: Mapping[str, Any], prefix: str) -> Citation:
+    """The source of the record (``prefix`` "") or of the one before it ("previous_")."""
+    url = facts.get(f"{prefix}source_url")
+    return Citation(label=f"{facts.get(f'{prefix}dataset')}: {url}", url=str(url) if url else None)
+
+
+def quote(value: str) -> str:
+    """A value as one word of a typed command: ``"Mega Objects"``, ``clips``."""
+    if value and not any(c.isspace() for c in value) and value[0] not in "\"'":
+        return value
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def _trend(slug: str, unit: str) -> str:
+    return f"/trend {slug} unit:{quote(unit)}"
 
 
 def _dates(start: str, end: str) -> str:
@@ -299,4 +319,3 @@ def _dates(start: str, end: str) -> str:
     first = datetime.fromisoformat(start.replace("Z", "+00:00")).date()
     last = datetime.fromisoformat(end.replace("Z", "+00:00")).date() - timedelta(days=1)
     return f"{first.isoformat()} to {max(first, last).isoformat()}"
-
