@@ -32,12 +32,13 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import DigestAt
 from bot.notices import NewsPost, Notice, PointDecided
+from knowledge.digest import iso_week
 from knowledge.ledger.values import iso
 
 if TYPE_CHECKING:
@@ -85,12 +86,6 @@ class NewsRenderers:
 # -- the schedule: pure functions of a moment ----------------------------------------------
 
 
-def period_of(day: date) -> str:
-    """The ISO week of ``day``: ``2026-W48``."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def due_period(now: datetime, at: DigestAt, zone: ZoneInfo) -> str:
     """The latest week whose digest is due at ``now``.
 
@@ -102,7 +97,7 @@ def due_period(now: datetime, at: DigestAt, zone: ZoneInfo) -> str:
     monday = local.date() - timedelta(days=local.weekday())
     send = datetime.combine(monday + timedelta(days=at.weekday), at.at, tzinfo=zone)
     ended = monday - timedelta(days=7 if local >= send else 14)
-    return period_of(ended)
+    return iso_week(ended)
 
 
 def next_send(now: datetime, at: DigestAt, zone: ZoneInfo) -> datetime:
@@ -147,7 +142,7 @@ def digest_post(core: Core, period: str) -> NewsPost | None:
     from knowledge.digest import week_bounds, week_facts
 
     start, end = week_bounds(period, core.settings.digest_zone)
-    facts = week_facts(core.store, iso(start), iso(end))
+    facts = week_facts(core.store, start, end, domains=tuple(core.library.domains.values()))
     if facts.quiet:
         return None
     reply = core.news.digest(
