@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,12 +27,15 @@ from bot.core import Core
 from bot.courier import after_reply
 from bot.newsdesk import NewsDesk, due_period, next_send
 from bot.runner import AsyncCore
+from bot.serve import Service, serve
 from bot.slack.app import slack_client
 from bot.slack.notices import SlackNotices
+from bot.slack.serve import EVENTS_PATH
 from tests.discord_stack import discord_stack
 from tests.fakes.discord.objects import CHANNEL_ID, MODERATOR_ID
 from tests.fakes.loop import BackgroundLoop
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.slack_client import SIGNING_SECRET, SlackSender
 from tests.helpers import clear_settings_env
 from tests.slack_stack import SLACK_MEMBER, SLACK_MODERATOR, SlackStack, slack_stack
 
@@ -449,3 +453,50 @@ def test_a_decision_at_the_console_posts_its_news_once_through_the_courier(
             api.assert_nothing_refused()
         finally:
             loop.run(api.stop())
+
+
+def test_scalebot_run_announces_a_record_after_the_approval(tmp_path: Path) -> None:
+    """As ``scalebot run slack`` serves (:func:`bot.serve.serve`): the desk runs beside the
+    adapter, and the approval's nudge posts the record without waiting for a poll."""
+    with BackgroundLoop() as loop:
+        api = FakeSlackAPI()
+        loop.run(api.start())
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            db=tmp_path / "run.db",
+            moderators=frozenset({f"slack:{SLACK_MODERATOR}"}),
+            slack_bot_token="xoxb-test-token",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=api.url,
+            slack_host="127.0.0.1",
+            slack_port=0,
+            slack_news_channel=NEWS,
+            digest="off",
+        )
+        core = Core.open(settings=settings)
+        stop = asyncio.Event()
+        ready = threading.Event()
+        started: list[Service] = []
+
+        def on_ready(services: Sequence[Service]) -> None:
+            started.extend(services)
+            ready.set()
+
+        running = asyncio.run_coroutine_threadsafe(
+            serve(["slack"], core, settings, stop, on_ready), loop.loop
+        )
+        try:
+            assert ready.wait(30), "scalebot run did not start within 30 s"
+            port = started[0].port  # type: ignore[attr-defined]
+            sender = SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}", api.response_url(""))
+            answer = sender.command("/submit", RECORD, user=SLACK_MEMBER)
+            point_id = int(json.dumps(answer.json()).split("Submitted #", 1)[1].split(" ")[0])
+            sender.command("/approve", str(point_id), user=SLACK_MODERATOR)
+            api.wait_for("files.completeUploadExternal")
+            assert len(news_posts(api)) == 1
+        finally:
+            loop.loop.call_soon_threadsafe(stop.set)
+            running.result(30)
+            loop.run(api.stop())
+            core.close()
+        api.assert_nothing_refused()
