@@ -35,6 +35,7 @@ from bot.courier import after_reply
 from bot.csvcells import csv_cell
 from bot.failures import storage_error
 from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
+from bot.newscli import digest_command
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.imports import Import
@@ -200,12 +201,8 @@ def ask(ctx: click.Context, text: str, user: str | None, as_json: bool) -> None:
     """
     settings: Settings = ctx.obj["settings"]
     core = open_core(ctx)
-    reply = core.ask(
-        text,
-        console_user(user or settings.console_user),
-        workspace="local",
-        channel="terminal",
-    )
+    who = console_user(user or settings.console_user)
+    reply = core.ask(text, who, workspace="local", channel="terminal")
     if as_json:
         click.echo(reply.model_dump_json(indent=2))
     elif is_terminal(sys.stdout):
@@ -592,33 +589,7 @@ def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> 
     click.echo("\n".join([*report.table(), "", report.summary()]))
 
 
-@cli.command()
-@click.option("--send", is_flag=True, help="Claim the due digest and post it to the news channels.")
-@click.pass_context
-def digest(ctx: click.Context, send: bool) -> None:
-    """The weekly digest that is due now: shown, or with --send posted once (for cron).
-
-    The digest of a week is due at the first SCALEBOT_DIGEST_AT after it ends. --send
-    claims it in the database, so a running bot, another cron job or a second run posts
-    it no more; a quiet week is claimed and posts nothing.
-    """
-    from bot import newsdesk
-    from bot.courier import deliver_now
-
-    settings: Settings = ctx.obj["settings"]
-    core = open_core(ctx)
-    now = newsdesk.utc_now()
-    if send:
-        if settings.digest_weekly and not settings.news_platforms():
-            raise click.ClickException(
-                "no news channel on a configured platform: set SCALEBOT_SLACK_NEWS_CHANNEL "
-                "or SCALEBOT_DISCORD_NEWS_CHANNEL (and the platform's credentials)"
-            )
-        click.echo(newsdesk.send_due_digest(core, now, lambda posts: deliver_now(posts, settings)))
-        return
-    period = newsdesk.due_period(now, settings.digest_at, settings.digest_zone)
-    click.echo(core.ask(f"/digest week:{period}", "console:" + settings.console_user).as_text())
-    click.echo(f"\n(not sent: `scalebot digest --send` posts the digest of {period} once)")
+cli.add_command(digest_command(open_core))
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ from knowledge.sourcecheck import SourceCheck
 from knowledge.store import Store
 
 if TYPE_CHECKING:
-    from bot.newsdesk import NewsRenderers
+    from bot.notices import NewsRenderers
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ the runner's event loop that drains it: claim the unsent rows (a lease in SQLite
 processes on one database never post the same one), render each as a
 :class:`~bot.notices.NewsPost` on the core's thread, hand it to every running platform's
 deliverer (each posts to its news channel), then mark it sent. It runs after every
-decision (:meth:`NewsDesk.nudge`, called by the runner when a call leaves a
-:class:`~bot.notices.PointDecided`) and every :data:`POLL` seconds, so a row left by a
+decision (the desk listens to the runner's notices like a platform, and a
+:class:`~bot.notices.PointDecided` nudges it) and every :data:`POLL` seconds, so a row left by a
 process that stopped between the decision and the post, or by the console, goes out
 too. A process killed after posting and before marking is the one case of a repeat:
 the lease lapses and the row is posted again.
@@ -31,7 +31,6 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -43,7 +42,6 @@ from knowledge.ledger.values import iso
 
 if TYPE_CHECKING:
     from bot.core import Core
-    from bot.reply import Reply
     from bot.runner import AsyncCore
     from knowledge.ledger.values import NewsItem
 
@@ -59,6 +57,8 @@ ROUNDS = 10
 #: An announcement older than this is stale news: marked sent without a post (a news
 #: channel set long after the decisions must not flood it with old records).
 STALE = timedelta(days=7)
+#: Seconds a stop waits for the turn under way (a post, its mark).
+STOP_GRACE = 10.0
 Clock = Callable[[], datetime]
 
 
@@ -69,18 +69,6 @@ def utc_now() -> datetime:
 def owner_id() -> str:
     """This process, as the claims name it: host, pid and a random part (a restart differs)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-@dataclass(frozen=True)
-class NewsRenderers:
-    """How news is worded: the handlers' renderers, handed to the core by the registry.
-
-    ``announcement(store, item, images, library=, web_url=)`` words one outbox row;
-    ``digest(store, facts, images, period, library=, web_url=)`` a week.
-    """
-
-    announcement: Callable[..., Reply]
-    digest: Callable[..., Reply]
 
 
 # -- the schedule: pure functions of a moment ----------------------------------------------
@@ -197,7 +185,13 @@ def send_due_digest(
 
 
 class NewsDesk:
-    """Drains the news outbox and keeps the digest's schedule, on the runner's loop."""
+    """Drains the news outbox and keeps the digest's schedule, on the runner's loop.
+
+    It listens to the runner's notices as a platform's deliverer does (``platform`` and
+    :meth:`deliver`), only to hear of decisions: it delivers nothing itself.
+    """
+
+    platform = "news"
 
     def __init__(
         self,
@@ -212,26 +206,40 @@ class NewsDesk:
         self.owner = owner or owner_id()
         self._nudged = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
-    def nudge(self, notices: list[Notice] | None = None) -> None:
-        """Look at the outbox now: after a decision (``notices`` holds one), or always."""
-        if notices is None or any(isinstance(n, PointDecided) for n in notices):
-            self._nudged.set()
+    def nudge(self) -> None:
+        """Look at the outbox now, not at the next poll."""
+        self._nudged.set()
+
+    async def deliver(self, notice: Notice) -> None:
+        """A call's notice, as the runner hands it to every listener: a decision nudges."""
+        if isinstance(notice, PointDecided):
+            self.nudge()
 
     async def start(self) -> None:
-        self.core.watch(self.nudge)
+        self.core.listen(self)
         self._task = asyncio.ensure_future(self._run())
 
     async def stop(self) -> None:
-        self.core.unwatch(self.nudge)
+        """Let the turn under way finish (a post marked sent is not posted again after a
+        restart), for :data:`STOP_GRACE` seconds at most; then stop."""
+        self.core.unlisten(self)
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._nudged.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE)
+        except TimeoutError:
+            log.warning("news: the turn under way did not end within %.0f s", STOP_GRACE)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._nudged.clear()
             try:
                 await self.turn()
@@ -239,8 +247,9 @@ class NewsDesk:
                 raise
             except Exception:
                 log.exception("news: this turn failed; the next one retries")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._nudged.wait(), self.poll)
+            if not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._nudged.wait(), self.poll)
 
     async def turn(self) -> tuple[int, str | None]:
         """One look: the outbox drained, then the digest if one is due. What was posted."""
@@ -263,7 +272,7 @@ class NewsDesk:
                     log.info("news: %s #%d is stale news; not posted", item.kind, item.point_id)
                 else:
                     post = await core.call(announcement_post, core.core, item)
-                    await core.deliver(post)
+                    await asyncio.gather(*core.announce([post]))
                     posted += 1
                 await core.call(news.sent, item.id, iso(self.clock()))
         return posted
@@ -277,7 +286,7 @@ class NewsDesk:
             return None
         post = await core.call(digest_post, core.core, period)
         if post is not None:
-            await core.deliver(post)
+            await asyncio.gather(*core.announce([post]))
         await core.call(core.core.store.news.digest_sent, period, iso(self.clock()))
         log.info("news: digest of %s %s", period, "posted" if post else "quiet, not posted")
         return period if post is not None else None

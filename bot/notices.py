@@ -17,6 +17,7 @@ handler, with no change to any platform's code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Literal, Protocol
 
@@ -110,6 +111,19 @@ class NewsPost(Notice):
 
     about: str
     audience: ClassVar[Literal["review", "news"]] = "news"
+
+
+@dataclass(frozen=True)
+class NewsRenderers:
+    """How news is worded: the handlers' renderers, which the registry hands to the core
+    (:attr:`bot.core.Core.news`) so that the runtime imports no handler.
+
+    ``announcement(store, item, images, library=, web_url=)`` words one outbox row;
+    ``digest(store, facts, images, period, library=, web_url=)`` a week.
+    """
+
+    announcement: Callable[..., Reply]
+    digest: Callable[..., Reply]
 
 
 def platform_of(user: str) -> str:

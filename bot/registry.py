@@ -13,7 +13,7 @@ import pkgutil
 
 import handlers
 from bot.commands import Command
-from bot.newsdesk import NewsRenderers
+from bot.notices import NewsRenderers
 
 
 def discover() -> dict[str, Command]:

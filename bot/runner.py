@@ -119,8 +119,6 @@ class AsyncCore:
         #: The running platforms' deliverers (see :meth:`listen`).
         self._deliverers: list[Deliverer] = []
         self._deliveries: set[asyncio.Task[None]] = set()
-        #: Told of every call's notices as they go out (the news desk: see :meth:`watch`).
-        self._watchers: list[Callable[[list[Notice]], None]] = []
         #: Source checks under way (see :meth:`check_sources`).
         self._checking: set[asyncio.Task[None]] = set()
         # A command that awaits a check frees the core's thread meanwhile (bot/checking.py);
@@ -380,34 +378,21 @@ class AsyncCore:
         if deliverer in self._deliverers:
             self._deliverers.remove(deliverer)
 
-    def watch(self, watcher: Callable[[list[Notice]], None]) -> None:
-        """Tell ``watcher`` the notices of every call that leaves some (on the loop; it
-        must return at once): the news desk looks at its outbox after a decision."""
-        self._watchers.append(watcher)
-
-    def unwatch(self, watcher: Callable[[list[Notice]], None]) -> None:
-        if watcher in self._watchers:
-            self._watchers.remove(watcher)
-
-    async def deliver(self, notice: Notice) -> None:
-        """Deliver ``notice`` to every listening platform and wait until each is done
-        (posted or refused and logged): the news desk marks a post sent after this."""
-        await asyncio.gather(*(deliver_safely(d, notice) for d in list(self._deliverers)))
-
-    def announce(self, notices: list[Notice]) -> None:
+    def announce(self, notices: list[Notice]) -> list[asyncio.Task[None]]:
         """Start delivering ``notices`` to every listening platform, without waiting.
 
         Each delivery is its own task: a slow or failing platform holds up neither the
-        reply (already on its way) nor the other platforms.
+        reply (already on its way) nor the other platforms. The tasks are returned for
+        a caller that must know when they are done (the news desk marks a post sent).
         """
-        if notices:
-            for watcher in self._watchers:
-                watcher(notices)
+        started = []
         for notice in notices:
             for deliverer in self._deliverers:
                 task = asyncio.ensure_future(deliver_safely(deliverer, notice))
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
+                started.append(task)
+        return started
 
     async def settle(self, timeout: float = DELIVERY_GRACE) -> None:
         """Wait (at most ``timeout`` seconds) for the notices on their way: before a stop."""
