@@ -311,20 +311,19 @@ def digest_reply(
     citations = [
         Citation(label=f"{r.dataset}: {r.source_url}", url=r.source_url) for r in facts.records
     ]
+    found = _digest_chart_field(store, library, facts, fastest)
+    if found is not None:
+        data["chart"] = {"domain": found.domain.slug, "unit": found.unit}
     reply = Reply(
         title=title,
         summary=summary,
         fields=fields,
         citations=unique(citations),
         footer="More: /review (moderators) · /trend FIELD · past weeks: /digest week:YYYY-Www",
+        domain=found.domain.slug if found else None,
+        colour=found.domain.colour if found else None,
         data=data,
     )
-    found = _digest_chart_field(store, library, facts, fastest)
-    if found is not None:
-        reply = reply.model_copy(
-            update={"domain": found.domain.slug, "colour": found.domain.colour}
-        )
-        data["chart"] = {"domain": found.domain.slug, "unit": found.unit}
     return _with_chart(store, reply, found, images)
 
 
