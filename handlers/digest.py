@@ -19,7 +19,7 @@ from bot.errors import InvalidValue
 from bot.plaintext import shown
 from bot.reply import Reply
 from handlers import news
-from knowledge.ledger.values import iso
+from knowledge.digest import iso_week, week_bounds, week_facts, week_start
 
 #: ``2026-W48``; ``2026-w48``, ``2026W48`` and ``2026-W7`` are read too.
 WEEK = re.compile(r"^(\d{4})-?[wW](\d{1,2})$")
@@ -30,18 +30,16 @@ clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def digest(request: Request, week: str | None) -> Reply:
-    from knowledge.digest import iso_week, week_bounds, week_facts  # TEMP until merged
-
     now = clock()
-    period = iso_week(now.astimezone(UTC).date()) if week is None else read_week(week)
-    start, end = week_bounds(period, UTC)
-    if start > now:
+    period = iso_week(now, UTC) if week is None else read_week(week)
+    if week_start(period) > now:
         raise InvalidValue(
-            f"The week {period} has not begun yet; this week is {iso_week(now.date())}.",
+            f"The week {period} has not begun yet; this week is {iso_week(now, UTC)}.",
             example=EXAMPLE,
             option="week",
         )
-    facts = week_facts(request.store, iso(start), iso(end))
+    start, end = week_bounds(period)
+    facts = week_facts(request.store, start, end, domains=list(request.library.domains.values()))
     return news.digest_reply(
         request.store,
         facts,

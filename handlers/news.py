@@ -16,22 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import fieldgrowth, growthwords
 from bot.fieldgrowth import FieldGrowth
 from bot.phrasing import counted
 from bot.reply import Citation, Reply, ReplyField
 from handlers import growth
-from handlers.present import field_pages, unique
+from handlers.present import field_pages, point_line, unique
+from knowledge import digest
+from knowledge.digest import WeekFacts
 from knowledge.kb import Library
 from knowledge.ledger.values import NewsItem
 from knowledge.models import AnyDomain
 from knowledge.quantity import format_quantity
 from knowledge.store import Store
-
-if TYPE_CHECKING:
-    from knowledge.digest import WeekFacts
 
 #: How the decision that made a record is said.
 DECIDED_BY = {
@@ -213,9 +212,165 @@ def digest_reply(
 ) -> Reply:
     """The week ``period`` (``2026-W48``) in one reply; a quiet week says only that.
 
-    ``data["quiet"]`` tells a scheduler not to post it.
+    ``data["quiet"]`` tells a scheduler not to post it. The one chart is the record chart
+    of the field whose record grew most this week, else of the fastest-growing field.
+    ``facts`` read without fields to rank (``week_facts(..., domains=())``) get the
+    fastest-growing field read here, among ``library``'s, by the same rule.
     """
-    raise NotImplementedError  # written once WeekFacts lands
+    library = library or _shipped()
+    fastest = facts.fastest
+    if fastest is None:
+        fastest = digest.fastest(store.conn, list(library.domains.values()))
+    dates = _dates(facts.start, facts.end)
+    waiting = _waiting(facts)
+    data: dict[str, Any] = {
+        "period": period,
+        "start": facts.start,
+        "end": facts.end,
+        "quiet": facts.quiet,
+        "approved": facts.approved,
+        "approved_by_field": dict(facts.approved_by_field),
+        "approved_ids": [point.id for point in facts.approved_figures],
+        "records": [
+            {
+                "point": record.point_id,
+                "domain": record.domain,
+                "unit": record.unit,
+                "dataset": record.dataset,
+                "value": record.value,
+                "times_previous": record.times,
+            }
+            for record in facts.records
+        ],
+        "pending": facts.pending,
+        "disputed": facts.disputed,
+        "grew": [
+            {"domain": g.domain, "unit": g.unit, "times": g.times, "dataset": g.dataset}
+            for g in facts.grew
+        ],
+        "fastest": None
+        if fastest is None
+        else {
+            "domain": fastest.domain.slug,
+            "unit": fastest.unit,
+            "growth_per_year": fastest.growth.per_year,
+            "growth_low": fastest.growth.low,
+            "growth_high": fastest.growth.high,
+        },
+    }
+    title = f"Weekly digest, {period}"
+    if facts.quiet:
+        return Reply(
+            title=f"{title}: a quiet week",
+            summary=f"{dates}: no figure was approved and no field set a new record. " + waiting,
+            footer="Submit a figure with /submit · past weeks: /digest week:YYYY-Www",
+            data=data,
+        )
+    fields: list[ReplyField] = []
+    if facts.approved_figures:
+        lines = [
+            f"{_name(library, point.domain)}: {point_line(point, with_id=True)}"
+            for point in facts.approved_figures[:DIGEST_LINES]
+        ]
+        more = facts.approved - len(lines)
+        if more > 0:
+            lines.append(f"and {counted(more, 'more')}: " + _by_field(library, facts))
+        fields.append(ReplyField(name="Approved this week", value="\n".join(lines), inline=False))
+    if facts.records:
+        lines = [_record_line(library, record) for record in facts.records[:DIGEST_LINES]]
+        if len(facts.records) > DIGEST_LINES:
+            lines.append(f"and {counted(len(facts.records) - DIGEST_LINES, 'more')}")
+        fields.append(ReplyField(name="New records", value="\n".join(lines), inline=False))
+    fields.append(ReplyField(name="Waiting for review", value=waiting, inline=False))
+    if facts.grew:
+        fields.append(
+            ReplyField(
+                name="Records that grew",
+                value="; ".join(
+                    f"{_name(library, g.domain)} {growthwords.times(g.times)} in {g.unit} "
+                    f"(now {g.dataset})"
+                    for g in facts.grew
+                ),
+                inline=False,
+            )
+        )
+    if fastest is not None:
+        rate = fastest.growth
+        fields.append(
+            ReplyField(
+                name="Fastest-growing field",
+                value=f"{fastest.domain.name}: {growthwords.per_year(rate)} "
+                f"({fastest.unit}, {rate.first_year}–{rate.last_year})",
+                inline=False,
+            )
+        )
+    summary = (
+        f"{dates}: {counted(facts.approved, 'figure')} approved, "
+        f"{counted(len(facts.records), 'new record')}."
+    )
+    citations = [
+        Citation(label=f"{r.dataset}: {r.source_url}", url=r.source_url) for r in facts.records
+    ]
+    found = _digest_chart_field(store, library, facts, fastest)
+    if found is not None:
+        data["chart"] = {"domain": found.domain.slug, "unit": found.unit}
+    reply = Reply(
+        title=title,
+        summary=summary,
+        fields=fields,
+        citations=unique(citations),
+        footer="More: /review (moderators) · /trend FIELD · past weeks: /digest week:YYYY-Www",
+        domain=found.domain.slug if found else None,
+        colour=found.domain.colour if found else None,
+        data=data,
+    )
+    return _with_chart(store, reply, found, images)
+
+
+def _digest_chart_field(
+    store: Store, library: Library, facts: WeekFacts, fastest: digest.Fastest | None
+) -> FieldGrowth | None:
+    """The field the digest draws: the one whose record grew most, else the fastest."""
+    grown = max(facts.grew, key=lambda g: g.times, default=None)
+    if grown is not None:
+        domain = library.resolve(grown.domain)
+        if domain is not None:
+            return fieldgrowth.read(store, domain, grown.unit)
+    if fastest is not None:
+        return fieldgrowth.read(store, fastest.domain, fastest.unit)
+    return None
+
+
+def _waiting(facts: WeekFacts) -> str:
+    """What waits for a moderator now (not at the week's end), and where they decide it."""
+    if not facts.pending and not facts.disputed:
+        return "Nothing waits for review now."
+    pending = counted(facts.pending, "figure")
+    disputed = counted(facts.disputed, "approved figure")
+    said = f"{pending} pending review and {disputed} disputed now; moderators: /review."
+    return said[0].upper() + said[1:]
+
+
+def _record_line(library: Library, record: digest.WeekRecord) -> str:
+    said = (
+        f"{_name(library, record.domain)}: {record.dataset}, "
+        f"{format_quantity(record.value)} {record.unit}{_year(record.year)}"
+    )
+    if record.previous_dataset and record.times is not None:
+        said += (
+            f" ({growthwords.times(record.times)} the previous record, {record.previous_dataset}"
+            f"{_year(record.previous_year)})"
+        )
+    return said
+
+
+def _by_field(library: Library, facts: WeekFacts) -> str:
+    return ", ".join(f"{_name(library, slug)} {count}" for slug, count in facts.approved_by_field)
+
+
+def _name(library: Library, slug: str) -> str:
+    domain = library.resolve(slug)
+    return domain.name if domain else slug
 
 
 # -- shared wording -----------------------------------------------------------------------

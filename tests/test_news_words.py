@@ -116,9 +116,7 @@ def test_a_withdrawn_record_gets_a_short_correction_naming_the_record_now(core: 
     assert core.ask(f"/flag {record.point_id} the paper says 3.06M", "console:bob").kind == (
         "answer"
     )
-    assert core.ask(f"/reject {record.point_id} the paper says 3.06M", MODERATOR).kind == (
-        "answer"
-    )
+    assert core.ask(f"/reject {record.point_id} the paper says 3.06M", MODERATOR).kind == ("answer")
     (item,) = _claimed(core)
     reply = news.announcement(core.store, item, True, library=core.library)
     assert item.kind == "correction"
