@@ -15,6 +15,7 @@ growth rate and its chart are read now, as any reader of the channel would see t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,7 +99,7 @@ def _record(
             ReplyField(
                 name="Previous record",
                 value=f"{previous.dataset}: {format_quantity(previous.value)} {unit}"
-                f"{_year(previous.year)} (the new record is {times} it)",
+                f"{_year(previous.year)}; the new one is {times} as large",
             )
         )
     found = _growth(store, domain, unit)
@@ -388,14 +389,14 @@ def growth_words(found: FieldGrowth | None) -> str:
     )
 
 
+@dataclass(frozen=True)
 class _Previous:
     """The record an announced figure beat, as the outbox's facts keep it."""
 
-    def __init__(self, point: Any, dataset: str, value: float, year: Any) -> None:
-        self.point = point
-        self.dataset = dataset
-        self.value = value
-        self.year = year
+    point: int | None
+    dataset: str
+    value: float
+    year: int | None
 
 
 def _previous(facts: Mapping[str, Any]) -> _Previous | None:
