@@ -10,7 +10,10 @@ decision (the desk listens to the runner's notices like a platform, and a
 :class:`~bot.notices.PointDecided` nudges it) and every :data:`POLL` seconds, so a row left by a
 process that stopped between the decision and the post, or by the console, goes out
 too. A process killed after posting and before marking is the one case of a repeat:
-the lease lapses and the row is posted again.
+the lease lapses and the row is posted again. A platform that refuses a post (the bot
+is not in the channel) logs one warning and the row is marked sent all the same: a
+retry would post it twice where the other platform took it. A row older than
+:data:`STALE` is marked sent unposted (a news channel set long after the decisions).
 
 The digest: at ``SCALEBOT_DIGEST_AT`` in ``SCALEBOT_DIGEST_TZ``, the ISO week that ended
 before it is due. Its period is claimed in SQLite (one claimer across processes) and
