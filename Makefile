@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import bench-webload bench-fields bench-cpu manifest clean
+.PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import bench-webload bench-fields bench-cpu bench-digest manifest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ lock:
 ## bench-fields: start-up with 1,000 and 3,000 community fields beside none
 bench-fields: $(STAMP)
 	$(BIN)/python bench/fields.py
+
+## bench-digest: a week's digest facts at 1k and 100k points beside the floor read
+bench-digest: $(STAMP)
+	$(BIN)/python bench/digest.py
 
 ## bench-cpu: CPU time per command (fastest of 15 batches), to compare two checkouts on a noisy machine
 bench-cpu: $(STAMP)

@@ -37,7 +37,7 @@ from knowledge.ledger.news import check_period, stamp
 from knowledge.ledger.rows import point, select
 from knowledge.ledger.values import DataPoint, iso
 from knowledge.models import AnyDomain
-from knowledge.trend import Growth
+from knowledge.trend import Figure, Growth
 
 if TYPE_CHECKING:
     from knowledge.store import Store
@@ -45,14 +45,29 @@ if TYPE_CHECKING:
 #: How many of a week's approved figures :func:`week_facts` reads whole (the rest counted).
 SHOWN = 10
 
-_IN_WEEK = (
-    "p.status = 'approved' AND p.origin = 'community' AND p.reviewed_at >= ? AND p.reviewed_at < ?"
+#: Community figures approved (``idx_decided_by_time``'s rows), of one field.
+_DECIDED = (
+    "FROM data_points AS p INDEXED BY idx_decided_by_time "
+    "WHERE p.status = 'approved' AND p.origin = 'community'"
 )
-_APPROVED_BY_FIELD = (
-    "SELECT p.domain, COUNT(*) FROM data_points AS p INDEXED BY idx_decided_by_time "
-    f"WHERE {_IN_WEEK} GROUP BY p.domain ORDER BY COUNT(*) DESC, p.domain"
+#: Each field with community approvals, and how many in ``[?1, ?2)``: the fields are
+#: found by a skip through the index (one seek a field) and each one's week counted as
+#: one range of it, so no row of the table is read.
+_APPROVED_BY_FIELD = f"""WITH RECURSIVE fields(domain) AS (
+    SELECT (SELECT p.domain {_DECIDED} ORDER BY p.domain LIMIT 1)
+    UNION ALL
+    SELECT (SELECT p.domain {_DECIDED} AND p.domain > fields.domain ORDER BY p.domain LIMIT 1)
+    FROM fields WHERE fields.domain IS NOT NULL
 )
-_APPROVED = f"{select('idx_decided_by_time')} WHERE {_IN_WEEK} ORDER BY p.reviewed_at, p.id LIMIT ?"
+SELECT fields.domain, (
+    SELECT COUNT(*) {_DECIDED} AND p.domain = fields.domain
+    AND p.reviewed_at >= ?1 AND p.reviewed_at < ?2
+) FROM fields WHERE fields.domain IS NOT NULL"""
+#: The first ``?4`` approvals of field ``?3`` in ``[?1, ?2)``: (when, id), from the index.
+_FIRST_APPROVED = (
+    f"SELECT p.reviewed_at, p.id {_DECIDED} AND p.domain = ?3 "
+    "AND p.reviewed_at >= ?1 AND p.reviewed_at < ?2 ORDER BY p.reviewed_at, p.id LIMIT ?4"
+)
 _RECORDS = (
     "SELECT n.point_id, n.domain, n.unit, n.created_at, n.facts FROM news_outbox AS n "
     "JOIN data_points AS p ON p.id = n.point_id "
@@ -159,11 +174,11 @@ def week_facts(
             f"a week ends after it starts, not at {end_iso!r} for a start at {start_iso!r}; "
             "give two like 2026-11-23T00:00:00Z and 2026-11-30T00:00:00Z"
         )
+    counted = conn.execute(_APPROVED_BY_FIELD, (start, end)).fetchall()
     by_field = tuple(
-        (str(domain), int(count))
-        for domain, count in conn.execute(_APPROVED_BY_FIELD, (start, end))
+        sorted(((str(domain), int(n)) for domain, n in counted if n), key=lambda f: (-f[1], f[0]))
     )
-    figures = tuple(point(row) for row in conn.execute(_APPROVED, (start, end, max(shown, 0))))
+    figures = _first_approved(conn, start, end, [domain for domain, _ in by_field], shown)
     week_records = _records(conn, start, end)
     return WeekFacts(
         start=start,
@@ -179,8 +194,40 @@ def week_facts(
             "WHERE disputes > 0 AND status = 'approved'",
         ),
         grew=_grew(week_records),
-        fastest=fastest(conn, domains),
+        fastest=_kept_fastest(store_or_conn, domains),
     )
+
+
+def _first_approved(
+    conn: sqlite3.Connection, start: str, end: str, fields: Sequence[str], shown: int
+) -> tuple[DataPoint, ...]:
+    """The first ``shown`` approvals of the week, in order: each field's first few from
+    the index, merged, then only those read whole."""
+    if shown <= 0:
+        return ()
+    moments = sorted(
+        (at, point_id)
+        for field in fields
+        for at, point_id in conn.execute(_FIRST_APPROVED, (start, end, field, shown))
+    )[:shown]
+    if not moments:
+        return ()
+    ids = [point_id for _, point_id in moments]
+    marks = ", ".join("?" * len(ids))
+    found = {row[0]: point(row) for row in conn.execute(f"{select()} WHERE p.id IN ({marks})", ids)}
+    return tuple(found[point_id] for point_id in ids)
+
+
+def _kept_fastest(
+    store_or_conn: Store | sqlite3.Connection, domains: Sequence[AnyDomain]
+) -> Fastest | None:
+    """:func:`fastest`, kept by a store until the ledger changes (as ``/trend``'s records
+    are): a digest asked again in an unchanged ledger does not fit every field again."""
+    if isinstance(store_or_conn, sqlite3.Connection):
+        return fastest(store_or_conn, domains)
+    store = store_or_conn
+    key = ("digest-fastest", tuple((domain.slug, domain.headline_unit) for domain in domains))
+    return store.memo.remember(key, lambda: fastest(store.conn, domains))
 
 
 def _one(conn: sqlite3.Connection, sql: str) -> int:
@@ -229,17 +276,29 @@ def _grew(week_records: Sequence[WeekRecord]) -> tuple[FieldGrew, ...]:
 
 def fastest(conn: sqlite3.Connection, domains: Sequence[AnyDomain]) -> Fastest | None:
     """The field of ``domains`` whose record grows fastest (ties: the first given), or
-    None when no field has enough history for a rate."""
-    best: Fastest | None = None
+    None when no field has enough history for a rate.
+
+    Each field's rate is fitted to its records as :func:`knowledge.records.record_ids`
+    reads them (the rate does not depend on the datasets' names); only the fastest
+    field's records are then read whole, for the names its frontier shows.
+    """
+    best: tuple[float, AnyDomain, str] | None = None
     for domain in domains:
         unit = records.field_unit(conn, domain)
         if unit is None:
             continue
-        frontier = records.record_frontier(conn, domain.slug, unit)
-        result = records.field_growth(domain.name, unit, tuple(r.figure for r in frontier))
-        if isinstance(result, Growth) and (best is None or result.per_year > best.growth.per_year):
-            best = Fastest(domain, unit, result)
-    return best
+        kept = records.record_ids(conn, domain.slug, unit)
+        figures = tuple(Figure(domain.slug, quantity, year) for _, year, quantity in kept)
+        result = records.field_growth(domain.name, unit, figures)
+        if isinstance(result, Growth) and (best is None or result.per_year > best[0]):
+            best = (result.per_year, domain, unit)
+    if best is None:
+        return None
+    _, domain, unit = best
+    frontier = records.record_frontier(conn, domain.slug, unit)
+    named = records.field_growth(domain.name, unit, tuple(r.figure for r in frontier))
+    assert isinstance(named, Growth)  # the same records as above
+    return Fastest(domain, unit, named)
 
 
 # -- periods -------------------------------------------------------------------------------

@@ -143,6 +143,27 @@ def test_the_fastest_field_is_the_one_whose_record_grows_fastest(store: Store) -
     assert week_facts(store, "2026-11-23T00:00:00Z", "2026-11-30T00:00:00Z").fastest is None
 
 
+def test_the_fastest_field_kept_by_the_store_is_read_again_after_a_change(
+    store: Store,
+) -> None:
+    for n in range(3):  # ×2 a year
+        store.points.add_many(
+            [new_point(f"Slow {n}", 2.0 ** (n + 1), 2020 + n, domain="slow", unit="zogs")], WHO
+        )
+    domains = [field("slow", "zogs"), field("fast", "zogs")]
+    week = ("2026-11-23T00:00:00Z", "2026-11-30T00:00:00Z")
+    first = week_facts(store, *week, domains=domains).fastest
+    assert first is not None and first.domain.slug == "slow"
+    for n in range(3):  # ×100 a year: the fastest now
+        store.points.add_many(
+            [new_point(f"Fast {n}", 100.0 ** (n + 1), 2020 + n, domain="fast", unit="zogs")],
+            WHO,
+        )
+    second = week_facts(store, *week, domains=domains).fastest
+    assert second is not None and second.domain.slug == "fast"
+    assert [figure.dataset for figure in second.growth.frontier] == ["Fast 0", "Fast 1", "Fast 2"]
+
+
 def test_a_week_must_end_after_it_starts(store: Store) -> None:
     with pytest.raises(ValueError, match="ends after it starts"):
         week_facts(store, "2026-11-30T00:00:00Z", "2026-11-23T00:00:00Z")

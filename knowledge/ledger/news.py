@@ -91,6 +91,8 @@ def enqueue_after(
     record now is read here. Returns the outbox row's id, or None when nothing is news
     (see the module's rule).
     """
+    if not _may_move(conn, point, before, decision):
+        return None
     after = standing(conn, point.domain, point.unit)
     kind: NewsKind | None = None
     if before is not None and (after is None or after[2] < before[2]):
@@ -115,6 +117,29 @@ def enqueue_after(
         (kind, point.id, point.domain, point.unit, decision, at, json.dumps(facts, sort_keys=True)),
     )
     return cursor.lastrowid
+
+
+def _may_move(
+    conn: sqlite3.Connection, point: DataPoint, before: Standing | None, decision: NewsDecision
+) -> bool:
+    """Whether the decision can have made news, judged without reading the record again.
+
+    With no record before, nothing is news. Otherwise a decision on a figure that was
+    not the record can lower it only by replacing it as its dataset's current figure
+    (an approval in the record's own dataset), and raise it only by being larger; a
+    withdrawal of it can at most bring back a larger figure, which is no news. Most
+    approvals are none of these, and pay one read by primary key instead of the record's.
+    """
+    if before is None:
+        return False
+    if point.id == before[0]:
+        return True
+    if decision not in ("approve", "confirmations"):
+        return False
+    if point.quantity > before[2]:
+        return True
+    held = conn.execute("SELECT dataset_id FROM data_points WHERE id = ?", (before[0],)).fetchone()
+    return held is not None and held[0] == point.dataset_id
 
 
 def _figure(conn: sqlite3.Connection, point_id: int | None, prefix: str) -> dict[str, Any]:

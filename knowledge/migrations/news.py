@@ -25,10 +25,11 @@ def news_outbox_and_digests(db: Database) -> None:
     - ``idx_news_unsent`` lists the rows not yet sent, by id: a sender's claim and the
       pending count read it, however many sent rows the table keeps.
     - ``digests``: ``period`` is an ISO week (``2026-W48``), which sorts as text.
-    - ``idx_decided_by_time`` lists community figures approved, by when: a week's
-      digest counts and reads its approvals as one range of it, so its cost follows
-      the week's approvals, not the ledger's size. Partial: a submission (pending), an
-      import and the curated seed write no entry.
+    - ``idx_decided_by_time`` lists community figures approved, by field and when: a
+      week's digest finds the fields by a skip (one seek a field) and counts and reads
+      each field's approvals of the week as one range, so its cost follows the week's
+      approvals, not the ledger's size. Partial: a submission (pending), an import and
+      the curated seed write no entry.
 
     Statements run one by one, inside the migration's transaction.
     """
@@ -51,7 +52,7 @@ def news_outbox_and_digests(db: Database) -> None:
         """,
         "CREATE INDEX idx_news_unsent ON news_outbox (id) WHERE sent_at IS NULL",
         """
-        CREATE INDEX idx_decided_by_time ON data_points (reviewed_at)
+        CREATE INDEX idx_decided_by_time ON data_points (domain, reviewed_at)
             WHERE status = 'approved' AND origin = 'community'
         """,
         """
