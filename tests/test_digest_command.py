@@ -22,7 +22,8 @@ from PIL import Image
 
 import handlers.digest
 from bot.core import Core
-from knowledge.digest import iso_week, previous_week
+from handlers import news
+from knowledge.digest import iso_week, previous_week, week_bounds, week_facts
 from tests.discord_stack import DiscordStack, discord_stack
 from tests.fakes.discord.payloads import slash_command
 from tests.helpers import MEMBER, MODERATOR, ask_from_chat
@@ -188,3 +189,16 @@ def test_discord_shows_a_past_week_and_a_bad_week(discord: DiscordStack) -> None
     refused = discord.interact(slash_command("digest", {"week": "someday"}))
     text = json.dumps(refused.json["data"], ensure_ascii=False)
     assert "ISO week such as 2026-W48" in text and "/digest week:2026-W48" in text
+
+
+def test_facts_read_without_fields_still_name_the_fastest_field(
+    core: Core, at: list[datetime]
+) -> None:
+    """A caller of ``week_facts`` that ranks no fields (``domains=()``) gets the same post."""
+    at[0] = _week(core)
+    period = iso_week(at[0], UTC)
+    start, end = week_bounds(period)
+    bare = week_facts(core.store, start, end)
+    assert bare.fastest is None
+    reply = news.digest_reply(core.store, bare, False, period, library=core.library)
+    assert reply.as_text() == core.ask(f"/digest week:{period}").as_text()

@@ -141,3 +141,17 @@ def test_a_smaller_correction_of_the_record_says_what_it_was_corrected_to(core: 
     assert item.kind == "correction"
     assert reply.summary.startswith(f"#{fixed} corrected Mega Objects to 20.4M objects.")
     assert "The 3D record in objects is now Mega Objects, 20.4M objects, 2025." in reply.summary
+
+
+def test_a_community_field_is_named_as_moderators_named_it(core: Core) -> None:
+    added = core.ask('/domain add audio "Audio generation" unit:hours', MODERATOR)
+    assert added.kind == "answer", added.summary
+    first = _submit(core, "/submit audio LibriSpeech 1K hours https://example.org/ls 2015")
+    assert core.ask(f"/approve {first}", MODERATOR).kind == "answer"
+    assert _claimed(core) == []  # a field's first figure beats nothing: no news
+    point = _submit(core, "/submit audio Yodas 500K hours https://example.org/yodas 2024")
+    assert core.ask(f"/approve {point}", MODERATOR).kind == "answer"
+    (item,) = _claimed(core)
+    reply = news.announcement(core.store, item, False, library=core.library)
+    assert reply.title == "New Audio generation record: Yodas, 500K hours"
+    assert "×500 the previous record, LibriSpeech (1K hours, 2015)" in reply.summary
