@@ -501,3 +501,38 @@ def test_scalebot_run_announces_a_record_after_the_approval(tmp_path: Path) -> N
             loop.run(api.stop())
             core.close()
         api.assert_nothing_refused()
+
+
+def test_a_withdrawn_record_posts_a_short_correction(tmp_path: Path) -> None:
+    with slack_stack(tmp_path, slack_news_channel=NEWS) as stack:
+        async_core = stack.service.core
+        assert isinstance(async_core, AsyncCore)
+        desk = NewsDesk(async_core, clock=Clock(datetime.now(UTC)))
+        point_id = submitted(stack, RECORD)
+        stack.sender.command("/approve", str(point_id), user=SLACK_MODERATOR)
+        assert stack.loop.run(desk.drain()) == 1
+        stack.sender.command("/flag", f"{point_id} the paper says 900M", user=SLACK_MEMBER)
+        stack.sender.command("/reject", f"{point_id} the paper says 900M", user=SLACK_MODERATOR)
+        assert stack.core.store.reads.get(point_id).status == "rejected"  # type: ignore[union-attr]
+        assert stack.loop.run(desk.drain()) == 1
+        _, correction = news_posts(stack.api)
+        assert "Correction" in json.dumps(correction) and "Objaverse-XL" in json.dumps(correction)
+        assert len(news_uploads(stack.api)) == 1  # the record's chart; a correction is short
+
+
+def test_the_poll_finds_news_no_decision_here_announced(tmp_path: Path) -> None:
+    """A row another process wrote (it stopped before posting) goes out at the next poll."""
+    with (
+        slack_stack(tmp_path, slack_news_channel=NEWS, digest="off") as stack,
+        desk_on(stack, Clock(datetime.now(UTC)), poll=0.05),
+    ):
+        # The desk runs; the decision is another process's: no nudge reaches this one.
+        other = Core.open(settings=stack.core.settings)
+        try:
+            point_id = other.ask(f"/submit {RECORD}", "slack:U1").data["id"]
+            other.ask(f"/approve {point_id}", f"slack:{SLACK_MODERATOR}")
+        finally:
+            other.close()
+        stack.api.wait_for("files.completeUploadExternal")
+        (post,) = news_posts(stack.api)
+        assert "Huge Set" in json.dumps(post)
