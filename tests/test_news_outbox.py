@@ -8,17 +8,20 @@ are tested with the renderers and the news desk.
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from bot.config import Settings
 from bot.core import Core
 from knowledge.ledger.news import enqueue_after
 from knowledge.ledger.values import DataPoint, NewsItem, Submitter
+from knowledge.migrations import migrations
 from knowledge.store import Store
 from tests.helpers import MODERATOR, new_point
 
@@ -233,6 +236,30 @@ def test_enqueue_after_reads_the_record_after_the_decision(store: Store) -> None
     point = read(store, point_id)
     with store.write() as conn:
         assert enqueue_after(conn, point, None, "approve", T0) is None
+
+
+def test_a_ledger_from_the_release_before_news_migrates_in_place(tmp_path: Path) -> None:
+    """The file the release before news left (points 1 to 62, #61 pending) opens with
+    empty outbox and digests, its figures as they were, and its next record is news."""
+    path = tmp_path / "release.db"
+    packed = Path(__file__).parent / "data" / "ledger-before-datasets.db.gz"
+    path.write_bytes(gzip.decompress(packed.read_bytes()))
+    conn = sqlite3.connect(path)
+    migrations.apply(Database(conn), stop_before="0013_news")
+    figures_before = conn.execute("SELECT * FROM figures ORDER BY id").fetchall()
+    conn.close()
+
+    store = Store.open(path)
+    try:
+        assert store.schema_version()[-1] == "0013_news"
+        assert store.conn.execute("SELECT * FROM figures ORDER BY id").fetchall() == figures_before
+        assert (store.news.pending_count(), store.news.last_digest()) == (0, None)
+        largest = store.reads.largest("video", "hours")
+        assert largest is not None and largest.year is not None
+        point_id = approved(store, "After News", largest.quantity * 2, largest.year, "hours")
+        assert [item.kind for item in store.news.of_point(point_id)] == ["record"]
+    finally:
+        store.close()
 
 
 # -- claims, leases, sent ------------------------------------------------------------------

@@ -193,7 +193,7 @@ def test_a_ledger_from_before_source_checks_migrates_in_place(tmp_path: Path) ->
 
     store = Store.open(path)
     try:
-        assert store.schema_version()[-1] == "0012_source_checks"
+        assert "0012_source_checks" in store.schema_version()
         columns = [c[1] for c in store.conn.execute("PRAGMA table_info(figures)")]
         assert columns == [
             *columns_before[: columns_before.index("source") + 1],
