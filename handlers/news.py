@@ -21,7 +21,7 @@ from typing import Any
 
 from bot import fieldgrowth, growthwords
 from bot.fieldgrowth import FieldGrowth
-from bot.phrasing import counted
+from bot.phrasing import counted, number_word
 from bot.reply import Citation, Reply, ReplyField
 from handlers import growth
 from handlers.present import field_pages, point_line, unique
@@ -275,12 +275,12 @@ def digest_reply(
         ]
         more = facts.approved - len(lines)
         if more > 0:
-            lines.append(f"and {counted(more, 'more')}: " + _by_field(library, facts))
+            lines.append(f"and {number_word(more)} more (by field: {_by_field(library, facts)})")
         fields.append(ReplyField(name="Approved this week", value="\n".join(lines), inline=False))
     if facts.records:
         lines = [_record_line(library, record) for record in facts.records[:DIGEST_LINES]]
         if len(facts.records) > DIGEST_LINES:
-            lines.append(f"and {counted(len(facts.records) - DIGEST_LINES, 'more')}")
+            lines.append(f"and {number_word(len(facts.records) - DIGEST_LINES)} more")
         fields.append(ReplyField(name="New records", value="\n".join(lines), inline=False))
     fields.append(ReplyField(name="Waiting for review", value=waiting, inline=False))
     if facts.grew:

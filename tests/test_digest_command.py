@@ -202,3 +202,21 @@ def test_facts_read_without_fields_still_name_the_fastest_field(
     assert bare.fastest is None
     reply = news.digest_reply(core.store, bare, False, period, library=core.library)
     assert reply.as_text() == core.ask(f"/digest week:{period}").as_text()
+
+
+def test_a_busy_week_lists_the_first_figures_and_counts_the_rest_by_field(
+    core: Core, at: list[datetime]
+) -> None:
+    for n in range(7):
+        submitted = core.ask(
+            f"/submit robotics Arm{n} {n + 1}K episodes https://example.org/arm{n} 2019", MEMBER
+        )
+        assert core.ask(f"/approve {submitted.data['id']}", MODERATOR).kind == "answer"
+    at[0] = datetime.now(UTC)
+    reply = core.ask("/digest")
+    fields = {field.name: field.value for field in reply.fields}
+    lines = fields["Approved this week"].splitlines()
+    assert len(lines) == news.DIGEST_LINES + 1
+    assert lines[0].startswith("Robotics: #") and "Arm0: 1K episodes, 2019" in lines[0]
+    assert lines[-1] == "and two more (by field: Robotics 7)"
+    assert reply.data["approved"] == 7
