@@ -187,7 +187,13 @@ def record_now(conn: sqlite3.Connection, domain: str, unit: str) -> tuple[int, i
 def record_frontier(conn: sqlite3.Connection, domain: str, unit: str) -> tuple[Record, ...]:
     """The figures that set ``domain``'s record in ``unit``, oldest first, with their
     public columns (what the web view reads: see the rule)."""
-    kept = record_ids(conn, domain, unit)
+    return public_records(conn, record_ids(conn, domain, unit))
+
+
+def public_records(
+    conn: sqlite3.Connection, kept: list[tuple[int, int, float]]
+) -> tuple[Record, ...]:
+    """:func:`record_ids`' figures with their public columns, in the order given."""
     if not kept:
         return ()
     sql = _PUBLIC.format(marks=", ".join("?" * len(kept)))
