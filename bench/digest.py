@@ -3,8 +3,9 @@
 Each size gets the ledger :mod:`bench.core` builds (the curated seed plus N generated
 points over the six fields, a tenth pending), given a history: the approved points
 become community decisions spread over the two years before this week. Then a tenth of
-the pending points (1% of N) is approved through the ledger now, as moderators do,
-which writes the news of those that set a record: that is the week. Timed, in process:
+the pending points (1% of N), and one new figure twice each field's record, are approved
+through the ledger now, as moderators do, which writes the news of those that set a
+record: that is the week. Timed, in process:
 
 * ``week_facts`` of this week, with every field the knowledge base knows (its fastest
   growing one read by :mod:`knowledge.records`' rule), after a change of the ledger
@@ -44,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.core import (
     COMMAND_LIMIT,
+    DOMAIN_UNITS,
     FLOOR_READ,
     SUBMIT_LIMIT,
     floor_read,
@@ -57,7 +59,7 @@ from bot.config import Settings
 from bot.core import Core
 from knowledge import digest
 from knowledge.ledger import news
-from knowledge.ledger.values import iso
+from knowledge.ledger.values import NewPoint, Submitter, iso
 
 #: The most a digest's p99 may be as a multiple of the floor read's p99 (the issue's).
 TARGET = 50
@@ -103,6 +105,25 @@ def this_week(core: Core, count: int) -> tuple[str, list[float]]:
         )
     ]
     start = iso(datetime.now(UTC))
+    # And one new record in each field's first unit, as a week's best moments are.
+    who = Submitter("console:bench", "console")
+    for domain, units in DOMAIN_UNITS.items():
+        held = core.store.reads.largest(domain, units[0])
+        quantity = (held.quantity if held else 1_000.0) * 2
+        pending.append(
+            core.store.points.submit(
+                NewPoint(
+                    domain=domain,
+                    dataset=f"Bench record {domain}",
+                    quantity_text=f"{quantity:g}",
+                    quantity=quantity,
+                    unit=units[0],
+                    source_url=f"https://example.org/records/{domain}",
+                    year=2026,
+                ),
+                who,
+            )
+        )
     samples = []
     for point_id in pending:
         started = time.perf_counter()

@@ -280,9 +280,9 @@ def fastest(conn: sqlite3.Connection, domains: Sequence[AnyDomain]) -> Fastest |
 
     Each field's rate is fitted to its records as :func:`knowledge.records.record_ids`
     reads them (the rate does not depend on the datasets' names); only the fastest
-    field's records are then read whole, for the names its frontier shows.
+    field's records are then read with their names (:func:`records.public_records`).
     """
-    best: tuple[float, AnyDomain, str] | None = None
+    best: tuple[float, AnyDomain, str, list[tuple[int, int, float]]] | None = None
     for domain in domains:
         unit = records.field_unit(conn, domain)
         if unit is None:
@@ -291,11 +291,11 @@ def fastest(conn: sqlite3.Connection, domains: Sequence[AnyDomain]) -> Fastest |
         figures = tuple(Figure(domain.slug, quantity, year) for _, year, quantity in kept)
         result = records.field_growth(domain.name, unit, figures)
         if isinstance(result, Growth) and (best is None or result.per_year > best[0]):
-            best = (result.per_year, domain, unit)
+            best = (result.per_year, domain, unit, kept)
     if best is None:
         return None
-    _, domain, unit = best
-    frontier = records.record_frontier(conn, domain.slug, unit)
+    _, domain, unit, kept = best
+    frontier = records.public_records(conn, kept)
     named = records.field_growth(domain.name, unit, tuple(r.figure for r in frontier))
     assert isinstance(named, Growth)  # the same records as above
     return Fastest(domain, unit, named)

@@ -164,10 +164,36 @@ def record_ids(conn: sqlite3.Connection, domain: str, unit: str) -> list[tuple[i
     return kept
 
 
+#: The last figure of the frontier, read alone: see :func:`record_now`.
+_RECORD_NOW = (
+    "SELECT p.id, p.year, p.quantity FROM data_points AS p INDEXED BY idx_current_by_unit "
+    f"WHERE {_COUNTS.format(domain='?1', unit='?2')} "
+    "ORDER BY p.quantity DESC, p.year, p.id LIMIT 1"
+)
+
+
+def record_now(conn: sqlite3.Connection, domain: str, unit: str) -> tuple[int, int, float] | None:
+    """``domain``'s record in ``unit`` now: the last of :func:`record_ids`, or None.
+
+    The frontier's last figure is the largest counted one, and among equal ones the
+    first year's lowest id (a later equal figure is not strictly larger); so it is the
+    first entry of ``idx_current_by_unit`` in that order that has a year: one seek, for
+    a decision to compare the record before and after it without reading the frontier.
+    """
+    row = conn.execute(_RECORD_NOW, (domain, unit)).fetchone()
+    return (int(row[0]), int(row[1]), float(row[2])) if row else None
+
+
 def record_frontier(conn: sqlite3.Connection, domain: str, unit: str) -> tuple[Record, ...]:
     """The figures that set ``domain``'s record in ``unit``, oldest first, with their
     public columns (what the web view reads: see the rule)."""
-    kept = record_ids(conn, domain, unit)
+    return public_records(conn, record_ids(conn, domain, unit))
+
+
+def public_records(
+    conn: sqlite3.Connection, kept: list[tuple[int, int, float]]
+) -> tuple[Record, ...]:
+    """:func:`record_ids`' figures with their public columns, in the order given."""
     if not kept:
         return ()
     sql = _PUBLIC.format(marks=", ".join("?" * len(kept)))

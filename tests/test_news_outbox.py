@@ -9,6 +9,7 @@ are tested with the renderers and the news desk.
 from __future__ import annotations
 
 import gzip
+import random
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from sqlite_utils import Database
 
 from bot.config import Settings
 from bot.core import Core
+from knowledge import records
 from knowledge.ledger.news import enqueue_after
 from knowledge.ledger.values import DataPoint, NewsItem, Submitter
 from knowledge.migrations import migrations
@@ -228,6 +230,33 @@ def test_the_news_is_stored_with_the_decision_or_not_at_all(store: Store) -> Non
     store.conn.execute("DROP TRIGGER refuse_news")
     store.reviews.review(point_id, "approve", MOD, None)
     assert [item.kind for item in store.news.of_point(point_id)] == ["record"]
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_record_now_is_the_frontiers_last_figure(seed: int) -> None:
+    """``records.record_now`` (one seek) against ``records.record_ids`` (the rule):
+    ties of size across and within years, undated figures, several figures per dataset
+    (so older ones are not current), pending ones."""
+    rng = random.Random(seed)
+    store = Store.open(":memory:")
+    try:
+        for _ in range(40):
+            dataset = f"Set {rng.randrange(12)}"
+            point = new_point(
+                dataset,
+                float(rng.choice([1, 2, 3, 5, 8])),
+                rng.choice([None, 2018, 2019, 2020, 2021]),
+                unit=rng.choice(["zogs", "glorps"]),
+            )
+            if rng.random() < 0.8:
+                store.points.add_many([point], WHO)
+            else:
+                store.points.submit(point, WHO)
+        for unit in ("zogs", "glorps", "none such"):
+            kept = records.record_ids(store.conn, "video", unit)
+            assert records.record_now(store.conn, "video", unit) == (kept[-1] if kept else None)
+    finally:
+        store.close()
 
 
 def test_enqueue_after_reads_the_record_after_the_decision(store: Store) -> None:

@@ -48,7 +48,7 @@ from knowledge.ledger.writes import Writer
 #: A digest's period: an ISO week, ``2026-W48`` (weeks 01 to 53).
 PERIOD = re.compile(r"\d{4}-W(0[1-9]|[1-4]\d|5[0-3])")
 
-#: A field's record in a unit, as :func:`records.record_ids` gives it: (id, year, quantity).
+#: A field's record in a unit, as :func:`records.record_now` gives it: (id, year, quantity).
 Standing = tuple[int, int, float]
 
 _COLUMNS = "id, kind, point_id, domain, unit, decision, created_at, facts"
@@ -59,13 +59,12 @@ _CLAIMABLE = (
 
 
 def standing(conn: sqlite3.Connection, domain: str, unit: str) -> Standing | None:
-    """``domain``'s record in ``unit`` now (the frontier's last figure), or None.
+    """``domain``'s record in ``unit`` now (the frontier's last figure, one seek), or None.
 
     Read inside a decision's transaction before it changes anything, and handed to
     :func:`enqueue_after` with the point decided.
     """
-    kept = records.record_ids(conn, domain, unit)
-    return kept[-1] if kept else None
+    return records.record_now(conn, domain, unit)
 
 
 def counts_for_records(point: DataPoint) -> bool:
