@@ -9,8 +9,9 @@ record: that is the week. Timed, in process:
 
 * ``week_facts`` of this week, with every field the knowledge base knows (its fastest
   growing one read by :mod:`knowledge.records`' rule), after a change of the ledger
-  before each (another connection raises its version, as every decision does, so
-  nothing the store keeps is used): the digest as the scheduler builds it;
+  before each by another connection: one that moves no record (a submission, a check:
+  the ledger's version only), and one that does (a decision in the video field: its
+  ``records_version`` too, so that field is fitted again);
 * the same asked again with no change between (the fastest field kept by the store,
   as ``/trend``'s records are): ``/digest`` asked twice;
 * ``week_facts`` of a week two years back (a quiet one), after a change;
@@ -132,16 +133,28 @@ def this_week(core: Core, count: int) -> tuple[str, list[float]]:
     return start, samples
 
 
+#: A write that moves no record (a submission, a check, a flag, a command count).
+LEDGER_CHANGE = "UPDATE ledger_version SET version = version + 1 WHERE id = 1"
+#: A write that moves the records too (an approval, a withdrawal, an import, a merge).
+RECORDS_CHANGE = "UPDATE records_version SET version = version + 1 WHERE domain = 'video'"
+
+
 def after_changes(
-    path: Path, action: Callable[[], object], repeat: int, warmup: int
+    path: Path,
+    action: Callable[[], object],
+    repeat: int,
+    warmup: int,
+    changes: tuple[str, ...] = (LEDGER_CHANGE,),
 ) -> list[float]:
     """Seconds per call of ``action``, the ledger changed by another connection before
-    each (not timed): what the store keeps is dropped, as after any decision."""
+    each (not timed): what the store keeps is dropped, as after any write; with
+    RECORDS_CHANGE also the fastest field, as after a decision."""
     other = raw_connection(path)
     samples = []
     try:
         for n in range(warmup + repeat):
-            other.execute("UPDATE ledger_version SET version = version + 1 WHERE id = 1")
+            for change in changes:
+                other.execute(change)
             started = time.perf_counter()
             action()
             elapsed = time.perf_counter() - started
@@ -192,6 +205,13 @@ def run_size(size: int, repeat: int, warmup: int, directory: Path) -> dict[str, 
                 repeat,
                 warmup,
             ),
+            "digest (this week, after a decision)": after_changes(
+                path,
+                lambda: digest.week_facts(core.store, start, end, domains=domains),
+                repeat,
+                warmup,
+                (LEDGER_CHANGE, RECORDS_CHANGE),
+            ),
             "digest (this week, asked again)": timings(
                 lambda: digest.week_facts(core.store, start, end, domains=domains),
                 repeat,
@@ -228,6 +248,7 @@ def report(size: int, results: dict[str, object]) -> bool:
     ok = True
     for label in (
         "digest (this week, after a change)",
+        "digest (this week, after a decision)",
         "digest (this week, asked again)",
         "digest (a quiet week, after a change)",
         "approval, with its news",

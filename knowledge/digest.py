@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
@@ -221,13 +222,42 @@ def _first_approved(
 def _kept_fastest(
     store_or_conn: Store | sqlite3.Connection, domains: Sequence[AnyDomain]
 ) -> Fastest | None:
-    """:func:`fastest`, kept by a store until the ledger changes (as ``/trend``'s records
-    are): a digest asked again in an unchanged ledger does not fit every field again."""
+    """:func:`fastest`, each field's fit kept by a store until that field changes.
+
+    Each field's fit is keyed by its ``records_version`` (migration
+    ``0014_records_version``), which triggers move whenever one of the field's figures
+    the records are read from changes, and only then: a digest asked after submissions,
+    checks or flags fits nothing again, and one asked after a decision fits the one
+    field it touched.
+    """
     if isinstance(store_or_conn, sqlite3.Connection):
         return fastest(store_or_conn, domains)
     store = store_or_conn
-    key = ("digest-fastest", tuple((domain.slug, domain.headline_unit) for domain in domains))
-    return store.memo.remember(key, lambda: fastest(store.conn, domains))
+    versions = dict(store.conn.execute("SELECT domain, version FROM records_version"))
+    kept = _FITS.setdefault(store, {})
+    if len(kept) > _FITS_KEPT:
+        kept.clear()
+
+    def rate(conn: sqlite3.Connection, domain: AnyDomain) -> Rate | None:
+        key = (domain.slug, domain.headline_unit)
+        version = versions.get(domain.slug, 0)
+        found = kept.get(key)
+        if found is None or found[0] != version:
+            found = (version, field_rate(conn, domain))
+            kept[key] = found
+        return found[1]
+
+    return fastest(store.conn, domains, rate)
+
+
+#: A field's fitted record growth: (× per year, unit, its records as record_ids reads them).
+Rate = tuple[float, str, list[tuple[int, int, float]]]
+#: Each open store's fits, by field: (the field's records_version, its rate or None).
+_FITS: weakref.WeakKeyDictionary[Store, dict[Hashable, tuple[int, Rate | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Fields whose fits a store keeps (the library's, community fields, a test's own).
+_FITS_KEPT = 256
 
 
 def _one(conn: sqlite3.Connection, sql: str) -> int:
@@ -274,27 +304,39 @@ def _grew(week_records: Sequence[WeekRecord]) -> tuple[FieldGrew, ...]:
     return tuple(grew.values())
 
 
-def fastest(conn: sqlite3.Connection, domains: Sequence[AnyDomain]) -> Fastest | None:
+def field_rate(conn: sqlite3.Connection, domain: AnyDomain) -> Rate | None:
+    """``domain``'s record growth fitted to its records as
+    :func:`knowledge.records.record_ids` reads them (the rate does not depend on the
+    datasets' names), or None without enough history for a rate."""
+    unit = records.field_unit(conn, domain)
+    if unit is None:
+        return None
+    kept = records.record_ids(conn, domain.slug, unit)
+    figures = tuple(Figure(domain.slug, quantity, year) for _, year, quantity in kept)
+    result = records.field_growth(domain.name, unit, figures)
+    return (result.per_year, unit, kept) if isinstance(result, Growth) else None
+
+
+def fastest(
+    conn: sqlite3.Connection,
+    domains: Sequence[AnyDomain],
+    rate: Callable[[sqlite3.Connection, AnyDomain], Rate | None] = field_rate,
+) -> Fastest | None:
     """The field of ``domains`` whose record grows fastest (ties: the first given), or
     None when no field has enough history for a rate.
 
-    Each field's rate is fitted to its records as :func:`knowledge.records.record_ids`
-    reads them (the rate does not depend on the datasets' names); only the fastest
-    field's records are then read with their names (:func:`records.public_records`).
+    Each field's rate is ``rate``'s (:func:`field_rate`, or a kept one); only the
+    fastest field's records are then read with their names
+    (:func:`records.public_records`).
     """
-    best: tuple[float, AnyDomain, str, list[tuple[int, int, float]]] | None = None
+    best: tuple[Rate, AnyDomain] | None = None
     for domain in domains:
-        unit = records.field_unit(conn, domain)
-        if unit is None:
-            continue
-        kept = records.record_ids(conn, domain.slug, unit)
-        figures = tuple(Figure(domain.slug, quantity, year) for _, year, quantity in kept)
-        result = records.field_growth(domain.name, unit, figures)
-        if isinstance(result, Growth) and (best is None or result.per_year > best[0]):
-            best = (result.per_year, domain, unit, kept)
+        found = rate(conn, domain)
+        if found is not None and (best is None or found[0] > best[0][0]):
+            best = (found, domain)
     if best is None:
         return None
-    _, domain, unit, kept = best
+    (_, unit, kept), domain = best
     frontier = records.public_records(conn, kept)
     named = records.field_growth(domain.name, unit, tuple(r.figure for r in frontier))
     assert isinstance(named, Growth)  # the same records as above

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.core import Core
 from knowledge.digest import (
+    fastest,
     iso_week,
     next_week,
     previous_week,
@@ -25,7 +28,7 @@ from knowledge.digest import (
 from knowledge.ledger.values import Submitter, iso, now
 from knowledge.models import CommunityDomain
 from knowledge.store import Store
-from tests.helpers import new_point
+from tests.helpers import MODERATOR, new_point
 
 WHO = Submitter("console:alice", "console")
 MOD = "console:mod"
@@ -208,3 +211,53 @@ def test_bad_periods_and_zones_say_what_would_do() -> None:
         week_bounds("2025-W53")
     with pytest.raises(ValueError, match="like Europe/Paris"):
         week_bounds("2026-W48", "Mars/Olympus_Mons")
+
+
+def test_records_version_moves_with_approved_figures_only(tmp_path: Path) -> None:
+    """A field's fit is kept across writes that move none of its records (a submission,
+    a flag) and made again after one that does (an approval, a withdrawal)."""
+    settings = Settings(db=tmp_path / "v.db", moderators=frozenset({MODERATOR}))
+    with Core.open(settings=settings) as core:
+
+        def version() -> int:
+            read = "SELECT version FROM records_version WHERE domain = 'video'"
+            return int((core.store.conn.execute(read).fetchone() or (0,))[0])
+
+        before = version()
+        submitted = core.ask(
+            "/submit video Versioned 9B hours https://example.org/v 2026", "slack:U1"
+        ).data["id"]
+        core.ask("/flag 1 looks off", "slack:U2")
+        assert version() == before, "a pending submission and a flag move no record"
+        core.ask(f"/approve {submitted}", MODERATOR)
+        assert version() > before
+        approved_at = version()
+        core.ask(f"/flag {submitted} too large", "slack:U3")
+        core.ask(f"/reject {submitted} withdrawn", MODERATOR)
+        assert version() > approved_at, "a withdrawal moves it again"
+
+
+def test_the_kept_fits_answer_as_a_fresh_reading_after_each_kind_of_write(
+    tmp_path: Path,
+) -> None:
+    """The fastest field read through the kept fits equals one read afresh, whatever
+    was written between: a submission, an approval that sets a record, a withdrawal."""
+    settings = Settings(db=tmp_path / "k.db", moderators=frozenset({MODERATOR}))
+    with Core.open(settings=settings) as core:
+        domains = list(core.library.domains.values())
+        start, end = week_bounds(iso_week(datetime.now(UTC)))
+
+        def agree() -> None:
+            kept = week_facts(core.store, start, end, domains=domains).fastest
+            fresh = fastest(core.store.conn, domains)
+            assert kept == fresh
+
+        agree()
+        line = "/submit 3d Huge3D 900M objects https://example.org/h 2026"
+        point = core.ask(line, "slack:U1").data["id"]
+        agree()
+        core.ask(f"/approve {point}", MODERATOR)
+        agree()
+        core.ask(f"/flag {point} too large", "slack:U2")
+        core.ask(f"/reject {point} withdrawn", MODERATOR)
+        agree()

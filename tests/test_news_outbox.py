@@ -280,7 +280,7 @@ def test_a_ledger_from_the_release_before_news_migrates_in_place(tmp_path: Path)
 
     store = Store.open(path)
     try:
-        assert store.schema_version()[-1] == "0013_news"
+        assert "0013_news" in store.schema_version()
         assert store.conn.execute("SELECT * FROM figures ORDER BY id").fetchall() == figures_before
         assert (store.news.pending_count(), store.news.last_digest()) == (0, None)
         largest = store.reads.largest("video", "hours")

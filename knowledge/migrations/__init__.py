@@ -40,6 +40,7 @@ ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0011_imports", imports.imports_in_batches),
     ("0012_source_checks", checks.source_checks),
     ("0013_news", news.news_outbox_and_digests),
+    ("0014_records_version", news.records_version),
 )
 
 migrations = Migrations("scalebot")

@@ -66,3 +66,62 @@ def news_outbox_and_digests(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+#: What a field's records are read from: an approved figure's value, year, unit, field,
+#: dataset (and its name), and whether it is current. A change to any of them in an
+#: approved figure (or a figure becoming or ceasing to be approved) moves its field's
+#: version.
+_RECORD_COLUMNS = "status, is_current, quantity, year, unit, domain, dataset_id, dataset"
+
+
+def _bump(domain: str) -> str:
+    return (
+        f"INSERT INTO records_version (domain, version) VALUES ({domain}, 1) "
+        "ON CONFLICT (domain) DO UPDATE SET version = version + 1;"
+    )
+
+
+def records_version(db: Database) -> None:
+    """``records_version``: one counter per field that moves only when the figures its
+    records are read from change, kept by triggers so that no write path can forget it.
+
+    The ledger's own version moves at every write (a submission, a check, a flag, a
+    command count), which is right for replies; a digest's fastest-growing field fits
+    every field's records, and each field's fit need only be made again when one of its
+    approved figures changes (an approval, a withdrawal, an import, the curated seed, a
+    merge). A submission, pending, writes nothing here.
+
+    Statements run one by one, inside the migration's transaction.
+    """
+    statements = [
+        """
+        CREATE TABLE records_version (
+            domain TEXT PRIMARY KEY,
+            version INTEGER NOT NULL
+        ) WITHOUT ROWID
+        """,
+        f"""
+        CREATE TRIGGER records_moved_by_insert AFTER INSERT ON data_points
+        WHEN NEW.status = 'approved' BEGIN {_bump("NEW.domain")} END
+        """,
+        f"""
+        CREATE TRIGGER records_moved_by_update AFTER UPDATE OF {_RECORD_COLUMNS}
+        ON data_points WHEN OLD.status = 'approved' OR NEW.status = 'approved'
+        BEGIN {_bump("OLD.domain")} {_bump("NEW.domain")} END
+        """,
+        f"""
+        CREATE TRIGGER records_moved_by_delete AFTER DELETE ON data_points
+        WHEN OLD.status = 'approved' BEGIN {_bump("OLD.domain")} END
+        """,
+        f"""
+        CREATE TRIGGER records_renamed AFTER UPDATE OF name, domain ON datasets
+        BEGIN {_bump("OLD.domain")} {_bump("NEW.domain")} END
+        """,
+        f"""
+        CREATE TRIGGER records_dataset_gone AFTER DELETE ON datasets
+        BEGIN {_bump("OLD.domain")} END
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)
