@@ -76,6 +76,9 @@ class Surface:
     #: Confirmations that approve a pending point (SCALEBOT_AUTO_APPROVE_CONFIRMATIONS);
     #: 0: only a moderator approves.
     auto_approve_confirmations: int = 0
+    #: The lab's time zone for weeks (``SCALEBOT_DIGEST_TZ``): ``/digest``'s week is the
+    #: one the news channel's digest covers.
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,10 @@ class Request:
     @property
     def auto_approve_confirmations(self) -> int:
         return self.surface.auto_approve_confirmations
+
+    @property
+    def time_zone(self) -> str:
+        return self.surface.time_zone
 
     # -- who asks: refused to a pure command -------------------------------------------
 

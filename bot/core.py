@@ -198,6 +198,7 @@ class Core:
                 images=caller.capabilities.images,
                 web_url=self.settings.web_url,
                 auto_approve_confirmations=self.settings.auto_approve_confirmations,
+                time_zone=self.settings.digest_tz,
             )
         return surface
 

@@ -2,9 +2,10 @@
 
 The same reply the weekly post is (:func:`handlers.news.digest_reply`), for this ISO week
 so far or any past one, on every platform and the console. A week is an ISO week
-(``2026-W48``, Monday to Sunday) in UTC; the post's own time zone is the scheduler's,
-which names the week it sends. The reply depends on the clock, so the command is not
-pure: a kept reply would go stale as the week goes on.
+(``2026-W48``, Monday to Sunday) in the lab's time zone (``SCALEBOT_DIGEST_TZ``, UTC by
+default), the zone the weekly post's weeks are counted in, so both name the same week.
+The reply depends on the clock, so the command is not pure: a kept reply would go stale
+as the week goes on.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.errors import InvalidValue
 from bot.plaintext import shown
 from bot.reply import Reply
 from handlers import news
-from knowledge.digest import iso_week, week_bounds, week_facts, week_start
+from knowledge.digest import iso_week, week_bounds, week_facts, week_start, zone
 
 #: ``2026-W48``; ``2026-w48``, ``2026W48`` and ``2026-W7`` are read too.
 WEEK = re.compile(r"^(\d{4})-?[wW](\d{1,2})$")
@@ -31,14 +32,15 @@ clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 def digest(request: Request, week: str | None) -> Reply:
     now = clock()
-    period = iso_week(now, UTC) if week is None else read_week(week)
-    if week_start(period) > now:
+    tz = zone(request.time_zone)
+    period = iso_week(now, tz) if week is None else read_week(week)
+    if week_start(period, tz) > now:
         raise InvalidValue(
-            f"The week {period} has not begun yet; this week is {iso_week(now, UTC)}.",
+            f"The week {period} has not begun yet; this week is {iso_week(now, tz)}.",
             example=EXAMPLE,
             option="week",
         )
-    start, end = week_bounds(period)
+    start, end = week_bounds(period, tz)
     facts = week_facts(request.store, start, end, domains=list(request.library.domains.values()))
     return news.digest_reply(
         request.store,

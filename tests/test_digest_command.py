@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 import handlers.digest
+from bot.config import Settings
 from bot.core import Core
 from handlers import news
 from knowledge.digest import iso_week, previous_week, week_bounds, week_facts
@@ -120,6 +121,25 @@ def test_a_fresh_ledger_has_a_quiet_week(core: Core, at: list[datetime]) -> None
     reply = core.ask("/digest")
     assert reply.data["quiet"] is True
     assert reply.summary.endswith("Nothing waits for review now.")
+
+
+def test_the_week_is_the_labs_time_zones_as_the_posted_digest_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sunday 12:00 UTC is already Monday in Kiritimati (UTC+14): a lab there that set
+    SCALEBOT_DIGEST_TZ asks for next week's digest, the one its news channel will get."""
+    sunday_noon = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    settings = Settings(db=tmp_path / "tz.db", digest_tz="Pacific/Kiritimati")
+    monkeypatch.setattr(handlers.digest, "clock", lambda: sunday_noon)
+    with Core.open(settings=settings) as core:
+        reply = core.ask("/digest")
+        named = core.ask("/digest week:2026-W50")
+        later = core.ask("/digest week:2026-W51")
+    assert reply.title == "Weekly digest, 2026-W50: a quiet week"
+    assert reply.data["start"] == week_bounds("2026-W50", "Pacific/Kiritimati")[0]
+    assert reply.data["start"].startswith("2026-12-06T10:00:00")
+    assert named.kind == "answer"  # begun there, though not yet in UTC
+    assert later.kind == "error" and "has not begun yet; this week is 2026-W50" in later.summary
 
 
 @pytest.mark.parametrize(
