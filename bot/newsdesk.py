@@ -18,7 +18,10 @@ retry would post it twice where the other platform took it. A row older than
 The digest: at ``SCALEBOT_DIGEST_AT`` in ``SCALEBOT_DIGEST_TZ``, the ISO week that ended
 before it is due. Its period is claimed in SQLite (one claimer across processes) and
 posted unless the week was quiet. Only the latest due period is ever claimed: after
-downtime, one catch-up digest, never a backlog.
+downtime, one catch-up digest, never a backlog. A claim not marked sent within
+:data:`DIGEST_LEASE` (its claimer died) may be taken over, so a week's digest is not lost
+with the process that claimed it; as with announcements, a process killed between the
+post and its mark is the one case of a repeat.
 
 Handlers word the posts; the runtime reaches them only through the core
 (:attr:`bot.core.Core.news`, which the registry fills). Time comes from an injectable
@@ -55,6 +58,9 @@ POLL = 30.0
 #: Rows claimed at a time, and how long a claim holds before another process may retry.
 BATCH = 20
 LEASE = 300.0
+#: How long a digest's claim holds: a claimer that died before marking it sent (killed
+#: mid-post, its machine lost) leaves the week to another process after this long.
+DIGEST_LEASE = 900.0
 #: Claims in one drain at most (BATCH each): a flood waits for the next turn.
 ROUNDS = 10
 #: An announcement older than this is stale news: marked sent without a post (a news
@@ -113,17 +119,18 @@ def announcement_post(core: Core, item: NewsItem) -> NewsPost:
 def claim_due_digest(core: Core, now: datetime, owner: str) -> str | None:
     """The due period, claimed for ``owner``; None when it is not ours to send.
 
-    Not ours: the digest is off, a later or the same period was already claimed (by
-    this process or another), or another claimer won it just now.
+    Not ours: the digest is off, a later period was already claimed, this one is
+    claimed under a live lease or sent (by this process or another), or another
+    claimer won it just now.
     """
     settings = core.settings
     if not settings.digest_weekly:
         return None
     period = due_period(now, settings.digest_at, settings.digest_zone)
     last = core.store.news.last_digest()
-    if last is not None and last >= period:
+    if last is not None and last > period:
         return None
-    if not core.store.news.claim_digest(period, owner, iso(now)):
+    if not core.store.news.claim_digest(period, owner, iso(now), DIGEST_LEASE):
         return None
     return period
 

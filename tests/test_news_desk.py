@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from bot import newsdesk
 from bot.cli import cli
 from bot.config import DigestAt, Settings, parse_digest_at
 from bot.core import Core
@@ -31,6 +32,7 @@ from bot.serve import Service, serve
 from bot.slack.app import slack_client
 from bot.slack.notices import SlackNotices
 from bot.slack.serve import EVENTS_PATH
+from knowledge.ledger.values import iso
 from tests.discord_stack import discord_stack
 from tests.fakes.discord.objects import CHANNEL_ID, MODERATOR_ID
 from tests.fakes.loop import BackgroundLoop
@@ -369,6 +371,20 @@ def test_a_week_of_downtime_posts_one_catch_up(tmp_path: Path) -> None:
         # Later turns that week post no more.
         clock.now += timedelta(days=2)
         assert loop.run(one.desk.digest()) is None
+        assert len(digests(api)) == 1
+
+
+def test_a_claim_whose_claimer_died_is_taken_over_after_its_lease(tmp_path: Path) -> None:
+    clock = Clock(this_monday() + timedelta(days=8))
+    with processes(tmp_path, 2, clock) as (loop, api, (one, two)):
+        approve_a_record(one.core)
+        this_week = week_of(this_monday())
+        # A third process claimed the week and died before posting it.
+        assert one.core.store.news.claim_digest(this_week, "dead-process", iso(clock.now))
+        assert loop.run(two.desk.digest()) is None  # the claim is live: not ours
+        clock.now += timedelta(seconds=newsdesk.DIGEST_LEASE + 1)
+        assert loop.run(two.desk.digest()) == this_week
+        assert loop.run(one.desk.digest()) is None  # sent: never again
         assert len(digests(api)) == 1
 
 
