@@ -65,16 +65,20 @@ def yearly_largest_sql(domain: str = ":domain", unit: str = ":unit") -> str:
 
     Rows are ``(id, year, quantity)``. The years a field has figures in are found by a
     recursive skip through ``idx_record_by_year`` and each year's largest by one seek,
-    so the cost is the number of years, however many figures each holds. ``domain``
-    and ``unit`` are SQL expressions.
+    so the cost is the number of years, however many figures each holds. The index
+    holds each figure's id, year and quantity, so no row of the table is read (the
+    second seek of a year finds its pages just read). ``domain`` and ``unit`` are SQL
+    expressions.
     """
     where = _COUNTS.format(domain=domain, unit=unit)
+    largest = (
+        "SELECT p.{column} FROM data_points AS p INDEXED BY idx_record_by_year "
+        f"WHERE {where} AND p.year = years.year ORDER BY p.quantity DESC, p.id LIMIT 1"
+    )
     return f"""{_years(where)}
-SELECT top.id, top.year, top.quantity FROM years JOIN data_points AS top ON top.id = (
-    SELECT p.id FROM data_points AS p INDEXED BY idx_record_by_year
-    WHERE {where} AND p.year = years.year
-    ORDER BY p.quantity DESC, p.id LIMIT 1
-)
+SELECT ({largest.format(column="id")}) AS id, years.year AS year,
+    ({largest.format(column="quantity")}) AS quantity
+FROM years WHERE years.year IS NOT NULL
 ORDER BY years.year"""
 
 

@@ -41,6 +41,7 @@ ORDER: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0012_source_checks", checks.source_checks),
     ("0013_news", news.news_outbox_and_digests),
     ("0014_records_version", news.records_version),
+    ("0015_records_version_seeded", news.records_version_seeded),
 )
 
 migrations = Migrations("scalebot")

@@ -125,3 +125,32 @@ def records_version(db: Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+def records_version_seeded(db: Database) -> None:
+    """A ``records_version`` row for every field with an approved figure, and the
+    counter moved by when and by whom a figure was approved too.
+
+    The counter's triggers add a field's row at the first change of its approved
+    figures after ``0014_records_version``; a field untouched since then had none. A
+    digest finds the fields with approvals by their rows (one short table instead of a
+    skip through the index) and keeps each field's count of a week's community
+    approvals until its version moves, so every such field needs a row (seeded here at
+    version 1, kept by the triggers after), and a change to an approved figure's
+    ``reviewed_at`` or ``origin`` must move it as well.
+
+    Statements run one by one, inside the migration's transaction.
+    """
+    statements = [
+        "INSERT OR IGNORE INTO records_version (domain, version) "
+        "SELECT DISTINCT domain, 1 FROM data_points WHERE status = 'approved'",
+        "DROP TRIGGER records_moved_by_update",
+        f"""
+        CREATE TRIGGER records_moved_by_update
+        AFTER UPDATE OF {_RECORD_COLUMNS}, reviewed_at, origin ON data_points
+        WHEN OLD.status = 'approved' OR NEW.status = 'approved'
+        BEGIN {_bump("OLD.domain")} {_bump("NEW.domain")} END
+        """,
+    ]
+    for statement in statements:
+        db.execute(statement)
