@@ -40,8 +40,9 @@ DECIDED_BY = {
 }
 #: How the decision that lowered a record is said (any other: "#N corrected X to ...").
 LOWERED_BY = {"withdraw": "was withdrawn by a moderator"}
-#: The most figures a digest lists by name in one of its fields.
-DIGEST_LINES = 5
+#: The most figures a digest lists by name in one of its fields: as many as
+#: :func:`knowledge.digest.week_facts` reads whole.
+DIGEST_LINES = digest.SHOWN
 
 
 # -- record announcements ---------------------------------------------------------------
