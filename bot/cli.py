@@ -21,6 +21,7 @@ import click
 from pydantic import SecretStr, ValidationError
 
 from bot import importer
+from bot.backupcli import backup_commands, open_replicated, show_replica
 from bot.config import Settings, environment_variable
 from bot.console import (
     console_user,
@@ -115,7 +116,7 @@ def run(ctx: click.Context, platform: str | None, user: str | None) -> None:
     if platform is None:
         platform = "all" if configured else "console"
     if platform == "console":
-        core = open_core(ctx)
+        core = open_replicated(ctx, open_core)
         run_console(core, console_user(user or settings.console_user))
         return
     wanted = configured if platform == "all" else [platform]
@@ -132,7 +133,7 @@ def run(ctx: click.Context, platform: str | None, user: str | None) -> None:
         )
     if platform == "all":
         wanted = [*wanted, *web]
-    core = open_core(ctx)
+    core = open_replicated(ctx, open_core)
     serve_until_stopped(wanted, core, settings)
 
 
@@ -499,24 +500,6 @@ def export(ctx: click.Context, fmt: str, output) -> None:
         writer.writerow({column: csv_cell(value) for column, value in row.items()})
 
 
-@cli.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-@click.pass_context
-def backup(ctx: click.Context, path: Path, force: bool) -> None:
-    """Copy the database to PATH with SQLite's online backup (safe while the bot runs)."""
-    if path.exists() and not force:
-        raise click.ClickException(f"{path} exists; pass --force to overwrite it")
-    core = open_core(ctx)
-    if path.resolve() == Path(core.store.path).resolve():
-        raise click.ClickException("the backup must go to another file than the database")
-    if force:  # whatever PATH held (even a non-SQLite file) is replaced, not written into
-        for stale in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
-            stale.unlink(missing_ok=True)
-    core.store.backup(path)
-    click.echo(f"backed up {core.store.path} to {path}")
-
-
 def _shown(value: object) -> str:
     if isinstance(value, SecretStr):
         return "set (hidden)" if value.get_secret_value() else "empty"
@@ -548,6 +531,7 @@ def doctor(ctx: click.Context) -> None:
     if core.store.read_only:
         click.echo(f"database: read-only ({core.store.read_only}); writes are off")
     click.echo(f"schema: {', '.join(core.store.schema_version())}")
+    show_replica(settings)
     totals = core.store.reads.totals()
     click.echo("data points: " + ", ".join(f"{v} {k}" for k, v in totals.items()))
     library = core.library
@@ -590,6 +574,8 @@ def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> 
 
 
 cli.add_command(digest_command(open_core))
+for _command in backup_commands(open_core):
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_valid
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.limits import Limit, parse_limit
+from bot.replica.url import ReplicaUrl, parse_replica_url
 
 DEFAULT_DB = Path("scalebot.db")
 #: A Slack conversation id (C0123ABCD, G..., D...): upper-case letters and digits.
@@ -71,6 +72,14 @@ class Settings(BaseSettings):
     )
 
     db: Path = Field(DEFAULT_DB, description="path of the SQLite database file")
+    replica_url: Annotated[ReplicaUrl | None, NoDecode] = Field(
+        None,
+        description="where Litestream streams the database while the bot runs (s3://, gs://, "
+        "abs://, sftp:// or file://); a missing database is restored from it at start",
+    )
+    replica_sync_interval: float = Field(
+        1.0, gt=0, le=3600, description="seconds between Litestream's syncs to the replica"
+    )
     moderators: Annotated[frozenset[str], NoDecode] = Field(
         frozenset(), description="comma-separated platform:user_id of moderators"
     )
@@ -282,6 +291,13 @@ class Settings(BaseSettings):
                 "(example: SCALEBOT_DIGEST_TZ=Europe/Paris)"
             ) from None
         return name
+
+    @field_validator("replica_url", mode="before")
+    @classmethod
+    def _parse_replica_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_replica_url(value)
+        return value
 
     @field_validator("web_url")
     @classmethod
