@@ -27,6 +27,18 @@ DB_VARIABLE = "SCALEBOT_LITESTREAM_DB"
 URL_VARIABLE = "SCALEBOT_LITESTREAM_URL"
 SOCKET_VARIABLE = "SCALEBOT_LITESTREAM_SOCKET"
 
+
+
+def recovery_point(interval_seconds: float) -> float:
+    """Seconds of acknowledged writes a dead machine may take with it (the drill's bound).
+
+    Litestream turns the WAL into a change file at each monitor interval and ships the
+    files at each sync interval (both ``interval_seconds``): up to two intervals, plus a
+    second for the upload and a busy machine's scheduling.
+    """
+    return 2 * interval_seconds + 1.0
+
+
 CONFIG = """\
 # Written by scalebot for one Litestream run; values come from Litestream's environment.
 socket:
