@@ -39,6 +39,7 @@ PROBES = (
     "auto",
     "7/minute",
     "http://127.0.0.1:8001",
+    "file:///srv/probe",
     "0",
     "off",
     "fri 17:00",
