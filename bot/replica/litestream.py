@@ -28,7 +28,6 @@ URL_VARIABLE = "SCALEBOT_LITESTREAM_URL"
 SOCKET_VARIABLE = "SCALEBOT_LITESTREAM_SOCKET"
 
 
-
 def recovery_point(interval_seconds: float) -> float:
     """Seconds of acknowledged writes a dead machine may take with it (the drill's bound).
 
