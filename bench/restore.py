@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -80,7 +81,9 @@ def restore_command(replica: Path, output: Path) -> tuple[float, str]:
     took = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"restore failed: {done.stderr}")
-    return took, done.stdout.strip().splitlines()[-1]
+    first, *_, last = done.stdout.strip().splitlines()
+    found = re.search(r"in ([0-9.]+) s$", first)
+    return took, f"its restore {found.group(1) if found else '?'} s; {last}"
 
 
 def litestream_alone(replica: Path, output: Path) -> float:

@@ -15,12 +15,10 @@ import click
 
 from bot.config import Settings
 from bot.core import Core
-from bot.replica.ledgercheck import NotALedger, check_ledger
-from bot.replica.litestream import LitestreamFailed, restore
-from bot.replica.status import replica_status
-from bot.replica.supervisor import Replication
 from bot.replica.url import ReplicaUrl, parse_replica_url
 
+# bot.replica's other modules (subprocess, http.client) are imported when a replica is
+# used: not by every `scalebot ask`.
 OpenCore = Callable[[click.Context], Core]
 NOTHING = "no matching backup files available"
 
@@ -35,6 +33,9 @@ def open_replicated(ctx: click.Context, open_core: OpenCore) -> Core:
     settings: Settings = ctx.obj["settings"]
     if settings.replica_url is None or str(settings.db) == ":memory:":
         return open_core(ctx)
+    from bot.replica.litestream import LitestreamFailed
+    from bot.replica.supervisor import Replication
+
     try:
         replication = ctx.with_resource(Replication(settings))
     except LitestreamFailed as error:
@@ -52,6 +53,8 @@ def open_replicated(ctx: click.Context, open_core: OpenCore) -> Core:
 
 def show_replica(settings: Settings) -> None:
     """``scalebot doctor``'s replica lines (none when no replica is set)."""
+    from bot.replica.status import replica_status
+
     status = replica_status(settings)
     for line in status.lines() if status is not None else []:
         click.echo(line)
@@ -122,6 +125,8 @@ def backup_commands(open_core: OpenCore) -> list[click.Command]:
                 f"{taken[0]} exists; a restore writes a new file and never overwrites one: "
                 f"give another -o, or move {taken[0]} away first"
             )
+        from bot.replica.ledgercheck import NotALedger, check_ledger
+
         started = time.monotonic()
         restored_at = _restore(url, output, moment)
         took = time.monotonic() - started
@@ -144,6 +149,8 @@ def backup_commands(open_core: OpenCore) -> list[click.Command]:
 
 def _restore(url: ReplicaUrl, output: Path, moment: datetime | None) -> str:
     """Run the restore; what it restored as words, or a clear error."""
+    from bot.replica.litestream import LitestreamFailed, restore
+
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         restore(url, output, at=moment)

@@ -19,6 +19,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
+from bot.cli import cli
 from bot.replica.litestream import socket_path
 from tests.helpers import MODERATOR, ROOT, environ_without_settings
 
@@ -54,6 +57,12 @@ def scalebot(
         timeout=timeout,
         check=False,
     )
+
+
+def invoke(*args: str, replica: str | None = None) -> Result:
+    """One ``scalebot`` command in this process (click's runner), the replica URL set."""
+    env = {"SCALEBOT_REPLICA_URL": replica} if replica is not None else {}
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 @dataclass

@@ -22,11 +22,10 @@ from bot.config import Settings
 from bot.replica import replica_status
 from tests.replica_stack import (
     ReplicatedBot,
+    invoke,
     no_socket,
     process_gone,
-    replica_env,
     restored_ids,
-    scalebot,
 )
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="the bot's Litestream child")
@@ -53,18 +52,12 @@ def test_the_replica_password_is_never_shown(tmp_path: Path) -> None:
     assert settings.replica_url is not None
     assert settings.replica_url.secret() == url
     assert "hunter2" not in f"{settings.replica_url} {settings.replica_url!r} {settings!r}"
-    env = {**replica_env(None), "SCALEBOT_REPLICA_URL": url}
-    shown = scalebot("--db", str(tmp_path / "a.db"), "doctor", env=env)
-    assert shown.returncode == 0, shown.stderr
+    shown = invoke("--db", str(tmp_path / "a.db"), "doctor", replica=url)
+    assert shown.exit_code == 0, shown.stderr
     assert "sftp://backup:****@backups.example.org/scalebot" in shown.stdout
     assert "hunter2" not in shown.stdout + shown.stderr
-    refused = scalebot(
-        "--db",
-        str(tmp_path / "a.db"),
-        "doctor",
-        env={**env, "SCALEBOT_REPLICA_URL": "ftp://u:hunter2@h/x"},
-    )
-    assert refused.returncode == 1
+    refused = invoke("--db", str(tmp_path / "a.db"), "doctor", replica="ftp://u:hunter2@h/x")
+    assert refused.exit_code == 1
     assert "SCALEBOT_REPLICA_URL" in refused.stderr and "s3://my-bucket" in refused.stderr
     assert "hunter2" not in refused.stderr
 
@@ -72,29 +65,17 @@ def test_the_replica_password_is_never_shown(tmp_path: Path) -> None:
 def test_restore_refuses_to_overwrite_a_file(tmp_path: Path) -> None:
     existing = tmp_path / "scalebot.db"
     existing.write_bytes(b"the ledger of today")
-    done = scalebot(
-        "restore",
-        "--from",
-        (tmp_path / "replica").as_uri(),
-        "-o",
-        str(existing),
-        env=replica_env(None),
-    )
-    assert done.returncode == 1
+    done = invoke("restore", "--from", (tmp_path / "replica").as_uri(), "-o", str(existing))
+    assert done.exit_code == 1
     assert f"{existing} exists" in done.stderr and "never overwrites" in done.stderr
     assert existing.read_bytes() == b"the ledger of today"
 
 
 def test_restore_from_an_empty_replica_says_so(tmp_path: Path) -> None:
-    done = scalebot(
-        "restore",
-        "--from",
-        (tmp_path / "nothing").as_uri(),
-        "-o",
-        str(tmp_path / "x.db"),
-        env=replica_env(None),
+    done = invoke(
+        "restore", "--from", (tmp_path / "nothing").as_uri(), "-o", str(tmp_path / "x.db")
     )
-    assert done.returncode == 1
+    assert done.exit_code == 1
     assert "holds no backup" in done.stderr
     assert not (tmp_path / "x.db").exists()
 
@@ -114,22 +95,15 @@ def test_restore_to_a_point_in_time(tmp_path: Path) -> None:
     finally:
         bot.close()
     then = tmp_path / "then.db"
-    done = scalebot(
-        "restore",
-        "--from",
-        replica.as_uri(),
-        "--at",
-        moment.isoformat(),
-        "-o",
-        str(then),
-        env=replica_env(None),
+    done = invoke(
+        "restore", "--from", replica.as_uri(), "--at", moment.isoformat(), "-o", str(then)
     )
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     assert f"as of {moment.isoformat()}" in done.stdout
     assert before in restored_ids(then) and after not in restored_ids(then)
     latest = tmp_path / "latest.db"
-    done = scalebot("restore", "--from", replica.as_uri(), "-o", str(latest), env=replica_env(None))
-    assert done.returncode == 0, done.stderr
+    done = invoke("restore", "--from", replica.as_uri(), "-o", str(latest))
+    assert done.exit_code == 0, done.stderr
     assert {before, after} <= restored_ids(latest)
     conn = sqlite3.connect(latest)
     approved, pending = (
@@ -160,10 +134,8 @@ def test_restore_says_when_the_replica_holds_no_ledger(tmp_path: Path) -> None:
         conn.execute("INSERT INTO notes VALUES ('still not')")
         conn.commit()
     conn.close()
-    done = scalebot(
-        "restore", "--from", replica.as_uri(), "-o", str(tmp_path / "r.db"), env=replica_env(None)
-    )
-    assert done.returncode == 1
+    done = invoke("restore", "--from", replica.as_uri(), "-o", str(tmp_path / "r.db"))
+    assert done.exit_code == 1
     assert "not a usable scalebot ledger" in done.stderr and "no migrations table" in done.stderr
 
 
@@ -206,10 +178,8 @@ def test_an_empty_replica_starts_a_new_ledger(tmp_path: Path) -> None:
 def test_an_unreadable_replica_stops_the_start(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     replica = tmp_path / "a-file" / "replica"
-    done = scalebot(
-        "--db", str(tmp_path / "scalebot.db"), "run", "console", env=replica_env(replica)
-    )
-    assert done.returncode == 1
+    done = invoke("--db", str(tmp_path / "scalebot.db"), "run", "console", replica=replica.as_uri())
+    assert done.exit_code == 1
     assert (
         "cannot be restored from the replica" in done.stderr
         and "Nothing was started" in done.stderr
@@ -226,12 +196,12 @@ def test_doctor_shows_the_running_replica_and_its_lag(tmp_path: Path) -> None:
         bot.litestream_pid()
         bot.submit()
         time.sleep(0.5)
-        shown = scalebot("--db", str(db), "doctor", env=replica_env(replica))
+        shown = invoke("--db", str(db), "doctor", replica=replica.as_uri())
         status = replica_status(Settings(db=db, replica_url=replica.as_uri()))
         assert bot.stop() == 0
     finally:
         bot.close()
-    assert shown.returncode == 0, shown.stderr
+    assert shown.exit_code == 0, shown.stderr
     assert f"replica: {replica.as_uri()} (replicating)" in shown.stdout
     assert "lag" in shown.stdout
     assert status is not None and status.state == "replicating"
@@ -280,8 +250,6 @@ def test_a_second_bot_on_the_database_starts_no_second_litestream(tmp_path: Path
             second.close()
     assert process_gone(litestream)
     restored = tmp_path / "restored.db"
-    done = scalebot(
-        "restore", "--from", replica.as_uri(), "-o", str(restored), env=replica_env(None)
-    )
-    assert done.returncode == 0, done.stderr
+    done = invoke("restore", "--from", replica.as_uri(), "-o", str(restored))
+    assert done.exit_code == 0, done.stderr
     assert written in restored_ids(restored)

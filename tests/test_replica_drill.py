@@ -12,7 +12,10 @@ stop too. Each drill writes for a few seconds at the production interval (1 s).
 
 from __future__ import annotations
 
+import signal
+import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +23,10 @@ from pathlib import Path
 import pytest
 
 from bot.replica.litestream import recovery_point
+from tests.helpers import ROOT
 from tests.replica_stack import (
+    LITESTREAM_PID,
+    TIMEOUT,
     ReplicatedBot,
     process_gone,
     replica_env,
@@ -109,3 +115,48 @@ def test_a_graceful_stop_ships_every_write_and_stops_litestream(tmp_path: Path) 
     assert process_gone(litestream, within=1.0), "Litestream still runs after the bot stopped"
     assert "holds every write of this run" in bot.log_text()
     assert set(bot.acked) <= restore_elsewhere(tmp_path, replica)
+
+
+def test_run_all_stops_litestream_after_its_last_write_on_sigterm(tmp_path: Path) -> None:
+    """``scalebot run all`` (the web view alone here) as ``docker stop`` ends it."""
+    db, replica, log = tmp_path / "scalebot.db", tmp_path / "replica", tmp_path / "bot.log"
+    env = {**replica_env(replica), "SCALEBOT_WEB_PORT": "0"}
+    with log.open("wb") as output:
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "--db", str(db), "run", "all"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=output,
+        )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not LITESTREAM_PID.search(log.read_text()) and time.monotonic() < deadline:
+            assert bot.poll() is None, log.read_text()
+            time.sleep(0.05)
+        found = LITESTREAM_PID.search(log.read_text())
+        assert found, log.read_text()
+        # Another process writes (as `scalebot import` would); the bot's Litestream ships it.
+        asked = scalebot(
+            "--db",
+            str(db),
+            "ask",
+            "/submit video Last 9k clips https://example.org/last",
+            env=replica_env(None),
+        )
+        assert asked.returncode == 0, asked.stderr
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(TIMEOUT) == 0, log.read_text()
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait(TIMEOUT)
+    assert process_gone(int(found.group(1)), within=1.0)
+    other = tmp_path / "other" / "scalebot.db"
+    done = scalebot("restore", "--from", replica.as_uri(), "-o", str(other), env=replica_env(None))
+    assert done.returncode == 0, done.stderr
+    conn = sqlite3.connect(other)
+    assert conn.execute("SELECT COUNT(*) FROM data_points WHERE dataset = 'Last'").fetchone() == (
+        1,
+    )
+    conn.close()
