@@ -12,6 +12,7 @@ stop too. Each drill writes for a few seconds at the production interval (1 s).
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import statistics
@@ -160,3 +161,25 @@ def test_run_all_stops_litestream_after_its_last_write_on_sigterm(tmp_path: Path
         1,
     )
     conn.close()
+
+
+def test_a_litestream_that_dies_is_started_again_and_catches_up(tmp_path: Path) -> None:
+    replica = tmp_path / "replica"
+    bot = ReplicatedBot(tmp_path / "machine" / "scalebot.db", replica, tmp_path / "bot.log")
+    try:
+        first = bot.litestream_pid()
+        write_for(bot, 0.3)
+        os.kill(first, signal.SIGKILL)
+        write_for(bot, 0.3)  # written while no Litestream runs
+        deadline = time.monotonic() + TIMEOUT
+        while len(LITESTREAM_PID.findall(bot.log.read_text())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "Litestream exited with status -9; starting it again" in bot.log_text()
+        second = int(LITESTREAM_PID.findall(bot.log.read_text())[-1])
+        assert second != first
+        write_for(bot, 0.3)
+        assert bot.stop() == 0, bot.log_text()
+    finally:
+        bot.close()
+    assert process_gone(second, within=1.0)
+    assert set(bot.acked) <= restore_elsewhere(tmp_path, replica)

@@ -33,8 +33,9 @@ ASK_TIMEOUT = 1.0
 class ReplicaStatus:
     """The replica of one database as last seen.
 
-    ``state`` is ``replicating``, ``stopped`` (Litestream runs, this database is not
-    replicated), ``not running`` (no Litestream answers for it) or ``error``.
+    ``state`` is ``replicating``, ``starting`` (Litestream runs and has not opened the
+    database yet), ``stopped`` (Litestream runs, this database is not replicated),
+    ``not running`` (no Litestream answers for it) or ``error``.
     ``lag_seconds`` is the time since Litestream last finished a sync to the replica
     (it syncs every interval, idle or not, so a healthy replica stays near the interval);
     None when it never has.
@@ -121,6 +122,8 @@ def observe(db: Path, url: str, pid: int | None = None) -> ReplicaStatus:
         at = datetime.fromisoformat(synced).astimezone(UTC) if synced else None
         lag = (datetime.now(UTC) - at).total_seconds() if at else None
         state = "replicating" if entry.get("status") == "replicating" else "stopped"
+        if entry.get("status") == "stopped" and at is None:
+            state = "starting"  # the database is opened at Litestream's first interval
         return ReplicaStatus(url, state, at, max(lag, 0.0) if lag is not None else None, pid=pid)
     return ReplicaStatus(url, "stopped", None, None, "Litestream runs but not for this database")
 

@@ -121,6 +121,8 @@ class Replication:
         self._watcher.start()
 
     def _spawn(self) -> None:
+        if self._config is not None:
+            self._config.unlink(missing_ok=True)
         self._config = litestream.write_config(self.interval)
         level = "info" if self.verbose else "warn"
         self.process = subprocess.Popen(
@@ -174,7 +176,10 @@ class Replication:
             if self._stopping.wait(backoff) or self._ending.is_set():
                 return
             backoff = min(backoff * 2, MAX_BACKOFF)
-            self._spawn()
+            try:
+                self._spawn()
+            except (litestream.LitestreamFailed, OSError) as error:
+                log.error("cannot start Litestream again: %s", self.url.redact(str(error)))
 
     def status(self) -> ReplicaStatus:
         """Asked now: the replica's state as Litestream reports it."""
