@@ -95,12 +95,18 @@ def write_config(interval_seconds: float) -> Path:
 
 def environment(db: Path, url: ReplicaUrl) -> dict[str, str]:
     """Litestream's environment: ours (cloud credentials such as AWS_ACCESS_KEY_ID are
-    read from it) and the values its config file names."""
+    read from it) without the bot's own settings and chat tokens, and the values its
+    config file names."""
     checked = str(db.resolve())
     if any(char in checked for char in "'\n\r"):
         raise LitestreamFailed(f"Litestream cannot be given a path with a quote: {checked!r}")
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.upper().startswith(("SCALEBOT_", "DISCORD_", "SLACK_"))
+    }
     return {
-        **os.environ,
+        **kept,
         DB_VARIABLE: checked,
         URL_VARIABLE: url.secret(),
         SOCKET_VARIABLE: str(socket_path(db)),
