@@ -153,6 +153,7 @@ class ReplicatedBot:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(TIMEOUT)
         self.close()
+        socket_path(self.db).unlink(missing_ok=True)  # what a killed Litestream leaves
         return at
 
     def close(self) -> None:

@@ -145,6 +145,8 @@ class Replication:
                 log.warning("Litestream has not answered on its socket in %.0f s", READY_SECONDS)
                 break
             time.sleep(0.02)
+        if self.process.poll() is None and self._config is not None:
+            self._config.unlink(missing_ok=True)  # read at its start: nothing left if killed
         log.info(
             "replicating %s to %s every %g s (Litestream pid %d)",
             self.db,
