@@ -63,7 +63,8 @@ class WorkspaceAdmins:
         try:
             answer = await client.users_info(user=user)
         except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
+            data = error.response.data if error.response is not None else None
+            code = data.get("error") if isinstance(data, dict) else error
             hint = (
                 " (reinstall the app with the users:read scope)" if code == "missing_scope" else ""
             )
