@@ -21,7 +21,7 @@ import click
 from pydantic import SecretStr, ValidationError
 
 from bot import importer
-from bot.config import Settings, environment_variable
+from bot.config import NO_MODERATOR_HELP, Settings, environment_variable
 from bot.console import (
     console_user,
     files_folder,
@@ -35,6 +35,7 @@ from bot.courier import after_reply
 from bot.csvcells import csv_cell
 from bot.failures import storage_error
 from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
+from bot.manifestcli import manifest_command
 from bot.newscli import digest_command
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
@@ -48,7 +49,8 @@ PLATFORMS = ("console", "discord", "slack", "all")
 ADAPTERS = ("discord", "slack")
 CREDENTIALS_HELP = (
     "Set DISCORD_TOKEN for Discord, and SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET "
-    "(HTTP) or SLACK_APP_TOKEN (Socket Mode) for Slack, in the environment or in .env."
+    "(HTTP) or SLACK_APP_TOKEN (Socket Mode) for Slack, or SLACK_CLIENT_ID, "
+    "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (OAuth), in the environment or in .env."
 )
 
 
@@ -538,11 +540,7 @@ def doctor(ctx: click.Context) -> None:
     platforms = settings.configured_platforms()
     click.echo(f"platforms configured: {', '.join(platforms) or 'none (console only)'}")
     if not settings.moderators_possible():
-        click.echo(
-            "warning: no moderator can exist: set SCALEBOT_MODERATORS (platform:user_id) "
-            "or SCALEBOT_DISCORD_TRUSTED_GUILDS; until then nobody can /review, /approve "
-            "or /reject"
-        )
+        click.echo(f"warning: no moderator can exist: {NO_MODERATOR_HELP}")
     core = open_core(ctx)
     click.echo(f"database: {Path(core.store.path).resolve()}")
     if core.store.read_only:
@@ -590,6 +588,7 @@ def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> 
 
 
 cli.add_command(digest_command(open_core))
+cli.add_command(manifest_command)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ from pydantic import (
     SecretStr,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -35,6 +34,12 @@ _SLACK_TEAM = re.compile(r"T[A-Z0-9]{2,40}")
 #: A Discord snowflake: a server's or channel's id is a number of up to 20 digits.
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")
 
+
+#: What to set so that someone can moderate (``scalebot doctor`` says it when nobody can).
+NO_MODERATOR_HELP = (
+    "set SCALEBOT_MODERATORS (platform:user_id), SCALEBOT_DISCORD_TRUSTED_GUILDS or "
+    "SCALEBOT_SLACK_TRUSTED_WORKSPACES; until then nobody can /review, /approve or /reject"
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DIGEST_AT = re.compile(r"([a-z]{3})[a-z]*\s+([0-9]{1,2}):([0-9]{2})")
@@ -276,50 +281,6 @@ class Settings(BaseSettings):
             return tuple(dict.fromkeys(ids))
         return value
 
-    @model_validator(mode="after")
-    def _check_slack_mode(self) -> Settings:
-        """One way of installing Slack at a time: a bot token, or OAuth (see slack_oauth)."""
-        client_id, secret = self.slack_client_id, self.slack_client_secret
-        if (client_id is None) != (secret is None):
-            given, missing = (
-                ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
-                if secret is None
-                else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
-            )
-            raise ValueError(
-                f"{given} is set without {missing}: installing through OAuth needs both, "
-                "from the app's Basic Information page (example: "
-                "SLACK_CLIENT_ID=1234567890.987654321 and SLACK_CLIENT_SECRET=...)"
-            )
-        if client_id is not None and self.slack_bot_token is not None:
-            raise ValueError(
-                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: use one way of installing "
-                "Slack. A bot token serves the one workspace it belongs to; SLACK_CLIENT_ID "
-                "with SLACK_CLIENT_SECRET serves every workspace installed from /slack/install. "
-                "Unset SLACK_BOT_TOKEN to install through OAuth."
-            )
-        if client_id is not None and self.slack_app_token is not None:
-            raise ValueError(
-                "SLACK_APP_TOKEN (Socket Mode) is set with SLACK_CLIENT_ID: installing through "
-                "OAuth needs the HTTP transport, which serves /slack/install; unset "
-                "SLACK_APP_TOKEN and set SLACK_SIGNING_SECRET"
-            )
-        if client_id is not None and self.slack_signing_secret is None:
-            raise ValueError(
-                "SLACK_CLIENT_ID is set without SLACK_SIGNING_SECRET: installing through OAuth "
-                "serves Slack's requests over HTTP, which are signed (example: "
-                "SLACK_SIGNING_SECRET=8f742231b10e8888abcd99yyyzzz85a5)"
-            )
-        channel = self.slack_review_channel or self.slack_news_channel
-        if client_id is not None and channel is not None and not self.slack_trusted_workspaces:
-            raise ValueError(
-                f"the Slack review or news channel {channel} is set, but installed through "
-                "OAuth the bot serves many workspaces: name the one that holds the channel "
-                "first in SCALEBOT_SLACK_TRUSTED_WORKSPACES (example: "
-                "SCALEBOT_SLACK_TRUSTED_WORKSPACES=T0123ABCD)"
-            )
-        return self
-
     @field_validator("slack_review_channel", "slack_news_channel")
     @classmethod
     def _check_slack_channel(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -475,12 +436,63 @@ class Settings(BaseSettings):
             platforms.append("slack")
         return platforms
 
+    def slack_install_problem(self) -> str | None:
+        """Why Slack cannot start as configured, in words with an example (None: it can).
+
+        One way of installing at a time: a bot token (one workspace), or OAuth
+        (``SLACK_CLIENT_ID``, ``SLACK_CLIENT_SECRET``, ``SLACK_SIGNING_SECRET``: every
+        workspace that installs the app). Checked when Slack starts, not when settings
+        are read, so each variable can be read (and shown by ``scalebot doctor``) alone.
+        """
+        client_id, secret = self.slack_client_id, self.slack_client_secret
+        if client_id is None and secret is None:
+            return None
+        if client_id is not None and self.slack_bot_token is not None:
+            return (
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: use one way of installing "
+                "Slack. A bot token serves the one workspace it belongs to; SLACK_CLIENT_ID "
+                "with SLACK_CLIENT_SECRET serves every workspace installed from /slack/install. "
+                "Unset SLACK_BOT_TOKEN to install through OAuth."
+            )
+        if (client_id is None) != (secret is None):
+            given, missing = (
+                ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+                if secret is None
+                else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+            )
+            return (
+                f"{given} is set without {missing}: installing through OAuth needs both, "
+                "from the app's Basic Information page (example: "
+                "SLACK_CLIENT_ID=1234567890.987654321 and SLACK_CLIENT_SECRET=...)"
+            )
+        if self.slack_app_token is not None:
+            return (
+                "SLACK_APP_TOKEN (Socket Mode) is set with SLACK_CLIENT_ID: installing through "
+                "OAuth needs the HTTP transport, which serves /slack/install; unset "
+                "SLACK_APP_TOKEN and set SLACK_SIGNING_SECRET"
+            )
+        if self.slack_signing_secret is None:
+            return (
+                "SLACK_CLIENT_ID is set without SLACK_SIGNING_SECRET: installing through OAuth "
+                "serves Slack's requests over HTTP, which are signed (example: "
+                "SLACK_SIGNING_SECRET=8f742231b10e8888abcd99yyyzzz85a5)"
+            )
+        channel = self.slack_review_channel or self.slack_news_channel
+        if channel is not None and not self.slack_trusted_workspaces:
+            return (
+                f"the Slack review or news channel {channel} is set, but installed through "
+                "OAuth the bot serves many workspaces: name the one that holds the channel "
+                "first in SCALEBOT_SLACK_TRUSTED_WORKSPACES (example: "
+                "SCALEBOT_SLACK_TRUSTED_WORKSPACES=T0123ABCD)"
+            )
+        return None
+
     @property
     def slack_oauth(self) -> bool:
         """Whether Slack is installed through OAuth (``/slack/install``), not with a token.
 
         Set by ``SLACK_CLIENT_ID``, ``SLACK_CLIENT_SECRET`` and ``SLACK_SIGNING_SECRET``
-        (a bot token with them is refused when the settings are read): each workspace's
+        (a bot token with them is refused when Slack starts): each workspace's
         token then comes from its installation, kept in the database.
         """
         return (

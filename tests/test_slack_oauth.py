@@ -328,24 +328,48 @@ def test_oauth_mode_needs_the_three_settings_and_no_bot_token() -> None:
         slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET, slack_signing_secret="s"
     )
     assert oauth.slack_oauth and oauth.configured_platforms() == ["slack"]
-    with pytest.raises(ValidationError, match="SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set"):
-        Settings(
-            slack_client_id=CLIENT_ID,
-            slack_client_secret=CLIENT_SECRET,
-            slack_signing_secret="s",
-            slack_bot_token="xoxb-1",
-        )
-    with pytest.raises(ValidationError, match="SLACK_CLIENT_ID is set without SLACK_CLIENT_SECRET"):
-        Settings(slack_client_id=CLIENT_ID, slack_signing_secret="s")
-    with pytest.raises(ValidationError, match="without SLACK_SIGNING_SECRET"):
-        Settings(slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET)
-    with pytest.raises(ValidationError, match="first in SCALEBOT_SLACK_TRUSTED_WORKSPACES"):
-        Settings(
-            slack_client_id=CLIENT_ID,
-            slack_client_secret=CLIENT_SECRET,
-            slack_signing_secret="s",
-            slack_review_channel="C0REVIEW",
-        )
+    assert oauth.slack_install_problem() is None
+    token = Settings(slack_bot_token="xoxb-1", slack_signing_secret="s")
+    assert not token.slack_oauth and token.slack_install_problem() is None
+    for changes, named in (
+        ({"slack_bot_token": "xoxb-1"}, "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set"),
+        ({"slack_client_secret": None}, "SLACK_CLIENT_ID is set without SLACK_CLIENT_SECRET"),
+        ({"slack_signing_secret": None}, "without SLACK_SIGNING_SECRET"),
+        ({"slack_app_token": "xapp-1"}, "unset SLACK_APP_TOKEN"),
+        ({"slack_review_channel": "C0REVIEW"}, "first in SCALEBOT_SLACK_TRUSTED_WORKSPACES"),
+    ):
+        fields = {
+            "slack_client_id": CLIENT_ID,
+            "slack_client_secret": CLIENT_SECRET,
+            "slack_signing_secret": "s",
+            **changes,
+        }
+        problem = Settings(**fields).slack_install_problem()
+        assert problem is not None and named in problem, (changes, problem)
+        assert "example" in problem or "Unset" in problem or "unset" in problem
+
+
+def test_scalebot_run_slack_refuses_a_token_with_oauth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+    from tests.helpers import clear_settings_env
+
+    clear_settings_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "r.db"), "run", "slack"])
+    assert result.exit_code == 1
+    assert "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set" in result.output
+    assert CLIENT_SECRET not in result.output
 
 
 def test_trusted_workspaces_are_read_in_order_and_checked(

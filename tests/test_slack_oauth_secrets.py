@@ -173,7 +173,7 @@ def test_every_table_of_the_installations_is_secret(tmp_path: Path) -> None:
 
 
 def test_a_ledger_in_memory_refuses_oauth_with_an_example() -> None:
-    with pytest.raises(ValueError, match="SCALEBOT_DB=scalebot.db"):
+    with pytest.raises(ValueError, match=r"SCALEBOT_DB=scalebot\.db"):
         LedgerFile(":memory:")
 
 

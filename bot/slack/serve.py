@@ -31,6 +31,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.config import Settings
+from bot.errors import PlatformRefused
 from bot.runner import AsyncCore
 from bot.slack.app import SlackAdapter
 from bot.slack.gate import (
@@ -60,6 +61,9 @@ class SlackService:
     name = "slack"
 
     def __init__(self, core: AsyncCore, settings: Settings) -> None:
+        problem = settings.slack_install_problem()
+        if problem is not None:
+            raise PlatformRefused(f"Slack cannot start: {problem}")
         self.settings = settings
         self.core = core
         self.adapter = SlackAdapter(core, settings)
