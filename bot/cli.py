@@ -524,8 +524,8 @@ def _shown(value: object) -> str:
         return "set (hidden)" if value.get_secret_value() else "empty"
     if value is None:
         return "not set"
-    if isinstance(value, frozenset):
-        return ", ".join(sorted(value)) or "none"
+    if isinstance(value, frozenset | tuple):  # a tuple's order means something: kept
+        return ", ".join(value if isinstance(value, tuple) else sorted(value)) or "none"
     return str(value)
 
 

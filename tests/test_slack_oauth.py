@@ -397,3 +397,40 @@ def test_token_mode_serves_no_install_page(tmp_path: Path) -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{stack.base_url}/slack/install", timeout=10)
         assert refused.value.code == 404
+
+
+def test_the_console_posts_with_each_workspaces_token(tmp_path: Path) -> None:
+    """A process that runs no Slack app (the console, ``scalebot ask``) posts a console
+    submission's card with the home workspace's token, and tells a member of another
+    workspace of a decision with that workspace's token."""
+    from bot.core import Core
+    from bot.courier import after_reply
+
+    with oauth_stack(
+        tmp_path, slack_review_channel="C0REVIEW", moderators=frozenset({"console:mod"})
+    ) as stack:
+        assert stack.install(HOME).status == 200
+        assert stack.install(OTHER).status == 200
+        home_token = stack.installed()[HOME]["bot_token"]
+        other_token = stack.installed()[OTHER]["bot_token"]
+        submitted = stack.sender.command("/submit", OBJAVERSE, user="UOTHERMEM", team=OTHER)
+        assert "#" in submitted.text, submitted.text
+        point = newest(stack)
+        stack.api.wait_for("chat.postMessage")
+        before = len(stack.api.calls)
+        console_settings = stack.settings.model_copy(update={"check_sources": False})
+        with Core.open(settings=console_settings) as console:
+            reply = console.ask(f"/approve {point.id}", "console:mod")
+            assert reply.kind == "answer", reply.as_text()
+            after_reply(console)
+            again = OBJAVERSE.replace("Objaverse-XL", "Objaverse-XXL")
+            reply = console.ask(f"/submit {again}", "console:alice")
+            assert reply.kind == "answer", reply.as_text()
+            after_reply(console)
+        later = stack.api.calls[before:]
+        opened = [(c.body["users"], c.token) for c in later if c.method == "conversations.open"]
+        assert opened == [("UOTHERMEM", other_token)]
+        posts = [(c.body["channel"], c.token) for c in later if c.method == "chat.postMessage"]
+        assert ("DUOTHERMEM", other_token) in posts
+        assert all(token in (home_token, other_token) for _, token in posts)
+        assert [t for c, t in posts if c == "C0REVIEW"] == [home_token]  # the new card
