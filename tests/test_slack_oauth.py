@@ -407,7 +407,10 @@ def test_the_console_posts_with_each_workspaces_token(tmp_path: Path) -> None:
     from bot.courier import after_reply
 
     with oauth_stack(
-        tmp_path, slack_review_channel="C0REVIEW", moderators=frozenset({"console:mod"})
+        tmp_path,
+        slack_review_channel="C0REVIEW",
+        slack_news_channel="C0NEWS",
+        moderators=frozenset({"console:mod"}),
     ) as stack:
         assert stack.install(HOME).status == 200
         assert stack.install(OTHER).status == 200
@@ -427,10 +430,19 @@ def test_the_console_posts_with_each_workspaces_token(tmp_path: Path) -> None:
             reply = console.ask(f"/submit {again}", "console:alice")
             assert reply.kind == "answer", reply.as_text()
             after_reply(console)
+            # A new record: its news goes to the home workspace's news channel.
+            record = OBJAVERSE.replace("Objaverse-XL", "Objaverse-Huge").replace("10.2M", "99M")
+            reply = console.ask(f"/submit {record}", "console:mod")
+            assert reply.kind == "answer", reply.as_text()
+            reply = console.ask(f"/approve {reply.data['id']}", "console:mod")
+            assert reply.kind == "answer", reply.as_text()
+            after_reply(console)
         later = stack.api.calls[before:]
         opened = [(c.body["users"], c.token) for c in later if c.method == "conversations.open"]
         assert opened == [("UOTHERMEM", other_token)]
         posts = [(c.body["channel"], c.token) for c in later if c.method == "chat.postMessage"]
         assert ("DUOTHERMEM", other_token) in posts
         assert all(token in (home_token, other_token) for _, token in posts)
-        assert [t for c, t in posts if c == "C0REVIEW"] == [home_token]  # the new card
+        assert [t for c, t in posts if c == "C0REVIEW"] == [home_token] * 2  # the new cards
+        news = [t for c, t in posts if c == "C0NEWS"]
+        assert news and set(news) == {home_token}
