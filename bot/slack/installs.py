@@ -140,6 +140,8 @@ class Installations(AsyncInstallationStore):
             )
             return
         await self.async_save_bot(installation.to_bot())
+        where = installation.team_id or installation.enterprise_id
+        log.info("slack: installed in workspace %s (%s)", where, installation.team_name or "")
 
     async def async_save_bot(self, bot: Bot) -> None:
         enterprise, team = _key(bot.enterprise_id, bot.team_id, bool(bot.is_enterprise_install))
@@ -177,7 +179,6 @@ class Installations(AsyncInstallationStore):
                 raise
 
         await self.file.call(save)
-        log.info("slack: installed in workspace %s (%s)", team or enterprise, bot.team_name or "")
 
     async def async_find_bot(
         self,
@@ -188,11 +189,6 @@ class Installations(AsyncInstallationStore):
     ) -> Bot | None:
         enterprise, team = _key(enterprise_id, team_id, bool(is_enterprise_install))
         row = await self.file.call(lambda conn: self._row(conn, enterprise, team))
-        return _bot(row) if row is not None else None
-
-    def find_bot_now(self, team_id: str) -> Bot | None:
-        """The bot of ``team_id``, read in the calling thread (a one-off delivery)."""
-        row = self.file.run(lambda conn: self._row(conn, "", team_id))
         return _bot(row) if row is not None else None
 
     def _row(self, conn: sqlite3.Connection, enterprise: str, team: str) -> dict[str, Any] | None:
