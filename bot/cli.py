@@ -22,7 +22,7 @@ from pydantic import SecretStr, ValidationError
 
 from bot import importer
 from bot.backupcli import backup_commands, open_replicated, show_replica
-from bot.config import Settings, environment_variable
+from bot.config import NO_MODERATOR_HELP, Settings, environment_variable
 from bot.console import (
     console_user,
     files_folder,
@@ -36,6 +36,7 @@ from bot.courier import after_reply
 from bot.csvcells import csv_cell
 from bot.failures import storage_error
 from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
+from bot.manifestcli import manifest_command
 from bot.newscli import digest_command
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
@@ -49,7 +50,8 @@ PLATFORMS = ("console", "discord", "slack", "all")
 ADAPTERS = ("discord", "slack")
 CREDENTIALS_HELP = (
     "Set DISCORD_TOKEN for Discord, and SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET "
-    "(HTTP) or SLACK_APP_TOKEN (Socket Mode) for Slack, in the environment or in .env."
+    "(HTTP) or SLACK_APP_TOKEN (Socket Mode) for Slack, or SLACK_CLIENT_ID, "
+    "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (OAuth), in the environment or in .env."
 )
 
 
@@ -505,8 +507,8 @@ def _shown(value: object) -> str:
         return "set (hidden)" if value.get_secret_value() else "empty"
     if value is None:
         return "not set"
-    if isinstance(value, frozenset):
-        return ", ".join(sorted(value)) or "none"
+    if isinstance(value, frozenset | tuple):  # a tuple's order means something: kept
+        return ", ".join(value if isinstance(value, tuple) else sorted(value)) or "none"
     return str(value)
 
 
@@ -521,11 +523,7 @@ def doctor(ctx: click.Context) -> None:
     platforms = settings.configured_platforms()
     click.echo(f"platforms configured: {', '.join(platforms) or 'none (console only)'}")
     if not settings.moderators_possible():
-        click.echo(
-            "warning: no moderator can exist: set SCALEBOT_MODERATORS (platform:user_id) "
-            "or SCALEBOT_DISCORD_TRUSTED_GUILDS; until then nobody can /review, /approve "
-            "or /reject"
-        )
+        click.echo(f"warning: no moderator can exist: {NO_MODERATOR_HELP}")
     core = open_core(ctx)
     click.echo(f"database: {Path(core.store.path).resolve()}")
     if core.store.read_only:
@@ -576,6 +574,7 @@ def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> 
 cli.add_command(digest_command(open_core))
 for _command in backup_commands(open_core):
     cli.add_command(_command)
+cli.add_command(manifest_command)
 
 
 def main() -> None:

@@ -15,7 +15,13 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.limits import Limit, parse_limit
@@ -24,9 +30,17 @@ from bot.replica.url import ReplicaUrl, parse_replica_url
 DEFAULT_DB = Path("scalebot.db")
 #: A Slack conversation id (C0123ABCD, G..., D...): upper-case letters and digits.
 _SLACK_CHANNEL = re.compile(r"[A-Z0-9]{1,40}")
+#: A Slack workspace (team) id: T and upper-case letters and digits.
+_SLACK_TEAM = re.compile(r"T[A-Z0-9]{2,40}")
 #: A Discord snowflake: a server's or channel's id is a number of up to 20 digits.
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")
 
+
+#: What to set so that someone can moderate (``scalebot doctor`` says it when nobody can).
+NO_MODERATOR_HELP = (
+    "set SCALEBOT_MODERATORS (platform:user_id), SCALEBOT_DISCORD_TRUSTED_GUILDS or "
+    "SCALEBOT_SLACK_TRUSTED_WORKSPACES; until then nobody can /review, /approve or /reject"
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DIGEST_AT = re.compile(r"([a-z]{3})[a-z]*\s+([0-9]{1,2}):([0-9]{2})")
@@ -170,6 +184,19 @@ class Settings(BaseSettings):
         validation_alias=_platform_env("SLACK_API_URL"),
         description="Slack Web API base URL (GovSlack, test servers)",
     )
+    slack_client_id: str | None = Field(
+        None,
+        validation_alias=_platform_env("SLACK_CLIENT_ID"),
+        description="with SLACK_CLIENT_SECRET: install through OAuth into any workspace",
+    )
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=_platform_env("SLACK_CLIENT_SECRET")
+    )
+    slack_trusted_workspaces: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="comma-separated ids of the Slack workspaces whose admins are "
+        "moderators; the first is the home of the review and news channels (OAuth)",
+    )
     slack_host: str = Field("0.0.0.0", description="address the Slack HTTP transport binds")
     slack_port: int = Field(
         3000, ge=0, le=65535, description="port of the Slack HTTP transport (/slack/events)"
@@ -245,6 +272,22 @@ class Settings(BaseSettings):
                         "(example: SCALEBOT_DISCORD_TRUSTED_GUILDS=81384788765712384,1234567890)"
                     )
             return frozenset(ids)
+        return value
+
+    @field_validator("slack_trusted_workspaces", mode="before")
+    @classmethod
+    def _split_workspaces(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids = [part.strip() for part in value.split(",") if part.strip()]
+            for team_id in ids:
+                if not _SLACK_TEAM.fullmatch(team_id):
+                    raise ValueError(
+                        f"{team_id!r} is not a Slack workspace id: "
+                        "SCALEBOT_SLACK_TRUSTED_WORKSPACES takes workspace (team) ids, "
+                        "comma-separated, the home workspace first "
+                        "(example: SCALEBOT_SLACK_TRUSTED_WORKSPACES=T0123ABCD,T0456EFGH)"
+                    )
+            return tuple(dict.fromkeys(ids))
         return value
 
     @field_validator("slack_review_channel", "slack_news_channel")
@@ -337,10 +380,12 @@ class Settings(BaseSettings):
 
         The bot's invite link is public: anyone can add it to a server of their own and
         be its admin there. Only the servers named here are trusted; a platform with no
-        such setting (Slack, the console) trusts none.
+        such setting (the console) trusts none.
         """
         if platform == "discord":
             return self.discord_trusted_guilds
+        if platform == "slack":
+            return frozenset(self.slack_trusted_workspaces)
         return frozenset()
 
     def review_channel(self, platform: str) -> str | None:
@@ -377,7 +422,7 @@ class Settings(BaseSettings):
 
     def moderators_possible(self) -> bool:
         """Whether anyone at all can be a moderator: a named one, or a trusted server."""
-        return bool(self.moderators or self.discord_trusted_guilds)
+        return bool(self.moderators or self.discord_trusted_guilds or self.slack_trusted_workspaces)
 
     @field_validator("submit_limit", "command_limit", mode="before")
     @classmethod
@@ -402,9 +447,83 @@ class Settings(BaseSettings):
         platforms = []
         if self.discord_token:
             platforms.append("discord")
-        if self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token):
+        token_mode = self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token)
+        if token_mode or self.slack_oauth:
             platforms.append("slack")
         return platforms
+
+    def slack_install_problem(self) -> str | None:
+        """Why Slack cannot start as configured, in words with an example (None: it can).
+
+        One way of installing at a time: a bot token (one workspace), or OAuth
+        (``SLACK_CLIENT_ID``, ``SLACK_CLIENT_SECRET``, ``SLACK_SIGNING_SECRET``: every
+        workspace that installs the app). Checked when Slack starts, not when settings
+        are read, so each variable can be read (and shown by ``scalebot doctor``) alone.
+        """
+        client_id, secret = self.slack_client_id, self.slack_client_secret
+        if client_id is None and secret is None:
+            return None
+        if client_id is not None and self.slack_bot_token is not None:
+            return (
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: use one way of installing "
+                "Slack. A bot token serves the one workspace it belongs to; SLACK_CLIENT_ID "
+                "with SLACK_CLIENT_SECRET serves every workspace installed from /slack/install. "
+                "Unset SLACK_BOT_TOKEN to install through OAuth."
+            )
+        if (client_id is None) != (secret is None):
+            given, missing = (
+                ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+                if secret is None
+                else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+            )
+            return (
+                f"{given} is set without {missing}: installing through OAuth needs both, "
+                "from the app's Basic Information page (example: "
+                "SLACK_CLIENT_ID=1234567890.987654321 and SLACK_CLIENT_SECRET=...)"
+            )
+        if self.slack_app_token is not None:
+            return (
+                "SLACK_APP_TOKEN (Socket Mode) is set with SLACK_CLIENT_ID: installing through "
+                "OAuth needs the HTTP transport, which serves /slack/install; unset "
+                "SLACK_APP_TOKEN and set SLACK_SIGNING_SECRET"
+            )
+        if self.slack_signing_secret is None:
+            return (
+                "SLACK_CLIENT_ID is set without SLACK_SIGNING_SECRET: installing through OAuth "
+                "serves Slack's requests over HTTP, which are signed (example: "
+                "SLACK_SIGNING_SECRET=8f742231b10e8888abcd99yyyzzz85a5)"
+            )
+        channel = self.slack_review_channel or self.slack_news_channel
+        if channel is not None and not self.slack_trusted_workspaces:
+            return (
+                f"the Slack review or news channel {channel} is set, but installed through "
+                "OAuth the bot serves many workspaces: name the one that holds the channel "
+                "first in SCALEBOT_SLACK_TRUSTED_WORKSPACES (example: "
+                "SCALEBOT_SLACK_TRUSTED_WORKSPACES=T0123ABCD)"
+            )
+        return None
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Whether Slack is installed through OAuth (``/slack/install``), not with a token.
+
+        Set by ``SLACK_CLIENT_ID``, ``SLACK_CLIENT_SECRET`` and ``SLACK_SIGNING_SECRET``
+        (a bot token with them is refused when Slack starts): each workspace's
+        token then comes from its installation, kept in the database.
+        """
+        return (
+            self.slack_client_id is not None
+            and self.slack_client_secret is not None
+            and self.slack_signing_secret is not None
+            and self.slack_bot_token is None
+        )
+
+    @property
+    def slack_home_workspace(self) -> str | None:
+        """The workspace of the Slack review and news channels when installed through OAuth:
+        the first of ``SCALEBOT_SLACK_TRUSTED_WORKSPACES`` (None: none is trusted)."""
+        trusted = self.slack_trusted_workspaces
+        return trusted[0] if trusted else None
 
 
 def environment_variable(name: str) -> str:

@@ -44,6 +44,12 @@ class Notice:
         """The one user to tell (``platform:user_id``), or None: the review channels."""
         return None
 
+    @property
+    def recipient_workspace(self) -> str | None:
+        """The recipient's workspace (a Slack team id), when known: a Slack app installed
+        in many workspaces writes to a member with that workspace's token."""
+        return None
+
 
 @dataclass(frozen=True, kw_only=True)
 class PointPending(Notice):
@@ -70,10 +76,16 @@ class SourceDiffers(Notice):
     """The submitter hears that their source states other figures than theirs."""
 
     submitter: str
+    #: Where the point was submitted from (``data_points.workspace``), if known.
+    submitter_workspace: str | None = None
 
     @property
     def recipient(self) -> str | None:
         return self.submitter
+
+    @property
+    def recipient_workspace(self) -> str | None:
+        return self.submitter_workspace
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,10 +107,16 @@ class PointDecided(Notice):
 
     decision: Literal["approve", "reject"]
     submitter: str
+    #: Where the point was submitted from (``data_points.workspace``), if known.
+    submitter_workspace: str | None = None
 
     @property
     def recipient(self) -> str | None:
         return self.submitter
+
+    @property
+    def recipient_workspace(self) -> str | None:
+        return self.submitter_workspace
 
 
 @dataclass(frozen=True, kw_only=True)

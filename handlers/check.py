@@ -112,7 +112,10 @@ def record(
     if tell_submitter and outcome.status == "differs":
         notices.append(
             SourceDiffers(
-                point_id=point.id, submitter=point.submitted_by, message=told(point, outcome)
+                point_id=point.id,
+                submitter=point.submitted_by,
+                submitter_workspace=point.workspace,
+                message=told(point, outcome),
             )
         )
     return notices

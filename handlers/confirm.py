@@ -51,6 +51,7 @@ def confirm(request: Request, id: int) -> Reply:
                 point_id=point.id,
                 decision="approve",
                 submitter=point.submitted_by,
+                submitter_workspace=point.workspace,
                 message=decision_letter(approval, AUTO_APPROVER, point.review_note),
             )
         )

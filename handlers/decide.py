@@ -78,6 +78,7 @@ def decide(
             point_id=point.id,
             decision=decision,
             submitter=point.submitted_by,
+            submitter_workspace=point.workspace,
             message=decision_letter(outcome, request.user, note),
         )
     )

@@ -44,6 +44,7 @@ PROBES = (
     "off",
     "fri 17:00",
     "Europe/Paris",
+    "T0PROBE01",
 )
 
 

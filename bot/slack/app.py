@@ -10,6 +10,12 @@ Slash commands are registered from the core's declarations (``/scale``, ``/compa
 plus the umbrella ``/scalebot <command> ...``. The reply goes back in the acknowledgement
 itself when the core answers within the runner's budget; slower work is acknowledged
 first and answered through ``response_url``, so Slack's 3-second deadline always holds.
+
+Installed with ``SLACK_BOT_TOKEN`` the app serves that token's workspace; installed
+through OAuth (:mod:`bot.slack.oauth`) it serves every workspace that installed it, each
+request with its own workspace's token. Either way, a member of a workspace of
+``SCALEBOT_SLACK_TRUSTED_WORKSPACES`` who administers it is reported as an admin
+(:mod:`bot.slack.admins`); the core decides what that allows.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from bot.kinds import Context
 from bot.reply import Attachment, Reply
 from bot.runner import AsyncCore
 from bot.slack import CAPABILITIES
+from bot.slack.admins import WorkspaceAdmins
 from bot.slack.blocks import (
     ACTION_PATTERN,
     action_needs_reason,
@@ -51,6 +58,8 @@ from bot.slack.forms import (
     reason_form,
     submitted_values,
 )
+from bot.slack.oauth import OAuth, build_oauth
+from bot.slack.redact import SDK_LOGGER, guard
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +95,17 @@ def slack_user(user_id: str) -> str:
 
 
 def _caller(
-    user_id: str, team_id: str | None, channel_id: str | None, request_id: str | None = None
+    user_id: str,
+    team_id: str | None,
+    channel_id: str | None,
+    request_id: str | None = None,
+    is_admin: bool = False,
 ) -> Caller:
     return Caller(
         slack_user(user_id),
         workspace=team_id,
         channel=channel_id,
+        is_admin=is_admin,
         request_id=request_id,
         capabilities=CAPABILITIES,
     )
@@ -127,17 +141,45 @@ class SlackAdapter:
         self.core = core
         self.settings = settings
         self._background: set[asyncio.Task[None]] = set()
+        self.admins = WorkspaceAdmins(settings.trusted_workspaces("slack"))
+        client = slack_client(settings)
+        #: Installed through OAuth: the flow, the installations and the token rotator.
+        self.oauth: OAuth | None = build_oauth(settings, client) if settings.slack_oauth else None
+        oauth = self.oauth
         self.app = AsyncApp(
-            client=slack_client(settings),
+            client=client,
             signing_secret=_secret(settings.slack_signing_secret) or "",
             request_verification_enabled=settings.slack_app_token is None,
             # Listeners acknowledge with the answer itself, so run them before responding.
             process_before_response=True,
+            oauth_settings=oauth.settings if oauth else None,
+            # Bolt takes an AsyncAuthorize as well as a function (its hint names only one).
+            authorize=oauth.authorize if oauth else None,  # type: ignore[arg-type]
+            installation_store_bot_only=True if oauth else None,
         )
+        if oauth is not None:
+            # app_uninstalled and tokens_revoked delete the workspace's installation.
+            self.app.enable_token_revocation_listeners()
         self._register()
         bolt_logger = self.app.logger
         if _FIRST_LINE not in bolt_logger.filters:
             bolt_logger.addFilter(_FIRST_LINE)
+        guard(
+            [bolt_logger, *_bolt_loggers()],
+            [_secret(settings.slack_client_secret), _secret(settings.slack_signing_secret)],
+        )
+
+    async def _who(
+        self,
+        client: AsyncWebClient,
+        user_id: str,
+        team_id: str | None,
+        channel_id: str | None,
+        request_id: str | None,
+    ) -> Caller:
+        """The caller, with Slack's admin flag where it counts (a trusted workspace)."""
+        is_admin = await self.admins.is_admin(client, team_id, user_id)
+        return _caller(user_id, team_id, channel_id, request_id, is_admin)
 
     @property
     def slash_commands(self) -> list[str]:
@@ -158,7 +200,8 @@ class SlackAdapter:
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: AsyncWebClient
     ) -> None:
         respond = _checked(respond)
-        caller = _caller(
+        caller = await self._who(
+            client,
             body["user_id"],
             body.get("team_id"),
             body.get("channel_id"),
@@ -217,7 +260,8 @@ class SlackAdapter:
     ) -> None:
         """``@scalebot why does video scale?`` asks; ``@scalebot /scale 3d`` runs a command."""
         text = _MENTION.sub("", event.get("text", "")).strip()
-        caller = _caller(
+        caller = await self._who(
+            client,
             event["user"],
             event.get("team"),
             event.get("channel"),
@@ -244,7 +288,8 @@ class SlackAdapter:
         action = body["actions"][0]
         text = action.get("value") or ""
         user = body["user"]["id"]
-        caller = _caller(
+        caller = await self._who(
+            client,
             user,
             (body.get("team") or {}).get("id"),
             _channel_id(body),
@@ -282,7 +327,8 @@ class SlackAdapter:
         view = body["view"]
         user = body["user"]["id"]
         extra = metadata(view)
-        caller = _caller(
+        caller = await self._who(
+            client,
             user,
             (body.get("team") or {}).get("id"),
             extra.get("channel"),
@@ -302,7 +348,8 @@ class SlackAdapter:
         view = body["view"]
         user = body["user"]["id"]
         extra = metadata(view)
-        caller = _caller(
+        caller = await self._who(
+            client,
             user,
             (body.get("team") or {}).get("id"),
             extra.get("channel"),
@@ -458,11 +505,23 @@ class SlackAdapter:
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client, on ``SLACK_API_URL`` when set (GovSlack, test servers)."""
+    """The Web API client, on ``SLACK_API_URL`` when set (GovSlack, test servers).
+
+    Installed through OAuth it carries no token: Bolt gives each request's copy the
+    token of its workspace, and the OAuth calls authenticate with the app's credentials.
+    It logs through the logger that hides tokens (:mod:`bot.slack.redact`).
+    """
     return AsyncWebClient(
         token=_secret(settings.slack_bot_token),
         base_url=settings.slack_api_base_url or AsyncWebClient.BASE_URL,
+        logger=SDK_LOGGER,
     )
+
+
+def _bolt_loggers() -> list[logging.Logger]:
+    """Bolt's loggers made so far (its middleware's, its OAuth flow's)."""
+    names = [name for name in logging.root.manager.loggerDict if name.startswith("slack_bolt")]
+    return [logging.getLogger(name) for name in names]
 
 
 def _field_at_fault(reply: Reply, view: dict[str, Any]) -> str | None:

@@ -10,6 +10,12 @@ the fields Bolt and the listeners read; a refusal is one warning in the log and 
 400 or 413, never an exception, and a sender that hangs up mid-body is one info line.
 Bolt then checks the signature once more (a second lock on the same door) and
 dispatches to the listeners.
+
+Installed through OAuth (:mod:`bot.slack.oauth`), it also serves ``GET /slack/install``
+(a redirect to Slack's authorize address, with a new state) and ``GET
+/slack/oauth_redirect`` (where Slack sends the installer back with a code), both
+answered by Bolt's OAuth flow. Neither address is logged with its query, which holds
+the state and the code.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.config import Settings
+from bot.errors import PlatformRefused
 from bot.runner import AsyncCore
 from bot.slack.app import SlackAdapter
 from bot.slack.gate import (
@@ -37,6 +44,8 @@ from bot.slack.gate import (
     parse,
 )
 from bot.slack.notices import SlackNotices
+from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
+from bot.slack.workspaces import Installed, OneWorkspace, Workspaces
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +61,20 @@ class SlackService:
     name = "slack"
 
     def __init__(self, core: AsyncCore, settings: Settings) -> None:
+        problem = settings.slack_install_problem()
+        if problem is not None:
+            raise PlatformRefused(f"Slack cannot start: {problem}")
         self.settings = settings
         self.core = core
         self.adapter = SlackAdapter(core, settings)
-        self.notices = SlackNotices(self.adapter.app.client, settings)
+        client = self.adapter.app.client
+        oauth = self.adapter.oauth
+        workspaces: Workspaces = (
+            OneWorkspace(client)
+            if oauth is None
+            else Installed(oauth, client, settings.slack_home_workspace)
+        )
+        self.notices = SlackNotices(workspaces, settings)
         secret = settings.slack_signing_secret
         self._signing_secret = secret.get_secret_value() if secret is not None else ""
         self.port: int | None = None
@@ -70,7 +89,22 @@ class SlackService:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(EVENTS_PATH, self._events)
         app.router.add_get(HEALTH_PATH, self._health)
+        if self.adapter.oauth is not None:
+            app.router.add_get(INSTALL_PATH, self._install)
+            app.router.add_get(REDIRECT_PATH, self._redirect)
         return app
+
+    async def _install(self, request: web.Request) -> web.Response:
+        """``/slack/install``: a new state, and off to Slack's authorize address with it."""
+        flow = self.adapter.app.oauth_flow
+        assert flow is not None
+        return await to_aiohttp_response(await flow.handle_installation(_get(request)))
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        """``/slack/oauth_redirect``: the state checked and used up, the code exchanged."""
+        flow = self.adapter.app.oauth_flow
+        assert flow is not None
+        return await to_aiohttp_response(await flow.handle_callback(_get(request)))
 
     async def _events(self, request: web.Request) -> web.Response:
         try:
@@ -145,6 +179,14 @@ class SlackService:
             await self._socket.close_async()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.adapter.oauth is not None:
+            self.adapter.oauth.file.close()
+
+
+def _get(request: web.Request) -> AsyncBoltRequest:
+    """Bolt's request for a browser's GET: its query and headers (the state's cookie)."""
+    headers: dict[str, str | Sequence[str]] = dict(request.headers)
+    return AsyncBoltRequest(body="", query=request.query_string, headers=headers)
 
 
 def bolt_request(request: web.Request, text: str, body: dict[str, Any]) -> AsyncBoltRequest:

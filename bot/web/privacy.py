@@ -16,7 +16,9 @@ if the first is wrong:
    refused to everyone.
 
 ``SCALEBOT_WEB_SHOW_USERS=1`` (a private deployment) lifts the read rule and shows
-every table; nothing is ever writable.
+every table but the secret ones (:data:`SECRET_TABLES`: Slack's installations, with
+each workspace's bot token, and the OAuth states), which no page and no SQL ever reads;
+nothing is ever writable.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ PUBLIC_READS: Mapping[str, frozenset[str]] = {
     )
     | {""},
 }
+#: Tables that hold secrets (``bot.slack.installs.TABLES``: bot tokens, refresh tokens,
+#: OAuth states): never shown, never read, whatever the settings (checked by the tests).
+SECRET_TABLES = frozenset({"slack_installs", "slack_oauth_states"})
 #: Columns that identify people on a platform: never public (checked by the tests).
 PRIVATE_COLUMNS = frozenset(
     {"submitted_by", "reviewed_by", "platform", "workspace", "channel", "review_note"}
@@ -92,7 +97,8 @@ _READING_ACTIONS = frozenset(
 
 def table_is_public(table: str, *, show_users: bool) -> bool:
     """Whether the pages may show ``table`` (SQLite's names are case-insensitive)."""
-    return show_users or table.casefold() in PUBLIC_TABLES
+    name = table.casefold()
+    return name not in SECRET_TABLES and (show_users or name in PUBLIC_TABLES)
 
 
 def is_pragma_function(table: str) -> bool:
@@ -137,7 +143,7 @@ class Authorizer:
     ) -> int:
         table = (first or "").casefold()
         if action == sqlite3.SQLITE_READ:
-            if is_pragma_function(table):
+            if is_pragma_function(table) or table in SECRET_TABLES:
                 return sqlite3.SQLITE_DENY
             if (
                 self.show_users

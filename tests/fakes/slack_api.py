@@ -16,6 +16,12 @@ It refuses what Slack refuses (``tests/fakes/slack_contract.py``): every ``block
 and a message with blocks must carry a top-level ``text``. A refusal is answered as
 Slack answers it and kept in :attr:`FakeSlackAPI.refusals`, not in :attr:`calls`, so a
 test that waits for the call fails and ``slack_stack`` fails any test that caused one.
+
+With :attr:`FakeSlackAPI.oauth` set (``tests/fakes/slack_oauth.py``), it is also Slack's
+side of installing the app through OAuth: ``oauth.v2.access`` answers as Slack does,
+``auth.test`` names the workspace of the token it is asked with, a revoked or expired
+token is refused, and a call without a token is ``not_authed``. ``users.info`` answers
+for the members a test put in :attr:`FakeSlackAPI.members`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.loop import STEP_TIMEOUT
 from tests.fakes.slack_contract import answer_errors, message_errors, missing_text, view_errors
+from tests.fakes.slack_oauth import FakeOAuth
 
 BOT_USER = "UBOT0001"
 BOT_NAME = "labbot"
@@ -100,6 +107,11 @@ class FakeSlackAPI:
         #: drops them.
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._last_ts = 0
+        #: Slack's side of OAuth installs, when a test installs the app that way.
+        self.oauth: FakeOAuth | None = None
+        #: Members ``users.info`` knows: user id -> their user object (``team_id``,
+        #: ``is_admin``, ``is_owner``...).
+        self.members: dict[str, dict[str, Any]] = {}
 
     @property
     def url(self) -> str:
@@ -112,6 +124,7 @@ class FakeSlackAPI:
         self._socket_open = asyncio.Event()
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # Slack takes GET (users.info's)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
@@ -135,7 +148,9 @@ class FakeSlackAPI:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            body = {}
+        elif request.content_type == "application/json":
             body = await request.json()
         else:
             body = dict(await request.post())
@@ -151,9 +166,18 @@ class FakeSlackAPI:
                     return self._refuse(method, body, error, [f"{key} is not JSON"])
         if (refused := self._breaks_contract(method, body)) is not None:
             return refused
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        authorization = request.headers.get("Authorization", "")
+        oauth = self.oauth
+        if method == "oauth.v2.access" and oauth is not None:
+            self._record(method, body, None)
+            return web.json_response(oauth.access(body, authorization or None))
+        token = authorization.removeprefix("Bearer ") or None
+        if oauth is not None and (error := "not_authed" if token is None else oauth.refuses(token)):
+            self._record(f"refused:{method}", body, token)
+            return web.json_response({"ok": False, "error": error})
         self._record(method, body, token)
         answer: dict[str, Any] = {"ok": True}
+        grant = oauth.grants.get(token or "") if oauth is not None else None
         refused = self.refused_channels.get(str(body.get("channel")))
         if method == "chat.postMessage" and refused is not None:
             return web.json_response({"ok": False, "error": refused})
@@ -163,7 +187,21 @@ class FakeSlackAPI:
         refused_upload = self.refused_channels.get(str(body.get("channel_id")))
         if method == "files.completeUploadExternal" and refused_upload is not None:
             return web.json_response({"ok": False, "error": refused_upload})
-        if method == "auth.test":
+        if method == "auth.test" and grant is not None:
+            answer |= {
+                "user_id": grant.bot_user,
+                "user": BOT_NAME,
+                "bot_id": f"B{grant.team}",
+                "team_id": grant.team,
+                "team": grant.team_name,
+                "is_enterprise_install": False,
+            }
+        elif method == "users.info":
+            member = self.members.get(str(body.get("user")))
+            if member is None:
+                return web.json_response({"ok": False, "error": "user_not_found"})
+            answer["user"] = {"id": body.get("user"), "deleted": False, **member}
+        elif method == "auth.test":
             answer |= {
                 "user_id": BOT_USER,
                 "user": BOT_NAME,

@@ -92,12 +92,17 @@ class SlackSender:
             self.refusals.append("acknowledgement: " + "; ".join(errors))
 
     def command_body(
-        self, command: str, text: str = "", user: str = "UMEMBER1", channel: str = "C0CHAN1"
+        self,
+        command: str,
+        text: str = "",
+        user: str = "UMEMBER1",
+        channel: str = "C0CHAN1",
+        team: str = TEAM,
     ) -> bytes:
         self.sent += 1
         form = {
             "token": "legacy-unused",
-            "team_id": TEAM,
+            "team_id": team,
             "team_domain": "lab",
             "channel_id": channel,
             "channel_name": "research",
@@ -119,11 +124,11 @@ class SlackSender:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")
 
-    def event(self, event: dict[str, Any]) -> Answer:
+    def event(self, event: dict[str, Any], team: str = TEAM) -> Answer:
         self.sent += 1
         envelope = {
             "token": "legacy-unused",
-            "team_id": TEAM,
+            "team_id": team,
             "api_app_id": "A0SCALEBOT",
             "type": "event_callback",
             "event_id": f"Ev{self.sent:08d}",
@@ -158,13 +163,14 @@ class SlackSender:
         *,
         value: str | None = None,
         text: str = "Button",
+        team: str = TEAM,
     ) -> Answer:
         self.sent += 1
         return self.interaction(
             {
                 "type": "block_actions",
-                "team": {"id": TEAM, "domain": "lab"},
-                "user": {"id": user, "name": user.lower(), "team_id": TEAM},
+                "team": {"id": team, "domain": "lab"},
+                "user": {"id": user, "name": user.lower(), "team_id": team},
                 "api_app_id": "A0SCALEBOT",
                 "trigger_id": f"trigger.{self.sent}",
                 "channel": {"id": channel, "name": "research"},
