@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
-	    echo "requirements-dev.lock does not hold what pyproject.toml needs: run make lock"; exit 1; }
+	    echo "pip check failed: if pyproject.toml names a package requirements-dev.lock lacks," \
+	        "run make lock (a venv with stray packages: make clean)"; exit 1; }
 	touch $(STAMP)
 
 ## run: the bot; with no platform credentials, the terminal console on ./scalebot.db
