@@ -9,11 +9,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SCALEBOT_WEB_HOST=0.0.0.0
 
 WORKDIR /app
-COPY pyproject.toml requirements.lock README.md ./
+# Dependencies from the hashed runtime lock alone: pip refuses any package not pinned
+# there or whose file's sha256 differs (pip and setuptools included). This layer is
+# rebuilt only when the lock changes.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
+COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY knowledge ./knowledge
-RUN pip install --no-cache-dir -c requirements.lock . \
+# Then the project alone, built by the locked setuptools; `pip check` fails the build
+# if the lock lacks anything the project needs.
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
+    && pip check \
     && useradd --create-home --uid 10001 scalebot \
     && mkdir -p /data \
     && chown scalebot:scalebot /data

@@ -6,10 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-alone lint format lock bench bench-charts bench-slack bench-discord bench-console bench-web bench-import bench-webload bench-fields bench-cpu bench-digest manifest clean
 
-$(STAMP): pyproject.toml requirements.lock
+# Every package comes from requirements-dev.lock, pinned and hashed (pip itself included:
+# the venv's own pip upgrades itself from a hashed wheel there); then the project alone,
+# editable, built by the setuptools the lock just installed. `pip check` fails when
+# pyproject.toml names a package the lock lacks.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
+	    echo "pip check failed: if pyproject.toml names a package requirements-dev.lock lacks," \
+	        "run make lock (a venv with stray packages: make clean)"; exit 1; }
 	touch $(STAMP)
 
 ## run: the bot; with no platform credentials, the terminal console on ./scalebot.db
@@ -69,14 +76,17 @@ bench-webload: $(STAMP)
 bench-import: $(STAMP)
 	$(BIN)/python bench/import.py $(if $(ROWS),--rows $(ROWS),)
 
-## lock: pin what the venv has now (after changing a bound in pyproject.toml) into requirements.lock
+## lock: re-pin requirements.lock (the image) and requirements-dev.lock (make, CI) with hashes
+##       from pyproject.toml's bounds, keeping today's pins (LOCK_ARGS=--upgrade moves them all)
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
 lock:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	{ sed -n '1,2p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock.new
-	mv requirements.lock.new requirements.lock
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(PIP_COMPILE) $(LOCK_ARGS) --build-deps-for wheel -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra dev --build-deps-for editable -c requirements.lock \
+	    -o requirements-dev.lock pyproject.toml
+	$(MAKE) --no-print-directory $(STAMP)
 
 ## bench-fields: start-up with 1,000 and 3,000 community fields beside none
 bench-fields: $(STAMP)
