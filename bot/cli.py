@@ -36,6 +36,7 @@ from bot.csvcells import csv_cell
 from bot.failures import storage_error
 from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
 from bot.newscli import digest_command
+from bot.publishcli import publish_command
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.imports import Import
@@ -590,11 +591,9 @@ def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> 
 
 
 cli.add_command(digest_command(open_core))
+cli.add_command(publish_command(open_core))
 
 
 def main() -> None:
+    """The ``scalebot`` script's entry point (``[project.scripts]``)."""
     cli(prog_name="scalebot")
-
-
-if __name__ == "__main__":
-    main()
