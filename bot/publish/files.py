@@ -19,10 +19,14 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from bot.csvcells import csv_row
+from bot.csvcells import FORMULA_STARTS, csv_row
 from bot.publish.tables import Rows, Table
 
+#: What a cell starts with when it may start a formula (:data:`bot.csvcells.FORMULA_STARTS`,
+#: and the ``'`` the rule looks behind): a cell starting otherwise is written as it is.
+_RISKY_STARTS = frozenset("".join(FORMULA_STARTS) + "'")
 #: Bytes per SQLite page: SQLite's default, fixed so the file does not follow a build's.
 PAGE_SIZE = 4096
 
@@ -48,10 +52,12 @@ def write_sqlite(path: Path, tables: Sequence[Rows]) -> None:
     try:
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         for read in tables:
-            for statement in create_sql(read.table):
-                conn.execute(statement)
+            table, *indexes = create_sql(read.table)
+            conn.execute(table)
             marks = ", ".join("?" * len(read.table.columns))
             conn.executemany(f"INSERT INTO [{read.table.name}] VALUES ({marks})", read.rows)
+            for index in indexes:  # after the rows: one sort, not a tree grown row by row
+                conn.execute(index)
         conn.commit()
         conn.execute("VACUUM INTO ?", (str(path),))
     finally:
@@ -60,27 +66,30 @@ def write_sqlite(path: Path, tables: Sequence[Rows]) -> None:
 
 def write_csv(path: Path, read: Rows) -> None:
     """``read`` as CSV at ``path``."""
+    texts = [n for n, column in enumerate(read.table.columns) if column.sql == "TEXT"]
+
+    def cells(row: tuple[Any, ...]) -> Sequence[Any]:
+        # Most rows have no text that could start a formula: only those go through the rule.
+        for n in texts:
+            text = row[n]
+            if text and text[0] in _RISKY_STARTS:
+                return csv_row(row)
+        return row
+
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(read.table.names)
-        writer.writerows(csv_row(row) for row in read.rows)
+        writer.writerows(map(cells, read.rows))
 
 
 def write_json(path: Path, read: Rows) -> None:
     """``read`` as a JSON array of objects at ``path``."""
     names = read.table.names
+    # One encoder for every row: ``json.dumps`` with options makes a new one each call.
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
     with path.open("w", encoding="utf-8", newline="\n") as out:
         out.write("[")
-        for n, row in enumerate(read.rows):
-            out.write(",\n" if n else "\n")
-            out.write(
-                json.dumps(
-                    dict(zip(names, row, strict=True)),
-                    ensure_ascii=False,
-                    allow_nan=False,
-                    separators=(",", ":"),
-                )
-            )
+        out.write(",".join("\n" + encode(dict(zip(names, row, strict=True))) for row in read.rows))
         out.write("\n]\n")
 
 
