@@ -6,6 +6,7 @@ the core); the work is :mod:`bot.publish.snapshot`'s.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def publish_command(open_core: Callable[[click.Context], Core]) -> click.Command
             raise click.ClickException(str(error)) from None
         except OSError as error:
             raise click.ClickException(f"cannot write {out_dir}: {error.strerror}") from None
+        except sqlite3.Error as error:  # VACUUM INTO a full disk, say
+            raise click.ClickException(f"cannot write {out_dir}: {error}") from None
         counts = done.counts
         click.echo(
             f"published {counts['figures']:,} figures ({counts['approved']:,} approved, "

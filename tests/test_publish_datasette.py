@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -136,3 +140,38 @@ def test_the_canned_queries_answer_as_the_web_view_does(
     answer = rows(served, query)
     assert answer == rows(web, query)
     assert answer != []
+
+
+def test_the_readmes_datasette_command_serves_it(snapshot: Path, tmp_path: Path) -> None:
+    """``datasette --immutable ledger.db --metadata metadata.json`` as the README has it,
+    the datasette command in a process of its own, on a port it picks."""
+    log = tmp_path / "datasette.log"
+    database, metadata = str(snapshot / "ledger.db"), str(snapshot / "metadata.json")
+    command = ["datasette", "--immutable", database, "--metadata", metadata]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", *command, "-h", "127.0.0.1", "-p", "0"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        port = None
+        for _ in range(300):  # 30 s at most for it to say where it listens
+            found = re.search(r"http://127\.0\.0\.1:(\d+)", log.read_text())
+            if found or process.poll() is not None:
+                port = found and int(found.group(1))
+                break
+            time.sleep(0.1)
+        assert port, log.read_text()
+        site = Site(f"http://127.0.0.1:{port}")
+        published = json.loads((snapshot / "growth_records.json").read_text("utf-8"))
+        video = [
+            {k: v for k, v in row.items() if k != "domain"}
+            for row in published
+            if row["domain"] == "video"
+        ]
+        assert rows(site, "/ledger/growth_record.json?field=video") == video != []
+        assert "Current figures" in site.get("/ledger/current_figures").body
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
