@@ -129,6 +129,8 @@ def main() -> None:
     )
     same = "the same bytes every run" if len(descriptors) == 1 else "DIFFERENT bytes across runs"
     print(f"snapshots: {same}")
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"load average at the end (1, 5, 15 min): {load} on {os.cpu_count()} CPUs")
     verdict = "meets" if max(ours) < TARGET_SECONDS else "MISSES"
     print(f"slowest publish {max(ours):.2f} s (target < {TARGET_SECONDS:.0f} s): {verdict}")
 

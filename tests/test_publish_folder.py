@@ -171,3 +171,16 @@ def test_replace_refuses_before_writing(tmp_path: Path) -> None:
     with pytest.raises(FolderRefused):
         replace(out_dir, called.append)
     assert called == []
+
+
+def test_the_working_folder_as_out_dir(
+    ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scalebot publish .`` in an empty folder: the snapshot goes beside it, then in."""
+    out_dir = tmp_path / "here"
+    out_dir.mkdir()
+    monkeypatch.chdir(out_dir)
+    code, output = publish(ledger, Path("."))
+    assert code == 0, output
+    assert (out_dir / "datapackage.json").is_file()
+    assert siblings(out_dir) == []

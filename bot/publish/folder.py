@@ -39,6 +39,8 @@ def check_target(out_dir: Path) -> None:
         raise FolderRefused(
             f"{out_dir} is not a folder: give a new or empty folder, e.g. `{EXAMPLE}`"
         )
+    if not Path(os.path.abspath(out_dir)).name:
+        raise FolderRefused(f"{out_dir} is the root folder: give a folder in it, e.g. `{EXAMPLE}`")
     if not out_dir.exists():
         return
     present = {
@@ -72,6 +74,8 @@ def check_target(out_dir: Path) -> None:
 def replace(out_dir: Path, write: Callable[[Path], None]) -> None:
     """Run ``write(folder)`` on a fresh folder beside ``out_dir``, then swap it in."""
     check_target(out_dir)
+    # ``.`` or ``snapshot/..`` have no name of their own to put a folder beside.
+    out_dir = Path(os.path.abspath(out_dir))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     building = _sibling(out_dir, "publishing")
     building.mkdir()  # the umask's permissions, so a web server can read the result
