@@ -71,7 +71,13 @@ def schema(table: Table) -> dict[str, Any]:
 
 
 def resource(folder: Path, written: Written) -> dict[str, Any]:
-    """The descriptor's entry for ``written``, measured from the file in ``folder``."""
+    """The descriptor's entry for ``written``, measured from the file in ``folder``.
+
+    A table's CSV file is its tabular resource (``type: table``, its schema and row
+    count); its JSON file carries the same schema as a plain JSON resource, since
+    Frictionless' own validator (frictionless-py 5) cannot measure the bytes, hash or
+    rows of a JSON table and would call every one of them invalid.
+    """
     path = folder / written.path
     entry: dict[str, Any] = {
         "name": written.name,
@@ -86,9 +92,11 @@ def resource(folder: Path, written: Written) -> dict[str, Any]:
     entry["bytes"] = path.stat().st_size
     entry["hash"] = f"sha256:{sha256(path)}"
     if written.table is not None:
-        entry["type"] = "table"
+        if written.format == "csv":
+            entry["type"] = "table"
         entry["schema"] = schema(written.table)
-        entry["rows"] = written.rows
+        if written.format == "csv":
+            entry["rows"] = written.rows
     return entry
 
 
