@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 from pydantic import SecretStr, ValidationError
 
-from bot import importer
+from bot import importer, newscli, publishcli
 from bot.config import Settings, environment_variable
 from bot.console import (
     console_user,
@@ -35,8 +35,6 @@ from bot.courier import after_reply
 from bot.csvcells import csv_cell
 from bot.failures import storage_error
 from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
-from bot.newscli import digest_command
-from bot.publishcli import publish_command
 from bot.serve import PlatformRefused, Service, serve
 from bot.web import WebUnavailable
 from knowledge.imports import Import
@@ -590,10 +588,13 @@ def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> 
     click.echo("\n".join([*report.table(), "", report.summary()]))
 
 
-cli.add_command(digest_command(open_core))
-cli.add_command(publish_command(open_core))
+cli.add_command(newscli.digest_command(open_core))
+cli.add_command(publishcli.publish_command(open_core))
 
 
 def main() -> None:
-    """The ``scalebot`` script's entry point (``[project.scripts]``)."""
     cli(prog_name="scalebot")
+
+
+if __name__ == "__main__":
+    main()

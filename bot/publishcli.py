@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from bot.core import Core
-from bot.publish.folder import FolderRefused
 
 
 def publish_command(open_core: Callable[[click.Context], Core]) -> click.Command:
@@ -36,6 +35,8 @@ def publish_command(open_core: Callable[[click.Context], Core]) -> click.Command
         scalebot publish snapshot/
         datasette --immutable snapshot/ledger.db --metadata snapshot/metadata.json
         """
+        # Datasette, matplotlib and the web view's modules load here, not with the CLI.
+        from bot.publish.folder import FolderRefused
         from bot.publish.snapshot import publish as write_snapshot
 
         core = open_core(ctx)

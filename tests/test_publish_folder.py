@@ -9,6 +9,9 @@ reason and an example, and nothing in it is touched.
 from __future__ import annotations
 
 import errno
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +187,23 @@ def test_the_working_folder_as_out_dir(
     assert code == 0, output
     assert (out_dir / "datapackage.json").is_file()
     assert siblings(out_dir) == []
+
+
+def test_the_command_line_loads_publish_only_when_asked() -> None:
+    """``scalebot ask`` and the console start no slower: the CLI imports no Datasette,
+    matplotlib or rich for the publish command until it runs."""
+    code = (
+        "import sys, bot.cli\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'datasette', 'matplotlib', "
+        "'rich'}), 'bot.publish.snapshot' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+    )
+    assert proc.stdout.strip() == "[] False"

@@ -16,9 +16,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.publish.tables import Table
+if TYPE_CHECKING:
+    from bot.publish.tables import Table
 
 #: The descriptor's file name, as the standard has it.
 DESCRIPTOR = "datapackage.json"
