@@ -92,6 +92,11 @@ lock:
 bench-fields: $(STAMP)
 	$(BIN)/python bench/fields.py
 
+## bench-publish: `scalebot publish` at 100k points beside a VACUUM INTO of the ledger, 3 runs
+.PHONY: bench-publish
+bench-publish: $(STAMP)
+	$(BIN)/python bench/publish.py
+
 ## bench-digest: a week's digest facts at 1k and 100k points beside the floor read
 bench-digest: $(STAMP)
 	$(BIN)/python bench/digest.py

@@ -91,8 +91,11 @@ def _figure() -> PlotFigure:
 
 
 def _png(figure: PlotFigure) -> bytes:
+    """The figure as PNG bytes that depend on the chart alone: matplotlib's default
+    ``Software`` text (its version) is left out, so one ledger draws one file whatever
+    matplotlib drew it (``scalebot publish`` promises the same bytes)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
     return buffer.getvalue()
 
 

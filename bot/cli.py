@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 from pydantic import SecretStr, ValidationError
 
-from bot import importer
+from bot import importer, publishcli
 from bot.backupcli import backup_commands, open_replicated, show_replica
 from bot.config import NO_MODERATOR_HELP, Settings, environment_variable
 from bot.console import (
@@ -572,6 +572,7 @@ def check(ctx: click.Context, curated: bool, path: Path | None, fresh: bool) -> 
 
 
 cli.add_command(digest_command(open_core))
+cli.add_command(publishcli.publish_command(open_core))
 for _command in backup_commands(open_core):
     cli.add_command(_command)
 cli.add_command(manifest_command)
