@@ -129,6 +129,14 @@ class WebProcess:
                 process.kill()
             return await process.wait()
 
+    async def problem(self) -> str | None:
+        """Why the web view is not served (/health), or None while its process runs."""
+        process = self._process
+        if process is None or process.returncode is not None:
+            code = None if process is None else process.returncode
+            return f"the web view's process is not running (exit code {code})"
+        return None
+
     async def stop(self) -> None:
         self._stopping = True
         await self._end()
