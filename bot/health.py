@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -32,9 +32,6 @@ from bot.probe import LedgerProbe
 from bot.runner import AsyncCore
 from knowledge.store import Store
 
-if TYPE_CHECKING:
-    from bot.serve import Service
-
 log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/health"
@@ -43,13 +40,21 @@ METRICS_PATH = "/metrics"
 PROBE_TIMEOUT = 2.0
 
 
+class Checked(Protocol):
+    """What /health asks of a service (:class:`bot.serve.Service` has it)."""
+
+    name: str
+
+    async def problem(self) -> str | None: ...
+
+
 class MetricsService:
     """The health and metrics endpoints for ``services``, on the bot's loop."""
 
     name = "metrics"
 
     def __init__(
-        self, core: AsyncCore, store: Store, settings: Settings, services: Sequence[Service]
+        self, core: AsyncCore, store: Store, settings: Settings, services: Sequence[Checked]
     ) -> None:
         self.core = core
         self.settings = settings
