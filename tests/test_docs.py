@@ -43,6 +43,7 @@ PROBES = (
     "off",
     "fri 17:00",
     "Europe/Paris",
+    "json",
 )
 
 
