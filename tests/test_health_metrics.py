@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import pytest
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -391,3 +392,26 @@ def test_a_metrics_port_in_use_stops_the_run_with_the_reason(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "SCALEBOT_METRICS_PORT=" in result.output
+
+
+def test_latency_buckets_are_cumulative_and_hold_their_upper_bound() -> None:
+    """Recorded as plain numbers, exposed as Prometheus' histogram: ``le`` is inclusive."""
+    from bot.metrics import Metrics
+
+    metrics = Metrics(["scale"])
+    answer = Reply(title="Video generation")
+    for seconds in (0.001, 0.0011, 11.0):
+        metrics.command("scale", "slack", answer, seconds)
+    metrics.command("no-such-command", "slack", answer, 0.002)
+    text = metrics.exposition().decode()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    name = "scalebot_command_seconds"
+    scale = {"command": "scale", "platform": "slack"}
+    assert sample(families, name, f"{name}_bucket", le="0.001", **scale) == 1
+    assert sample(families, name, f"{name}_bucket", le="0.0025", **scale) == 2
+    assert sample(families, name, f"{name}_bucket", le="10.0", **scale) == 2
+    assert sample(families, name, f"{name}_bucket", le="+Inf", **scale) == 3
+    assert sample(families, name, f"{name}_count", **scale) == 3
+    assert sample(families, name, f"{name}_sum", **scale) == pytest.approx(11.0021)
+    unknown = {"command": "unknown", "platform": "slack", "outcome": "answer"}
+    assert sample(families, "scalebot_commands", "scalebot_commands_total", **unknown) == 1
