@@ -415,3 +415,44 @@ def test_latency_buckets_are_cumulative_and_hold_their_upper_bound() -> None:
     assert sample(families, name, f"{name}_sum", **scale) == pytest.approx(11.0021)
     unknown = {"command": "unknown", "platform": "slack", "outcome": "answer"}
     assert sample(families, "scalebot_commands", "scalebot_commands_total", **unknown) == 1
+
+
+def test_socket_mode_is_healthy_while_connected_and_not_once_the_socket_drops(
+    tmp_path: Path,
+) -> None:
+    from tests.slack_stack import slack_stack
+
+    with slack_stack(tmp_path, slack_app_token="xapp-1-test") as stack:
+        stack.loop.run(stack.api.wait_for_socket())
+        assert stack.loop.run(stack.service.problem()) is None
+        socket = stack.api._ws
+        assert socket is not None
+        stack.loop.run(socket.close())  # Slack drops the connection
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while (problem := stack.loop.run(stack.service.problem())) is None:
+            assert time.monotonic() < deadline, "a dropped socket still reads as connected"
+            time.sleep(0.01)
+        assert problem == "Socket Mode is not connected"
+        # slack-sdk dials again (apps.connections.open); healthy once it is back.
+        deadline = time.monotonic() + 3 * STEP_TIMEOUT
+        while stack.loop.run(stack.service.problem()) is not None:
+            assert time.monotonic() < deadline, "Socket Mode did not reconnect"
+            time.sleep(0.05)
+
+
+def test_each_bot_has_a_registry_of_its_own() -> None:
+    """Two cores in one process (tests, an embedding program) never share a count, and
+    prometheus-client's global registry is left alone."""
+    import prometheus_client
+
+    from bot.metrics import Metrics
+
+    first, second = Metrics(["scale"]), Metrics(["scale"])
+    first.command("scale", "slack", Reply(title="Video generation"), 0.002)
+    total = "scalebot_commands_total"
+    answer = {"command": "scale", "platform": "slack", "outcome": "answer"}
+    one = {f.name: f for f in text_string_to_metric_families(first.exposition().decode())}
+    two = {f.name: f for f in text_string_to_metric_families(second.exposition().decode())}
+    assert sample(one, "scalebot_commands", total, **answer) == 1
+    assert sample(two, "scalebot_commands", total, **answer) is None
+    assert b"scalebot_" not in prometheus_client.generate_latest(prometheus_client.REGISTRY)

@@ -28,8 +28,10 @@ def json_lines(stderr: str) -> list[dict]:
     return [json.loads(line) for line in stderr.splitlines() if line.strip()]
 
 
-def test_run_writes_json_lines_and_scalebot_health_asks_the_running_bot(tmp_path: Path) -> None:
-    slack_port, metrics_port = free_port(), free_port()
+def test_run_all_writes_json_lines_and_scalebot_health_asks_the_running_bot(
+    tmp_path: Path,
+) -> None:
+    slack_port, metrics_port, web_port = free_port(), free_port(), free_port()
     with BackgroundLoop() as loop:
         api = FakeSlackAPI()
         loop.run(api.start())
@@ -41,12 +43,13 @@ def test_run_writes_json_lines_and_scalebot_health_asks_the_running_bot(tmp_path
             "SCALEBOT_SLACK_HOST": "127.0.0.1",
             "SCALEBOT_SLACK_PORT": str(slack_port),
             "SCALEBOT_METRICS_PORT": str(metrics_port),
+            "SCALEBOT_WEB_PORT": str(web_port),
             "SCALEBOT_DB": str(tmp_path / "run.db"),
             "SCALEBOT_LOG_FORMAT": "json",
             "SCALEBOT_CHECK_SOURCES": "0",
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "slack"],
+            [sys.executable, "-m", "bot.cli", "run", "all"],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
@@ -70,7 +73,7 @@ def test_run_writes_json_lines_and_scalebot_health_asks_the_running_bot(tmp_path
                 assert process.poll() is None, process.communicate()[1]
                 assert time.monotonic() < deadline, checked.stderr
                 time.sleep(0.2)
-            assert "slack ok" in checked.stdout and "database ok" in checked.stdout
+            assert checked.stdout == "healthy: slack ok, web ok, database ok\n"
             sender = SlackSender(
                 f"http://127.0.0.1:{slack_port}/slack/events", api.response_url("")
             )
@@ -94,6 +97,9 @@ def test_run_writes_json_lines_and_scalebot_health_asks_the_running_bot(tmp_path
         listening[0]["message"] == f"slack: listening on http://127.0.0.1:{slack_port}/slack/events"
     )
     assert any(f":{metrics_port}/health" in line["message"] for line in lines)
+    # The web view's own process writes the same format.
+    web = [line for line in lines if line["logger"] == "bot.web.service"]
+    assert web and web[0]["message"].startswith("web: serving the ledger read-only at")
     assert TOKEN not in stderr and SIGNING_SECRET not in stderr
 
 

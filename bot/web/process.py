@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from pydantic import SecretStr
 
+from bot import logs
 from bot.config import Settings
 from bot.web import WebUnavailable
 
@@ -190,11 +191,7 @@ def main() -> None:
     # The report goes on the real stdout; anything else printed goes to the log.
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(settings)  # the bot's format (SCALEBOT_LOG_FORMAT) for its lines too
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
     sys.exit(asyncio.run(_serve(settings, channel)))
