@@ -29,8 +29,9 @@ EXPOSE 8001
 # /health and /metrics (Prometheus) of `scalebot run` (SCALEBOT_METRICS_PORT).
 EXPOSE 9100
 # Unhealthy when a platform is lost (Slack not listening or not connected, Discord's
-# gateway closed) or the database file does not answer a read; see `scalebot health`.
+# gateway closed) or the database file does not answer a read: `scalebot health`, run
+# as `python -m bot.healthcli`, which loads the settings and not the whole CLI.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
-    CMD ["scalebot", "health"]
+    CMD ["python", "-m", "bot.healthcli"]
 ENTRYPOINT ["scalebot"]
 CMD ["run", "all"]

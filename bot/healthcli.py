@@ -10,8 +10,10 @@ the check as surely as one that answers 503.
 from __future__ import annotations
 
 import json
+import sys
 import urllib.error
 import urllib.request
+from typing import Any
 
 import click
 
@@ -30,6 +32,32 @@ def health_url(settings: Settings) -> str:
     return f"http://{host}:{settings.metrics_port}/health"
 
 
+def check(settings: Settings, timeout: float = TIMEOUT) -> str:
+    """The bot's answer in one line when it is healthy; :class:`Unhealthy` otherwise."""
+    if settings.metrics_port is None:
+        raise Unhealthy(
+            "SCALEBOT_METRICS_PORT is not set, so the bot serves no /health "
+            "(example: SCALEBOT_METRICS_PORT=9100 scalebot run all)"
+        )
+    url = health_url(settings)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = _json(response.read())
+    except urllib.error.HTTPError as error:
+        body = _json(error.read())
+        checks = body.get("checks", {})
+        failed = "; ".join(f"{name}: {checks.get(name)}" for name in body.get("failed", []))
+        raise Unhealthy(f"unhealthy ({error.code}) {failed}".strip()) from None
+    except (OSError, ValueError) as error:
+        raise Unhealthy(f"no answer from {url}: {getattr(error, 'reason', error)}") from None
+    checks = body.get("checks", {})
+    return "healthy: " + ", ".join(f"{name} {said}" for name, said in checks.items())
+
+
+class Unhealthy(Exception):
+    """Why the check failed: not configured, no answer, or the bot's 503 and its reasons."""
+
+
 @click.command("health")
 @click.option("--timeout", type=float, default=TIMEOUT, show_default=True, help="Seconds to wait.")
 @click.pass_context
@@ -38,29 +66,29 @@ def health(ctx: click.Context, timeout: float) -> None:
 
     Asks /health on SCALEBOT_METRICS_PORT (the Docker image's HEALTHCHECK runs this).
     """
-    settings: Settings = ctx.obj["settings"]
-    if settings.metrics_port is None:
-        raise click.ClickException(
-            "SCALEBOT_METRICS_PORT is not set, so the bot serves no /health "
-            "(example: SCALEBOT_METRICS_PORT=9100 scalebot run all)"
-        )
-    url = health_url(settings)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            body = json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        body = _json(error.read())
-        failed = "; ".join(f"{n}: {body.get('checks', {}).get(n)}" for n in body.get("failed", []))
-        raise click.ClickException(f"unhealthy ({error.code}) {failed}".strip()) from None
-    except (OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise click.ClickException(f"no answer from {url}: {reason}") from None
-    click.echo(f"healthy: {', '.join(f'{n} {s}' for n, s in body.get('checks', {}).items())}")
+        click.echo(check(ctx.obj["settings"], timeout))
+    except Unhealthy as problem:
+        raise click.ClickException(str(problem)) from None
 
 
-def _json(raw: bytes) -> dict:
+def main() -> None:
+    """``python -m bot.healthcli``: the same check without loading the CLI (Docker runs it
+    every 30 s, so it imports the settings and the standard library only)."""
+    try:
+        print(check(Settings()))
+    except (Unhealthy, ValueError) as problem:  # ValueError: the settings are invalid
+        print(f"Error: {problem}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _json(raw: bytes) -> dict[str, Any]:
     try:
         found = json.loads(raw)
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+if __name__ == "__main__":
+    main()

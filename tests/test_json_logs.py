@@ -57,9 +57,10 @@ def test_run_all_writes_json_lines_and_scalebot_health_asks_the_running_bot(
             text=True,
         )
 
-        def health() -> subprocess.CompletedProcess[str]:
+        def health(*command: str) -> subprocess.CompletedProcess[str]:
+            """The Dockerfile's HEALTHCHECK (``python -m bot.healthcli``), or ``command``."""
             return subprocess.run(
-                [sys.executable, "-m", "bot.cli", "health", "--timeout", "2"],
+                [sys.executable, "-m", *(command or ("bot.healthcli",))],
                 cwd=tmp_path,
                 env=env,
                 capture_output=True,
@@ -74,6 +75,7 @@ def test_run_all_writes_json_lines_and_scalebot_health_asks_the_running_bot(
                 assert time.monotonic() < deadline, checked.stderr
                 time.sleep(0.2)
             assert checked.stdout == "healthy: slack ok, web ok, database ok\n"
+            assert health("bot.cli", "health", "--timeout", "2").stdout == checked.stdout
             sender = SlackSender(
                 f"http://127.0.0.1:{slack_port}/slack/events", api.response_url("")
             )
@@ -83,8 +85,9 @@ def test_run_all_writes_json_lines_and_scalebot_health_asks_the_running_bot(
             _, stderr = process.communicate(timeout=30)
             loop.run(api.stop())
     assert process.returncode == 0, stderr
-    stopped = health()
-    assert stopped.returncode == 1 and "no answer from" in stopped.stderr
+    for command in ((), ("bot.cli", "health")):
+        stopped = health(*command)
+        assert stopped.returncode == 1 and "no answer from" in stopped.stderr
 
     lines = json_lines(stderr)
     assert lines, "the bot logged nothing"
