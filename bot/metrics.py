@@ -20,6 +20,8 @@ import bisect
 import itertools
 import logging
 import re
+import time
+from asyncio import Future
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
@@ -180,6 +182,17 @@ class Metrics:
             key = (str(reply.data.get("limit", "commands")), platform)
             refusals = self._commands.refusals
             refusals[key] = refusals.get(key, 0) + 1
+
+    def resolved(self, name: str, platform: str, started: float, reply: Future[Reply]) -> None:
+        """A command's reply future, done: recorded with the time since ``started``
+        (``time.perf_counter()`` at the adapter's call); a cancelled one is not counted."""
+        seconds = time.perf_counter() - started
+        if reply.cancelled():
+            return
+        if reply.exception() is None:
+            self.command(name, platform, reply.result(), seconds)
+        else:
+            self.failed(name, platform, seconds)
 
     def failed(self, name: str, platform: str, seconds: float) -> None:
         """A command whose reply never came: the call raised (counted as ``failed``)."""

@@ -420,21 +420,12 @@ class AsyncCore:
         metrics = self.metrics
         if metrics is None:
             return
-        platform = caller.platform
-
-        def record(done: asyncio.Future[Reply]) -> None:
-            seconds = time.perf_counter() - started
-            if done.cancelled():
-                return
-            if done.exception() is None:
-                metrics.command(name, platform, done.result(), seconds)
-            else:
-                metrics.failed(name, platform, seconds)
-
-        if reply.done():
-            record(reply)
+        if reply.done():  # from the cache or the loop: no callback to schedule
+            metrics.resolved(name, caller.platform, started, reply)
         else:
-            reply.add_done_callback(record)
+            reply.add_done_callback(
+                functools.partial(metrics.resolved, name, caller.platform, started)
+            )
 
     def ask(self, text: str, caller: Caller) -> asyncio.Future[Reply]:
         """``Core.run_line`` on the core's thread, queued at once (:meth:`dispatch`)."""
