@@ -61,6 +61,7 @@ class MetricsService:
         self.services = services
         self.metrics = Metrics(core.commands)
         self.probe = LedgerProbe(store)
+        self.store = store
         self.metrics.ledger(self.probe.gauges)
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
@@ -121,6 +122,10 @@ class MetricsService:
             checks["database"] = f"no answer to a read within {PROBE_TIMEOUT:g} s"
         except Exception as error:  # whatever SQLite says, /health reports it
             checks["database"] = f"{type(error).__name__}: {error}"
+        if self.store.read_only is not None:
+            # Reads still answer, and a restart would not make the file writable: said,
+            # not failed.
+            body["writes_off"] = self.store.read_only
         failed = sorted(name for name, said in checks.items() if said != "ok")
         body = {
             "status": "unhealthy" if failed else "ok",

@@ -456,3 +456,15 @@ def test_each_bot_has_a_registry_of_its_own() -> None:
     assert sample(one, "scalebot_commands", total, **answer) == 1
     assert sample(two, "scalebot_commands", total, **answer) is None
     assert b"scalebot_" not in prometheus_client.generate_latest(prometheus_client.REGISTRY)
+
+
+def test_a_read_only_ledger_is_healthy_and_says_writes_are_off(tmp_path: Path) -> None:
+    """Reads answer and a restart would not make the file writable: not a failure."""
+    from tests.test_storage_faults import read_only
+
+    Core.open(tmp_path / "run.db").close()  # the ledger exists, migrated
+    with read_only(tmp_path / "run.db"), slack_running(tmp_path) as (run, _):
+        status, body = run.health()
+    assert status == 200, body
+    assert body["checks"] == {"slack": "ok", "database": "ok"}
+    assert "read-only" in body["writes_off"]
