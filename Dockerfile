@@ -6,7 +6,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     SCALEBOT_DB=/data/scalebot.db \
-    SCALEBOT_WEB_HOST=0.0.0.0
+    SCALEBOT_WEB_HOST=0.0.0.0 \
+    SCALEBOT_METRICS_PORT=9100 \
+    SCALEBOT_METRICS_HOST=0.0.0.0
 
 WORKDIR /app
 # Dependencies from the hashed runtime lock alone: pip refuses any package not pinned
@@ -32,5 +34,12 @@ VOLUME ["/data"]
 EXPOSE 3000
 # The read-only web view (Datasette), served when SCALEBOT_WEB_PORT is set (8001 here).
 EXPOSE 8001
+# /health and /metrics (Prometheus) of `scalebot run` (SCALEBOT_METRICS_PORT).
+EXPOSE 9100
+# Unhealthy when a platform is lost (Slack not listening or not connected, Discord's
+# gateway closed) or the database file does not answer a read: `scalebot health`, run
+# as `python -m bot.healthcli`, which loads the settings and not the whole CLI.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot.healthcli"]
 ENTRYPOINT ["scalebot"]
 CMD ["run", "all"]

@@ -6,6 +6,10 @@ ours asks the core and renders Block Kit. Requests alternate between the two on
 keep-alive connections, so both see the same machine at the same moment. The ratio of
 the p99s is the adapter's cost over Bolt's own floor (target: at most 1.3x).
 
+A third row is ours with metrics on (``SCALEBOT_METRICS_PORT``: every command counted
+and timed, bot/metrics.py), alternating with the others on the same adapter: metrics
+may add at most 5% to the p99.
+
     python bench/slack.py [--requests 3000] [--warmup 300]
 """
 
@@ -28,6 +32,8 @@ from slack_bolt.async_app import AsyncApp
 from bot.config import Settings
 from bot.core import Core
 from bot.limits import MOST, Limit
+from bot.metrics import Metrics
+from bot.reply import Reply
 from bot.runner import AsyncCore
 from bot.slack.app import slack_client
 from bot.slack.serve import EVENTS_PATH, SlackService
@@ -36,6 +42,8 @@ from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_client import SIGNING_SECRET, SlackSender, signed_headers
 
 TARGET_RATIO = 1.3
+#: What metrics may add to our p99.
+METRICS_BUDGET = 0.05
 COMMAND_LIMIT = Limit(MOST, "minute")
 
 
@@ -125,15 +133,23 @@ def main() -> None:
         assert ours.port is not None
         clients = {
             "scalebot": Client(ours.port, api.response_url("")),
+            "scalebot, metrics on": Client(ours.port, api.response_url("")),
             "bare Bolt": Client(bare_port, api.response_url("")),
         }
+        metrics = Metrics(async_core.commands)
         samples: dict[str, list[int]] = {name: [] for name in clients}
-        for _ in range(args.warmup):
-            for client in clients.values():
-                client.scale()
-        for _ in range(args.requests):
-            for name, client in clients.items():
-                samples[name].append(client.scale())
+        order = list(clients.items())
+        for turn in range(args.warmup + args.requests):
+            # On and off swap places each turn: neither always follows the other.
+            order[0], order[1] = order[1], order[0]
+            for name, client in order:
+                # Between requests (the client waits for each answer), so each is all on
+                # or all off.
+                async_core.metrics = metrics if name == "scalebot, metrics on" else None
+                elapsed = client.scale()
+                if turn >= args.warmup:
+                    samples[name].append(elapsed)
+        async_core.metrics = None
         loop.run(ours.stop())
         loop.run(bare_runner.cleanup())
         loop.run(api.stop())
@@ -157,6 +173,25 @@ def main() -> None:
         f"\nratio scalebot / bare Bolt: median {median_ratio:.2f}x, p99 {ratio:.2f}x "
         f"({verdict} the {TARGET_RATIO}x target)"
     )
+    on = percentile(samples["scalebot, metrics on"], 0.99)
+    off = percentile(samples["scalebot"], 0.99)
+    cost = on / off - 1
+    verdict = "within" if cost <= METRICS_BUDGET else "over"
+    print(
+        f"metrics on / off: p99 {on:.0f} / {off:.0f} µs, {cost:+.1%} "
+        f"({verdict} the +{METRICS_BUDGET:.0%} budget)"
+    )
+    print(f"recording one command (counter and histogram): {recording_cost():.1f} µs")
+
+
+def recording_cost(calls: int = 100_000) -> float:
+    """µs per :meth:`Metrics.command`, the whole of what metrics add to a command."""
+    metrics = Metrics(["scale"])
+    reply = Reply(title="Video generation")
+    started = time.perf_counter()
+    for _ in range(calls):
+        metrics.command("scale", "slack", reply, 0.002)
+    return (time.perf_counter() - started) / calls * 1e6
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import logging
 import platform as platform_module
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 import click
 from pydantic import SecretStr, ValidationError
 
-from bot import importer, publishcli
+from bot import importer, logs, publishcli
 from bot.backupcli import backup_commands, open_replicated, show_replica
 from bot.config import NO_MODERATOR_HELP, Settings, environment_variable
 from bot.console import (
@@ -34,7 +33,9 @@ from bot.console import (
 from bot.core import Core
 from bot.courier import after_reply
 from bot.csvcells import csv_cell
+from bot.errors import MetricsUnavailable
 from bot.failures import storage_error
+from bot.healthcli import health
 from bot.importer import IMPORT_COLUMNS, ImportFailed, ImportInterrupted
 from bot.manifestcli import manifest_command
 from bot.newscli import digest_command
@@ -91,11 +92,7 @@ def open_core(ctx: click.Context) -> Core:
 def cli(ctx: click.Context, db: str | None) -> None:
     """scalebot: which AI fields have the data to scale, answered in chat."""
     settings = load_settings(db)
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(settings)
     ctx.obj = {"settings": settings}
 
 
@@ -152,7 +149,7 @@ def serve_until_stopped(
     """
     try:
         asyncio.run(serve(services, core, settings, on_ready=on_ready))
-    except (WebUnavailable, PlatformRefused) as error:
+    except (WebUnavailable, PlatformRefused, MetricsUnavailable) as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -576,6 +573,7 @@ cli.add_command(publishcli.publish_command(open_core))
 for _command in backup_commands(open_core):
     cli.add_command(_command)
 cli.add_command(manifest_command)
+cli.add_command(health)
 
 
 def main() -> None:

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     )
     console_user: str = Field("local", description="user name of the terminal console")
     log_level: str = Field("INFO", description="logging level")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="log lines as text, or `json`: one JSON object per line"
+    )
     auto_approve_confirmations: int = Field(
         0,
         ge=0,
@@ -243,6 +246,13 @@ class Settings(BaseSettings):
     web_allow_sql: bool = Field(
         False, description="let visitors run their own read-only SQL on the web view"
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="port of /health and /metrics; set, `scalebot run` serves them",
+    )
+    metrics_host: str = Field("127.0.0.1", description="address /health and /metrics bind")
 
     @field_validator("moderators", mode="before")
     @classmethod
@@ -341,6 +351,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return parse_replica_url(value)
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _check_log_format(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() not in ("text", "json"):
+            raise ValueError(
+                f"{value!r} is not a log format: SCALEBOT_LOG_FORMAT takes text or json "
+                "(example: SCALEBOT_LOG_FORMAT=json)"
+            )
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("web_url")
     @classmethod

@@ -123,9 +123,20 @@ class NotStored(UserError):
 
 
 class RateLimited(UserError):
-    """Over a rate limit: the reply says which one and when to try again; nothing stored."""
+    """Over a rate limit: the reply says which one and when to try again; nothing stored.
+
+    ``limit`` names it as its counts are stored: ``commands`` or ``submissions``.
+    """
 
     title = "Slow down"
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class MetricsUnavailable(Exception):
+    """``SCALEBOT_METRICS_PORT`` cannot be served (the port is taken, say): the reason."""
 
 
 class PlatformRefused(Exception):

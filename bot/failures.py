@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.errors import DiskFull, LedgerBusyError, NotStored, UserError, WritesOff
+from bot.errors import DiskFull, LedgerBusyError, NotStored, RateLimited, UserError, WritesOff
 from bot.reply import Reply
 from knowledge.ledger.faults import (
     LedgerBusy,
@@ -73,13 +73,10 @@ def error_reply(error: UserError) -> Reply:
     summary = error.message
     if error.example:
         summary += f"\nExample: {error.example}"
-    return Reply(
-        title=error.title,
-        summary=summary,
-        kind="error",
-        visibility="private",
-        data={"error": type(error).__name__, "example": error.example, "option": error.option},
-    )
+    data = {"error": type(error).__name__, "example": error.example, "option": error.option}
+    if isinstance(error, RateLimited):
+        data["limit"] = error.limit  # which one: the metrics count refusals by it
+    return Reply(title=error.title, summary=summary, kind="error", visibility="private", data=data)
 
 
 def refused_write(name: str, fault: StorageFault) -> Reply:

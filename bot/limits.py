@@ -119,7 +119,8 @@ def too_many_commands(limit: Limit, now: float) -> RateLimited:
     """The refusal of a command over ``SCALEBOT_COMMAND_LIMIT``."""
     return RateLimited(
         f"You have reached the limit of {limit.per('command')}. Nothing was run or stored; "
-        f"try again {when(limit.ends(now), now)}."
+        f"try again {when(limit.ends(now), now)}.",
+        "commands",
     )
 
 
@@ -129,5 +130,6 @@ def too_many_submissions(limit: Limit, now: float, commands: list[str]) -> RateL
     verb = "counts" if len(commands) == 1 else "each count"
     return RateLimited(
         f"You have reached the limit of {limit.per('submission')} ({named} {verb} as "
-        f"one). Nothing was stored; try again {when(limit.ends(now), now)}."
+        f"one). Nothing was stored; try again {when(limit.ends(now), now)}.",
+        "submissions",
     )

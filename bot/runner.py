@@ -25,10 +25,11 @@ import contextlib
 import functools
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import charts
 from bot.cache import Kept, ReplyCache
@@ -43,6 +44,9 @@ from bot.notices import Deliverer, Notice
 from bot.reply import Reply
 from bot.suggest import LIMIT, Suggestion
 from knowledge.kb import Library
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -127,6 +131,9 @@ class AsyncCore:
         core.checks.warm()
         # Command counts are written on the core's thread after the reply, not before it.
         core.limits.limiter.defer = self._flush_limits_later
+        #: Where each command's outcome and latency go (``SCALEBOT_METRICS_PORT``): set
+        #: by :func:`bot.serve.serve`; None records nothing.
+        self.metrics: Metrics | None = None
 
     async def call(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run ``function(*args, **kwargs)`` on the core's thread and await its result.
@@ -400,9 +407,32 @@ class AsyncCore:
         if pending:
             await asyncio.wait(pending, timeout=timeout)
 
+    def _metered(
+        self, name: str, caller: Caller, reply: asyncio.Future[Reply], started: float
+    ) -> None:
+        """The one place every command's reply is recorded (when metrics are on).
+
+        Each public way in (:meth:`answer`, :meth:`answer_options`, :meth:`ask`,
+        :meth:`invoke`, :meth:`press`) passes its reply's future here once, so a command
+        is counted once whether its reply came from the cache, the loop, the core's
+        thread or late; ``started`` is the adapter's call (``time.perf_counter()``).
+        """
+        metrics = self.metrics
+        if metrics is None:
+            return
+        if reply.done():  # from the cache or the loop: no callback to schedule
+            metrics.resolved(name, caller.platform, started, reply)
+        else:
+            reply.add_done_callback(
+                functools.partial(metrics.resolved, name, caller.platform, started)
+            )
+
     def ask(self, text: str, caller: Caller) -> asyncio.Future[Reply]:
         """``Core.run_line`` on the core's thread, queued at once (:meth:`dispatch`)."""
-        return self.dispatch(self._asking(text, caller))
+        started = time.perf_counter()
+        reply = self.dispatch(self._asking(text, caller))
+        self._metered(command_name(text), caller, reply, started)
+        return reply
 
     def _asking(self, text: str, caller: Caller) -> Callable[[], Reply]:
         return functools.partial(self.core.run_line, text, caller)
@@ -411,10 +441,17 @@ class AsyncCore:
         self, name: str, options: dict[str, str], caller: Caller, *, pressed: bool = False
     ) -> asyncio.Future[Reply]:
         """``Core.invoke`` on the core's thread, queued at once (:meth:`dispatch`)."""
-        return self.dispatch(self.core.invoke, name, options, caller, pressed=pressed)
+        started = time.perf_counter()
+        reply = self.dispatch(self.core.invoke, name, options, caller, pressed=pressed)
+        self._metered(name.removeprefix("/").casefold(), caller, reply, started)
+        return reply
 
     async def press(self, text: str, caller: Caller, reason: str | None = None) -> Reply:
-        return await self.call(self.core.press, text, caller, reason)
+        """A reply's button: ``Core.press`` on the core's thread."""
+        started = time.perf_counter()
+        reply = self.dispatch(self.core.press, text, caller, reason)
+        self._metered(command_name(text), caller, reply, started)
+        return await reply
 
     async def within(self, work: Awaitable[Reply], budget: float | None = None) -> Timely:
         """``work``'s reply if it is ready within ``budget`` seconds (default
@@ -444,24 +481,30 @@ class AsyncCore:
         (``Core.surface``: platform, images, web URL), never by who asked: a pure
         handler cannot read that (see ``Request``).
         """
+        started = time.perf_counter()
         line = text.strip()
-        name = split_command(line)[0] if line.startswith("/") else "ask"
+        name = command_name(line)
         command = self.core.commands.get(name)
         key = None
         if line and command is not None and command.pure:
             key = ("text", self.core.surface(caller), line)
         start = functools.partial(self._start, command, self._asking(text, caller))
-        return await self._answer(key, start, caller, command)
+        timely = await self._answer(key, start, caller, command)
+        self._metered(name, caller, timely.later, started)
+        return timely
 
     async def answer_options(self, name: str, options: dict[str, str], caller: Caller) -> Timely:
         """The reply to a command whose options came split (Discord), as :meth:`answer`."""
+        started = time.perf_counter()
         command = self.core.commands.get(name)
         key = None
         if command is not None and command.pure:
             key = ("options", self.core.surface(caller), name, tuple(sorted(options.items())))
         work = functools.partial(self.core.invoke, name, options, caller)
         start = functools.partial(self._start, command, work)
-        return await self._answer(key, start, caller, command)
+        timely = await self._answer(key, start, caller, command)
+        self._metered(name, caller, timely.later, started)
+        return timely
 
     @staticmethod
     def budget_for(command: Command | None) -> float | None:
@@ -518,6 +561,14 @@ class AsyncCore:
         self._worker.shutdown(wait=True)
         self.core.limits.limiter.defer = None
         self.cache.close()
+
+
+def command_name(line: str) -> str:
+    """The command a typed line runs, as the core reads it: text without ``/`` asks."""
+    line = line.strip()
+    if not line:
+        return "help"
+    return split_command(line)[0] if line.startswith("/") else "ask"
 
 
 def _done(reply: Reply) -> asyncio.Future[Reply]:

@@ -7,8 +7,9 @@ behind the same lock, as one submitted on Discord. The web view (``web``) is a s
 too: it reads the same file through Datasette, on this loop when it runs alone
 (``scalebot web``), in a process of its own beside chat (:mod:`bot.web.process`).
 With a news channel set for a platform served here, the news desk (:mod:`bot.newsdesk`)
-runs on the same loop: record announcements and the weekly digest. SIGINT and SIGTERM
-stop every service cleanly.
+runs on the same loop: record announcements and the weekly digest. With
+``SCALEBOT_METRICS_PORT`` set, ``/health`` and ``/metrics`` do too (:mod:`bot.health`).
+SIGINT and SIGTERM stop every service cleanly.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.core import Core
 from bot.errors import PlatformRefused as PlatformRefused
 from bot.notices import Notice
 from bot.runner import AsyncCore
+from knowledge.store import Store
 
 if TYPE_CHECKING:
     from bot.newsdesk import NewsDesk
@@ -38,6 +40,10 @@ class Service(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def problem(self) -> str | None:
+        """Why the service does not serve now (for /health), or None when it does."""
+        ...
 
 
 def build_services(platforms: list[str], core: AsyncCore, settings: Settings) -> list[Service]:
@@ -64,6 +70,21 @@ def build_services(platforms: list[str], core: AsyncCore, settings: Settings) ->
         else:
             raise ValueError(f"unknown platform {platform!r}")
     return services
+
+
+def health_service(
+    core: AsyncCore, store: Store, settings: Settings, services: list[Service]
+) -> Service | None:
+    """``/health`` and ``/metrics`` for ``services`` when ``SCALEBOT_METRICS_PORT`` is set.
+
+    Imported only then (prometheus-client, aiohttp). Started before the others, so a
+    start that waits for a platform is already seen as "not connected yet".
+    """
+    if settings.metrics_port is None:
+        return None
+    from bot.health import MetricsService
+
+    return MetricsService(core, store, settings, services)
 
 
 def news_desk(platforms: list[str], core: AsyncCore, settings: Settings) -> NewsDesk | None:
@@ -113,6 +134,9 @@ async def serve(
             loop.add_signal_handler(signum, stop.set)
     async_core = AsyncCore(core)
     services = build_services(platforms, async_core, settings)
+    health = health_service(async_core, core.store, settings, services)
+    if health is not None:
+        services.insert(0, health)
     started: list[Service] = []
     desk: NewsDesk | None = None
     try:

@@ -45,6 +45,7 @@ PROBES = (
     "fri 17:00",
     "Europe/Paris",
     "T0PROBE01",
+    "json",
 )
 
 

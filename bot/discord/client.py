@@ -341,6 +341,19 @@ class DiscordService:
         log.info("Discord: connected as %s", self.client.user)
         self.core.listen(self.notices)
 
+    async def problem(self) -> str | None:
+        """Why Discord cannot reach the bot (/health), or None: READY, every socket open."""
+        client = self.client
+        if client.is_closed() or (self._task is not None and self._task.done()):
+            return "the gateway connection is closed"
+        if not client.is_ready():
+            return "waiting for the gateway's READY"
+        if isinstance(client, discord.AutoShardedClient):
+            down = [str(shard) for shard, info in client.shards.items() if info.is_closed()]
+            return f"shards {', '.join(down)} are reconnecting" if down else None
+        socket = client.ws
+        return None if socket is not None and socket.open else "reconnecting to the gateway"
+
     async def stop(self) -> None:
         self.core.unlisten(self.notices)
         await self.client.close()

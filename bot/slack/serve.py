@@ -80,6 +80,7 @@ class SlackService:
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._site: web.TCPSite | None = None
 
     @property
     def transport(self) -> str:
@@ -163,6 +164,7 @@ class SlackService:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.slack_host, self.settings.slack_port)
         await site.start()
+        self._site = site
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.settings.slack_port
@@ -172,6 +174,20 @@ class SlackService:
             self.port,
             EVENTS_PATH,
         )
+
+    async def problem(self) -> str | None:
+        """Why Slack cannot reach the bot (/health), or None: listening, or connected.
+
+        Socket Mode asks slack-sdk's client, which also fails a connection whose pings
+        go unanswered; HTTP asks whether the server still accepts connections.
+        """
+        if self._socket is not None:
+            connected = await self._socket.client.is_connected()
+            return None if connected else "Socket Mode is not connected"
+        server = self._site._server if self._site is not None else None
+        if server is None or not getattr(server, "is_serving", lambda: False)():
+            return "the HTTP transport is not listening"
+        return None
 
     async def stop(self) -> None:
         self.core.unlisten(self.notices)

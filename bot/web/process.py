@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from pydantic import SecretStr
 
+from bot import logs
 from bot.config import Settings
 from bot.web import WebUnavailable
 
@@ -129,6 +130,14 @@ class WebProcess:
                 process.kill()
             return await process.wait()
 
+    async def problem(self) -> str | None:
+        """Why the web view is not served (/health), or None while its process runs."""
+        process = self._process
+        if process is None or process.returncode is not None:
+            code = None if process is None else process.returncode
+            return f"the web view's process is not running (exit code {code})"
+        return None
+
     async def stop(self) -> None:
         self._stopping = True
         await self._end()
@@ -182,11 +191,7 @@ def main() -> None:
     # The report goes on the real stdout; anything else printed goes to the log.
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(settings)  # the bot's format (SCALEBOT_LOG_FORMAT) for its lines too
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
     sys.exit(asyncio.run(_serve(settings, channel)))

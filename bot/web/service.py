@@ -119,6 +119,12 @@ class WebService:
                 raise WebUnavailable(f"the web server did not start within {START_TIMEOUT} s")
             await asyncio.sleep(0.01)
 
+    async def problem(self) -> str | None:
+        """Why the web view is not served (/health), or None while uvicorn serves."""
+        if self._server is None or self._task is None or not self._server.started:
+            return "not serving"
+        return "the web server stopped" if self._task.done() else None
+
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:
             self._server.should_exit = True
