@@ -84,7 +84,24 @@ def health_service(
         return None
     from bot.health import MetricsService
 
-    return MetricsService(core, store, settings, services)
+    service = MetricsService(core, store, settings, services)
+    if settings.replica_url is not None:
+        from bot.metrics import REPLICATION_LAG
+
+        service.metrics.watch(
+            REPLICATION_LAG,
+            lambda: _replica_lag(settings),
+            "Seconds the replica is behind the database (Litestream).",
+        )
+    return service
+
+
+def _replica_lag(settings: Settings) -> float | None:
+    """The replica's lag for /metrics: None (the gauge absent) while it is unknown."""
+    from bot.replica import replica_status
+
+    status = replica_status(settings)
+    return None if status is None else status.lag_seconds
 
 
 def news_desk(platforms: list[str], core: AsyncCore, settings: Settings) -> NewsDesk | None:
