@@ -11,10 +11,14 @@ distinct enough that finding it in a file can only mean it leaked.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+from slack_sdk.oauth.installation_store import Bot
 
 from bot.config import Settings
 from bot.core import Core
+from bot.slack.installs import Installations, LedgerFile
 from knowledge.sourcecheck import FoundFigure, SourceCheck
 from tests.helpers import MODERATOR
 from tests.web_stack import CHANNEL, PRIVATE, SUBMITTER, WORKSPACE, community_ledger
@@ -31,6 +35,9 @@ TOKENS = {
     "SLACK_SIGNING_SECRET": "signing-secret-0ddba11",
     "DISCORD_TOKEN": "discord-token-secret.Gx1.abc",
 }
+#: A workspace's tokens stored by an OAuth install (issue 24), in the ledger's own file.
+INSTALLED_TOKEN = "xoxb-installed-secret-333-444"
+INSTALLED_REFRESH = "xoxe-refresh-secret-555"
 #: A field a moderator adds: public (its name, its chart); who added it is not.
 FIELD_SLUG = "audio"
 FIELD_NAME = "Audio generation"
@@ -47,6 +54,8 @@ SECRETS = (
     "flag-reason-secret",
     REQUEST_KEY,
     *TOKENS.values(),
+    INSTALLED_TOKEN,
+    INSTALLED_REFRESH,
 )
 
 
@@ -90,7 +99,29 @@ def private_ledger(path: Path) -> dict[str, int]:
         assert reply.kind == "answer", reply.as_text()
         decided = core.ask(f"/approve {reply.data['id']}", MODERATOR)
         assert decided.kind == "answer", decided.as_text()
+    install_a_workspace(path)
     return ids
+
+
+def install_a_workspace(path: Path) -> None:
+    """A workspace's bot token and refresh token, stored as an OAuth install stores them."""
+    ledger = LedgerFile(str(path))
+    try:
+        bot = Bot(
+            app_id="A0PUBLISH",
+            team_id="T0INSTALLED",
+            team_name="Installed Lab",
+            bot_token=INSTALLED_TOKEN,
+            bot_refresh_token=INSTALLED_REFRESH,
+            bot_token_expires_at=2_000_000_000,
+            bot_id="B0PUBLISH",
+            bot_user_id="U0PUBLISHBOT",
+            bot_scopes=["commands", "chat:write"],
+            installed_at=1_700_000_000.0,
+        )
+        asyncio.run(Installations(ledger, "client-id").async_save_bot(bot))
+    finally:
+        ledger.close()
 
 
 def snapshot_files(folder: Path) -> dict[str, bytes]:
