@@ -89,19 +89,27 @@ def test_a_crash_loses_no_acknowledged_write_older_than_the_recovery_point(
     assert restored <= set(bot.acked) | {max(bot.acked) + 1}
 
 
-def test_killing_the_bot_alone_loses_nothing(tmp_path: Path) -> None:
-    """Its Litestream is told to stop when the bot dies (prctl), and syncs first."""
+def test_killing_the_bot_alone_stops_litestream_within_the_recovery_point(
+    tmp_path: Path,
+) -> None:
+    """Its Litestream is told to stop when the bot dies (prctl) and syncs what it has
+    seen of the WAL first: on a quiet machine every acknowledged write arrives; on a
+    loaded one the last moments may not have been seen yet, as in a crash, so the
+    bound is the crash's."""
     replica = tmp_path / "replica"
     bot = ReplicatedBot(tmp_path / "machine" / "scalebot.db", replica, tmp_path / "bot.log")
     try:
         litestream = bot.litestream_pid()
         write_for(bot, 1.0)
         bot.proc.kill()
+        killed = time.monotonic()
         bot.proc.wait(30)
     finally:
         bot.close()
     assert process_gone(litestream), "Litestream outlived the bot"
-    assert set(bot.acked) <= restore_elsewhere(tmp_path, replica)
+    restored = restore_elsewhere(tmp_path, replica)
+    lost = [killed - acked for point, acked in bot.acked.items() if point not in restored]
+    assert max(lost, default=0.0) <= recovery_point(PRODUCTION_INTERVAL), lost
 
 
 def test_a_graceful_stop_ships_every_write_and_stops_litestream(tmp_path: Path) -> None:
