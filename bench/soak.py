@@ -1,0 +1,519 @@
+"""Soak test: ``scalebot run all`` under a steady mixed load, figures per minute, a verdict.
+
+Starts the real ``scalebot run all`` as a subprocess on a fresh ledger (the curated seed
+plus ``--points`` generated points from ``bench/core.py``'s loader) with every surface
+on: Slack over HTTP (signed requests; its Web API and response URLs are the tests' fake,
+through ``SLACK_API_URL``), Discord against the tests' fake gateway and REST API
+(``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``) and the web view (``SCALEBOT_WEB_PORT``),
+all on 127.0.0.1. Source checks are on, against pages served here.
+
+For ``--minutes`` it sends ``--rate`` requests a second (at most ``--concurrency`` at a
+time; a tick with all of them busy is skipped and counted as shed): read commands,
+web pages and canned queries, and submitted points' lives (submit, confirm, flag,
+approve or reject by a moderator), over Slack and Discord (``bench/soakload.py`` says
+what and how each answer is judged). Before the clock starts, each read and page is
+asked once, so the first minute is a running bot's, not a cold one's.
+
+Every minute it reports requests, the p50/p99 latency of chat replies and of web pages,
+errors (a wrong or error reply, a failed request, a page not 200, a line the bot logs
+at ERROR, an unclean exit), and the bot's processes (the
+bot and its children: the web view, the source checker): RSS and open file descriptors,
+and the WAL file's size. Then the verdict against the issue's targets
+(``bench/soakreport.py``), exit status 0 when every judged target holds, 1 otherwise.
+It stops by itself, and stops the bot (SIGTERM, then SIGKILL after a grace) and the
+fakes however it ends (Ctrl-C, SIGTERM, an exception).
+
+    python bench/soak.py [--minutes 10] [--rate 20] [--concurrency 8] [--points 10000]
+                         [--json FILE]
+"""
+
+# ruff: noqa: E402 (the path is fixed before the imports that need it)
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import importlib.util
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import IO, Any
+
+# Run as a script, this file's folder comes first on sys.path, and bench/discord.py
+# would shadow the discord package: drop the folder, put the repo root in its place.
+_HERE = Path(__file__).resolve().parent
+ROOT = _HERE.parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+sys.path.insert(0, str(ROOT))
+
+import aiohttp
+
+from bench.soakfakes import SoakDiscord, SoakSlackAPI, SourcePages
+from bench.soakload import MODERATORS, PAGES, TIMEOUT, Load, Result, Targets, reads
+from bench.soakreport import Sample, Window, by_request, passed, row, table, verdict
+from bot.config import Settings
+from bot.core import Core
+from tests.fakes.discord.objects import TOKEN
+from tests.fakes.slack_client import SIGNING_SECRET
+
+#: Seconds the bot has to stop after SIGTERM before it is killed.
+GRACE = 20.0
+#: Seconds the bot has to serve every surface after it starts.
+START_TIMEOUT = 120.0
+#: How often the bot's processes are sampled, in seconds.
+SAMPLE_EVERY = 1.0
+#: A line the bot logs at ERROR or above (text or JSON log format).
+_ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL)\b")
+
+
+# -- the bot's processes -------------------------------------------------------------------
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (children, theirs...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo and len(found) < 10_000:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def sample(pid: int, wal: Path) -> Sample:
+    """RSS and open descriptors of ``pid`` and its descendants, and the WAL's size, now."""
+    rss = fds = processes = 0
+    ticks = 0
+    for each in descendants(pid):
+        try:
+            with open(f"/proc/{each}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            with open(f"/proc/{each}/status", encoding="ascii", errors="replace") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        rss += int(line.split()[1]) * 1024
+            fds += len(os.listdir(f"/proc/{each}/fd"))
+            processes += 1
+        except (OSError, ValueError):
+            continue  # it ended between the listing and the reading
+    try:
+        wal_bytes = wal.stat().st_size
+    except OSError:
+        wal_bytes = 0
+    cpu = ticks / os.sysconf("SC_CLK_TCK")
+    return Sample(time.perf_counter(), rss, fds, wal_bytes, processes, cpu)
+
+
+class Bot:
+    """``scalebot run all`` in its own session, its output logged and read as it comes."""
+
+    def __init__(self, directory: Path, env: dict[str, str]) -> None:
+        self.log = directory / "scalebot.log"
+        self.wal = directory / "ledger.db-wal"
+        self.errors: list[tuple[float, str]] = []
+        self.samples: list[Sample] = []
+        self.seen: set[int] = set()
+        self._stop = threading.Event()
+        # A session of its own: a Ctrl-C at the terminal reaches the soak, which stops the
+        # bot in order, not the bot directly.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "all"],
+            cwd=directory,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        assert self.process.stdout is not None
+        self._threads = [
+            threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True),
+            threading.Thread(target=self._sample, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        with self.log.open("wb") as sink:
+            for raw in iter(stream.readline, b""):
+                sink.write(raw)
+                line = raw.decode("utf-8", "replace").rstrip()
+                if _ERROR_LINE.search(line):
+                    self.errors.append((time.perf_counter(), line))
+
+    def _sample(self) -> None:
+        while not self._stop.wait(SAMPLE_EVERY) and self.process.poll() is None:
+            taken = sample(self.process.pid, self.wal)
+            self.samples.append(taken)
+            self.seen.update(descendants(self.process.pid))
+
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL after :data:`GRACE`; any child left is killed. Exit status."""
+        self._stop.set()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=GRACE)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait(timeout=GRACE)
+        for pid in sorted(self.seen - {self.process.pid}):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)  # ours, and it outlived the bot
+        for thread in self._threads:
+            thread.join(GRACE)
+        return code
+
+
+def bot_env(
+    directory: Path, slack: SoakSlackAPI, discord: SoakDiscord, ports: dict[str, int]
+) -> dict[str, str]:
+    """The bot's environment: every surface on 127.0.0.1, no setting of this shell's."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SCALEBOT_", "SLACK_", "DISCORD_"))
+    }
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            "SCALEBOT_DB": str(directory / "ledger.db"),
+            "SCALEBOT_MODERATORS": MODERATORS,
+            "SLACK_BOT_TOKEN": "xoxb-soak",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.url,
+            "SCALEBOT_SLACK_HOST": "127.0.0.1",
+            "SCALEBOT_SLACK_PORT": str(ports["slack"]),
+            "DISCORD_TOKEN": TOKEN,
+            "DISCORD_API_URL": discord.api_url,
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
+            "SCALEBOT_WEB_HOST": "127.0.0.1",
+            "SCALEBOT_WEB_PORT": str(ports["web"]),
+            # A few members send thousands of commands: limits no run reaches, so each
+            # command is counted (as in production) and none refused.
+            "SCALEBOT_COMMAND_LIMIT": "1000000000/minute",
+            "SCALEBOT_SUBMIT_LIMIT": "1000000000/minute",
+            # The sources /submit cites are served here, on 127.0.0.1.
+            "SCALEBOT_CHECK_ALLOW_PRIVATE": "1",
+            "SCALEBOT_LOG_LEVEL": "INFO",
+        }
+    )
+    return env
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def seed(directory: Path, points: int) -> float:
+    """A fresh ledger: the curated seed, and ``points`` generated points; seconds taken."""
+    began = time.perf_counter()
+    with Core.open(settings=Settings(db=directory / "ledger.db", moderators=frozenset())) as core:
+        if points:
+            spec = importlib.util.spec_from_file_location("bench_core", ROOT / "bench" / "core.py")
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            module.load(core, points)
+    return time.perf_counter() - began
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+async def ready(
+    session: aiohttp.ClientSession, bot: Bot, discord: SoakDiscord, ports: dict[str, int]
+) -> None:
+    """Until the web view and Slack's endpoint answer and Discord's gateway session is live."""
+    ends = time.monotonic() + START_TIMEOUT
+    for url in (
+        f"http://127.0.0.1:{ports['web']}/",
+        f"http://127.0.0.1:{ports['slack']}/health",
+    ):
+        while True:
+            if bot.process.poll() is not None:
+                raise SystemExit(f"the bot exited ({bot.process.returncode}) while starting")
+            if time.monotonic() > ends:
+                raise SystemExit(f"the bot did not serve {url} within {START_TIMEOUT:g} s")
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    await discord.wait_connected(max(1.0, ends - time.monotonic()))
+
+
+async def warm_up(load: Load) -> list[Result]:
+    """Each read on each platform and each page once, before the clock starts."""
+    results = []
+    for ask in reads():
+        for transport in ("slack", "discord"):
+            results.append(await load.command(ask, transport))
+    for path in PAGES:
+        results.append(await load.page(path))
+    return results
+
+
+@dataclasses.dataclass
+class Run:
+    """The windows of one soak as they fill."""
+
+    began: float
+    window_seconds: float
+    count: int
+
+    def __post_init__(self) -> None:
+        self.windows = [Window(i) for i in range(self.count)]
+        self.messages: Counter[str] = Counter()
+        #: Latencies by kind of request ("slack /scale", "web /-/charts"), the whole run.
+        self.by_name: dict[str, list[float]] = {}
+
+    def at(self, stamp: float) -> Window:
+        index = int((stamp - self.began) // self.window_seconds)
+        return self.windows[min(max(index, 0), self.count - 1)]
+
+    def record(self, result: Result, stamp: float) -> None:
+        window = self.at(stamp)
+        window.requests[result.transport] += 1
+        if result.error is not None:
+            window.errors[result.name] += 1
+            self.messages[result.error[:200]] += 1
+        elif result.seconds is not None:
+            kind = "web" if result.transport == "web" else "chat"
+            window.latencies[kind].append(result.seconds)
+            self.by_name.setdefault(result.name, []).append(result.seconds)
+
+    def error(self, kind: str, message: str, stamp: float) -> None:
+        self.at(stamp).errors[kind] += 1
+        self.messages[message[:200]] += 1
+
+
+async def drive(load: Load, run: Run, bot: Bot, rate: float, concurrency: int, ends: float) -> None:
+    """Send ``rate`` requests a second until ``ends``, at most ``concurrency`` at a time."""
+    tasks: set[asyncio.Task[None]] = set()
+    interval = 1.0 / rate
+    tick = time.perf_counter()
+    tidied = tick
+
+    async def one() -> None:
+        result = await load.step()
+        run.record(result, time.perf_counter())
+
+    while (now := time.perf_counter()) < ends:
+        if bot.process.poll() is not None:
+            run.error("bot", f"the bot exited ({bot.process.returncode}) during the run", now)
+            break
+        if now - tick > 1.0:  # the soak itself stalled: those ticks are lost, not burst
+            run.at(now).shed += int((now - tick) / interval)
+            tick = now
+        if tick > now:
+            await asyncio.sleep(tick - now)
+        tick += interval
+        if len(tasks) >= concurrency:
+            run.at(time.perf_counter()).shed += 1
+            continue
+        task = asyncio.create_task(one())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        if now - tidied > 5.0:
+            tidied = now
+            tidy(load.targets)
+    if tasks:
+        await asyncio.wait(tasks, timeout=TIMEOUT + 5)
+    for task in tasks:
+        task.cancel()
+    tidy(load.targets)
+
+
+def tidy(targets: Targets) -> None:
+    """Trim the fakes' state, so they answer as fast in the last minute as in the first."""
+    targets.discord.trim()
+    targets.slack.trim()
+
+
+async def soak(directory: Path, args: argparse.Namespace) -> tuple[Run, dict[str, Any]]:
+    slack, discord, pages = SoakSlackAPI(), SoakDiscord(), SourcePages()
+    ports = {"slack": free_port(), "web": free_port()}
+    started: list[Any] = []
+    bot: Bot | None = None
+    facts: dict[str, Any] = {}
+    try:
+        for fake in (slack, discord, pages):
+            await fake.start()
+            started.append(fake)
+        bot = Bot(directory, bot_env(directory, slack, discord, ports))
+        connector = aiohttp.TCPConnector(limit=args.concurrency * 2)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            began = time.perf_counter()
+            await ready(session, bot, discord, ports)
+            facts["start_seconds"] = round(time.perf_counter() - began, 2)
+            load = Load(Targets(ports["slack"], ports["web"], slack, discord, pages, session))
+            warm = await warm_up(load)
+            facts["warm_up_errors"] = [r.error for r in warm if r.error]
+            seconds = args.minutes * 60
+            count = max(1, math.ceil(seconds / args.window - 1e-9))
+            run = Run(time.perf_counter(), args.window, count)
+            for message in facts["warm_up_errors"]:
+                run.error("warm-up", message, run.began)
+            await drive(load, run, bot, args.rate, args.concurrency, run.began + seconds)
+            facts["ran_seconds"] = round(time.perf_counter() - run.began, 1)
+    finally:
+        code = bot.stop() if bot is not None else None
+        for fake in reversed(started):
+            await fake.stop()
+    assert bot is not None
+    ended = time.perf_counter()
+    if code != 0:
+        run.error("bot", f"the bot's exit status after SIGTERM was {code}, not 0", ended)
+    for stamp, line in bot.errors:
+        run.error("bot log at ERROR", f"bot log: {line}", stamp)
+    for taken in bot.samples:
+        if taken.at >= run.began:
+            run.at(taken.at).samples.append(taken)
+    facts |= {
+        "bot_cpu_seconds": round(bot.samples[-1].cpu_seconds, 1) if bot.samples else None,
+        "soak_cpu_seconds": round(time.process_time(), 1),
+        "slack_api_calls": dict(slack.methods),
+        "discord_api_calls": dict(discord.methods),
+        "source_pages_served": pages.served,
+        "processes_seen": len(bot.seen),
+    }
+    return run, facts
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="how long (default 10)")
+    parser.add_argument("--rate", type=float, default=20.0, help="requests a second in all")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight, at most")
+    parser.add_argument(
+        "--points", type=int, default=10_000, help="generated points on top of the curated seed"
+    )
+    parser.add_argument(
+        "--window", type=float, default=60.0, help="seconds per reported window (default 60)"
+    )
+    parser.add_argument("--json", type=Path, help="write the per-window table and verdict here")
+    args = parser.parse_args(argv)
+    for name in ("minutes", "rate", "window"):
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name} must be above 0 (example: --minutes 1)")
+    if args.concurrency < 1 or args.points < 0:
+        parser.error("--concurrency must be at least 1 and --points at least 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    with tempfile.TemporaryDirectory(prefix="scalebot-soak-") as folder:
+        directory = Path(folder)
+        seeded = seed(directory, args.points)
+        print(
+            f"ledger: the curated seed and {args.points:,} generated points "
+            f"(built in {seeded:.1f} s)",
+            flush=True,
+        )
+        run, facts = asyncio.run(_main(directory, args))
+    rows = [
+        row(window, min(args.window, args.minutes * 60 - args.window * window.index))
+        for window in run.windows
+    ]
+    checks = verdict(rows)
+    report(args, rows, checks, run, facts)
+    if args.json is not None:
+        document = {
+            "command": "python bench/soak.py " + " ".join(sys.argv[1:] if argv is None else argv),
+            "settings": {k: str(v) for k, v in vars(args).items()},
+            "windows": rows,
+            "verdict": [dataclasses.asdict(check) for check in checks],
+            "passed": passed(checks),
+            "errors": dict(run.messages.most_common(50)),
+            "by_request": by_request(run.by_name),
+            "facts": facts,
+        }
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return 0 if passed(checks) else 1
+
+
+async def _main(directory: Path, args: argparse.Namespace) -> tuple[Run, dict[str, Any]]:
+    """The soak as the main task; SIGTERM cancels it as Ctrl-C does, so ``finally`` runs."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await soak(directory, args)
+
+
+def report(
+    args: argparse.Namespace,
+    rows: list[dict[str, Any]],
+    checks: list[Any],
+    run: Run,
+    facts: dict[str, Any],
+) -> None:
+    print(
+        f"`scalebot run all` (Slack over HTTP, Discord on the fake gateway, the web view) "
+        f"for {args.minutes:g} min at {args.rate:g} requests/s, at most {args.concurrency} "
+        f"in flight; started in {facts.get('start_seconds')} s\n"
+    )
+    print(table(rows, args.window))
+    shed = sum(r["shed"] for r in rows)
+    by_transport: Counter[str] = Counter()
+    for r in rows:
+        by_transport.update(r["by_transport"])
+    print(
+        f"\nrequests by transport {dict(by_transport)}; ticks shed at the concurrency cap: "
+        f"{shed}; source pages served {facts.get('source_pages_served')}; processes "
+        f"(the bot and its children) seen {facts.get('processes_seen')}"
+    )
+    slowest = list(by_request(run.by_name).items())[:8]
+    print(
+        "\nslowest requests by p99 (count, p50 / p99 ms): "
+        + "; ".join(
+            f"{name} {s['count']}, {s['p50_ms']:.1f} / {s['p99_ms']:.1f}" for name, s in slowest
+        )
+    )
+    print(
+        f"CPU seconds: the bot and its children {facts.get('bot_cpu_seconds')}, "
+        f"this soak's process {facts.get('soak_cpu_seconds')}"
+    )
+    if run.messages:
+        print("\nerrors (most frequent first):")
+        for message, count in run.messages.most_common(20):
+            print(f"  {count} x {message}")
+    print("\nverdict:")
+    for check in checks:
+        mark = {True: "meets", False: "MISSES", None: "-"}[check.ok]
+        print(f"  {check.name}: {check.measured} (target {check.target}): {mark}")
+    print("PASS" if passed(checks) else "FAIL", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
