@@ -36,9 +36,10 @@ import contextlib
 import dataclasses
 import importlib.util
 import json
+import logging
 import math
 import os
-import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -60,7 +61,16 @@ import aiohttp
 
 from bench.soakfakes import SoakDiscord, SoakSlackAPI, SourcePages
 from bench.soakload import MODERATORS, PAGES, TIMEOUT, Load, Result, Targets, reads
-from bench.soakreport import Sample, Window, by_request, passed, row, table, verdict
+from bench.soakreport import (
+    LogWatch,
+    Sample,
+    Window,
+    by_request,
+    passed,
+    row,
+    table,
+    verdict,
+)
 from bot.config import Settings
 from bot.core import Core
 from tests.fakes.discord.objects import TOKEN
@@ -72,10 +82,6 @@ GRACE = 20.0
 START_TIMEOUT = 120.0
 #: How often the bot's processes are sampled, in seconds.
 SAMPLE_EVERY = 1.0
-#: A line the bot logs at ERROR or above (text or JSON log format).
-_ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL)\b")
-
-
 # -- the bot's processes -------------------------------------------------------------------
 
 
@@ -133,6 +139,9 @@ class Bot:
         self.errors: list[tuple[float, str]] = []
         self.samples: list[Sample] = []
         self.seen: set[int] = set()
+        #: Whether it had to be killed, and how long it took to stop.
+        self.killed = False
+        self.stop_seconds = 0.0
         self._stop = threading.Event()
         # A session of its own: a Ctrl-C at the terminal reaches the soak, which stops the
         # bot in order, not the bot directly.
@@ -153,11 +162,12 @@ class Bot:
             thread.start()
 
     def _read(self, stream: IO[bytes]) -> None:
+        watch = LogWatch()
         with self.log.open("wb") as sink:
             for raw in iter(stream.readline, b""):
                 sink.write(raw)
                 line = raw.decode("utf-8", "replace").rstrip()
-                if _ERROR_LINE.search(line):
+                if watch.error(line):
                     self.errors.append((time.perf_counter(), line))
 
     def _sample(self) -> None:
@@ -169,13 +179,16 @@ class Bot:
     def stop(self) -> int:
         """SIGTERM, then SIGKILL after :data:`GRACE`; any child left is killed. Exit status."""
         self._stop.set()
+        began = time.perf_counter()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
             code = self.process.wait(timeout=GRACE)
         except subprocess.TimeoutExpired:
+            self.killed = True
             self.process.kill()
             code = self.process.wait(timeout=GRACE)
+        self.stop_seconds = time.perf_counter() - began
         for pid in sorted(self.seen - {self.process.pid}):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)  # ours, and it outlived the bot
@@ -317,6 +330,26 @@ class Run:
 async def drive(load: Load, run: Run, bot: Bot, rate: float, concurrency: int, ends: float) -> None:
     """Send ``rate`` requests a second until ``ends``, at most ``concurrency`` at a time."""
     tasks: set[asyncio.Task[None]] = set()
+    try:
+        await _ticks(load, run, bot, rate, concurrency, ends, tasks)
+        if tasks:
+            await asyncio.wait(tasks, timeout=TIMEOUT + 5)
+    finally:
+        for task in tasks:
+            task.cancel()
+        tidy(load.targets)
+
+
+async def _ticks(
+    load: Load,
+    run: Run,
+    bot: Bot,
+    rate: float,
+    concurrency: int,
+    ends: float,
+    tasks: set[asyncio.Task[None]],
+) -> None:
+    """The load's clock: one request a tick, none when ``concurrency`` are in flight."""
     interval = 1.0 / rate
     tick = time.perf_counter()
     tidied = tick
@@ -325,7 +358,11 @@ async def drive(load: Load, run: Run, bot: Bot, rate: float, concurrency: int, e
         result = await load.step()
         run.record(result, time.perf_counter())
 
+    shown = 0
     while (now := time.perf_counter()) < ends:
+        if run.at(now).index > shown:
+            progress(run.windows[shown])
+            shown += 1
         if bot.process.poll() is not None:
             run.error("bot", f"the bot exited ({bot.process.returncode}) during the run", now)
             break
@@ -344,11 +381,15 @@ async def drive(load: Load, run: Run, bot: Bot, rate: float, concurrency: int, e
         if now - tidied > 5.0:
             tidied = now
             tidy(load.targets)
-    if tasks:
-        await asyncio.wait(tasks, timeout=TIMEOUT + 5)
-    for task in tasks:
-        task.cancel()
-    tidy(load.targets)
+
+
+def progress(window: Window) -> None:
+    """One line as a window ends, so a long run shows it is alive."""
+    print(
+        f"  window {window.index + 1}: {sum(window.requests.values())} requests, "
+        f"{sum(window.errors.values())} errors",
+        flush=True,
+    )
 
 
 def tidy(targets: Targets) -> None:
@@ -373,8 +414,20 @@ async def soak(directory: Path, args: argparse.Namespace) -> tuple[Run, dict[str
             began = time.perf_counter()
             await ready(session, bot, discord, ports)
             facts["start_seconds"] = round(time.perf_counter() - began, 2)
+            print(
+                f"the bot (pid {bot.process.pid}) serves Slack, Discord and the web view "
+                f"(ready in {facts['start_seconds']} s); warming up",
+                flush=True,
+            )
             load = Load(Targets(ports["slack"], ports["web"], slack, discord, pages, session))
+            began = time.perf_counter()
             warm = await warm_up(load)
+            facts["warm_up_seconds"] = round(time.perf_counter() - began, 2)
+            print(
+                f"warm-up answered in {facts['warm_up_seconds']} s; "
+                f"{args.minutes:g} min of load starts",
+                flush=True,
+            )
             facts["warm_up_errors"] = [r.error for r in warm if r.error]
             seconds = args.minutes * 60
             count = max(1, math.ceil(seconds / args.window - 1e-9))
@@ -384,7 +437,16 @@ async def soak(directory: Path, args: argparse.Namespace) -> tuple[Run, dict[str
             await drive(load, run, bot, args.rate, args.concurrency, run.began + seconds)
             facts["ran_seconds"] = round(time.perf_counter() - run.began, 1)
     finally:
-        code = bot.stop() if bot is not None else None
+        # The bot closes its connections to the fakes as it stops: no traceback for that.
+        logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+        # In a thread: the fakes on this loop answer the bot while it stops (Discord's close).
+        code = await asyncio.to_thread(bot.stop) if bot is not None else None
+        if bot is not None:
+            print(
+                f"the bot stopped in {bot.stop_seconds:.1f} s after SIGTERM, exit status "
+                f"{code}{' (killed after the grace)' if bot.killed else ''}",
+                flush=True,
+            )
         for fake in reversed(started):
             await fake.stop()
     assert bot is not None
@@ -403,6 +465,7 @@ async def soak(directory: Path, args: argparse.Namespace) -> tuple[Run, dict[str
         "discord_api_calls": dict(discord.methods),
         "source_pages_served": pages.served,
         "processes_seen": len(bot.seen),
+        "pids": sorted(bot.seen),
     }
     return run, facts
 
@@ -422,6 +485,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "--window", type=float, default=60.0, help="seconds per reported window (default 60)"
     )
     parser.add_argument("--json", type=Path, help="write the per-window table and verdict here")
+    parser.add_argument("--log", type=Path, help="copy the bot's output (stdout and stderr) here")
     args = parser.parse_args(argv)
     for name in ("minutes", "rate", "window"):
         if getattr(args, name) <= 0:
@@ -441,7 +505,14 @@ def main(argv: list[str] | None = None) -> int:
             f"(built in {seeded:.1f} s)",
             flush=True,
         )
-        run, facts = asyncio.run(_main(directory, args))
+        try:
+            run, facts = asyncio.run(_main(directory, args))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            print("interrupted: the bot and the fakes are stopped; no verdict", flush=True)
+            return 130
+        finally:
+            if args.log is not None and (directory / "scalebot.log").exists():
+                shutil.copyfile(directory / "scalebot.log", args.log)
     rows = [
         row(window, min(args.window, args.minutes * 60 - args.window * window.index))
         for window in run.windows

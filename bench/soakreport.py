@@ -18,9 +18,41 @@ windows, so a run of one window (CI's minute) is judged on errors and the WAL on
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+#: A record the bot logs, in its text format ("2026-12-03 10:00:00,123 LEVEL name: ...") or
+#: as a JSON object per line (``SCALEBOT_LOG_FORMAT=json``): its level.
+_LEVEL = re.compile(
+    r'^\d{4}-\d\d-\d\d \S+ (?P<text>[A-Z]+) |"(?:level|levelname)": ?"(?P<json>[A-Z]+)"'
+)
+_ERRORS = {"ERROR", "CRITICAL"}
+
+
+class LogWatch:
+    """Tells which lines of the bot's output are errors, each counted once.
+
+    A record at ERROR or CRITICAL is one; so is a traceback that follows no such record
+    (an exception nothing logged: a thread's, or one logged at WARNING with its trace).
+    The lines of a traceback after its first are not counted again.
+    """
+
+    def __init__(self) -> None:
+        self._last_level = ""
+
+    def error(self, line: str) -> bool:
+        level = _LEVEL.search(line)
+        if level is not None:
+            self._last_level = level.group("text") or level.group("json") or ""
+            return self._last_level in _ERRORS
+        if line.startswith("Traceback (most recent call last)"):
+            counted = self._last_level not in _ERRORS
+            self._last_level = "ERROR"  # the rest of this traceback is that error's
+            return counted
+        return False
+
 
 RSS_GROWTH = 0.10
 P99_RATIO = 1.5
