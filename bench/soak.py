@@ -78,6 +78,8 @@ from tests.fakes.slack_client import SIGNING_SECRET
 
 #: Seconds the bot has to stop after SIGTERM before it is killed.
 GRACE = 20.0
+#: Seconds a child of the bot's may take to end after the bot (its stdin closed...).
+OUTLIVE = 5.0
 #: Seconds the bot has to serve every surface after it starts.
 START_TIMEOUT = 120.0
 #: How often the bot's processes are sampled, in seconds.
@@ -103,6 +105,24 @@ def descendants(pid: int) -> list[int]:
         found.append(current)
         todo.extend(children.get(current, []))
     return found
+
+
+def started(pid: int) -> int | None:
+    """When ``pid`` started (clock ticks since boot), or None if it is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] in "ZX" else int(fields[19])
+
+
+def command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as line:
+            return line.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return f"pid {pid}"
 
 
 def sample(pid: int, wal: Path) -> Sample:
@@ -142,6 +162,8 @@ class Bot:
         #: Whether it had to be killed, and how long it took to stop.
         self.killed = False
         self.stop_seconds = 0.0
+        #: The command lines of children still running after the bot exited.
+        self.outlived: list[str] = []
         self._stop = threading.Event()
         # A session of its own: a Ctrl-C at the terminal reaches the soak, which stops the
         # bot in order, not the bot directly.
@@ -177,9 +199,16 @@ class Bot:
             self.seen.update(descendants(self.process.pid))
 
     def stop(self) -> int:
-        """SIGTERM, then SIGKILL after :data:`GRACE`; any child left is killed. Exit status."""
+        """SIGTERM, then SIGKILL after :data:`GRACE`; its exit status.
+
+        A child of the bot's still running :data:`OUTLIVE` seconds after the bot exited
+        is killed and kept in :attr:`outlived` (an error of the soak). Children are known
+        by their pid and start time, so a pid the system gave to another process since
+        is never signalled.
+        """
         self._stop.set()
         began = time.perf_counter()
+        children = [(pid, started(pid)) for pid in descendants(self.process.pid)[1:]]
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
@@ -189,9 +218,15 @@ class Bot:
             self.process.kill()
             code = self.process.wait(timeout=GRACE)
         self.stop_seconds = time.perf_counter() - began
-        for pid in sorted(self.seen - {self.process.pid}):
+        ends = time.monotonic() + OUTLIVE
+        left = [(pid, start) for pid, start in children if start and started(pid) == start]
+        while left and time.monotonic() < ends:
+            time.sleep(0.1)
+            left = [(pid, start) for pid, start in left if started(pid) == start]
+        for pid, _start in left:
+            self.outlived.append(command_line(pid))
             with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)  # ours, and it outlived the bot
+                os.kill(pid, signal.SIGKILL)
         for thread in self._threads:
             thread.join(GRACE)
         return code
@@ -453,6 +488,8 @@ async def soak(directory: Path, args: argparse.Namespace) -> tuple[Run, dict[str
     ended = time.perf_counter()
     if code != 0:
         run.error("bot", f"the bot's exit status after SIGTERM was {code}, not 0", ended)
+    for line in bot.outlived:
+        run.error("bot", f"a child of the bot's outlived it by {OUTLIVE:g} s: {line}", ended)
     for stamp, line in bot.errors:
         run.error("bot log at ERROR", f"bot log: {line}", stamp)
     for taken in bot.samples:
@@ -466,6 +503,7 @@ async def soak(directory: Path, args: argparse.Namespace) -> tuple[Run, dict[str
         "source_pages_served": pages.served,
         "processes_seen": len(bot.seen),
         "pids": sorted(bot.seen),
+        "outlived": bot.outlived,
     }
     return run, facts
 

@@ -40,7 +40,12 @@ MIB = 2**20
 
 
 def _gone(pid: int) -> bool:
-    return not Path(f"/proc/{pid}").exists()
+    """No such process, or a zombie (ended; init has not reaped it yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
 
 
 @pytest.mark.slow
@@ -78,6 +83,7 @@ def test_a_short_soak_answers_every_transport_without_error(tmp_path: Path) -> N
     # Stopped by SIGTERM, cleanly, and nothing of the bot's is left.
     assert "exit status 0" in done.stdout
     assert document["facts"]["pids"], document["facts"]
+    assert document["facts"]["outlived"] == []
     assert all(_gone(pid) for pid in document["facts"]["pids"])
 
 
