@@ -204,7 +204,7 @@ def table(rows: list[dict[str, Any]], window_seconds: float) -> str:
     """The rows as a Markdown table, as the README shows them."""
     unit = "minute" if window_seconds == 60 else f"{window_seconds:g} s window"
     head = (
-        f"| {unit} | requests | chat p50 / p99 ms | web p50 / p99 ms | errors | RSS MiB "
+        f"| {unit} | requests (shed) | chat p50 / p99 ms | web p50 / p99 ms | errors | RSS MiB "
         "| fds | WAL MiB | CPU % |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     lines = [head]
@@ -216,8 +216,8 @@ def table(rows: list[dict[str, Any]], window_seconds: float) -> str:
         fds = "-" if r["fds_max"] is None else str(r["fds_max"])
         cpu = "-" if r["cpu_percent"] is None else f"{r['cpu_percent']:.0f}"
         lines.append(
-            f"| {r['window']} | {r['requests']} | {chat} | {web} | {r['errors']} | {rss} "
-            f"| {fds} | {wal} | {cpu} |"
+            f"| {r['window']} | {r['requests']} ({r['shed']}) | {chat} | {web} | {r['errors']} "
+            f"| {rss} | {fds} | {wal} | {cpu} |"
         )
     return "\n".join(lines)
 
