@@ -7,8 +7,9 @@ through ``SLACK_API_URL``), Discord against the tests' fake gateway and REST API
 (``DISCORD_API_URL``, ``DISCORD_GATEWAY_URL``) and the web view (``SCALEBOT_WEB_PORT``),
 all on 127.0.0.1. Source checks are on, against pages served here.
 
-For ``--minutes`` it sends ``--rate`` requests a second (at most ``--concurrency`` at a
-time; a tick with all of them busy is skipped and counted as shed): read commands,
+For ``--minutes`` it sends ``--rate`` requests a second (at most ``--concurrency`` chat
+commands and as many web pages at a time; a tick whose kind has all its places busy is
+skipped and counted as shed): read commands,
 web pages and canned queries, and submitted points' lives (submit, confirm, flag,
 approve or reject by a moderator), over Slack and Discord (``bench/soakload.py`` says
 what and how each answer is judged). Before the clock starts, each read and page is
@@ -351,7 +352,9 @@ class Run:
         window.requests[result.transport] += 1
         if result.error is not None:
             window.errors[result.name] += 1
-            self.messages[result.error[:200]] += 1
+            self.messages[result.error[:400]] += 1
+        elif result.refused is not None:
+            window.refused[result.refused] += 1
         elif result.seconds is not None:
             kind = "web" if result.transport == "web" else "chat"
             window.latencies[kind].append(result.seconds)
@@ -359,18 +362,19 @@ class Run:
 
     def error(self, kind: str, message: str, stamp: float) -> None:
         self.at(stamp).errors[kind] += 1
-        self.messages[message[:200]] += 1
+        self.messages[message[:400]] += 1
 
 
 async def drive(load: Load, run: Run, bot: Bot, rate: float, concurrency: int, ends: float) -> None:
     """Send ``rate`` requests a second until ``ends``, at most ``concurrency`` at a time."""
-    tasks: set[asyncio.Task[None]] = set()
+    tasks: dict[str, set[asyncio.Task[None]]] = {"chat": set(), "web": set()}
     try:
         await _ticks(load, run, bot, rate, concurrency, ends, tasks)
-        if tasks:
-            await asyncio.wait(tasks, timeout=TIMEOUT + 5)
+        left = tasks["chat"] | tasks["web"]
+        if left:
+            await asyncio.wait(left, timeout=TIMEOUT + 5)
     finally:
-        for task in tasks:
+        for task in tasks["chat"] | tasks["web"]:
             task.cancel()
         tidy(load.targets)
 
@@ -382,15 +386,16 @@ async def _ticks(
     rate: float,
     concurrency: int,
     ends: float,
-    tasks: set[asyncio.Task[None]],
+    tasks: dict[str, set[asyncio.Task[None]]],
 ) -> None:
-    """The load's clock: one request a tick, none when ``concurrency`` are in flight."""
+    """The load's clock: one request a tick, none when ``concurrency`` of its kind are in
+    flight (chat and web pages apart, so slow pages never hold chat's load back)."""
     interval = 1.0 / rate
     tick = time.perf_counter()
     tidied = tick
 
-    async def one() -> None:
-        result = await load.step()
+    async def one(kind: str) -> None:
+        result = await load.step(kind)
         run.record(result, time.perf_counter())
 
     shown = 0
@@ -407,12 +412,14 @@ async def _ticks(
         if tick > now:
             await asyncio.sleep(tick - now)
         tick += interval
-        if len(tasks) >= concurrency:
+        kind = load.choose()
+        flying = tasks["web" if kind == "web" else "chat"]
+        if len(flying) >= concurrency:
             run.at(time.perf_counter()).shed += 1
             continue
-        task = asyncio.create_task(one())
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        task = asyncio.create_task(one(kind))
+        flying.add(task)
+        task.add_done_callback(flying.discard)
         if now - tidied > 5.0:
             tidied = now
             tidy(load.targets)
@@ -515,7 +522,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="how long (default 10)")
     parser.add_argument("--rate", type=float, default=20.0, help="requests a second in all")
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight, at most")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="requests in flight at most, chat and web pages each (default 8)",
+    )
     parser.add_argument(
         "--points", type=int, default=10_000, help="generated points on top of the curated seed"
     )
@@ -589,18 +601,22 @@ def report(
 ) -> None:
     print(
         f"`scalebot run all` (Slack over HTTP, Discord on the fake gateway, the web view) "
-        f"for {args.minutes:g} min at {args.rate:g} requests/s, at most {args.concurrency} "
-        f"in flight; started in {facts.get('start_seconds')} s\n"
+        f"for {args.minutes:g} min at {args.rate:g} requests/s, at most {args.concurrency} chat "
+        f"commands and as many pages in flight; started in {facts.get('start_seconds')} s\n"
     )
     print(table(rows, args.window))
     shed = sum(r["shed"] for r in rows)
+    refused: Counter[str] = Counter()
+    for r in rows:
+        refused.update(r["refused_by_kind"])
     by_transport: Counter[str] = Counter()
     for r in rows:
         by_transport.update(r["by_transport"])
     print(
         f"\nrequests by transport {dict(by_transport)}; ticks shed at the concurrency cap: "
         f"{shed}; source pages served {facts.get('source_pages_served')}; processes "
-        f"(the bot and its children) seen {facts.get('processes_seen')}"
+        f"(the bot and its children) seen {facts.get('processes_seen')}; expected "
+        f"refusals (not errors) {dict(refused) or 0}"
     )
     slowest = list(by_request(run.by_name).items())[:8]
     print(

@@ -85,6 +85,8 @@ class Window:
     requests: Counter[str] = field(default_factory=Counter)
     #: Errors by kind ("slack /scale: unexpected reply", "log: ERROR", ...).
     errors: Counter[str] = field(default_factory=Counter)
+    #: Expected refusals by kind ("web /ledger/figures: query time limit").
+    refused: Counter[str] = field(default_factory=Counter)
     #: Ticks of the load's clock skipped because the concurrency cap was reached.
     shed: int = 0
     samples: list[Sample] = field(default_factory=list)
@@ -108,6 +110,8 @@ def row(window: Window, seconds: float) -> dict[str, Any]:
         "by_transport": dict(window.requests),
         "errors": sum(window.errors.values()),
         "errors_by_kind": dict(window.errors),
+        "refused": sum(window.refused.values()),
+        "refused_by_kind": dict(window.refused),
         "shed": window.shed,
     }
     for kind in KINDS:
