@@ -220,7 +220,7 @@ class Load:
             dataset = f"Soak {point.domain} set {point.number % DATASETS_PER_FIELD}"
             quantity = 1000 + point.number
             source = self.targets.pages.url(point.number, quantity, unit)
-            options = {
+            options: dict[str, Any] = {
                 "domain": point.domain,
                 "dataset": dataset,
                 "quantity": str(quantity),
