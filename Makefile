@@ -72,6 +72,11 @@ bench-web: $(STAMP)
 bench-webload: $(STAMP)
 	$(BIN)/python bench/webload.py
 
+## bench-soak: `scalebot run all` under a mixed load for MINUTES (default 10), per-minute figures and a verdict
+.PHONY: bench-soak
+bench-soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(if $(MINUTES),--minutes $(MINUTES),)
+
 ## bench-import: a CSV import's rows/s, memory, WAL and chat writes beside a raw executemany
 bench-import: $(STAMP)
 	$(BIN)/python bench/import.py $(if $(ROWS),--rows $(ROWS),)

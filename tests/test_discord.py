@@ -7,6 +7,7 @@ the synced schema), and on the database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
@@ -570,6 +571,43 @@ def test_slow_work_is_deferred_then_followed_up(
     body = edited[0].json
     assert "Image" in body["embeds"][0]["title"]
     assert body["allowed_mentions"] == {"parse": []}
+
+
+def test_a_deferred_chart_is_edited_in_and_the_command_completes(
+    fresh: DiscordStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A late /trend edits its chart into the "thinking" message, and discord.py takes
+    Discord's answer to that edit (attachments with their size and URL) without error.
+
+    Found by bench/soak.py: under load a chart's reply is late, and the fake answered the
+    edit with the request's partial attachments, on which discord.py raised KeyError.
+    """
+    import bot.runner
+
+    monkeypatch.setattr(bot.runner, "ANSWER_BUDGET", 0.0)
+    payload = slash_command("trend", {"domain": "video"})
+    done = fresh.loop.run(_dispatch_and_complete(fresh, payload), timeout=15)
+    assert done == payload["id"]
+    [edited] = fresh.fake.of(rf"^PATCH /webhooks/\d+/{payload['token']}/messages/@original$")
+    assert edited.multipart and edited.files and edited.files[0].endswith(".png")
+    original = fresh.fake.messages[fresh.fake.rest._originals[payload["token"]]]
+    [attachment] = original["attachments"]
+    assert attachment["size"] == len(edited.contents[0]) > 0
+    assert attachment["filename"] == edited.files[0] and attachment["url"].startswith("https://")
+
+
+async def _dispatch_and_complete(stack: DiscordStack, payload: dict[str, Any]) -> str:
+    """Dispatch ``payload`` and wait (bounded) until discord.py says its command completed."""
+    completed = asyncio.ensure_future(
+        stack.service.client.wait_for(
+            "app_command_completion",
+            check=lambda interaction, _command: str(interaction.id) == str(payload["id"]),
+            timeout=10,
+        )
+    )
+    await stack.fake.dispatch("INTERACTION_CREATE", payload)
+    interaction, _command = await completed
+    return str(interaction.id)
 
 
 # -- connection ----------------------------------------------------------------------------

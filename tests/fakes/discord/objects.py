@@ -266,3 +266,21 @@ def message_object(
     if interaction_metadata is not None:
         data["interaction_metadata"] = interaction_metadata
     return data
+
+
+def attachment_object(channel_id: str, filename: str, size: int) -> dict[str, Any]:
+    """An attachment object as Discord answers it for an uploaded file (size, URLs...)."""
+    attachment_id = snowflake()
+    path = f"attachments/{channel_id}/{attachment_id}/{filename}"
+    kinds = {"png": "image/png", "jpg": "image/jpeg", "txt": "text/plain", "csv": "text/csv"}
+    data: dict[str, Any] = {
+        "id": attachment_id,
+        "filename": filename,
+        "size": size,
+        "url": f"https://cdn.discordapp.com/{path}",
+        "proxy_url": f"https://media.discordapp.net/{path}",
+    }
+    kind = kinds.get(filename.rsplit(".", 1)[-1].lower())
+    if kind is not None:
+        data["content_type"] = kind
+    return data

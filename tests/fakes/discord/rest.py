@@ -31,6 +31,7 @@ from tests.fakes.discord.objects import (
     MEMBER_ID,
     MODERATOR_ID,
     application_object,
+    attachment_object,
     bot_user,
     dm_channel_object,
     member_object,
@@ -356,6 +357,31 @@ class RestAPI:
         message["edited_timestamp"] = now_iso()
         return message
 
+    @staticmethod
+    def _uploaded(request: Request, message: dict[str, Any]) -> dict[str, Any]:
+        """An edit's body with its ``attachments`` as Discord answers them: full objects.
+
+        The request lists partial ones (``{"id": 0, "filename": ...}``, the id indexing
+        the uploaded files) and those to keep by their id; the answer has each file's
+        size and URLs, which discord.py reads.
+        """
+        data = dict(request.json or {})
+        if not isinstance(data.get("attachments"), list):
+            return data
+        kept = {str(a.get("id")): a for a in message.get("attachments") or []}
+        answered = []
+        for listed in data["attachments"]:
+            key = str(listed.get("id"))
+            if key in kept:
+                answered.append(kept[key])
+                continue
+            index = int(key) if key.isdigit() and int(key) < len(request.files) else None
+            name = listed.get("filename") or (request.files[index] if index is not None else "")
+            size = len(request.contents[index]) if index is not None else 0
+            answered.append(attachment_object(message["channel_id"], name, size))
+        data["attachments"] = answered
+        return data
+
     def _interaction_for(self, token: str) -> dict[str, Any] | None:
         return next((i for i in self.interactions.values() if i.get("token") == token), None)
 
@@ -394,7 +420,7 @@ class RestAPI:
         if message is None:
             return _error(404, 10008, "Unknown Message")
         with self.recorder.changed:
-            edited = self._apply_edit(dict(message), request.json or {})
+            edited = self._apply_edit(dict(message), self._uploaded(request, message))
             self.messages[edited["id"]] = edited
         return _json_response(edited)
 
@@ -451,7 +477,7 @@ class RestAPI:
                 return _error(404, 10008, "Unknown Message")
             if (message.get("author") or {}).get("id") != BOT_ID:
                 return _error(403, 50005, "Cannot edit a message authored by another user")
-            edited = self._apply_edit(dict(message), request.json or {})
+            edited = self._apply_edit(dict(message), self._uploaded(request, message))
             self.messages[message_id] = edited
         return _json_response(edited)
 
