@@ -121,11 +121,7 @@ def _record(
         domain=slug,
         colour=domain.colour if domain else None,
         data={
-            "news": item.id,
-            "kind": item.kind,
-            "point": item.point_id,
-            "domain": item.domain,
-            "unit": unit,
+            **_item_data(item),
             "dataset": dataset,
             "value": value,
             "previous": None
@@ -141,6 +137,17 @@ def _record(
         },
     )
     return _with_chart(store, reply, found, images)
+
+
+def _item_data(item: NewsItem) -> dict[str, Any]:
+    """What every post's ``data`` says of its outbox row: which news, which figure."""
+    return {
+        "news": item.id,
+        "kind": item.kind,
+        "point": item.point_id,
+        "domain": item.domain,
+        "unit": item.unit,
+    }
 
 
 def _correction(
@@ -187,11 +194,7 @@ def _correction(
         domain=slug,
         colour=domain.colour if domain else None,
         data={
-            "news": item.id,
-            "kind": item.kind,
-            "point": item.point_id,
-            "domain": item.domain,
-            "unit": unit,
+            **_item_data(item),
             "decision": item.decision,
             "record": None
             if now is None
