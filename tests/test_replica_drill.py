@@ -100,7 +100,9 @@ def test_killing_the_bot_alone_stops_litestream_within_the_recovery_point(
     bot = ReplicatedBot(tmp_path / "machine" / "scalebot.db", replica, tmp_path / "bot.log")
     try:
         litestream = bot.litestream_pid()
-        write_for(bot, 1.0)
+        # Longer than the recovery point, so the replica holds writes old enough to
+        # count (after 1 s it may still hold nothing, which the bound allows).
+        write_for(bot, WRITE_SECONDS)
         bot.proc.kill()
         killed = time.monotonic()
         bot.proc.wait(30)
